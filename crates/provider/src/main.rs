@@ -1,1 +1,88 @@
-fn main() {}
+//! `pulumi-resource-wait-for-ecs-deploy`: prints its port, serves the provider, exits on SIGINT/SIGTERM or the
+//! engine's Cancel. Stdout carries the port and nothing else; logs go to stderr.
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use pulumi_resource_wait_for_ecs_deploy::cli::{self, Invocation};
+use pulumi_resource_wait_for_ecs_deploy::{VERSION, schema, serve};
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+
+fn main() -> ExitCode {
+    let engine_address = match cli::parse(std::env::args().skip(1)) {
+        Invocation::Serve { engine_address } => engine_address,
+        Invocation::PrintSchema => return print(&schema::schema_text()),
+        Invocation::PrintVersion => return print(&format!("{VERSION}\n")),
+        Invocation::PrintHelp => return print(&format!("{}\n", cli::USAGE)),
+    };
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+        )
+        .init();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(error) => return fail(&format!("cannot start the async runtime: {error}")),
+    };
+    runtime.block_on(run(engine_address))
+}
+
+async fn run(engine_address: Option<String>) -> ExitCode {
+    let listener = match TcpListener::bind(("127.0.0.1", 0)).await {
+        Ok(listener) => listener,
+        Err(error) => return fail(&format!("cannot listen on 127.0.0.1: {error}")),
+    };
+    let port = match listener.local_addr() {
+        Ok(address) => address.port(),
+        Err(error) => return fail(&format!("cannot read the listening port: {error}")),
+    };
+    // The engine reads exactly this line; nothing else may ever go to stdout.
+    if print(&format!("{port}\n")) != ExitCode::SUCCESS {
+        return ExitCode::FAILURE;
+    }
+    let shutdown = CancellationToken::new();
+    tokio::spawn(cancel_on_signal(shutdown.clone()));
+    match serve(listener, engine_address, shutdown).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => fail(&error.to_string()),
+    }
+}
+
+async fn cancel_on_signal(shutdown: CancellationToken) {
+    use tokio::signal::unix::{SignalKind, signal};
+    match signal(SignalKind::terminate()) {
+        Ok(mut terminate) => {
+            tokio::select! {
+                _ = terminate.recv() => {}
+                _ = tokio::signal::ctrl_c() => {}
+            }
+        }
+        Err(error) => {
+            tracing::warn!(%error, "cannot watch SIGTERM; only SIGINT stops the provider");
+            let _ = tokio::signal::ctrl_c().await;
+        }
+    }
+    shutdown.cancel();
+}
+
+fn print(text: &str) -> ExitCode {
+    let mut stdout = std::io::stdout().lock();
+    match stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+    {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => fail(&format!("cannot write to stdout: {error}")),
+    }
+}
+
+fn fail(message: &str) -> ExitCode {
+    eprintln!("pulumi-resource-wait-for-ecs-deploy: {message}");
+    ExitCode::FAILURE
+}

@@ -1,0 +1,125 @@
+//! How a wait's progress reads in `pulumi up`: which events become live status lines and which are worth a
+//! durable note.
+//!
+//! Counts and retries change every poll, so they are ephemeral (the engine shows the latest one beside the
+//! resource). A stopped task, a service event explaining why tasks do not run, and the fallback to
+//! DescribeServices are kept, because they explain the verdict afterwards.
+
+use ecs_watcher::ProgressEvent;
+use ecs_watcher::message::{is_relevant_event, stopped_task_reason};
+use ecs_watcher::model::{ServiceEvent, short_task_definition};
+
+use crate::engine_log::LogEntry;
+
+pub fn log_entry(event: &ProgressEvent) -> LogEntry {
+    match event {
+        ProgressEvent::DeploymentFound {
+            deployment_id,
+            task_definition,
+        } => LogEntry::status(format!(
+            "following deployment {deployment_id} of {}",
+            short_task_definition(task_definition)
+        )),
+        ProgressEvent::Status {
+            deployment_id,
+            rollout_state,
+            running,
+            desired,
+            pending,
+            failed_tasks,
+        } => {
+            let mut text = format!(
+                "deployment {deployment_id} {rollout_state}: {running}/{desired} running, {pending} pending"
+            );
+            if *failed_tasks > 0 {
+                text.push_str(&format!(", {failed_tasks} failed"));
+            }
+            LogEntry::status(text)
+        }
+        ProgressEvent::ServiceEvent { message } => {
+            let event = ServiceEvent {
+                message: message.clone(),
+                ..ServiceEvent::default()
+            };
+            if is_relevant_event(&event) {
+                LogEntry::warning(format!("ECS: {message}"))
+            } else {
+                LogEntry::status(format!("ECS: {message}"))
+            }
+        }
+        ProgressEvent::TaskStopped { task } => {
+            let task_id = task.task_arn.rsplit('/').next().unwrap_or(&task.task_arn);
+            LogEntry::warning(format!(
+                "task {task_id} stopped: {}",
+                stopped_task_reason(task)
+            ))
+        }
+        ProgressEvent::FallbackToDescribeServices { reason } => LogEntry::info(format!(
+            "ECS service-deployment APIs unavailable ({reason}); following the deployment through DescribeServices"
+        )),
+        ProgressEvent::Retrying {
+            operation,
+            error,
+            attempt,
+        } => LogEntry::status(format!(
+            "ECS {operation} failed ({error}); retrying (attempt {attempt})"
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ecs_watcher::model::{StoppedContainer, StoppedTask};
+    use pulumi_gestalt_proto::pulumi::pulumirpc::LogSeverity;
+
+    #[test]
+    fn counts_are_ephemeral_status_lines() {
+        let entry = log_entry(&ProgressEvent::Status {
+            deployment_id: "ecs-svc/123".into(),
+            rollout_state: "IN_PROGRESS".into(),
+            running: 2,
+            desired: 3,
+            pending: 1,
+            failed_tasks: 0,
+        });
+        assert_eq!(
+            entry,
+            LogEntry::status("deployment ecs-svc/123 IN_PROGRESS: 2/3 running, 1 pending")
+        );
+    }
+
+    #[test]
+    fn a_stopped_task_is_a_durable_warning_with_its_reason() {
+        let entry = log_entry(&ProgressEvent::TaskStopped {
+            task: StoppedTask {
+                task_arn: "arn:aws:ecs:us-east-1:123456789012:task/prod/abc123".into(),
+                stopped_reason: Some("Essential container in task exited".into()),
+                containers: vec![StoppedContainer {
+                    name: "app".into(),
+                    exit_code: Some(1),
+                    reason: None,
+                }],
+                ..StoppedTask::default()
+            },
+        });
+        assert_eq!(entry.severity, LogSeverity::Warning);
+        assert!(!entry.ephemeral);
+        assert_eq!(
+            entry.text,
+            "task abc123 stopped: app exited 1 (Essential container in task exited)"
+        );
+    }
+
+    #[test]
+    fn placement_problems_are_kept_and_routine_events_are_not() {
+        let unable = log_entry(&ProgressEvent::ServiceEvent {
+            message: "(service web) was unable to place a task because no container instance met all of its requirements.".into(),
+        });
+        assert!(!unable.ephemeral);
+        let steady = log_entry(&ProgressEvent::ServiceEvent {
+            message: "(service web) has reached a steady state.".into(),
+        });
+        assert!(steady.ephemeral);
+    }
+}

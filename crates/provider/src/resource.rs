@@ -1,0 +1,485 @@
+//! `WaitForEcsDeployment`: its typed inputs ([`WaitArgs`]), results ([`WaitResults`]) and state
+//! ([`WaitState`] = inputs + results), each field documented where it is declared.
+//!
+//! These declarations ARE the field table: the schema, `Check`'s validation and defaults, and the wire
+//! conversion all read them. Validation reuses `ecs_watcher::input`, so the CLI and the provider reject the
+//! same values with the same words.
+
+use std::time::Duration;
+
+use ecs_watcher::input::{self, InputError};
+use ecs_watcher::{Outcome, WaitOptions, WaitReport, WaitRequest};
+use prost_types::Value;
+use prost_types::value::Kind;
+
+use crate::properties::{
+    FieldError, PropertyMap, PropertyValue, Revealed, any_value, apply_defaults, string_value,
+    typed_properties, unknown_properties,
+};
+use crate::schema::{FieldDefault, FieldSpec, FieldType};
+
+/// The longest wait `timeoutMs` accepts: a day. Anything longer is a unit mistake.
+const MAX_TIMEOUT_MS: u64 = 24 * 60 * 60 * 1000;
+const MIN_POLL_INTERVAL_MS: u64 = 100;
+const MAX_POLL_INTERVAL_MS: u64 = 5 * 60 * 1000;
+const MAX_TASK_FAILURES_LIMIT: u32 = 1000;
+
+typed_properties! {
+    /// Waits for an Amazon ECS service deployment of `desiredTaskDef` to finish, then records whether it worked
+    /// (`status` COMPLETED or FAILED, the precise `outcome`, and the real reason in `failureMessage`).
+    /// By default a failed, rolled-back or timed-out deployment fails the Pulumi operation (`failOnError`).
+    /// A drop-in for `@wanews/pulumi-wait-for-ecs-deploy`'s `WaitForEcsDeployment`.
+    pub struct WaitArgs {
+        /// The name or ARN of the ECS cluster that runs the service.
+        cluster_name: String as "clusterName" { default: None, secret: false, validate: valid_cluster },
+        /// The name or ARN of the ECS service being deployed.
+        service_name: String as "serviceName" { default: None, secret: false, validate: valid_service },
+        /// The task definition the deployment should end up serving: a full task definition ARN (compared
+        /// exactly) or `family:revision`. Usually the `arn` of the `aws.ecs.TaskDefinition` given to the service.
+        desired_task_def: String as "desiredTaskDef" {
+            default: None, secret: false, validate: valid_task_definition,
+        },
+        /// How long to wait, in milliseconds, before treating the deployment as failed (outcome TIMED_OUT).
+        /// At most 86400000 (24 hours). A shorter Pulumi `customTimeouts` create/update value wins.
+        timeout_ms: u64 as "timeoutMs" {
+            default: Some(FieldDefault::Integer(180_000)), secret: false, validate: valid_timeout,
+        },
+        /// The AWS region of the cluster. Overrides the provider's `region` and the AWS environment.
+        aws_region: Option<String> as "awsRegion" { default: None, secret: false, validate: valid_region },
+        /// The ARN of an IAM role to assume for the ECS calls. Overrides the provider's `assumeRole`.
+        assume_role: Option<String> as "assumeRole" { default: None, secret: false, validate: valid_role },
+        /// The external ID to present when assuming `assumeRole`, if the role's trust policy requires one.
+        external_id: Option<String> as "externalId" { default: None, secret: true, validate: valid_external_id },
+        /// How many tasks of the deployment may stop (fail to start, exit, fail health checks) while none is
+        /// healthy before the deployment is declared FAILED as a crash loop, with or without a circuit breaker.
+        /// 0 turns crash-loop detection off.
+        max_task_failures: u32 as "maxTaskFailures" {
+            default: Some(FieldDefault::Integer(3)), secret: false, validate: valid_max_task_failures,
+        },
+        /// Whether a FAILED, ROLLED_BACK or TIMED_OUT deployment fails the Pulumi operation. When false the
+        /// outcome is only recorded in `status`, `outcome` and `failureMessage`.
+        fail_on_error: bool as "failOnError" {
+            default: Some(FieldDefault::Boolean(true)), secret: false, validate: any_value,
+        },
+        /// How often to poll ECS, in milliseconds (100 to 300000).
+        poll_interval_ms: u64 as "pollIntervalMs" {
+            default: Some(FieldDefault::Integer(2000)), secret: false, validate: valid_poll_interval,
+        },
+    }
+}
+
+typed_properties! {
+    /// What the wait found out about the deployment.
+    pub struct WaitResults {
+        /// `COMPLETED` when the deployment finished and serves `desiredTaskDef`, otherwise `FAILED` (the values of
+        /// the npm package).
+        status: String as "status" { default: None, secret: false, validate: any_value },
+        /// Why the deployment did not complete, in one line: the ECS status reason, up to three distinct
+        /// stopped-task reasons with container name and exit code, and relevant service events. Empty on success.
+        failure_message: String as "failureMessage" { default: None, secret: false, validate: any_value },
+        /// The precise verdict: `COMPLETED`, `FAILED`, `ROLLED_BACK` (ECS rolled the service back) or `TIMED_OUT`.
+        outcome: Outcome as "outcome" { default: None, secret: false, validate: any_value },
+        /// The ECS deployment that was followed (`ecs-svc/...`), when one was found.
+        deployment_id: Option<String> as "deploymentId" { default: None, secret: false, validate: any_value },
+        /// The task definition ARN the service's primary deployment actually serves, as last seen.
+        primary_task_def: Option<String> as "primaryTaskDef" {
+            default: None, secret: false, validate: any_value,
+        },
+        /// How long the wait took, in seconds.
+        elapsed_seconds: f64 as "elapsedSeconds" { default: None, secret: false, validate: any_value },
+    }
+}
+
+impl PropertyValue for Outcome {
+    const FIELD_TYPE: FieldType = FieldType::String;
+
+    fn from_value(spec: &FieldSpec, value: &Value) -> Result<Self, FieldError> {
+        let all = [
+            Outcome::Completed,
+            Outcome::Failed,
+            Outcome::RolledBack,
+            Outcome::TimedOut,
+        ];
+        match &value.kind {
+            Some(Kind::StringValue(text)) => all.into_iter().find(|o| o.as_str() == text),
+            _ => None,
+        }
+        .ok_or_else(|| {
+            FieldError::new(
+                spec.name,
+                format!(
+                    "invalid {} {}: expected COMPLETED, FAILED, ROLLED_BACK or TIMED_OUT",
+                    spec.name,
+                    crate::properties::describe_value(value)
+                ),
+            )
+        })
+    }
+
+    fn to_value(&self) -> Option<Value> {
+        Some(string_value(self.as_str()))
+    }
+}
+
+/// The resource's outputs: its inputs plus what the wait found.
+#[derive(Clone, Debug, PartialEq)]
+pub struct WaitState {
+    pub args: WaitArgs,
+    pub results: WaitResults,
+}
+
+/// All the tables whose properties make up the resource's outputs.
+pub const OUTPUT_TABLES: &[&[FieldSpec]] = &[WaitArgs::FIELDS, WaitResults::FIELDS];
+
+impl WaitState {
+    pub fn decode(values: &PropertyMap) -> Result<Self, Vec<FieldError>> {
+        match (WaitArgs::decode(values), WaitResults::decode(values)) {
+            (Ok(args), Ok(results)) => Ok(WaitState { args, results }),
+            (args, results) => Err(args
+                .err()
+                .into_iter()
+                .chain(results.err())
+                .flatten()
+                .collect()),
+        }
+    }
+
+    pub fn encode(&self) -> PropertyMap {
+        let mut values = PropertyMap::new();
+        self.args.encode_into(&mut values);
+        self.results.encode_into(&mut values);
+        values
+    }
+
+    /// The outputs of a finished wait.
+    pub fn from_report(args: WaitArgs, report: &WaitReport) -> Self {
+        let results = WaitResults {
+            status: report.outcome.status().to_string(),
+            failure_message: report.failure_message.clone(),
+            outcome: report.outcome,
+            deployment_id: report.deployment_id.clone(),
+            primary_task_def: report.primary_task_definition.clone(),
+            // Tenths of a second: finer digits would only make every refresh look like drift.
+            elapsed_seconds: (report.elapsed.as_secs_f64() * 10.0).round() / 10.0,
+        };
+        WaitState { args, results }
+    }
+
+    /// `<cluster>/<service>/<deploymentId or desiredTaskDef>`: stable for one deployment, readable in `pulumi stack`.
+    pub fn resource_id(&self) -> String {
+        let deployment = self
+            .results
+            .deployment_id
+            .as_deref()
+            .unwrap_or(&self.args.desired_task_def);
+        format!(
+            "{}/{}/{}",
+            self.args.cluster_name, self.args.service_name, deployment
+        )
+    }
+
+    /// The verdict is one that fails the Pulumi operation.
+    pub fn fails_operation(&self) -> bool {
+        self.args.fail_on_error && self.results.outcome != Outcome::Completed
+    }
+
+    /// The one-line error text shown by Pulumi when the operation fails.
+    pub fn failure_summary(&self) -> String {
+        format!(
+            "deployment of {} to service {} in cluster {} {}: {}",
+            self.args.desired_task_def,
+            self.args.service_name,
+            self.args.cluster_name,
+            self.results.outcome.as_str(),
+            self.results.failure_message
+        )
+    }
+}
+
+impl WaitArgs {
+    pub fn wait_request(&self) -> WaitRequest {
+        WaitRequest {
+            cluster: self.cluster_name.clone(),
+            service: self.service_name.clone(),
+            desired_task_definition: Some(self.desired_task_def.clone()),
+            deployment: None,
+        }
+    }
+
+    /// The wait's options; `engine_timeout_seconds` is the request's `timeout` (customTimeouts; 0 = unset).
+    pub fn wait_options(&self, engine_timeout_seconds: f64) -> WaitOptions {
+        WaitOptions {
+            timeout: self.effective_timeout(engine_timeout_seconds),
+            poll_interval: Duration::from_millis(self.poll_interval_ms),
+            max_task_failures: self.max_task_failures,
+            ..WaitOptions::default()
+        }
+    }
+
+    /// The smaller of `timeoutMs` and the engine's timeout for this operation (when it sets one).
+    pub fn effective_timeout(&self, engine_timeout_seconds: f64) -> Duration {
+        let own = Duration::from_millis(self.timeout_ms);
+        if engine_timeout_seconds > 0.0 {
+            Duration::try_from_secs_f64(engine_timeout_seconds)
+                .map_or(own, |engine| own.min(engine))
+        } else {
+            own
+        }
+    }
+}
+
+/// `Check`: unknown names, types, values and cross-field rules, reported per property.
+pub fn check_inputs(news: &Revealed) -> Vec<FieldError> {
+    let mut failures = unknown_properties(&news.values, &[WaitArgs::FIELDS], &[]);
+    failures.extend(WaitArgs::check(&news.values));
+    let known_string = |name: &str| match news.values.get(name).and_then(|v| v.kind.as_ref()) {
+        Some(Kind::StringValue(text)) => Some(text.as_str()),
+        _ => None,
+    };
+    let assume_role_absent = news
+        .values
+        .get("assumeRole")
+        .is_none_or(crate::properties::is_null);
+    if known_string("externalId").is_some() && assume_role_absent {
+        failures.push(FieldError::new(
+            "externalId",
+            "externalId is only used when assuming a role: set assumeRole too, or remove externalId",
+        ));
+    }
+    failures
+}
+
+/// The inputs `Check` hands back: the given ones plus defaults.
+pub fn checked_inputs(news: &Revealed) -> Revealed {
+    let mut checked = news.clone();
+    apply_defaults(WaitArgs::FIELDS, &mut checked.values);
+    checked
+}
+
+fn from_input(result: Result<impl Sized, InputError>) -> Result<(), String> {
+    result.map(drop).map_err(|error| error.to_string())
+}
+
+fn valid_cluster(field: &str, value: &str) -> Result<(), String> {
+    from_input(input::cluster(field, value))
+}
+
+fn valid_service(field: &str, value: &str) -> Result<(), String> {
+    from_input(input::service(field, value))
+}
+
+fn valid_task_definition(field: &str, value: &str) -> Result<(), String> {
+    from_input(input::task_definition(field, value))
+}
+
+fn valid_region(field: &str, value: &Option<String>) -> Result<(), String> {
+    value
+        .as_deref()
+        .map_or(Ok(()), |region| from_input(input::region(field, region)))
+}
+
+fn valid_role(field: &str, value: &Option<String>) -> Result<(), String> {
+    value
+        .as_deref()
+        .map_or(Ok(()), |role| from_input(input::role_arn(field, role)))
+}
+
+/// The rule of STS AssumeRole's ExternalId. The value is a secret, so the message does not show it.
+fn valid_external_id(field: &str, value: &Option<String>) -> Result<(), String> {
+    let Some(external_id) = value else {
+        return Ok(());
+    };
+    let allowed = |c: char| c.is_ascii_alphanumeric() || "_+=,.@:/-".contains(c);
+    if (2..=1224).contains(&external_id.len()) && external_id.chars().all(allowed) {
+        Ok(())
+    } else {
+        Err(format!(
+            "invalid {field} (secret value not shown): expected 2 to 1224 letters, digits or _+=,.@:/- characters"
+        ))
+    }
+}
+
+fn valid_timeout(field: &str, value: &u64) -> Result<(), String> {
+    if (1..=MAX_TIMEOUT_MS).contains(value) {
+        Ok(())
+    } else {
+        Err(InputError::new(
+            field,
+            &value.to_string(),
+            format!("expected milliseconds from 1 to {MAX_TIMEOUT_MS} (24 hours); the default is 180000 (3 minutes)"),
+        )
+        .to_string())
+    }
+}
+
+fn valid_poll_interval(field: &str, value: &u64) -> Result<(), String> {
+    if (MIN_POLL_INTERVAL_MS..=MAX_POLL_INTERVAL_MS).contains(value) {
+        Ok(())
+    } else {
+        Err(InputError::new(
+            field,
+            &value.to_string(),
+            format!("expected milliseconds from {MIN_POLL_INTERVAL_MS} to {MAX_POLL_INTERVAL_MS}; the default is 2000"),
+        )
+        .to_string())
+    }
+}
+
+fn valid_max_task_failures(field: &str, value: &u32) -> Result<(), String> {
+    if *value <= MAX_TASK_FAILURES_LIMIT {
+        Ok(())
+    } else {
+        Err(InputError::new(
+            field,
+            &value.to_string(),
+            format!("expected 0 (off) to {MAX_TASK_FAILURES_LIMIT}; the default is 3"),
+        )
+        .to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::properties::{bool_value, number_value, reveal, unknown_value};
+
+    fn inputs(entries: &[(&str, Value)]) -> Revealed {
+        Revealed {
+            values: entries
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.clone()))
+                .collect(),
+            secret: Default::default(),
+        }
+    }
+
+    fn minimal() -> Vec<(&'static str, Value)> {
+        vec![
+            ("clusterName", string_value("prod")),
+            ("serviceName", string_value("web")),
+            (
+                "desiredTaskDef",
+                string_value("arn:aws:ecs:ap-southeast-2:291971919224:task-definition/web:3"),
+            ),
+        ]
+    }
+
+    fn failed_properties(entries: &[(&str, Value)]) -> Vec<String> {
+        check_inputs(&inputs(entries))
+            .into_iter()
+            .map(|f| f.property)
+            .collect()
+    }
+
+    #[test]
+    fn minimal_npm_inputs_pass_and_get_defaults() {
+        let news = inputs(&minimal());
+        assert!(check_inputs(&news).is_empty());
+        let checked = checked_inputs(&news);
+        let args = WaitArgs::decode(&checked.values).unwrap();
+        assert_eq!(args.timeout_ms, 180_000);
+        assert_eq!(args.max_task_failures, 3);
+        assert!(args.fail_on_error);
+        assert_eq!(args.poll_interval_ms, 2000);
+    }
+
+    #[test]
+    fn names_the_property_of_each_bad_value() {
+        let mut entries = minimal();
+        entries[0] = ("clusterName", string_value(""));
+        entries[2] = ("desiredTaskDef", string_value("web"));
+        entries.push(("timeoutMs", number_value(0.0)));
+        entries.push(("pollIntervalMs", string_value("2s")));
+        entries.push(("colour", string_value("blue")));
+        let failures = check_inputs(&inputs(&entries));
+        let by_property = |name: &str| {
+            failures
+                .iter()
+                .find(|f| f.property == name)
+                .map(|f| f.reason.clone())
+        };
+        assert!(
+            by_property("clusterName")
+                .is_some_and(|r| r.starts_with("invalid clusterName ``: expected"))
+        );
+        assert!(
+            by_property("desiredTaskDef")
+                .is_some_and(|r| r.contains("`web`") && r.contains("<family>:<revision>"))
+        );
+        assert!(
+            by_property("timeoutMs").is_some_and(|r| r.contains("`0`") && r.contains("86400000"))
+        );
+        assert!(by_property("pollIntervalMs").is_some_and(|r| r.contains("(a string)")));
+        assert!(by_property("colour").is_some_and(|r| r.contains("unknown property")));
+    }
+
+    #[test]
+    fn rejects_absurd_timeouts_and_negative_failure_counts() {
+        let mut entries = minimal();
+        entries.push(("timeoutMs", number_value(90_000_000.0)));
+        entries.push(("maxTaskFailures", number_value(-1.0)));
+        assert_eq!(
+            failed_properties(&entries),
+            ["timeoutMs", "maxTaskFailures"]
+        );
+    }
+
+    #[test]
+    fn unknown_values_pass_unvalidated() {
+        let mut entries = minimal();
+        entries[2] = ("desiredTaskDef", unknown_value());
+        entries.push(("timeoutMs", unknown_value()));
+        assert!(failed_properties(&entries).is_empty());
+    }
+
+    #[test]
+    fn external_id_requires_assume_role_and_is_never_shown() {
+        let mut entries = minimal();
+        entries.push(("externalId", string_value("s3cr3t value!")));
+        let failures = check_inputs(&inputs(&entries));
+        assert_eq!(failures.len(), 2, "{failures:?}");
+        assert!(
+            failures
+                .iter()
+                .all(|f| f.property == "externalId" && !f.reason.contains("s3cr3t"))
+        );
+    }
+
+    #[test]
+    fn engine_timeout_wins_when_shorter() {
+        let args = WaitArgs::decode(&checked_inputs(&inputs(&minimal())).values).unwrap();
+        assert_eq!(args.effective_timeout(0.0), Duration::from_secs(180));
+        assert_eq!(args.effective_timeout(60.0), Duration::from_secs(60));
+        assert_eq!(args.effective_timeout(3600.0), Duration::from_secs(180));
+        assert_eq!(
+            args.effective_timeout(f64::INFINITY),
+            Duration::from_secs(180)
+        );
+    }
+
+    #[test]
+    fn state_round_trips_through_the_wire_map() {
+        let args = WaitArgs::decode(&checked_inputs(&inputs(&minimal())).values).unwrap();
+        let state = WaitState {
+            args,
+            results: WaitResults {
+                status: "FAILED".into(),
+                failure_message: "rolled back to web:2".into(),
+                outcome: Outcome::RolledBack,
+                deployment_id: Some("ecs-svc/12".into()),
+                primary_task_def: None,
+                elapsed_seconds: 4.5,
+            },
+        };
+        let wire = Revealed {
+            values: state.encode(),
+            secret: Default::default(),
+        }
+        .conceal(OUTPUT_TABLES);
+        let back = WaitState::decode(&reveal(Some(&wire)).values).unwrap();
+        assert_eq!(back, state);
+        assert_eq!(back.resource_id(), "prod/web/ecs-svc/12");
+        assert!(back.fails_operation());
+        assert_eq!(wire.fields["failOnError"], bool_value(true));
+    }
+}
