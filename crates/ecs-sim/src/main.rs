@@ -1,1 +1,124 @@
-fn main() {}
+//! `ecs-sim`: run the ECS simulator as a process, for the AWS CLI, demos and benchmarks.
+
+use std::net::{Ipv4Addr, SocketAddr};
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+const BEHAVIOUR_HELP: &str = "\
+TASK BEHAVIOUR (simulated seconds; sim time = real time x --time-scale):
+  normal               PROVISIONING 2s -> PENDING 5s -> RUNNING; healthy at once without a
+                       health check, else HEALTHY after healthCheck.startPeriod (default 10s)
+  SIM_STARTUP_SECONDS  container environment variable: seconds spent PENDING
+  /bin/false, false,   essential container command/entryPoint: RUNNING, exits 2s later with
+  'exit 1'             code 1 (EssentialContainerExited); counts as a failed task
+  image with           fails 3s into PENDING: TaskFailedToStart, CannotPullContainerError;
+  does-not-exist or    counts as a failed task
+  nonexistent
+  health check with    never HEALTHY; stopped after startPeriod + interval x retries
+  /bin/false, exit 1   (default 30s x 3): 'Task failed container health checks'
+  memory > 30720 or    never placed; 'unable to place a task' event every 60s;
+  cpu > 16384          deployment stays IN_PROGRESS
+
+DEPLOYMENTS: rolling update within maximumPercent/minimumHealthyPercent; COMPLETED after 5s
+steady; circuit breaker threshold clamp(ceil(desired/2), 3, 200); rollback re-deploys the
+task definition of the last COMPLETED deployment.
+
+ADMIN ENDPOINTS (same port, never faulted):
+  GET  /_sim/calls        per-operation call counts and total
+  POST /_sim/calls/reset  reset the counts
+  GET  /_sim/faults       current faults
+  PUT  /_sim/faults       set faults, e.g. {\"throttle_next\": 3, \"latency_ms\": 50,
+                          \"service_deployments_api\": \"AccessDenied\"}
+  POST /_sim/time/skip    {\"seconds\": 60}: jump simulated time forward
+
+EXAMPLE:
+  ecs-sim serve --port 4566 --time-scale 50
+  aws --endpoint-url http://127.0.0.1:4566 ecs create-cluster --cluster-name demo";
+
+#[derive(Parser)]
+#[command(name = "ecs-sim", version, about = "A local Amazon ECS simulator speaking the ECS JSON 1.1 protocol", after_help = BEHAVIOUR_HELP)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the simulator on 127.0.0.1 until SIGINT or SIGTERM.
+    #[command(after_help = BEHAVIOUR_HELP)]
+    Serve {
+        /// Port on 127.0.0.1 (0 picks a free one).
+        #[arg(long, default_value_t = 4566)]
+        port: u16,
+        /// Simulated seconds per real second (e.g. 50 for a 5-minute rollout in 6 seconds).
+        #[arg(long, default_value_t = 1.0)]
+        time_scale: f64,
+        /// Seed for ids and fault draws, to repeat a run.
+        #[arg(long, default_value_t = 0)]
+        seed: u64,
+        /// Region written into ARNs.
+        #[arg(long, default_value = "us-east-1")]
+        region: String,
+        /// Account id written into ARNs.
+        #[arg(long, default_value = "123456789012")]
+        account_id: String,
+    },
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let Command::Serve {
+        port,
+        time_scale,
+        seed,
+        region,
+        account_id,
+    } = Cli::parse().command;
+    let config = ecs_sim::SimConfig {
+        time_scale,
+        region,
+        account_id,
+        seed,
+    };
+    let address = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
+    let sim = match ecs_sim::start_on(config, address).await {
+        Ok(sim) => sim,
+        Err(error) => {
+            eprintln!("ecs-sim: cannot serve on {address}: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    println!("listening on {}", sim.endpoint());
+    wait_for_shutdown_signal().await;
+    sim.shutdown();
+    ExitCode::SUCCESS
+}
+
+async fn wait_for_shutdown_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut terminate) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = terminate.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}

@@ -1,0 +1,73 @@
+//! A cluster: its services and an index from task id to the service that owns the task.
+
+use std::collections::{BTreeMap, HashMap};
+
+use crate::model::ids::Ids;
+use crate::model::service::{IndexChange, Service};
+
+#[derive(Debug)]
+pub struct Cluster {
+    pub name: String,
+    pub arn: String,
+    pub services: BTreeMap<String, Service>,
+    /// Task id → service name, so DescribeTasks need not scan every service.
+    task_owner: HashMap<String, String>,
+}
+
+impl Cluster {
+    pub fn new(name: String, arn: String) -> Self {
+        Self {
+            name,
+            arn,
+            services: BTreeMap::new(),
+            task_owner: HashMap::new(),
+        }
+    }
+
+    /// Advances one service to `now`, lets `change` act on it, and keeps the task index current.
+    pub fn with_service<R>(
+        &mut self,
+        name: &str,
+        now: f64,
+        ids: &mut Ids,
+        change: impl FnOnce(&mut Service, &mut Ids) -> R,
+    ) -> Option<R> {
+        let service = self.services.get_mut(name)?;
+        service.advance_to(now, ids);
+        let result = change(service, ids);
+        apply_index_changes(&mut self.task_owner, service);
+        Some(result)
+    }
+
+    /// Adds a service built by `build` and indexes its first tasks.
+    pub fn insert_service(&mut self, mut service: Service) {
+        apply_index_changes(&mut self.task_owner, &mut service);
+        self.services.insert(service.name.clone(), service);
+    }
+
+    /// Advances every service of the cluster to `now`.
+    pub fn advance_all(&mut self, now: f64, ids: &mut Ids) {
+        for service in self.services.values_mut() {
+            service.advance_to(now, ids);
+            apply_index_changes(&mut self.task_owner, service);
+        }
+    }
+
+    /// The name of the service that owns a task, if the task is still remembered.
+    pub fn task_owner(&self, task_id: &str) -> Option<&str> {
+        self.task_owner.get(task_id).map(String::as_str)
+    }
+}
+
+fn apply_index_changes(index: &mut HashMap<String, String>, service: &mut Service) {
+    for change in service.index_changes.drain(..) {
+        match change {
+            IndexChange::Added(id) => {
+                index.insert(id, service.name.clone());
+            }
+            IndexChange::Removed(id) => {
+                index.remove(&id);
+            }
+        }
+    }
+}

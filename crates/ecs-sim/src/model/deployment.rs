@@ -1,0 +1,242 @@
+//! Deployments, seen through both ECS APIs: a `deployments[]` entry of DescribeServices
+//! (`ecs-svc/N`, rolloutState) and a ServiceDeployment of the service-deployments API
+//! (status, circuit breaker, rollback). Both views read the same [`Deployment`].
+
+use std::sync::Arc;
+
+use crate::behaviour::Placement;
+use crate::model::task_definition::TaskDefinition;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RolloutState {
+    InProgress,
+    Completed,
+    Failed,
+}
+
+impl RolloutState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RolloutState::InProgress => "IN_PROGRESS",
+            RolloutState::Completed => "COMPLETED",
+            RolloutState::Failed => "FAILED",
+        }
+    }
+}
+
+/// ServiceDeployment `status` values the simulator produces. (ECS also has PENDING,
+/// STOP_REQUESTED and ROLLBACK_REQUESTED, which only exist for API-requested stops and
+/// manual rollbacks that the simulator does not model.)
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ServiceDeploymentStatus {
+    InProgress,
+    Successful,
+    Stopped,
+    RollbackInProgress,
+    RollbackSuccessful,
+    RollbackFailed,
+}
+
+impl ServiceDeploymentStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ServiceDeploymentStatus::InProgress => "IN_PROGRESS",
+            ServiceDeploymentStatus::Successful => "SUCCESSFUL",
+            ServiceDeploymentStatus::Stopped => "STOPPED",
+            ServiceDeploymentStatus::RollbackInProgress => "ROLLBACK_IN_PROGRESS",
+            ServiceDeploymentStatus::RollbackSuccessful => "ROLLBACK_SUCCESSFUL",
+            ServiceDeploymentStatus::RollbackFailed => "ROLLBACK_FAILED",
+        }
+    }
+
+    /// Every value ECS documents, for validating the ListServiceDeployments `status` filter.
+    pub const ECS_VALUES: [&'static str; 9] = [
+        "PENDING",
+        "SUCCESSFUL",
+        "STOPPED",
+        "STOP_REQUESTED",
+        "IN_PROGRESS",
+        "ROLLBACK_REQUESTED",
+        "ROLLBACK_IN_PROGRESS",
+        "ROLLBACK_SUCCESSFUL",
+        "ROLLBACK_FAILED",
+    ];
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub struct CircuitBreaker {
+    pub enable: bool,
+    pub rollback: bool,
+}
+
+/// A service's `deploymentConfiguration`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct DeploymentConfig {
+    pub minimum_healthy_percent: u32,
+    pub maximum_percent: u32,
+    pub circuit_breaker: CircuitBreaker,
+}
+
+impl Default for DeploymentConfig {
+    fn default() -> Self {
+        Self {
+            minimum_healthy_percent: 100,
+            maximum_percent: 200,
+            circuit_breaker: CircuitBreaker::default(),
+        }
+    }
+}
+
+/// The failed-task count at which the circuit breaker trips: half the desired count,
+/// at least 3 and at most 200.
+pub fn circuit_breaker_threshold(desired_count: u32) -> u32 {
+    desired_count.div_ceil(2).clamp(3, 200)
+}
+
+/// Why a deployment exists.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Origin {
+    /// CreateService or UpdateService.
+    Requested,
+    /// Started by the circuit breaker: `failed` is rolled back to the task definition of the
+    /// last completed deployment `to`.
+    Rollback { failed: u64, to: u64 },
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct RollbackRecord {
+    pub reason: String,
+    pub started_at: f64,
+    /// The service revision (and `ecs-svc/` number) of the rollback deployment, which runs
+    /// the task definition rolled back to.
+    pub revision: u64,
+}
+
+/// The service-deployments API view of a requested deployment.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ServiceDeploymentRecord {
+    pub token: String,
+    pub status: ServiceDeploymentStatus,
+    pub status_reason: Option<String>,
+    pub started_at: f64,
+    pub finished_at: Option<f64>,
+    pub stopped_at: Option<f64>,
+    /// Revisions (deployment numbers) that were running when this deployment started.
+    pub source_revisions: Vec<u64>,
+    pub rollback: Option<RollbackRecord>,
+}
+
+impl ServiceDeploymentRecord {
+    pub fn finish(&mut self, status: ServiceDeploymentStatus, reason: String, at: f64) {
+        self.status = status;
+        self.status_reason = Some(reason);
+        if status == ServiceDeploymentStatus::Stopped {
+            self.stopped_at = Some(at);
+        } else {
+            self.finished_at = Some(at);
+        }
+    }
+
+    pub fn is_active(&self) -> bool {
+        matches!(
+            self.status,
+            ServiceDeploymentStatus::InProgress | ServiceDeploymentStatus::RollbackInProgress
+        )
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Deployment {
+    /// `N` of `ecs-svc/N`; also the service revision number.
+    pub number: u64,
+    pub task_definition: Arc<TaskDefinition>,
+    pub placement: Placement,
+    /// The desired count while this deployment is PRIMARY.
+    pub desired_count: u32,
+    pub created_at: f64,
+    pub updated_at: f64,
+    pub rollout_state: RolloutState,
+    pub rollout_reason: String,
+    pub failed_tasks: u32,
+    /// The service's deployment configuration when this deployment started.
+    pub config: DeploymentConfig,
+    pub launch_type: String,
+    pub network_configuration: Option<serde_json::Value>,
+    pub origin: Origin,
+    /// Still shown in DescribeServices `deployments[]`.
+    pub listed: bool,
+    pub next_placement_event_at: Option<f64>,
+    pub warned_unable_to_start: bool,
+    /// `None` for rollback deployments: ECS reports a rollback on the failed deployment's record.
+    pub record: Option<ServiceDeploymentRecord>,
+}
+
+impl Deployment {
+    pub fn id(&self) -> String {
+        deployment_id(self.number)
+    }
+
+    pub fn circuit_breaker_threshold(&self) -> u32 {
+        circuit_breaker_threshold(self.desired_count)
+    }
+
+    /// `deploymentCircuitBreaker.status` of the ServiceDeployment.
+    pub fn circuit_breaker_status(&self) -> &'static str {
+        if !self.config.circuit_breaker.enable {
+            "DISABLED"
+        } else if self.rollout_state == RolloutState::Failed {
+            "TRIGGERED"
+        } else {
+            "MONITORING"
+        }
+    }
+}
+
+pub fn deployment_id(number: u64) -> String {
+    format!("ecs-svc/{number}")
+}
+
+pub fn in_progress_reason(number: u64) -> String {
+    format!("ECS deployment {} in progress.", deployment_id(number))
+}
+
+pub fn completed_reason(number: u64) -> String {
+    format!("ECS deployment {} completed.", deployment_id(number))
+}
+
+pub const CIRCUIT_BREAKER_FAILED_REASON: &str =
+    "ECS deployment circuit breaker: tasks failed to start.";
+
+pub fn rolling_back_reason(to: u64) -> String {
+    format!(
+        "ECS deployment circuit breaker: rolling back to deploymentId {}.",
+        deployment_id(to)
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn threshold_is_half_desired_clamped_to_3_and_200() {
+        assert_eq!(circuit_breaker_threshold(0), 3);
+        assert_eq!(circuit_breaker_threshold(1), 3);
+        assert_eq!(circuit_breaker_threshold(7), 4);
+        assert_eq!(circuit_breaker_threshold(10), 5);
+        assert_eq!(circuit_breaker_threshold(1000), 200);
+    }
+
+    #[test]
+    fn reasons_match_ecs_wording() {
+        assert_eq!(
+            in_progress_reason(12),
+            "ECS deployment ecs-svc/12 in progress."
+        );
+        assert_eq!(completed_reason(12), "ECS deployment ecs-svc/12 completed.");
+        assert_eq!(
+            rolling_back_reason(5),
+            "ECS deployment circuit breaker: rolling back to deploymentId ecs-svc/5."
+        );
+    }
+}

@@ -1,0 +1,303 @@
+//! Registered task definitions: the facts the task-behaviour rules read, plus the input echoed back.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use serde::Deserialize;
+use serde_json::{Map, Value};
+
+use crate::wire::arn::TaskDefinitionRef;
+use crate::wire::{EcsError, ErrorCode};
+
+/// One revision of a task definition family.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TaskDefinition {
+    pub arn: String,
+    pub family: String,
+    pub revision: u32,
+    pub registered_at: f64,
+    /// Task-level CPU units (`"256"` or `"1 vCPU"` on input).
+    pub cpu_units: Option<u32>,
+    /// Task-level memory in MiB (`"512"` or `"1 GB"` on input).
+    pub memory_mib: Option<u32>,
+    pub containers: Vec<ContainerSpec>,
+    /// Input members returned unchanged by DescribeTaskDefinition (containerDefinitions,
+    /// networkMode, cpu, memory, roles, ...), so a client reads back what it registered.
+    pub echo: Map<String, Value>,
+}
+
+/// The parts of a container definition that decide how its tasks behave.
+#[derive(Clone, Debug, PartialEq, Default)]
+pub struct ContainerSpec {
+    pub name: String,
+    pub image: String,
+    pub essential: bool,
+    pub command: Vec<String>,
+    pub entry_point: Vec<String>,
+    pub health_check: Option<HealthCheckSpec>,
+    /// `SIM_STARTUP_SECONDS` from the container environment.
+    pub startup_seconds: Option<f64>,
+    pub cpu: Option<u32>,
+    pub memory: Option<u32>,
+}
+
+/// A container health check, with ECS's optional members kept optional.
+#[derive(Clone, Debug, PartialEq, Default)]
+pub struct HealthCheckSpec {
+    pub command: Vec<String>,
+    pub interval: Option<u32>,
+    pub retries: Option<u32>,
+    pub start_period: Option<u32>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ContainerInput {
+    name: Option<String>,
+    image: Option<String>,
+    essential: Option<bool>,
+    #[serde(default)]
+    command: Vec<String>,
+    #[serde(default)]
+    entry_point: Vec<String>,
+    health_check: Option<HealthCheckInput>,
+    #[serde(default)]
+    environment: Vec<KeyValue>,
+    cpu: Option<u32>,
+    memory: Option<u32>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct HealthCheckInput {
+    #[serde(default)]
+    command: Vec<String>,
+    interval: Option<u32>,
+    retries: Option<u32>,
+    start_period: Option<u32>,
+}
+
+#[derive(Deserialize)]
+struct KeyValue {
+    name: Option<String>,
+    value: Option<String>,
+}
+
+/// The environment variable that overrides how long a task stays PENDING.
+pub const STARTUP_SECONDS_VARIABLE: &str = "SIM_STARTUP_SECONDS";
+
+impl ContainerSpec {
+    /// Reads `containerDefinitions[index]`.
+    pub fn from_json(index: usize, value: &Value) -> Result<Self, EcsError> {
+        let field = format!("containerDefinitions[{index}]");
+        let input: ContainerInput = serde_json::from_value(value.clone())
+            .map_err(|e| EcsError::new(ErrorCode::Serialization, format!("{field}: {e}")))?;
+        let name = input.name.filter(|n| !n.is_empty()).ok_or_else(|| {
+            EcsError::client(format!("{field}.name should not be null or empty."))
+        })?;
+        let image = input.image.filter(|i| !i.is_empty()).ok_or_else(|| {
+            EcsError::client(format!("{field}.image should not be null or empty."))
+        })?;
+        let mut startup_seconds = None;
+        for variable in &input.environment {
+            if variable.name.as_deref() != Some(STARTUP_SECONDS_VARIABLE) {
+                continue;
+            }
+            let text = variable.value.as_deref().unwrap_or("");
+            let seconds: f64 = text
+                .trim()
+                .parse()
+                .ok()
+                .filter(|s: &f64| s.is_finite() && *s >= 0.0)
+                .ok_or_else(|| {
+                    EcsError::client(format!(
+                        "{field}.environment {STARTUP_SECONDS_VARIABLE}: `{text}` is not a number \
+                         of seconds; expected a non-negative number such as `30` or `0.5`."
+                    ))
+                })?;
+            startup_seconds = Some(seconds);
+        }
+        Ok(Self {
+            name,
+            image,
+            essential: input.essential.unwrap_or(true),
+            command: input.command,
+            entry_point: input.entry_point,
+            health_check: input.health_check.map(|h| HealthCheckSpec {
+                command: h.command,
+                interval: h.interval,
+                retries: h.retries,
+                start_period: h.start_period,
+            }),
+            startup_seconds,
+            cpu: input.cpu,
+            memory: input.memory,
+        })
+    }
+}
+
+/// Parses task-level `cpu`: CPU units (`"256"`) or vCPUs (`"1 vCPU"`, `"0.25 vcpu"`).
+pub fn parse_cpu(text: &str) -> Result<u32, EcsError> {
+    parse_quantity(text, &["vcpu"], 1024.0).ok_or_else(|| {
+        EcsError::client(format!(
+            "cpu: `{text}` is not a CPU size; expected CPU units such as `256` or vCPUs such as `1 vCPU`."
+        ))
+    })
+}
+
+/// Parses task-level `memory`: MiB (`"512"`) or GB (`"2 GB"`, `"2GB"`).
+pub fn parse_memory(text: &str) -> Result<u32, EcsError> {
+    parse_quantity(text, &["gb"], 1024.0).ok_or_else(|| {
+        EcsError::client(format!(
+            "memory: `{text}` is not a memory size; expected MiB such as `512` or GB such as `2 GB`."
+        ))
+    })
+}
+
+/// A plain number, or a number followed by one of `units` (case-insensitive) meaning `× factor`.
+fn parse_quantity(text: &str, units: &[&str], factor: f64) -> Option<u32> {
+    let lower = text.trim().to_ascii_lowercase();
+    let (number, scale) = match units.iter().find_map(|u| lower.strip_suffix(u)) {
+        Some(number) => (number.trim(), factor),
+        None => (lower.as_str(), 1.0),
+    };
+    let value: f64 = number.parse().ok()?;
+    let scaled = value * scale;
+    (scaled.is_finite() && scaled > 0.0 && scaled <= f64::from(u32::MAX))
+        .then(|| scaled.round() as u32)
+}
+
+/// Every registered revision, by family.
+#[derive(Debug, Default)]
+pub struct TaskDefinitions {
+    families: BTreeMap<String, Vec<Arc<TaskDefinition>>>,
+}
+
+impl TaskDefinitions {
+    /// The revision number the next registration of `family` gets.
+    pub fn next_revision(&self, family: &str) -> u32 {
+        self.families
+            .get(family)
+            .map_or(1, |revisions| revisions.len() as u32 + 1)
+    }
+
+    pub fn insert(&mut self, definition: TaskDefinition) -> Arc<TaskDefinition> {
+        let definition = Arc::new(definition);
+        self.families
+            .entry(definition.family.clone())
+            .or_default()
+            .push(Arc::clone(&definition));
+        definition
+    }
+
+    /// Resolves `family`, `family:revision` or an ARN to a registered revision.
+    pub fn resolve(
+        &self,
+        field: &str,
+        reference: &TaskDefinitionRef,
+    ) -> Result<Arc<TaskDefinition>, EcsError> {
+        let (family, revision) = match reference {
+            TaskDefinitionRef::Latest(family) => (family, None),
+            TaskDefinitionRef::Revision(family, revision) => (family, Some(*revision)),
+        };
+        let Some(revisions) = self.families.get(family) else {
+            return Err(EcsError::invalid_parameter(format!(
+                "TaskDefinition not found: {field} names family `{family}`, which has no registered revisions."
+            )));
+        };
+        let found = match revision {
+            None => revisions.last(),
+            Some(revision) => revisions.iter().find(|d| d.revision == revision),
+        };
+        found.cloned().ok_or_else(|| {
+            EcsError::invalid_parameter(format!(
+                "TaskDefinition not found: {field} names `{family}:{}`, but family `{family}` has revisions 1 to {}.",
+                revision.unwrap_or(0),
+                revisions.len()
+            ))
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn container_defaults_to_essential_and_reads_startup_override() {
+        let spec = ContainerSpec::from_json(
+            0,
+            &json!({"name": "app", "image": "nginx", "environment": [{"name": "SIM_STARTUP_SECONDS", "value": "12"}]}),
+        )
+        .unwrap();
+        assert!(spec.essential);
+        assert_eq!(spec.startup_seconds, Some(12.0));
+    }
+
+    #[test]
+    fn container_errors_name_the_field() {
+        let err = ContainerSpec::from_json(2, &json!({"name": "app"})).unwrap_err();
+        assert_eq!(
+            err.message,
+            "containerDefinitions[2].image should not be null or empty."
+        );
+        let err = ContainerSpec::from_json(
+            0,
+            &json!({"name": "a", "image": "b", "environment": [{"name": "SIM_STARTUP_SECONDS", "value": "soon"}]}),
+        )
+        .unwrap_err();
+        assert!(err.message.contains("soon") && err.message.contains("SIM_STARTUP_SECONDS"));
+    }
+
+    #[test]
+    fn cpu_and_memory_accept_both_notations() {
+        assert_eq!(parse_cpu("256").unwrap(), 256);
+        assert_eq!(parse_cpu("1 vCPU").unwrap(), 1024);
+        assert_eq!(parse_cpu(".25 vcpu").unwrap(), 256);
+        assert_eq!(parse_memory("2 GB").unwrap(), 2048);
+        assert_eq!(parse_memory("2GB").unwrap(), 2048);
+        assert_eq!(parse_memory("512").unwrap(), 512);
+        assert!(parse_memory("lots").is_err());
+    }
+
+    #[test]
+    fn resolve_latest_and_specific_revisions() {
+        let mut registry = TaskDefinitions::default();
+        for revision in 1..=2 {
+            registry.insert(TaskDefinition {
+                arn: format!("arn:td/web:{revision}"),
+                family: "web".into(),
+                revision,
+                registered_at: 0.0,
+                cpu_units: None,
+                memory_mib: None,
+                containers: vec![],
+                echo: Map::new(),
+            });
+        }
+        let latest = registry
+            .resolve("taskDefinition", &TaskDefinitionRef::Latest("web".into()))
+            .unwrap();
+        assert_eq!(latest.revision, 2);
+        let first = registry
+            .resolve(
+                "taskDefinition",
+                &TaskDefinitionRef::Revision("web".into(), 1),
+            )
+            .unwrap();
+        assert_eq!(first.revision, 1);
+        let err = registry
+            .resolve(
+                "taskDefinition",
+                &TaskDefinitionRef::Revision("web".into(), 9),
+            )
+            .unwrap_err();
+        assert!(
+            err.message.starts_with("TaskDefinition not found"),
+            "{}",
+            err.message
+        );
+        assert!(err.message.contains("web:9"));
+    }
+}

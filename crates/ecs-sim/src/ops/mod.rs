@@ -1,0 +1,109 @@
+//! ECS operations: each reads its request fields, acts on the model, and writes its answer.
+
+mod clusters;
+mod service_deployments;
+mod services;
+mod task_definitions;
+mod tasks;
+pub mod view;
+
+use serde::Serialize;
+
+use crate::model::Model;
+use crate::wire::{EcsError, ErrorCode, Fields, arn};
+
+/// Options that change how answers are written (set by faults).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct AnswerOptions {
+    pub omit_rollout_state: bool,
+}
+
+/// Every operation the simulator implements.
+pub const OPERATIONS: [&str; 14] = [
+    "CreateCluster",
+    "DescribeClusters",
+    "RegisterTaskDefinition",
+    "DescribeTaskDefinition",
+    "CreateService",
+    "UpdateService",
+    "DeleteService",
+    "DescribeServices",
+    "ListServiceDeployments",
+    "DescribeServiceDeployments",
+    "DescribeServiceRevisions",
+    "ListTasks",
+    "DescribeTasks",
+    "ListServices",
+];
+
+/// Runs `operation` with the JSON `body` at simulated time `now`; returns the JSON answer.
+pub fn dispatch(
+    model: &mut Model,
+    operation: &str,
+    body: &[u8],
+    now: f64,
+    options: AnswerOptions,
+) -> Result<Vec<u8>, EcsError> {
+    if !OPERATIONS.contains(&operation) {
+        return Err(unknown_operation(operation));
+    }
+    let fields = Fields::parse(body)?;
+    match operation {
+        "CreateCluster" => clusters::create_cluster(model, &fields, now),
+        "DescribeClusters" => clusters::describe_clusters(model, &fields, now),
+        "RegisterTaskDefinition" => task_definitions::register(model, &fields, now),
+        "DescribeTaskDefinition" => task_definitions::describe(model, &fields),
+        "CreateService" => services::create_service(model, &fields, now),
+        "UpdateService" => services::update_service(model, &fields, now),
+        "DeleteService" => services::delete_service(model, &fields, now),
+        "DescribeServices" => services::describe_services(model, &fields, now, options),
+        "ListServices" => services::list_services(model, &fields, now),
+        "ListServiceDeployments" => service_deployments::list(model, &fields, now),
+        "DescribeServiceDeployments" => service_deployments::describe(model, &fields, now),
+        "DescribeServiceRevisions" => service_deployments::describe_revisions(model, &fields, now),
+        "ListTasks" => tasks::list_tasks(model, &fields, now),
+        "DescribeTasks" => tasks::describe_tasks(model, &fields, now),
+        _ => Err(unknown_operation(operation)),
+    }
+}
+
+pub fn unknown_operation(operation: &str) -> EcsError {
+    EcsError::new(
+        ErrorCode::UnknownOperation,
+        format!(
+            "Operation `{operation}` is not supported by this endpoint; supported: {}.",
+            OPERATIONS.join(", ")
+        ),
+    )
+}
+
+/// Serialises an answer.
+fn answer<T: Serialize>(output: &T) -> Result<Vec<u8>, EcsError> {
+    serde_json::to_vec(output)
+        .map_err(|e| EcsError::server(format!("could not encode the answer: {e}")))
+}
+
+/// The `cluster` member (name or ARN), defaulting to `default` as ECS does.
+fn cluster_field(fields: &Fields) -> Result<String, EcsError> {
+    match fields.optional::<String>("cluster")? {
+        Some(reference) => arn::cluster_name("cluster", &reference),
+        None => Ok("default".to_owned()),
+    }
+}
+
+/// A list member with ECS's per-call limit.
+fn bounded_list(
+    fields: &Fields,
+    name: &str,
+    operation: &str,
+    max: usize,
+) -> Result<Vec<String>, EcsError> {
+    let items: Vec<String> = fields.required(name)?;
+    if items.is_empty() || items.len() > max {
+        return Err(EcsError::invalid_parameter(format!(
+            "{name}: {} given; {operation} accepts between 1 and {max} per call.",
+            items.len()
+        )));
+    }
+    Ok(items)
+}

@@ -1,0 +1,293 @@
+//! CreateService, UpdateService, DeleteService, DescribeServices and ListServices.
+
+use serde::Deserialize;
+use serde_json::json;
+
+use super::view::{self, Failure, ViewContext};
+use super::{AnswerOptions, answer, bounded_list, cluster_field};
+use crate::model::Model;
+use crate::model::deployment::{CircuitBreaker, DeploymentConfig};
+use crate::model::service::{NewService, Service, ServiceStatus, ServiceUpdate};
+use crate::wire::{self, EcsError, Fields, arn};
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct DeploymentConfigurationInput {
+    maximum_percent: Option<i64>,
+    minimum_healthy_percent: Option<i64>,
+    deployment_circuit_breaker: Option<CircuitBreakerInput>,
+}
+
+#[derive(Deserialize)]
+struct CircuitBreakerInput {
+    enable: bool,
+    rollback: bool,
+}
+
+/// Reads `deploymentConfiguration`, keeping `base` for members that are not given.
+fn deployment_config(
+    fields: &Fields,
+    base: DeploymentConfig,
+) -> Result<Option<DeploymentConfig>, EcsError> {
+    let Some(input) = fields.optional::<DeploymentConfigurationInput>("deploymentConfiguration")?
+    else {
+        return Ok(None);
+    };
+    let minimum = input
+        .minimum_healthy_percent
+        .unwrap_or(i64::from(base.minimum_healthy_percent));
+    let maximum = input
+        .maximum_percent
+        .unwrap_or(i64::from(base.maximum_percent));
+    if !(0..=100).contains(&minimum) {
+        return Err(EcsError::invalid_parameter(format!(
+            "deploymentConfiguration.minimumHealthyPercent: {minimum} is out of range; it must be between 0 and 100."
+        )));
+    }
+    if !(100..=1000).contains(&maximum) {
+        return Err(EcsError::invalid_parameter(format!(
+            "deploymentConfiguration.maximumPercent: {maximum} is out of range; it must be between 100 and 1000."
+        )));
+    }
+    if minimum == 100 && maximum == 100 {
+        return Err(EcsError::invalid_parameter(
+            "deploymentConfiguration: minimumHealthyPercent 100 with maximumPercent 100 leaves no room to replace \
+             a task; raise maximumPercent (e.g. 200) or lower minimumHealthyPercent.",
+        ));
+    }
+    let circuit_breaker = input
+        .deployment_circuit_breaker
+        .map_or(base.circuit_breaker, |cb| CircuitBreaker {
+            enable: cb.enable,
+            rollback: cb.rollback,
+        });
+    Ok(Some(DeploymentConfig {
+        minimum_healthy_percent: minimum as u32,
+        maximum_percent: maximum as u32,
+        circuit_breaker,
+    }))
+}
+
+fn desired_count(fields: &Fields) -> Result<Option<u32>, EcsError> {
+    match fields.optional::<i64>("desiredCount")? {
+        None => Ok(None),
+        Some(n) if (0..=i64::from(u32::MAX)).contains(&n) => Ok(Some(n as u32)),
+        Some(n) => Err(EcsError::invalid_parameter(format!(
+            "desiredCount: {n} is out of range; it must be 0 or more."
+        ))),
+    }
+}
+
+fn task_definition(
+    model: &Model,
+    fields: &Fields,
+) -> Result<Option<std::sync::Arc<crate::model::task_definition::TaskDefinition>>, EcsError> {
+    let Some(reference) = fields.optional::<String>("taskDefinition")? else {
+        return Ok(None);
+    };
+    let parsed = arn::task_definition_ref("taskDefinition", &reference)?;
+    model
+        .task_definitions
+        .resolve("taskDefinition", &parsed)
+        .map(Some)
+}
+
+/// The `{"service": ...}` answer of Create/Update/DeleteService.
+fn service_answer(model: &Model, cluster: &str, name: &str) -> Result<Vec<u8>, EcsError> {
+    let service = model
+        .clusters
+        .get(cluster)
+        .and_then(|c| c.services.get(name))
+        .ok_or_else(EcsError::service_not_found)?;
+    let ctx = ViewContext {
+        arns: &model.arns,
+        cluster,
+        omit_rollout_state: false,
+    };
+    answer(&json!({ "service": view::service(&ctx, service) }))
+}
+
+pub fn create_service(model: &mut Model, fields: &Fields, now: f64) -> Result<Vec<u8>, EcsError> {
+    let cluster_name = cluster_field(fields)?;
+    let name: String = fields.required("serviceName")?;
+    if !arn::is_valid_name(&name) {
+        return Err(EcsError::invalid_parameter(format!(
+            "serviceName: `{name}` is not a valid service name; use 1-255 letters, digits, `-` and `_`."
+        )));
+    }
+    let definition = task_definition(model, fields)?.ok_or_else(|| {
+        EcsError::invalid_parameter("taskDefinition is required: the simulator only supports the ECS deployment controller.")
+    })?;
+    if let Some(controller) = fields.optional::<serde_json::Value>("deploymentController")? {
+        let kind = controller
+            .get("type")
+            .and_then(|t| t.as_str())
+            .unwrap_or("ECS");
+        if kind != "ECS" {
+            return Err(EcsError::invalid_parameter(format!(
+                "deploymentController.type: `{kind}` is not supported by the simulator; only `ECS` (rolling update) is."
+            )));
+        }
+    }
+    if let Some(strategy) = fields.optional::<String>("schedulingStrategy")?
+        && strategy != "REPLICA"
+    {
+        return Err(EcsError::invalid_parameter(format!(
+            "schedulingStrategy: `{strategy}` is not supported by the simulator; only `REPLICA` is."
+        )));
+    }
+    let config = deployment_config(fields, DeploymentConfig::default())?.unwrap_or_default();
+    let desired = desired_count(fields)?.unwrap_or(0);
+    let launch_type = fields
+        .optional::<String>("launchType")?
+        .unwrap_or_else(|| "FARGATE".to_owned());
+    let platform_version = fields
+        .optional::<String>("platformVersion")?
+        .unwrap_or_else(|| "LATEST".to_owned());
+    let network_configuration = fields.raw("networkConfiguration").cloned();
+    let service_arn = model.arns.service(&cluster_name, &name);
+
+    let (cluster, ids) = model.cluster_mut(&cluster_name)?;
+    if let Some(existing) = cluster.services.get(&name)
+        && existing.status != ServiceStatus::Inactive
+    {
+        return Err(EcsError::invalid_parameter(
+            "Creation of service was not idempotent.",
+        ));
+    }
+    let service = Service::create(
+        NewService {
+            name: name.clone(),
+            arn: service_arn,
+            task_definition: definition,
+            desired_count: desired,
+            config,
+            launch_type,
+            platform_version,
+            network_configuration,
+        },
+        ids,
+        now,
+    );
+    cluster.insert_service(service);
+    service_answer(model, &cluster_name, &name)
+}
+
+/// The service named by the `service` member, or ServiceNotFoundException.
+fn service_field(fields: &Fields) -> Result<String, EcsError> {
+    let reference: String = fields.required("service")?;
+    arn::service_name("service", &reference)
+}
+
+pub fn update_service(model: &mut Model, fields: &Fields, now: f64) -> Result<Vec<u8>, EcsError> {
+    let cluster_name = cluster_field(fields)?;
+    let name = service_field(fields)?;
+    let definition = task_definition(model, fields)?;
+    let desired = desired_count(fields)?;
+    let force_new_deployment = fields
+        .optional::<bool>("forceNewDeployment")?
+        .unwrap_or(false);
+    let network_configuration = fields.raw("networkConfiguration").cloned();
+    let (cluster, ids) = model.cluster_mut(&cluster_name)?;
+    let outcome = cluster.with_service(&name, now, ids, |service, ids| {
+        if service.status != ServiceStatus::Active {
+            return Err(EcsError::service_not_active());
+        }
+        let config = deployment_config(fields, service.config)?;
+        service.update(
+            ServiceUpdate {
+                desired_count: desired,
+                task_definition: definition,
+                force_new_deployment,
+                config,
+                network_configuration,
+            },
+            ids,
+            now,
+        );
+        Ok(())
+    });
+    outcome.ok_or_else(EcsError::service_not_found)??;
+    service_answer(model, &cluster_name, &name)
+}
+
+pub fn delete_service(model: &mut Model, fields: &Fields, now: f64) -> Result<Vec<u8>, EcsError> {
+    let cluster_name = cluster_field(fields)?;
+    let name = service_field(fields)?;
+    let force = fields.optional::<bool>("force")?.unwrap_or(false);
+    let (cluster, ids) = model.cluster_mut(&cluster_name)?;
+    let outcome = cluster.with_service(&name, now, ids, |service, ids| {
+        if service.status != ServiceStatus::Active {
+            return Err(EcsError::service_not_active());
+        }
+        if !force && service.desired_count > 0 {
+            return Err(EcsError::invalid_parameter(format!(
+                "The service cannot be stopped while it is scaled above 0 (desiredCount is {}); \
+                 scale it to 0 first or pass force=true.",
+                service.desired_count
+            )));
+        }
+        service.delete(ids, now);
+        Ok(())
+    });
+    outcome.ok_or_else(EcsError::service_not_found)??;
+    service_answer(model, &cluster_name, &name)
+}
+
+pub fn describe_services(
+    model: &mut Model,
+    fields: &Fields,
+    now: f64,
+    options: AnswerOptions,
+) -> Result<Vec<u8>, EcsError> {
+    let cluster_name = cluster_field(fields)?;
+    let references = bounded_list(fields, "services", "DescribeServices", 10)?;
+    let names = references
+        .iter()
+        .map(|r| arn::service_name("services", r))
+        .collect::<Result<Vec<_>, _>>()?;
+    let (cluster, ids) = model.cluster_mut(&cluster_name)?;
+    for name in &names {
+        cluster.with_service(name, now, ids, |_, _| ());
+    }
+    let ctx = ViewContext {
+        arns: &model.arns,
+        cluster: &cluster_name,
+        omit_rollout_state: options.omit_rollout_state,
+    };
+    let cluster = model
+        .clusters
+        .get(&cluster_name)
+        .ok_or_else(EcsError::cluster_not_found)?;
+    let mut services = Vec::new();
+    let mut failures = Vec::new();
+    for name in &names {
+        match cluster.services.get(name) {
+            Some(service) => services.push(view::service(&ctx, service)),
+            None => failures.push(Failure::missing(model.arns.service(&cluster_name, name))),
+        }
+    }
+    answer(&json!({ "services": services, "failures": failures }))
+}
+
+pub fn list_services(model: &mut Model, fields: &Fields, now: f64) -> Result<Vec<u8>, EcsError> {
+    let cluster_name = cluster_field(fields)?;
+    let max = wire::max_results(fields.optional("maxResults")?, 10, 100)?;
+    let start = match fields.optional::<String>("nextToken")? {
+        Some(token) => wire::parse_next_token(&token)?,
+        None => 0,
+    };
+    let (cluster, ids) = model.cluster_mut(&cluster_name)?;
+    cluster.advance_all(now, ids);
+    // ECS lists ACTIVE and DRAINING services, not INACTIVE ones.
+    let arns: Vec<&str> = cluster
+        .services
+        .values()
+        .filter(|s| s.status != ServiceStatus::Inactive)
+        .map(|s| s.arn.as_str())
+        .collect();
+    let page: Vec<&str> = arns.iter().skip(start).take(max).copied().collect();
+    let next_token =
+        (start + page.len() < arns.len()).then(|| wire::next_token(start + page.len()));
+    answer(&json!({ "serviceArns": page, "nextToken": next_token }))
+}
