@@ -1,0 +1,152 @@
+//! [`EcsApi`]: the only door from the watcher to ECS.
+//!
+//! The trait is deliberately narrow (six read-only calls) and speaks `model` types,
+//! so the polling loop can be tested against an in-memory fake and the AWS SDK
+//! stays confined to the `aws` module. Errors arrive already classified, because
+//! the loop's policy (retry, fall back, or stop) depends only on the class.
+
+use futures::future::BoxFuture;
+
+use crate::model::{
+    Failure, ServiceDeployment, ServiceDeploymentBrief, ServiceRevision, ServiceSnapshot,
+    StoppedTask,
+};
+
+/// Largest batch ECS accepts per `DescribeServices` call.
+pub const MAX_SERVICES_PER_CALL: usize = 10;
+/// Largest batch ECS accepts per `DescribeServiceDeployments` / `DescribeServiceRevisions` call.
+pub const MAX_SERVICE_DEPLOYMENTS_PER_CALL: usize = 20;
+/// Largest batch ECS accepts per `DescribeTasks` call.
+pub const MAX_TASKS_PER_CALL: usize = 100;
+
+pub type ApiResult<T> = Result<T, ApiError>;
+
+/// What went wrong calling ECS, grouped by what the caller should do about it.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum ApiError {
+    /// Rate limited: back off and try again; never a verdict on its own.
+    #[error("{code}: {message}")]
+    Throttled { code: String, message: String },
+    /// The server failed (5xx): retry; for the newer service-deployment APIs, fall back.
+    #[error("{code}: {message}")]
+    Unavailable { code: String, message: String },
+    /// This endpoint does not implement the operation (old regions, emulators).
+    #[error("{code}: {message}")]
+    Unsupported { code: String, message: String },
+    /// The credentials lack an IAM permission.
+    #[error("{message}")]
+    AccessDenied { message: String },
+    #[error("{message}")]
+    ClusterNotFound { message: String },
+    #[error("{message}")]
+    ServiceNotFound { message: String },
+    /// ECS rejected the request itself; retrying would not help.
+    #[error("{code}: {message}")]
+    InvalidParameter { code: String, message: String },
+    /// The request never got an answer (connection refused, timeout, broken response).
+    #[error("{message}")]
+    Transport { message: String },
+}
+
+impl ApiError {
+    /// Errors a later attempt may not hit: the loop retries these with backoff.
+    pub fn is_retryable(&self) -> bool {
+        matches!(
+            self,
+            ApiError::Throttled { .. } | ApiError::Unavailable { .. } | ApiError::Transport { .. }
+        )
+    }
+
+    /// Short name for progress output and timeout messages, e.g. `ThrottlingException`.
+    pub fn kind(&self) -> &str {
+        match self {
+            ApiError::Throttled { code, .. }
+            | ApiError::Unavailable { code, .. }
+            | ApiError::Unsupported { code, .. }
+            | ApiError::InvalidParameter { code, .. } => code,
+            ApiError::AccessDenied { .. } => "AccessDeniedException",
+            ApiError::ClusterNotFound { .. } => "ClusterNotFoundException",
+            ApiError::ServiceNotFound { .. } => "ServiceNotFoundException",
+            ApiError::Transport { .. } => "transport error",
+        }
+    }
+}
+
+/// The `desiredStatus` filter of `ListTasks`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum DesiredStatus {
+    Running,
+    Pending,
+    Stopped,
+}
+
+impl DesiredStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DesiredStatus::Running => "RUNNING",
+            DesiredStatus::Pending => "PENDING",
+            DesiredStatus::Stopped => "STOPPED",
+        }
+    }
+}
+
+/// `DescribeServices`: the services found and the `failures[]` (e.g. `MISSING`).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct DescribeServicesOutput {
+    pub services: Vec<ServiceSnapshot>,
+    pub failures: Vec<Failure>,
+}
+
+/// `DescribeServiceDeployments`: the deployments found and the `failures[]`.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct DescribeServiceDeploymentsOutput {
+    pub service_deployments: Vec<ServiceDeployment>,
+    pub failures: Vec<Failure>,
+}
+
+/// The read-only ECS calls the watcher makes. Implementations must not retry
+/// throttling for long: the watcher owns the backoff policy.
+///
+/// Batch limits (callers never exceed them): `describe_services` ≤ 10 services,
+/// `describe_service_deployments` and `describe_service_revisions` ≤ 20 ARNs,
+/// `describe_tasks` ≤ 100 tasks. List calls paginate internally.
+pub trait EcsApi: Send + Sync {
+    fn describe_services<'a>(
+        &'a self,
+        cluster: &'a str,
+        services: &'a [String],
+    ) -> BoxFuture<'a, ApiResult<DescribeServicesOutput>>;
+
+    /// The service's deployments (any status), newest first.
+    fn list_service_deployments<'a>(
+        &'a self,
+        cluster: &'a str,
+        service: &'a str,
+    ) -> BoxFuture<'a, ApiResult<Vec<ServiceDeploymentBrief>>>;
+
+    fn describe_service_deployments<'a>(
+        &'a self,
+        service_deployment_arns: &'a [String],
+    ) -> BoxFuture<'a, ApiResult<DescribeServiceDeploymentsOutput>>;
+
+    fn describe_service_revisions<'a>(
+        &'a self,
+        service_revision_arns: &'a [String],
+    ) -> BoxFuture<'a, ApiResult<Vec<ServiceRevision>>>;
+
+    /// ARNs of the service's tasks with the given desired status (all pages). ECS
+    /// allows `startedBy` only as the sole filter, so the watcher lists by service
+    /// and matches the deployment on the described tasks instead.
+    fn list_tasks<'a>(
+        &'a self,
+        cluster: &'a str,
+        service: &'a str,
+        desired_status: DesiredStatus,
+    ) -> BoxFuture<'a, ApiResult<Vec<String>>>;
+
+    fn describe_tasks<'a>(
+        &'a self,
+        cluster: &'a str,
+        task_arns: &'a [String],
+    ) -> BoxFuture<'a, ApiResult<Vec<StoppedTask>>>;
+}

@@ -1,0 +1,215 @@
+//! SDK types → `model` snapshots. Conversion lives here so nothing else in the
+//! crate depends on the AWS SDK's types.
+
+use aws_sdk_ecs::types;
+
+use crate::api::DesiredStatus;
+use crate::model::{
+    AlarmsState, CircuitBreakerState, Deployment, Failure, Rollback, ServiceDeployment,
+    ServiceDeploymentBrief, ServiceEvent, ServiceRevision, ServiceRevisionSummary, ServiceSnapshot,
+    StoppedContainer, StoppedTask, Timestamp,
+};
+
+fn timestamp(value: Option<&aws_smithy_types::DateTime>) -> Option<Timestamp> {
+    value
+        .and_then(|t| t.to_millis().ok())
+        .map(Timestamp::from_epoch_millis)
+}
+
+fn owned(value: Option<&str>) -> Option<String> {
+    value.map(str::to_owned)
+}
+
+pub(super) fn desired_status(status: DesiredStatus) -> types::DesiredStatus {
+    match status {
+        DesiredStatus::Running => types::DesiredStatus::Running,
+        DesiredStatus::Pending => types::DesiredStatus::Pending,
+        DesiredStatus::Stopped => types::DesiredStatus::Stopped,
+    }
+}
+
+pub(super) fn service(service: &types::Service) -> ServiceSnapshot {
+    ServiceSnapshot {
+        service_arn: owned(service.service_arn()),
+        service_name: owned(service.service_name()),
+        cluster_arn: owned(service.cluster_arn()),
+        status: owned(service.status()),
+        desired_count: service.desired_count(),
+        running_count: service.running_count(),
+        pending_count: service.pending_count(),
+        task_definition: owned(service.task_definition()),
+        deployments: service.deployments().iter().map(deployment).collect(),
+        events: service.events().iter().map(service_event).collect(),
+    }
+}
+
+pub(super) fn deployment(deployment: &types::Deployment) -> Deployment {
+    Deployment {
+        id: owned(deployment.id()),
+        status: owned(deployment.status()),
+        task_definition: owned(deployment.task_definition()),
+        desired_count: deployment.desired_count(),
+        pending_count: deployment.pending_count(),
+        running_count: deployment.running_count(),
+        failed_tasks: deployment.failed_tasks(),
+        created_at: timestamp(deployment.created_at()),
+        updated_at: timestamp(deployment.updated_at()),
+        rollout_state: deployment.rollout_state().map(|s| s.as_str().to_owned()),
+        rollout_state_reason: owned(deployment.rollout_state_reason()),
+    }
+}
+
+pub(super) fn service_event(event: &types::ServiceEvent) -> ServiceEvent {
+    ServiceEvent {
+        id: owned(event.id()),
+        created_at: timestamp(event.created_at()),
+        message: event.message().unwrap_or_default().to_owned(),
+    }
+}
+
+fn revision_summary(summary: &types::ServiceRevisionSummary) -> ServiceRevisionSummary {
+    ServiceRevisionSummary {
+        arn: owned(summary.arn()),
+        requested_task_count: summary.requested_task_count(),
+        running_task_count: summary.running_task_count(),
+        pending_task_count: summary.pending_task_count(),
+    }
+}
+
+pub(super) fn service_deployment(sd: &types::ServiceDeployment) -> ServiceDeployment {
+    ServiceDeployment {
+        service_deployment_arn: owned(sd.service_deployment_arn()),
+        service_arn: owned(sd.service_arn()),
+        cluster_arn: owned(sd.cluster_arn()),
+        created_at: timestamp(sd.created_at()),
+        started_at: timestamp(sd.started_at()),
+        finished_at: timestamp(sd.finished_at()),
+        stopped_at: timestamp(sd.stopped_at()),
+        updated_at: timestamp(sd.updated_at()),
+        source_service_revisions: sd
+            .source_service_revisions()
+            .iter()
+            .map(revision_summary)
+            .collect(),
+        target_service_revision: sd.target_service_revision().map(revision_summary),
+        status: sd.status().map(|s| s.as_str().to_owned()),
+        status_reason: owned(sd.status_reason()),
+        lifecycle_stage: sd.lifecycle_stage().map(|s| s.as_str().to_owned()),
+        rollback: sd.rollback().map(|r| Rollback {
+            reason: owned(r.reason()),
+            started_at: timestamp(r.started_at()),
+            service_revision_arn: owned(r.service_revision_arn()),
+        }),
+        deployment_circuit_breaker: sd
+            .deployment_circuit_breaker()
+            .map(|cb| CircuitBreakerState {
+                status: cb.status().map(|s| s.as_str().to_owned()),
+                failure_count: cb.failure_count(),
+                threshold: cb.threshold(),
+            }),
+        alarms: sd.alarms().map(|a| AlarmsState {
+            status: a.status().map(|s| s.as_str().to_owned()),
+            alarm_names: a.alarm_names().to_vec(),
+            triggered_alarm_names: a.triggered_alarm_names().to_vec(),
+        }),
+    }
+}
+
+pub(super) fn service_deployment_brief(
+    brief: &types::ServiceDeploymentBrief,
+) -> ServiceDeploymentBrief {
+    ServiceDeploymentBrief {
+        service_deployment_arn: owned(brief.service_deployment_arn()),
+        service_arn: owned(brief.service_arn()),
+        cluster_arn: owned(brief.cluster_arn()),
+        created_at: timestamp(brief.created_at()),
+        started_at: timestamp(brief.started_at()),
+        finished_at: timestamp(brief.finished_at()),
+        target_service_revision_arn: owned(brief.target_service_revision_arn()),
+        status: brief.status().map(|s| s.as_str().to_owned()),
+        status_reason: owned(brief.status_reason()),
+    }
+}
+
+pub(super) fn service_revision(revision: &types::ServiceRevision) -> ServiceRevision {
+    ServiceRevision {
+        service_revision_arn: owned(revision.service_revision_arn()),
+        task_definition: owned(revision.task_definition()),
+        created_at: timestamp(revision.created_at()),
+    }
+}
+
+pub(super) fn task(task: &types::Task) -> StoppedTask {
+    StoppedTask {
+        task_arn: task.task_arn().unwrap_or_default().to_owned(),
+        stop_code: task.stop_code().map(|c| c.as_str().to_owned()),
+        stopped_reason: owned(task.stopped_reason()),
+        containers: task
+            .containers()
+            .iter()
+            .map(|c| StoppedContainer {
+                name: c.name().unwrap_or_default().to_owned(),
+                exit_code: c.exit_code(),
+                reason: owned(c.reason()),
+            })
+            .collect(),
+        started_by: owned(task.started_by()),
+        task_definition_arn: owned(task.task_definition_arn()),
+        stopped_at: timestamp(task.stopped_at()),
+    }
+}
+
+pub(super) fn failure(failure: &types::Failure) -> Failure {
+    Failure {
+        arn: owned(failure.arn()),
+        reason: owned(failure.reason()),
+        detail: owned(failure.detail()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sdk_deployment_converts_field_by_field() {
+        let sdk = types::Deployment::builder()
+            .id("ecs-svc/1")
+            .status("PRIMARY")
+            .task_definition("arn:aws:ecs:us-east-1:123456789012:task-definition/web:3")
+            .desired_count(2)
+            .running_count(1)
+            .pending_count(1)
+            .failed_tasks(0)
+            .rollout_state(types::DeploymentRolloutState::InProgress)
+            .rollout_state_reason("ECS deployment ecs-svc/1 in progress.")
+            .created_at(aws_smithy_types::DateTime::from_secs(1_714_557_600))
+            .build();
+        let converted = deployment(&sdk);
+        assert_eq!(converted.id.as_deref(), Some("ecs-svc/1"));
+        assert_eq!(converted.rollout_state.as_deref(), Some("IN_PROGRESS"));
+        assert_eq!((converted.running_count, converted.pending_count), (1, 1));
+        assert_eq!(
+            converted.created_at,
+            Some(Timestamp::from_epoch_millis(1_714_557_600_000))
+        );
+    }
+
+    #[test]
+    fn sdk_task_keeps_stop_code_and_container_exit_codes() {
+        let sdk = types::Task::builder()
+            .task_arn("arn:aws:ecs:us-east-1:123456789012:task/prod/abc")
+            .started_by("ecs-svc/1")
+            .stop_code(types::TaskStopCode::EssentialContainerExited)
+            .stopped_reason("Essential container in task exited")
+            .containers(types::Container::builder().name("app").exit_code(1).build())
+            .build();
+        let converted = task(&sdk);
+        assert_eq!(
+            converted.stop_code.as_deref(),
+            Some("EssentialContainerExited")
+        );
+        assert_eq!(converted.containers[0].exit_code, Some(1));
+        assert_eq!(converted.started_by.as_deref(), Some("ecs-svc/1"));
+    }
+}

@@ -1,0 +1,501 @@
+//! Validation of user input shared by the CLI and the Pulumi provider.
+//!
+//! Every check returns an [`InputError`] naming the field, the offending value and
+//! what would have been accepted, so both front ends report bad input the same way.
+
+use std::fmt;
+use std::time::Duration;
+
+/// Bad input: which field, what was given, what is valid.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("invalid {field} `{value}`: {expected}")]
+pub struct InputError {
+    pub field: String,
+    /// The given value, truncated and escaped so it prints on one line.
+    pub value: String,
+    pub expected: String,
+}
+
+impl InputError {
+    pub fn new(field: &str, value: &str, expected: impl Into<String>) -> Self {
+        Self {
+            field: field.to_owned(),
+            value: printable(value),
+            expected: expected.into(),
+        }
+    }
+}
+
+const MAX_SHOWN_CHARS: usize = 80;
+
+/// Escapes control characters and cuts long values so an error stays one readable line.
+fn printable(value: &str) -> String {
+    let escaped: String = value.escape_debug().collect();
+    if escaped.chars().count() <= MAX_SHOWN_CHARS {
+        escaped
+    } else {
+        let head: String = escaped.chars().take(MAX_SHOWN_CHARS).collect();
+        format!("{head}…")
+    }
+}
+
+/// A desired task definition: either a full ARN (compared exactly) or
+/// `family:revision` (compared against the ARN's `task-definition/<family>:<rev>` suffix).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum TaskDefinitionRef {
+    Arn(String),
+    FamilyRevision { family: String, revision: u32 },
+}
+
+impl TaskDefinitionRef {
+    /// True when `task_definition_arn` is this task definition.
+    pub fn matches(&self, task_definition_arn: &str) -> bool {
+        match self {
+            TaskDefinitionRef::Arn(arn) => arn == task_definition_arn,
+            TaskDefinitionRef::FamilyRevision { family, revision } => {
+                let family_revision = format!("{family}:{revision}");
+                // Emulators sometimes report the bare `family:revision`.
+                task_definition_arn == family_revision
+                    || task_definition_arn
+                        .strip_suffix(&format!("task-definition/{family_revision}"))
+                        .is_some_and(|prefix| prefix.ends_with(':'))
+            }
+        }
+    }
+}
+
+impl fmt::Display for TaskDefinitionRef {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            TaskDefinitionRef::Arn(arn) => f.write_str(arn),
+            TaskDefinitionRef::FamilyRevision { family, revision } => {
+                write!(f, "{family}:{revision}")
+            }
+        }
+    }
+}
+
+/// Which deployment to watch when the caller names one explicitly.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum DeploymentRef {
+    /// `ecs-svc/<number>`, as `DescribeServices` lists it.
+    DeploymentId(String),
+    /// `arn:aws:ecs:<region>:<account>:service-deployment/<cluster>/<service>/<id>`.
+    ServiceDeploymentArn(String),
+}
+
+impl fmt::Display for DeploymentRef {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            DeploymentRef::DeploymentId(id) => f.write_str(id),
+            DeploymentRef::ServiceDeploymentArn(arn) => f.write_str(arn),
+        }
+    }
+}
+
+const NAME_RULE: &str = "1-255 letters, digits, hyphens and underscores";
+
+fn is_ecs_name(value: &str) -> bool {
+    (1..=255).contains(&value.len())
+        && value
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
+/// An ECS ARN split into its parts: `arn:<partition>:ecs:<region>:<account>:<resource>`.
+struct EcsArn<'a> {
+    resource: &'a str,
+}
+
+fn parse_ecs_arn(value: &str) -> Option<EcsArn<'_>> {
+    let mut parts = value.splitn(6, ':');
+    let (arn, partition, service, region, account, resource) = (
+        parts.next()?,
+        parts.next()?,
+        parts.next()?,
+        parts.next()?,
+        parts.next()?,
+        parts.next()?,
+    );
+    let valid = arn == "arn"
+        && partition.starts_with("aws")
+        && service == "ecs"
+        && !region.is_empty()
+        && region
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && account.len() == 12
+        && account.bytes().all(|b| b.is_ascii_digit());
+    valid.then_some(EcsArn { resource })
+}
+
+/// A cluster name or cluster ARN (`arn:aws:ecs:<region>:<account>:cluster/<name>`).
+pub fn cluster(field: &str, value: &str) -> Result<String, InputError> {
+    let expected = format!(
+        "expected a cluster name ({NAME_RULE}) or a cluster ARN \
+         (arn:aws:ecs:<region>:<account>:cluster/<name>)"
+    );
+    let valid = match parse_ecs_arn(value) {
+        Some(arn) => arn
+            .resource
+            .strip_prefix("cluster/")
+            .is_some_and(is_ecs_name),
+        None => is_ecs_name(value),
+    };
+    if valid {
+        Ok(value.to_owned())
+    } else {
+        Err(InputError::new(field, value, expected))
+    }
+}
+
+/// A service name or service ARN, in the old (`service/<name>`) or the new
+/// (`service/<cluster>/<name>`) format.
+pub fn service(field: &str, value: &str) -> Result<String, InputError> {
+    let expected = format!(
+        "expected a service name ({NAME_RULE}) or a service ARN \
+         (arn:aws:ecs:<region>:<account>:service/<cluster>/<name>)"
+    );
+    let valid = match parse_ecs_arn(value) {
+        Some(arn) => match arn.resource.strip_prefix("service/") {
+            Some(path) => match path.split_once('/') {
+                Some((cluster, name)) => is_ecs_name(cluster) && is_ecs_name(name),
+                None => is_ecs_name(path),
+            },
+            None => false,
+        },
+        None => is_ecs_name(value),
+    };
+    if valid {
+        Ok(value.to_owned())
+    } else {
+        Err(InputError::new(field, value, expected))
+    }
+}
+
+/// A task definition ARN or `family:revision`.
+pub fn task_definition(field: &str, value: &str) -> Result<TaskDefinitionRef, InputError> {
+    let expected = "expected a task definition ARN \
+                    (arn:aws:ecs:<region>:<account>:task-definition/<family>:<revision>) \
+                    or <family>:<revision> such as my-app:42";
+    let family_revision = |text: &str| -> Option<(String, u32)> {
+        let (family, revision) = text.rsplit_once(':')?;
+        let revision: u32 = revision.parse().ok().filter(|r| *r > 0)?;
+        is_ecs_name(family).then(|| (family.to_owned(), revision))
+    };
+    let parsed = match parse_ecs_arn(value) {
+        Some(arn) => arn
+            .resource
+            .strip_prefix("task-definition/")
+            .and_then(family_revision)
+            .map(|_| TaskDefinitionRef::Arn(value.to_owned())),
+        None => family_revision(value)
+            .map(|(family, revision)| TaskDefinitionRef::FamilyRevision { family, revision }),
+    };
+    parsed.ok_or_else(|| InputError::new(field, value, expected))
+}
+
+/// A deployment id (`ecs-svc/<number>`) or a service-deployment ARN.
+pub fn deployment(field: &str, value: &str) -> Result<DeploymentRef, InputError> {
+    let expected = "expected a deployment id such as ecs-svc/1234567890123456789 or a \
+                    service deployment ARN \
+                    (arn:aws:ecs:<region>:<account>:service-deployment/<cluster>/<service>/<id>)";
+    if crate::model::deployment_number(value).is_some() {
+        return Ok(DeploymentRef::DeploymentId(value.to_owned()));
+    }
+    let is_service_deployment_arn = parse_ecs_arn(value)
+        .and_then(|arn| arn.resource.strip_prefix("service-deployment/"))
+        .is_some_and(|path| {
+            let segments: Vec<&str> = path.split('/').collect();
+            segments.len() == 3
+                && is_ecs_name(segments[0])
+                && is_ecs_name(segments[1])
+                && !segments[2].is_empty()
+                && segments[2]
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        });
+    if is_service_deployment_arn {
+        Ok(DeploymentRef::ServiceDeploymentArn(value.to_owned()))
+    } else {
+        Err(InputError::new(field, value, expected))
+    }
+}
+
+/// An AWS region code such as `ap-southeast-2`.
+pub fn region(field: &str, value: &str) -> Result<String, InputError> {
+    let valid = (4..=32).contains(&value.len())
+        && value.contains('-')
+        && value
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && !value.starts_with('-')
+        && !value.ends_with('-');
+    if valid {
+        Ok(value.to_owned())
+    } else {
+        Err(InputError::new(
+            field,
+            value,
+            "expected an AWS region code such as us-east-1 or ap-southeast-2",
+        ))
+    }
+}
+
+/// An IAM role ARN (`arn:aws:iam::<account>:role/<path/name>`).
+pub fn role_arn(field: &str, value: &str) -> Result<String, InputError> {
+    let expected = "expected an IAM role ARN such as arn:aws:iam::123456789012:role/deployer";
+    let mut parts = value.splitn(6, ':');
+    let valid = (|| {
+        let (arn, partition, service, region, account, resource) = (
+            parts.next()?,
+            parts.next()?,
+            parts.next()?,
+            parts.next()?,
+            parts.next()?,
+            parts.next()?,
+        );
+        Some(
+            arn == "arn"
+                && partition.starts_with("aws")
+                && service == "iam"
+                && region.is_empty()
+                && account.len() == 12
+                && account.bytes().all(|b| b.is_ascii_digit())
+                && resource.strip_prefix("role/").is_some_and(|name| {
+                    !name.is_empty() && !name.ends_with('/') && !name.contains(char::is_whitespace)
+                }),
+        )
+    })()
+    .unwrap_or(false);
+    if valid {
+        Ok(value.to_owned())
+    } else {
+        Err(InputError::new(field, value, expected))
+    }
+}
+
+/// An endpoint override: an absolute `http://` or `https://` URL with a host.
+pub fn endpoint_url(field: &str, value: &str) -> Result<String, InputError> {
+    let expected = "expected an http:// or https:// URL such as http://127.0.0.1:4566";
+    let rest = value
+        .strip_prefix("https://")
+        .or_else(|| value.strip_prefix("http://"));
+    let host_and_port = rest.map(|rest| rest.split(['/', '?', '#']).next().unwrap_or(""));
+    let valid = host_and_port.is_some_and(|authority| {
+        !authority.is_empty()
+            && !authority.starts_with(':')
+            && !authority.contains(char::is_whitespace)
+            && !authority.contains('@')
+    });
+    if valid {
+        Ok(value.to_owned())
+    } else {
+        Err(InputError::new(field, value, expected))
+    }
+}
+
+/// A duration: a plain number of seconds (`180`) or number-unit pairs
+/// (`500ms`, `90s`, `3m`, `1h`, `1m30s`).
+pub fn duration(field: &str, value: &str) -> Result<Duration, InputError> {
+    let expected = "expected a duration such as 180 (seconds), 90s, 3m, 1m30s, 1h or 500ms";
+    let fail = || InputError::new(field, value, expected);
+    let text = value.trim();
+    if text.is_empty() {
+        return Err(fail());
+    }
+    if let Ok(seconds) = text.parse::<u64>() {
+        return Ok(Duration::from_secs(seconds));
+    }
+    let mut total = Duration::ZERO;
+    let mut rest = text;
+    while !rest.is_empty() {
+        let digits_end = rest.find(|c: char| !c.is_ascii_digit()).ok_or_else(fail)?;
+        if digits_end == 0 {
+            return Err(fail());
+        }
+        let amount: u64 = rest[..digits_end].parse().map_err(|_| fail())?;
+        rest = &rest[digits_end..];
+        let unit_end = rest
+            .find(|c: char| c.is_ascii_digit())
+            .unwrap_or(rest.len());
+        let unit_millis: u64 = match &rest[..unit_end] {
+            "ms" => 1,
+            "s" | "sec" | "secs" => 1_000,
+            "m" | "min" | "mins" => 60_000,
+            "h" | "hr" | "hrs" => 3_600_000,
+            _ => return Err(fail()),
+        };
+        rest = &rest[unit_end..];
+        let millis = amount.checked_mul(unit_millis).ok_or_else(fail)?;
+        total = total
+            .checked_add(Duration::from_millis(millis))
+            .ok_or_else(fail)?;
+    }
+    Ok(total)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn accepts_cluster_names_and_cluster_arns() {
+        assert!(cluster("cluster", "prod-cluster_1").is_ok());
+        assert!(
+            cluster(
+                "cluster",
+                "arn:aws:ecs:ap-southeast-2:123456789012:cluster/prod"
+            )
+            .is_ok()
+        );
+    }
+
+    #[test]
+    fn rejects_bad_clusters_naming_field_value_and_rule() {
+        let error = cluster("cluster", "prod cluster").unwrap_err();
+        assert_eq!(error.field, "cluster");
+        assert_eq!(error.value, "prod cluster");
+        assert!(
+            error
+                .to_string()
+                .starts_with("invalid cluster `prod cluster`: expected")
+        );
+        assert!(cluster("cluster", "").is_err());
+        assert!(cluster("cluster", &"a".repeat(256)).is_err());
+        let service_arn_as_cluster = "arn:aws:ecs:us-east-1:123456789012:service/prod/web";
+        assert!(cluster("cluster", service_arn_as_cluster).is_err());
+    }
+
+    #[test]
+    fn accepts_service_names_and_both_arn_formats() {
+        assert!(service("service", "web").is_ok());
+        assert!(service("service", "arn:aws:ecs:us-east-1:123456789012:service/web").is_ok());
+        assert!(
+            service(
+                "service",
+                "arn:aws:ecs:us-east-1:123456789012:service/prod/web"
+            )
+            .is_ok()
+        );
+    }
+
+    #[test]
+    fn rejects_services_of_the_wrong_resource_type() {
+        let error = service(
+            "serviceName",
+            "arn:aws:ecs:us-east-1:123456789012:cluster/prod",
+        )
+        .unwrap_err();
+        assert!(error.to_string().contains("service ARN"));
+        assert!(service("service", "web/api").is_err());
+        assert!(service("service", "arn:aws:ecs:us-east-1:12345:service/web").is_err());
+    }
+
+    #[test]
+    fn parses_task_definitions_as_arn_or_family_revision() {
+        let arn = "arn:aws:ecs:ap-southeast-2:291971919224:task-definition/web-app:3";
+        assert_eq!(
+            task_definition("desiredTaskDef", arn),
+            Ok(TaskDefinitionRef::Arn(arn.into()))
+        );
+        assert_eq!(
+            task_definition("desiredTaskDef", "web-app:3"),
+            Ok(TaskDefinitionRef::FamilyRevision {
+                family: "web-app".into(),
+                revision: 3
+            })
+        );
+        for bad in [
+            "web-app",
+            "web-app:0",
+            "web-app:x",
+            ":3",
+            "arn:aws:ecs:us-east-1:123456789012:task-definition/web",
+        ] {
+            let error = task_definition("desiredTaskDef", bad).unwrap_err();
+            assert_eq!(error.field, "desiredTaskDef");
+            assert!(error.expected.contains("<family>:<revision>"), "{bad}");
+        }
+    }
+
+    #[test]
+    fn family_revision_matches_only_the_exact_arn_suffix() {
+        let reference = task_definition("td", "web:3").unwrap();
+        assert!(reference.matches("arn:aws:ecs:us-east-1:123456789012:task-definition/web:3"));
+        assert!(!reference.matches("arn:aws:ecs:us-east-1:123456789012:task-definition/web:33"));
+        assert!(!reference.matches("arn:aws:ecs:us-east-1:123456789012:task-definition/my-web:3"));
+        let arn = task_definition(
+            "td",
+            "arn:aws:ecs:us-east-1:123456789012:task-definition/web:3",
+        )
+        .unwrap();
+        assert!(!arn.matches("arn:aws:ecs:eu-west-1:123456789012:task-definition/web:3"));
+    }
+
+    #[test]
+    fn parses_deployment_ids_and_service_deployment_arns() {
+        assert_eq!(
+            deployment("deployment", "ecs-svc/6405940160831029548"),
+            Ok(DeploymentRef::DeploymentId(
+                "ecs-svc/6405940160831029548".into()
+            ))
+        );
+        let arn =
+            "arn:aws:ecs:us-east-1:123456789012:service-deployment/prod/web/NCWGC2ZR-taawPAYrIaU5";
+        assert_eq!(
+            deployment("deployment", arn),
+            Ok(DeploymentRef::ServiceDeploymentArn(arn.into()))
+        );
+        assert!(deployment("deployment", "ecs-svc/abc").is_err());
+        assert!(
+            deployment(
+                "deployment",
+                "arn:aws:ecs:us-east-1:123456789012:service/prod/web"
+            )
+            .is_err()
+        );
+    }
+
+    #[test]
+    fn parses_durations_in_seconds_and_units() {
+        assert_eq!(duration("timeout", "180"), Ok(Duration::from_secs(180)));
+        assert_eq!(duration("timeout", "90s"), Ok(Duration::from_secs(90)));
+        assert_eq!(duration("timeout", "3m"), Ok(Duration::from_secs(180)));
+        assert_eq!(duration("timeout", "1m30s"), Ok(Duration::from_secs(90)));
+        assert_eq!(duration("timeout", "1h"), Ok(Duration::from_secs(3600)));
+        assert_eq!(duration("poll", "500ms"), Ok(Duration::from_millis(500)));
+        for bad in [
+            "",
+            "3 minutes",
+            "-5",
+            "1.5m",
+            "m",
+            "10y",
+            "99999999999999999999h",
+        ] {
+            let error = duration("timeout", bad).unwrap_err();
+            assert_eq!(error.field, "timeout", "{bad}");
+        }
+    }
+
+    #[test]
+    fn error_values_are_escaped_and_truncated() {
+        let error = cluster("cluster", &format!("a\nb{}", "x".repeat(200))).unwrap_err();
+        assert!(error.value.starts_with("a\\nb"));
+        assert!(error.value.chars().count() <= MAX_SHOWN_CHARS + 1);
+        assert!(!error.to_string().contains('\n'));
+    }
+
+    #[test]
+    fn validates_regions_role_arns_and_endpoints() {
+        assert!(region("region", "ap-southeast-2").is_ok());
+        assert!(region("region", "Sydney").is_err());
+        assert!(role_arn("assumeRole", "arn:aws:iam::123456789012:role/deploy/ci").is_ok());
+        assert!(role_arn("assumeRole", "arn:aws:iam::123456789012:user/bob").is_err());
+        assert!(endpoint_url("endpoint", "http://127.0.0.1:4566").is_ok());
+        assert!(endpoint_url("endpoint", "https://ecs.example.com/").is_ok());
+        assert!(endpoint_url("endpoint", "127.0.0.1:4566").is_err());
+        assert!(endpoint_url("endpoint", "http://").is_err());
+    }
+}

@@ -1,0 +1,353 @@
+//! Plain snapshots of what ECS said, independent of the AWS SDK types.
+//!
+//! Field names follow the ECS JSON (camelCase) so tests can build snapshots from
+//! realistic `DescribeServices` / `DescribeServiceDeployments` / `DescribeTasks`
+//! output, whether it came off the wire (epoch-second timestamps) or out of the
+//! AWS CLI (RFC 3339 timestamps). Every field ECS may omit is optional or defaults.
+
+use std::fmt;
+
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+/// A point in time as ECS reported it, kept to the millisecond.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Timestamp {
+    epoch_millis: i64,
+}
+
+impl Timestamp {
+    pub fn from_epoch_millis(epoch_millis: i64) -> Self {
+        Self { epoch_millis }
+    }
+
+    pub fn epoch_millis(self) -> i64 {
+        self.epoch_millis
+    }
+
+    /// Parses RFC 3339 (`2024-05-01T10:00:00Z`, `2024-05-01T20:00:00.5+10:00`).
+    pub fn parse_rfc3339(text: &str) -> Option<Self> {
+        let parsed = aws_smithy_types::DateTime::from_str(
+            text,
+            aws_smithy_types::date_time::Format::DateTimeWithOffset,
+        )
+        .ok()?;
+        parsed.to_millis().ok().map(Self::from_epoch_millis)
+    }
+
+    /// Signed distance `self - earlier` in milliseconds.
+    pub fn millis_since(self, earlier: Timestamp) -> i64 {
+        self.epoch_millis.saturating_sub(earlier.epoch_millis)
+    }
+}
+
+impl fmt::Display for Timestamp {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let date_time = aws_smithy_types::DateTime::from_millis(self.epoch_millis);
+        match date_time.fmt(aws_smithy_types::date_time::Format::DateTime) {
+            Ok(text) => f.write_str(&text),
+            Err(_) => write!(f, "{}ms since epoch", self.epoch_millis),
+        }
+    }
+}
+
+impl Serialize for Timestamp {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for Timestamp {
+    /// Accepts the wire format (epoch seconds, possibly fractional) and the CLI
+    /// format (RFC 3339 string), because test fixtures are copied from both.
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Raw {
+            EpochSeconds(f64),
+            Text(String),
+        }
+        match Raw::deserialize(deserializer)? {
+            Raw::EpochSeconds(seconds) if seconds.is_finite() => {
+                Ok(Self::from_epoch_millis((seconds * 1000.0).round() as i64))
+            }
+            Raw::EpochSeconds(seconds) => Err(serde::de::Error::custom(format!(
+                "timestamp {seconds} is not a finite number of epoch seconds"
+            ))),
+            Raw::Text(text) => Self::parse_rfc3339(&text).ok_or_else(|| {
+                serde::de::Error::custom(format!(
+                    "timestamp `{text}` is neither epoch seconds nor RFC 3339"
+                ))
+            }),
+        }
+    }
+}
+
+/// One service as `DescribeServices` described it.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct ServiceSnapshot {
+    pub service_arn: Option<String>,
+    pub service_name: Option<String>,
+    pub cluster_arn: Option<String>,
+    /// `ACTIVE`, `DRAINING` or `INACTIVE`.
+    pub status: Option<String>,
+    pub desired_count: i32,
+    pub running_count: i32,
+    pub pending_count: i32,
+    pub task_definition: Option<String>,
+    pub deployments: Vec<Deployment>,
+    /// Newest first, as ECS returns them.
+    pub events: Vec<ServiceEvent>,
+}
+
+impl ServiceSnapshot {
+    /// The deployment ECS currently routes to (`status: PRIMARY`).
+    pub fn primary_deployment(&self) -> Option<&Deployment> {
+        self.deployments.iter().find(|d| d.is_primary())
+    }
+
+    pub fn deployment(&self, id: &str) -> Option<&Deployment> {
+        self.deployments
+            .iter()
+            .find(|d| d.id.as_deref() == Some(id))
+    }
+
+    /// True when this snapshot answers for `identifier` (a service name or ARN).
+    pub fn is_identified_by(&self, identifier: &str) -> bool {
+        let wanted = resource_name(identifier);
+        self.service_arn.as_deref() == Some(identifier)
+            || self.service_name.as_deref() == Some(wanted)
+            || self.service_arn.as_deref().map(resource_name) == Some(wanted)
+    }
+}
+
+/// One entry of `DescribeServices` `deployments[]`.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct Deployment {
+    /// `ecs-svc/<number>`.
+    pub id: Option<String>,
+    /// `PRIMARY`, `ACTIVE` or `INACTIVE`.
+    pub status: Option<String>,
+    pub task_definition: Option<String>,
+    pub desired_count: i32,
+    pub pending_count: i32,
+    pub running_count: i32,
+    pub failed_tasks: i32,
+    pub created_at: Option<Timestamp>,
+    pub updated_at: Option<Timestamp>,
+    /// `IN_PROGRESS`, `COMPLETED` or `FAILED`; absent on old endpoints and emulators.
+    pub rollout_state: Option<String>,
+    pub rollout_state_reason: Option<String>,
+}
+
+impl Deployment {
+    pub fn is_primary(&self) -> bool {
+        self.status.as_deref() == Some("PRIMARY")
+    }
+
+    pub fn id_or_unknown(&self) -> &str {
+        self.id.as_deref().unwrap_or("(unknown deployment)")
+    }
+}
+
+/// One event from `DescribeServices` `events[]`.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct ServiceEvent {
+    pub id: Option<String>,
+    pub created_at: Option<Timestamp>,
+    pub message: String,
+}
+
+/// One entry of `DescribeServiceDeployments` `serviceDeployments[]`.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct ServiceDeployment {
+    pub service_deployment_arn: Option<String>,
+    pub service_arn: Option<String>,
+    pub cluster_arn: Option<String>,
+    pub created_at: Option<Timestamp>,
+    pub started_at: Option<Timestamp>,
+    pub finished_at: Option<Timestamp>,
+    pub stopped_at: Option<Timestamp>,
+    pub updated_at: Option<Timestamp>,
+    pub source_service_revisions: Vec<ServiceRevisionSummary>,
+    pub target_service_revision: Option<ServiceRevisionSummary>,
+    /// `PENDING`, `IN_PROGRESS`, `SUCCESSFUL`, `STOP_REQUESTED`, `STOPPED`,
+    /// `ROLLBACK_REQUESTED`, `ROLLBACK_IN_PROGRESS`, `ROLLBACK_SUCCESSFUL`, `ROLLBACK_FAILED`.
+    pub status: Option<String>,
+    pub status_reason: Option<String>,
+    pub lifecycle_stage: Option<String>,
+    pub rollback: Option<Rollback>,
+    pub deployment_circuit_breaker: Option<CircuitBreakerState>,
+    pub alarms: Option<AlarmsState>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct ServiceRevisionSummary {
+    pub arn: Option<String>,
+    pub requested_task_count: i32,
+    pub running_task_count: i32,
+    pub pending_task_count: i32,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct Rollback {
+    pub reason: Option<String>,
+    pub started_at: Option<Timestamp>,
+    pub service_revision_arn: Option<String>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct CircuitBreakerState {
+    /// `TRIGGERED`, `MONITORING`, `MONITORING_COMPLETE` or `DISABLED`.
+    pub status: Option<String>,
+    pub failure_count: i32,
+    pub threshold: i32,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct AlarmsState {
+    pub status: Option<String>,
+    pub alarm_names: Vec<String>,
+    pub triggered_alarm_names: Vec<String>,
+}
+
+/// One entry of `ListServiceDeployments` `serviceDeployments[]`.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct ServiceDeploymentBrief {
+    pub service_deployment_arn: Option<String>,
+    pub service_arn: Option<String>,
+    pub cluster_arn: Option<String>,
+    pub created_at: Option<Timestamp>,
+    pub started_at: Option<Timestamp>,
+    pub finished_at: Option<Timestamp>,
+    pub target_service_revision_arn: Option<String>,
+    pub status: Option<String>,
+    pub status_reason: Option<String>,
+}
+
+/// The part of a `DescribeServiceRevisions` entry the watcher needs. Revisions are
+/// immutable, so one lookup per ARN is enough for the life of a process.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct ServiceRevision {
+    pub service_revision_arn: Option<String>,
+    pub task_definition: Option<String>,
+    pub created_at: Option<Timestamp>,
+}
+
+/// A task that ECS stopped, as `DescribeTasks` described it.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct StoppedTask {
+    pub task_arn: String,
+    /// `TaskFailedToStart`, `EssentialContainerExited`, `ServiceSchedulerInitiated`, ...
+    pub stop_code: Option<String>,
+    pub stopped_reason: Option<String>,
+    pub containers: Vec<StoppedContainer>,
+    /// For service tasks: the id of the deployment (`ecs-svc/<number>`) that started it.
+    pub started_by: Option<String>,
+    pub task_definition_arn: Option<String>,
+    pub stopped_at: Option<Timestamp>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct StoppedContainer {
+    pub name: String,
+    pub exit_code: Option<i32>,
+    pub reason: Option<String>,
+}
+
+/// A `failures[]` entry of a batch Describe* call, e.g. `{"arn": ..., "reason": "MISSING"}`.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct Failure {
+    pub arn: Option<String>,
+    pub reason: Option<String>,
+    pub detail: Option<String>,
+}
+
+/// The last path segment of an ARN (`.../service/cluster/web` → `web`), or the
+/// input itself when it is already a plain name.
+pub fn resource_name(name_or_arn: &str) -> &str {
+    if name_or_arn.starts_with("arn:") {
+        name_or_arn.rsplit('/').next().unwrap_or(name_or_arn)
+    } else {
+        name_or_arn
+    }
+}
+
+/// `arn:aws:ecs:...:task-definition/my-app:3` → `my-app:3`, for messages.
+pub fn short_task_definition(task_definition: &str) -> &str {
+    match task_definition.rsplit_once("task-definition/") {
+        Some((_, family_and_revision)) => family_and_revision,
+        None => task_definition,
+    }
+}
+
+/// `.../service-revision/<cluster>/<service>/<N>` → `N`: the same number appears in
+/// the `ecs-svc/<N>` id `DescribeServices` gives the deployment.
+pub fn revision_number(service_revision_arn: &str) -> Option<&str> {
+    let (_, number) = service_revision_arn.rsplit_once('/')?;
+    (!number.is_empty() && number.bytes().all(|b| b.is_ascii_digit())).then_some(number)
+}
+
+/// `ecs-svc/<N>` → `N`.
+pub fn deployment_number(deployment_id: &str) -> Option<&str> {
+    let number = deployment_id.strip_prefix("ecs-svc/")?;
+    (!number.is_empty() && number.bytes().all(|b| b.is_ascii_digit())).then_some(number)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn timestamps_parse_from_wire_and_cli_formats() {
+        let wire: Timestamp = serde_json::from_str("1714557600.5").unwrap();
+        let cli: Timestamp = serde_json::from_str("\"2024-05-01T20:00:00.500+10:00\"").unwrap();
+        assert_eq!(wire, cli);
+        assert_eq!(wire.to_string(), "2024-05-01T10:00:00.5Z");
+        assert!(serde_json::from_str::<Timestamp>("\"yesterday\"").is_err());
+    }
+
+    #[test]
+    fn names_and_numbers_come_out_of_arns() {
+        assert_eq!(
+            resource_name("arn:aws:ecs:ap-southeast-2:123456789012:service/prod/web"),
+            "web"
+        );
+        assert_eq!(resource_name("web"), "web");
+        assert_eq!(
+            short_task_definition("arn:aws:ecs:us-east-1:123456789012:task-definition/app:7"),
+            "app:7"
+        );
+        assert_eq!(
+            revision_number("arn:aws:ecs:us-east-1:1:service-revision/prod/web/4218"),
+            Some("4218")
+        );
+        assert_eq!(deployment_number("ecs-svc/4218"), Some("4218"));
+        assert_eq!(deployment_number("ecs-svc/"), None);
+    }
+
+    #[test]
+    fn a_service_answers_for_its_name_and_its_arn() {
+        let service = ServiceSnapshot {
+            service_arn: Some("arn:aws:ecs:us-east-1:1:service/prod/web".into()),
+            service_name: Some("web".into()),
+            ..Default::default()
+        };
+        assert!(service.is_identified_by("web"));
+        assert!(service.is_identified_by("arn:aws:ecs:us-east-1:1:service/prod/web"));
+        assert!(service.is_identified_by("arn:aws:ecs:us-east-1:1:service/web"));
+        assert!(!service.is_identified_by("api"));
+    }
+}

@@ -1,0 +1,612 @@
+//! Table tests: realistic ECS JSON in, verdict out. The first four service shapes
+//! are the ones the npm package's README documents.
+
+use std::collections::HashMap;
+
+use serde_json::json;
+
+use super::*;
+use crate::input;
+use crate::model::{ServiceDeployment, ServiceSnapshot, StoppedTask};
+
+const REV2: &str = "arn:aws:ecs:ap-southeast-2:291971919224:task-definition/news-thewest-pr713-web-app-task-definition:2";
+const REV3: &str = "arn:aws:ecs:ap-southeast-2:291971919224:task-definition/news-thewest-pr713-web-app-task-definition:3";
+
+fn service(value: serde_json::Value) -> ServiceSnapshot {
+    serde_json::from_value(value).expect("fixture is a valid service")
+}
+
+fn service_deployment(value: serde_json::Value) -> ServiceDeployment {
+    serde_json::from_value(value).expect("fixture is a valid service deployment")
+}
+
+fn tasks(value: serde_json::Value) -> Vec<StoppedTask> {
+    serde_json::from_value(value).expect("fixture is a valid task list")
+}
+
+fn target(deployment_id: &str, task_definition: &str) -> Target {
+    Target {
+        service_name: "web".into(),
+        deployment_id: Some(deployment_id.into()),
+        task_definition: Some(task_definition.into()),
+        desired_task_definition: Some(input::task_definition("td", task_definition).unwrap()),
+        max_task_failures: 3,
+    }
+}
+
+struct Case<'a> {
+    service: Option<&'a ServiceSnapshot>,
+    service_deployment: Option<&'a ServiceDeployment>,
+    last_seen_target: Option<&'a Deployment>,
+    stopped_tasks: &'a [StoppedTask],
+    revisions: HashMap<String, String>,
+}
+
+impl<'a> Case<'a> {
+    fn of(service: &'a ServiceSnapshot) -> Self {
+        Self {
+            service: Some(service),
+            service_deployment: None,
+            last_seen_target: None,
+            stopped_tasks: &[],
+            revisions: HashMap::new(),
+        }
+    }
+
+    fn assess(&self, target: &Target) -> Assessment {
+        assess(
+            &Observation {
+                service: self.service,
+                service_deployment: self.service_deployment,
+                last_seen_target: self.last_seen_target,
+                stopped_tasks: self.stopped_tasks,
+                revision_task_definitions: &self.revisions,
+            },
+            target,
+        )
+    }
+}
+
+// README shape 1.
+fn completed_service() -> ServiceSnapshot {
+    service(json!({
+        "serviceName": "web", "status": "ACTIVE", "desiredCount": 2, "runningCount": 2, "pendingCount": 0,
+        "taskDefinition": REV3,
+        "deployments": [{
+            "id": "ecs-svc/6405940160831029548", "status": "PRIMARY", "taskDefinition": REV3,
+            "desiredCount": 2, "pendingCount": 0, "runningCount": 2, "failedTasks": 0,
+            "createdAt": 1714557600.0, "updatedAt": 1714557700.0,
+            "rolloutState": "COMPLETED",
+            "rolloutStateReason": "ECS deployment ecs-svc/6405940160831029548 completed."
+        }]
+    }))
+}
+
+// README shape 2.
+fn failed_service() -> ServiceSnapshot {
+    service(json!({
+        "serviceName": "web", "status": "ACTIVE",
+        "deployments": [{
+            "id": "ecs-svc/1281894607538416024", "status": "ACTIVE", "taskDefinition": REV3,
+            "desiredCount": 2, "runningCount": 0, "pendingCount": 0, "failedTasks": 3,
+            "rolloutState": "FAILED",
+            "rolloutStateReason": "ECS deployment circuit breaker: tasks failed to start."
+        }]
+    }))
+}
+
+// README shape 3.
+fn rolling_back_service() -> ServiceSnapshot {
+    service(json!({
+        "serviceName": "web", "status": "ACTIVE",
+        "deployments": [
+            {
+                "id": "ecs-svc/6405940160831029548", "status": "PRIMARY", "taskDefinition": REV2,
+                "desiredCount": 2, "runningCount": 1, "pendingCount": 1,
+                "rolloutState": "IN_PROGRESS",
+                "rolloutStateReason": "ECS deployment circuit breaker: rolling back to deploymentId ecs-svc/6405940160831029548."
+            },
+            {
+                "id": "ecs-svc/1281894607538416024", "status": "ACTIVE", "taskDefinition": REV3,
+                "desiredCount": 0, "runningCount": 0, "pendingCount": 0, "failedTasks": 3,
+                "rolloutState": "IN_PROGRESS",
+                "rolloutStateReason": "ECS deployment ecs-svc/1281894607538416024 in progress."
+            }
+        ]
+    }))
+}
+
+// README shape 4.
+fn rolled_back_service() -> ServiceSnapshot {
+    service(json!({
+        "serviceName": "web", "status": "ACTIVE",
+        "deployments": [{
+            "id": "ecs-svc/6405940160831029548", "status": "PRIMARY", "taskDefinition": REV2,
+            "desiredCount": 2, "runningCount": 2, "pendingCount": 0,
+            "rolloutState": "COMPLETED",
+            "rolloutStateReason": "ECS deployment ecs-svc/6405940160831029548 completed."
+        }]
+    }))
+}
+
+fn in_progress_service(running: i32, desired: i32, failed_tasks: i32) -> ServiceSnapshot {
+    service(json!({
+        "serviceName": "web", "status": "ACTIVE",
+        "deployments": [
+            {
+                "id": "ecs-svc/2", "status": "PRIMARY", "taskDefinition": REV3,
+                "desiredCount": desired, "runningCount": running, "pendingCount": 0,
+                "failedTasks": failed_tasks, "createdAt": "2024-05-01T10:00:00Z",
+                "rolloutState": "IN_PROGRESS", "rolloutStateReason": "ECS deployment ecs-svc/2 in progress."
+            },
+            {
+                "id": "ecs-svc/1", "status": "ACTIVE", "taskDefinition": REV2,
+                "desiredCount": desired, "runningCount": desired, "pendingCount": 0,
+                "createdAt": "2024-05-01T09:00:00Z",
+                "rolloutState": "COMPLETED", "rolloutStateReason": "ECS deployment ecs-svc/1 completed."
+            }
+        ]
+    }))
+}
+
+fn exited_tasks(count: usize, started_by: &str) -> Vec<StoppedTask> {
+    tasks(serde_json::Value::Array(
+        (0..count)
+            .map(|i| {
+                json!({
+                    "taskArn": format!("arn:aws:ecs:ap-southeast-2:291971919224:task/prod/{i:032x}"),
+                    "lastStatus": "STOPPED", "desiredStatus": "STOPPED",
+                    "startedBy": started_by, "taskDefinitionArn": REV3,
+                    "stopCode": "EssentialContainerExited",
+                    "stoppedReason": "Essential container in task exited",
+                    "stoppedAt": 1714557660.25,
+                    "containers": [{"name": "app", "exitCode": 1, "lastStatus": "STOPPED"}]
+                })
+            })
+            .collect(),
+    ))
+}
+
+#[test]
+fn completes_when_primary_rollout_completed_on_desired_task_definition() {
+    let snapshot = completed_service();
+    let verdict = Case::of(&snapshot).assess(&target("ecs-svc/6405940160831029548", REV3));
+    assert_eq!(verdict, Assessment::Completed);
+}
+
+#[test]
+fn fails_when_circuit_breaker_stops_rollout_without_rollback() {
+    let snapshot = failed_service();
+    let verdict = Case::of(&snapshot).assess(&target("ecs-svc/1281894607538416024", REV3));
+    assert_eq!(
+        verdict,
+        Assessment::Failed {
+            reason: "ECS deployment circuit breaker: tasks failed to start.".into()
+        }
+    );
+}
+
+#[test]
+fn rolls_back_as_soon_as_circuit_breaker_starts_rolling_back() {
+    let snapshot = rolling_back_service();
+    let verdict = Case::of(&snapshot).assess(&target("ecs-svc/1281894607538416024", REV3));
+    assert_eq!(
+        verdict,
+        Assessment::RolledBack {
+            to_task_definition: Some(REV2.into()),
+            reason: "ECS deployment circuit breaker: rolling back to deploymentId ecs-svc/6405940160831029548.".into()
+        }
+    );
+}
+
+#[test]
+fn rolls_back_when_target_vanished_and_service_is_on_previous_revision() {
+    let earlier = rolling_back_service();
+    let last_seen = earlier.deployment("ecs-svc/1281894607538416024").cloned();
+    let snapshot = rolled_back_service();
+    let mut case = Case::of(&snapshot);
+    case.last_seen_target = last_seen.as_ref();
+    match case.assess(&target("ecs-svc/1281894607538416024", REV3)) {
+        Assessment::RolledBack {
+            to_task_definition, ..
+        } => {
+            assert_eq!(to_task_definition.as_deref(), Some(REV2))
+        }
+        other => panic!("expected a rollback, got {other:?}"),
+    }
+}
+
+#[test]
+fn rolls_back_with_the_target_failure_reason_once_it_left_the_list() {
+    let earlier = failed_service();
+    let last_seen = earlier.deployments.first().cloned();
+    let snapshot = rolled_back_service();
+    let mut case = Case::of(&snapshot);
+    case.last_seen_target = last_seen.as_ref();
+    assert_eq!(
+        case.assess(&target("ecs-svc/1281894607538416024", REV3)),
+        Assessment::RolledBack {
+            to_task_definition: Some(REV2.into()),
+            reason: "ECS deployment circuit breaker: tasks failed to start.".into()
+        }
+    );
+}
+
+#[test]
+fn stays_pending_while_rollout_is_in_progress() {
+    let snapshot = in_progress_service(1, 2, 0);
+    assert_eq!(
+        Case::of(&snapshot).assess(&target("ecs-svc/2", REV3)),
+        Assessment::Pending(Progress {
+            rollout_state: "IN_PROGRESS".into(),
+            running: 1,
+            desired: 2,
+            pending: 0,
+            failed_tasks: 0
+        })
+    );
+}
+
+#[test]
+fn completes_without_rollout_state_when_only_target_is_left_and_fully_running() {
+    let snapshot = service(json!({
+        "serviceName": "web", "status": "ACTIVE",
+        "deployments": [{"id": "ecs-svc/2", "status": "PRIMARY", "taskDefinition": REV3,
+                         "desiredCount": 2, "runningCount": 2, "pendingCount": 0}]
+    }));
+    assert_eq!(
+        Case::of(&snapshot).assess(&target("ecs-svc/2", REV3)),
+        Assessment::Completed
+    );
+}
+
+#[test]
+fn without_rollout_state_waits_while_old_deployment_still_listed_or_tasks_pending() {
+    let two_deployments = service(json!({
+        "serviceName": "web", "status": "ACTIVE",
+        "deployments": [
+            {"id": "ecs-svc/2", "status": "PRIMARY", "taskDefinition": REV3,
+             "desiredCount": 2, "runningCount": 2, "pendingCount": 0},
+            {"id": "ecs-svc/1", "status": "ACTIVE", "taskDefinition": REV2,
+             "desiredCount": 0, "runningCount": 1, "pendingCount": 0}
+        ]
+    }));
+    let pending = service(json!({
+        "serviceName": "web", "status": "ACTIVE",
+        "deployments": [{"id": "ecs-svc/2", "status": "PRIMARY", "taskDefinition": REV3,
+                         "desiredCount": 2, "runningCount": 1, "pendingCount": 1}]
+    }));
+    for snapshot in [&two_deployments, &pending] {
+        assert!(matches!(
+            Case::of(snapshot).assess(&target("ecs-svc/2", REV3)),
+            Assessment::Pending(_)
+        ));
+    }
+}
+
+#[test]
+fn fails_when_primary_completed_on_other_task_definition_than_desired() {
+    let snapshot = completed_service();
+    let mut wanted = target("ecs-svc/6405940160831029548", REV3);
+    wanted.desired_task_definition =
+        Some(input::task_definition("td", "news-thewest-pr713-web-app-task-definition:4").unwrap());
+    match Case::of(&snapshot).assess(&wanted) {
+        Assessment::Failed { reason } => assert!(reason.contains("not the desired"), "{reason}"),
+        other => panic!("expected failure, got {other:?}"),
+    }
+}
+
+#[test]
+fn fails_when_superseded_by_a_newer_deployment_naming_it() {
+    let snapshot = in_progress_service(1, 2, 0);
+    // Watching the older deployment ecs-svc/1 while ecs-svc/2 took over.
+    let verdict = Case::of(&snapshot).assess(&target("ecs-svc/1", REV2));
+    assert_eq!(
+        verdict,
+        Assessment::Failed {
+            reason: "deployment ecs-svc/1 was superseded by deployment ecs-svc/2 \
+                     (news-thewest-pr713-web-app-task-definition:3)"
+                .into()
+        }
+    );
+}
+
+#[test]
+fn fails_when_service_is_inactive_draining_or_deleted() {
+    let inactive = service(json!({"serviceName": "web", "status": "INACTIVE", "deployments": []}));
+    let draining = service(json!({"serviceName": "web", "status": "DRAINING", "deployments": []}));
+    let wanted = target("ecs-svc/2", REV3);
+    for (case, expected) in [
+        (
+            Case::of(&inactive),
+            "service web is INACTIVE (it was deleted)",
+        ),
+        (
+            Case::of(&draining),
+            "service web is DRAINING (it is being deleted)",
+        ),
+    ] {
+        assert_eq!(
+            case.assess(&wanted),
+            Assessment::Failed {
+                reason: expected.into()
+            }
+        );
+    }
+    let deleted = Case {
+        service: None,
+        ..Case::of(&inactive)
+    };
+    assert_eq!(
+        deleted.assess(&wanted),
+        Assessment::Failed {
+            reason: "service web was deleted while waiting".into()
+        }
+    );
+}
+
+#[test]
+fn crash_loop_fails_at_threshold_without_circuit_breaker() {
+    let snapshot = in_progress_service(0, 2, 0);
+    let stopped = exited_tasks(3, "ecs-svc/2");
+    let mut case = Case::of(&snapshot);
+    case.stopped_tasks = &stopped;
+    assert_eq!(
+        case.assess(&target("ecs-svc/2", REV3)),
+        Assessment::Failed {
+            reason: "tasks of deployment ecs-svc/2 keep failing (3 stopped, 0/2 running)".into()
+        }
+    );
+}
+
+#[test]
+fn crash_loop_waits_below_threshold() {
+    let snapshot = in_progress_service(0, 2, 0);
+    let stopped = exited_tasks(2, "ecs-svc/2");
+    let mut case = Case::of(&snapshot);
+    case.stopped_tasks = &stopped;
+    assert!(matches!(
+        case.assess(&target("ecs-svc/2", REV3)),
+        Assessment::Pending(_)
+    ));
+}
+
+#[test]
+fn crash_loop_detection_is_off_with_zero_max_task_failures() {
+    let snapshot = in_progress_service(0, 2, 0);
+    let stopped = exited_tasks(10, "ecs-svc/2");
+    let mut case = Case::of(&snapshot);
+    case.stopped_tasks = &stopped;
+    let mut wanted = target("ecs-svc/2", REV3);
+    wanted.max_task_failures = 0;
+    assert!(matches!(case.assess(&wanted), Assessment::Pending(_)));
+}
+
+#[test]
+fn crash_loop_ignores_stops_of_other_deployments_and_scale_in() {
+    let snapshot = in_progress_service(0, 2, 0);
+    let mut stopped = exited_tasks(3, "ecs-svc/1");
+    stopped.extend(tasks(json!([{
+        "taskArn": "arn:aws:ecs:ap-southeast-2:291971919224:task/prod/aaa", "startedBy": "ecs-svc/2",
+        "stopCode": "ServiceSchedulerInitiated",
+        "stoppedReason": "Scaling activity initiated by (deployment ecs-svc/2)",
+        "containers": [{"name": "app", "exitCode": 0}]
+    }])));
+    let mut case = Case::of(&snapshot);
+    case.stopped_tasks = &stopped;
+    assert!(matches!(
+        case.assess(&target("ecs-svc/2", REV3)),
+        Assessment::Pending(_)
+    ));
+}
+
+#[test]
+fn crash_loop_is_not_declared_while_some_target_tasks_run_healthily() {
+    let snapshot = in_progress_service(7, 10, 0);
+    let stopped = exited_tasks(3, "ecs-svc/2");
+    let mut case = Case::of(&snapshot);
+    case.stopped_tasks = &stopped;
+    assert!(matches!(
+        case.assess(&target("ecs-svc/2", REV3)),
+        Assessment::Pending(_)
+    ));
+}
+
+#[test]
+fn crash_loop_counts_health_check_kills_even_while_tasks_briefly_run() {
+    let snapshot = in_progress_service(1, 2, 0);
+    let stopped = tasks(serde_json::Value::Array(
+        (0..3)
+            .map(|i| {
+                json!({
+                    "taskArn": format!("arn:aws:ecs:ap-southeast-2:291971919224:task/prod/h{i}"),
+                    "startedBy": "ecs-svc/2", "stopCode": "ServiceSchedulerInitiated",
+                    "stoppedReason": "Task failed container health checks",
+                    "containers": [{"name": "app", "exitCode": 137}]
+                })
+            })
+            .collect(),
+    ));
+    let mut case = Case::of(&snapshot);
+    case.stopped_tasks = &stopped;
+    assert!(matches!(
+        case.assess(&target("ecs-svc/2", REV3)),
+        Assessment::Failed { .. }
+    ));
+}
+
+fn sd(status: &str, extra: serde_json::Value) -> ServiceDeployment {
+    let mut value = json!({
+        "serviceDeploymentArn": "arn:aws:ecs:ap-southeast-2:291971919224:service-deployment/prod/web/r4nd0mId",
+        "serviceArn": "arn:aws:ecs:ap-southeast-2:291971919224:service/prod/web",
+        "clusterArn": "arn:aws:ecs:ap-southeast-2:291971919224:cluster/prod",
+        "createdAt": 1714557600.0, "startedAt": 1714557601.0,
+        "sourceServiceRevisions": [{"arn": "arn:aws:ecs:ap-southeast-2:291971919224:service-revision/prod/web/1",
+                                     "requestedTaskCount": 0, "runningTaskCount": 2, "pendingTaskCount": 0}],
+        "targetServiceRevision": {"arn": "arn:aws:ecs:ap-southeast-2:291971919224:service-revision/prod/web/2",
+                                  "requestedTaskCount": 2, "runningTaskCount": 0, "pendingTaskCount": 0},
+        "status": status,
+        "deploymentCircuitBreaker": {"status": "MONITORING", "failureCount": 0, "threshold": 3},
+        "alarms": {"status": "DISABLED"}
+    });
+    if let (Some(base), Some(extra)) = (value.as_object_mut(), extra.as_object()) {
+        base.extend(extra.clone());
+    }
+    service_deployment(value)
+}
+
+#[test]
+fn completes_when_service_deployment_is_successful() {
+    let snapshot = in_progress_service(2, 2, 0);
+    let deployment = sd(
+        "SUCCESSFUL",
+        json!({"statusReason": "Service deployment completed."}),
+    );
+    let mut case = Case::of(&snapshot);
+    case.service_deployment = Some(&deployment);
+    assert_eq!(
+        case.assess(&target("ecs-svc/2", REV3)),
+        Assessment::Completed
+    );
+}
+
+#[test]
+fn waits_through_bake_time_even_when_describe_services_says_completed() {
+    let snapshot = completed_service();
+    let deployment = sd("IN_PROGRESS", json!({"lifecycleStage": "BAKE_TIME"}));
+    let mut case = Case::of(&snapshot);
+    case.service_deployment = Some(&deployment);
+    assert!(matches!(
+        case.assess(&target("ecs-svc/6405940160831029548", REV3)),
+        Assessment::Pending(Progress { ref rollout_state, .. }) if rollout_state == "IN_PROGRESS"
+    ));
+}
+
+#[test]
+fn rolls_back_when_circuit_breaker_trips() {
+    let snapshot = in_progress_service(0, 2, 3);
+    let deployment = sd(
+        "ROLLBACK_IN_PROGRESS",
+        json!({
+            "statusReason": "Service deployment rolled back because the circuit breaker threshold was exceeded.",
+            "rollback": {"reason": "Service deployment rolled back because the circuit breaker threshold was exceeded.",
+                         "startedAt": 1714557700.0,
+                         "serviceRevisionArn": "arn:aws:ecs:ap-southeast-2:291971919224:service-revision/prod/web/1"},
+            "deploymentCircuitBreaker": {"status": "TRIGGERED", "failureCount": 3, "threshold": 3}
+        }),
+    );
+    let mut case = Case::of(&snapshot);
+    case.service_deployment = Some(&deployment);
+    case.revisions.insert(
+        "arn:aws:ecs:ap-southeast-2:291971919224:service-revision/prod/web/1".into(),
+        REV2.into(),
+    );
+    assert_eq!(
+        case.assess(&target("ecs-svc/2", REV3)),
+        Assessment::RolledBack {
+            to_task_definition: Some(REV2.into()),
+            reason: "Service deployment rolled back because the circuit breaker threshold was exceeded; \
+                     circuit breaker triggered after 3 failed tasks (threshold 3)"
+                .into()
+        }
+    );
+}
+
+#[test]
+fn rolls_back_when_cloudwatch_alarm_triggers() {
+    let snapshot = in_progress_service(2, 2, 0);
+    let deployment = sd(
+        "ROLLBACK_REQUESTED",
+        json!({"alarms": {"status": "TRIGGERED", "alarmNames": ["web-5xx", "web-latency"],
+                          "triggeredAlarmNames": ["web-5xx"]}}),
+    );
+    let mut case = Case::of(&snapshot);
+    case.service_deployment = Some(&deployment);
+    match case.assess(&target("ecs-svc/2", REV3)) {
+        Assessment::RolledBack { reason, .. } => {
+            assert_eq!(reason, "CloudWatch alarm(s) triggered: web-5xx")
+        }
+        other => panic!("expected rollback, got {other:?}"),
+    }
+}
+
+#[test]
+fn rolled_back_service_deployment_found_in_history_is_rolled_back() {
+    let snapshot = rolled_back_service();
+    let deployment = sd(
+        "ROLLBACK_SUCCESSFUL",
+        json!({"statusReason": "Rolled back."}),
+    );
+    let mut case = Case::of(&snapshot);
+    case.service_deployment = Some(&deployment);
+    assert_eq!(
+        case.assess(&target("ecs-svc/2", REV3)),
+        Assessment::RolledBack {
+            to_task_definition: Some(REV2.into()),
+            reason: "Rolled back".into()
+        }
+    );
+}
+
+#[test]
+fn fails_when_rollback_fails_or_deployment_is_stopped() {
+    let snapshot = in_progress_service(0, 2, 3);
+    let rollback_failed = sd(
+        "ROLLBACK_FAILED",
+        json!({"statusReason": "Rollback could not place tasks."}),
+    );
+    let stopped = sd("STOPPED", json!({"statusReason": "Stopped by user."}));
+    let wanted = target("ecs-svc/2", REV3);
+    let mut case = Case::of(&snapshot);
+    case.service_deployment = Some(&rollback_failed);
+    assert_eq!(
+        case.assess(&wanted),
+        Assessment::Failed {
+            reason: "deployment ecs-svc/2 failed and so did the rollback: Rollback could not place tasks".into()
+        }
+    );
+    case.service_deployment = Some(&stopped);
+    assert_eq!(
+        case.assess(&wanted),
+        Assessment::Failed {
+            reason: "deployment ecs-svc/2 was stopped: Stopped by user.".into()
+        }
+    );
+}
+
+#[test]
+fn pending_service_deployment_not_yet_listed_by_describe_services_is_not_superseded() {
+    let snapshot = rolled_back_service();
+    let deployment = sd("PENDING", json!({}));
+    let mut case = Case::of(&snapshot);
+    case.service_deployment = Some(&deployment);
+    assert!(matches!(
+        case.assess(&target("ecs-svc/2", REV3)),
+        Assessment::Pending(_)
+    ));
+}
+
+#[test]
+fn failure_is_suspected_only_on_evidence() {
+    let healthy = in_progress_service(1, 2, 0);
+    let failing = in_progress_service(0, 2, 1);
+    let wanted = target("ecs-svc/2", REV3);
+    assert!(!suggests_failure(&healthy, None, &wanted, &[]));
+    assert!(suggests_failure(&failing, None, &wanted, &[]));
+    assert!(suggests_failure(
+        &rolling_back_service(),
+        None,
+        &target("ecs-svc/1281894607538416024", REV3),
+        &[]
+    ));
+    let unhealthy = crate::model::ServiceEvent {
+        message: "(service web) (task 1234) failed container health checks.".into(),
+        ..Default::default()
+    };
+    assert!(suggests_failure(&healthy, None, &wanted, &[&unhealthy]));
+    let tripped = sd(
+        "IN_PROGRESS",
+        json!({"deploymentCircuitBreaker": {"status": "MONITORING", "failureCount": 1, "threshold": 3}}),
+    );
+    assert!(suggests_failure(&healthy, Some(&tripped), &wanted, &[]));
+}

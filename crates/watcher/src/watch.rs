@@ -1,0 +1,337 @@
+//! The polling loop: [`Watcher::wait`] follows one deployment to one verdict.
+//!
+//! A [`Watcher`] is shared by all waits of a process that use the same ECS
+//! client: look-ups from waits due at the same moment are coalesced into
+//! batched calls, revision look-ups are cached, and once the service-deployment
+//! APIs prove unavailable every later wait skips them.
+
+mod backoff;
+mod batch;
+mod discovery;
+mod session;
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+use tokio_util::sync::CancellationToken;
+
+use crate::api::{
+    EcsApi, MAX_SERVICE_DEPLOYMENTS_PER_CALL, MAX_SERVICES_PER_CALL, MAX_TASKS_PER_CALL,
+};
+use crate::input::InputError;
+use crate::model::{ServiceDeployment, ServiceRevision, ServiceSnapshot, StoppedTask};
+use batch::Batcher;
+
+/// How a wait ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum Outcome {
+    Completed,
+    Failed,
+    RolledBack,
+    TimedOut,
+}
+
+impl Outcome {
+    /// The npm package's two-valued status: `COMPLETED`, or `FAILED` for everything else.
+    pub fn status(self) -> &'static str {
+        match self {
+            Outcome::Completed => "COMPLETED",
+            Outcome::Failed | Outcome::RolledBack | Outcome::TimedOut => "FAILED",
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Completed => "COMPLETED",
+            Outcome::Failed => "FAILED",
+            Outcome::RolledBack => "ROLLED_BACK",
+            Outcome::TimedOut => "TIMED_OUT",
+        }
+    }
+}
+
+/// What to wait for. `cluster` and `service` take names or ARNs.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct WaitRequest {
+    pub cluster: String,
+    pub service: String,
+    /// Full ARN or `family:revision`: wait for the deployment of this task definition.
+    pub desired_task_definition: Option<String>,
+    /// `ecs-svc/<number>` or a service-deployment ARN: wait for exactly this deployment.
+    pub deployment: Option<String>,
+}
+
+/// How to wait.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct WaitOptions {
+    /// Give up (TIMED_OUT) after this long. Default 180 s.
+    pub timeout: Duration,
+    /// Pause between looks. Default 2 s.
+    pub poll_interval: Duration,
+    /// Stops of the target's tasks that make a crash loop. Default 3; 0 turns it off.
+    pub max_task_failures: u32,
+    /// How long a deployment of the desired task definition may take to appear
+    /// after UpdateService returned. Default 30 s, capped by the timeout.
+    pub discovery_grace: Duration,
+}
+
+impl Default for WaitOptions {
+    fn default() -> Self {
+        Self {
+            timeout: Duration::from_secs(180),
+            poll_interval: Duration::from_secs(2),
+            max_task_failures: 3,
+            discovery_grace: Duration::from_secs(30),
+        }
+    }
+}
+
+/// The verdict and what led to it.
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WaitReport {
+    pub outcome: Outcome,
+    /// One line: the real reason. Empty on COMPLETED.
+    pub failure_message: String,
+    pub cluster: String,
+    pub service: String,
+    pub desired_task_definition: Option<String>,
+    /// The deployment that was watched (`ecs-svc/<number>`), once known.
+    pub deployment_id: Option<String>,
+    /// The task definition of the service's PRIMARY deployment at the end.
+    pub primary_task_definition: Option<String>,
+    pub elapsed: Duration,
+    /// Tasks started by the watched deployment that stopped while waiting.
+    pub stopped_tasks: Vec<StoppedTask>,
+    /// True when the verdict came from `DescribeServices` alone, without the
+    /// service-deployment APIs.
+    pub used_fallback: bool,
+}
+
+/// Why a wait ended without a verdict.
+#[derive(Debug, thiserror::Error)]
+pub enum WaitError {
+    #[error("the wait was cancelled")]
+    Cancelled,
+    #[error("cluster `{cluster}` not found: check the cluster name and the region")]
+    ClusterNotFound { cluster: String },
+    #[error(
+        "service `{service}` not found in cluster `{cluster}`: check the service name, the cluster and the region"
+    )]
+    ServiceNotFound { cluster: String, service: String },
+    #[error("access denied: the credentials need the IAM permission {permission} ({message})")]
+    AccessDenied { permission: String, message: String },
+    #[error(transparent)]
+    Input(#[from] InputError),
+    /// ECS refused the request for a reason retrying will not fix.
+    #[error("{0}")]
+    Api(String),
+}
+
+/// What a wait reports while it runs, for progress output.
+#[derive(Clone, Debug, Serialize)]
+pub enum ProgressEvent {
+    DeploymentFound {
+        deployment_id: String,
+        task_definition: String,
+    },
+    Status {
+        deployment_id: String,
+        rollout_state: String,
+        running: i32,
+        desired: i32,
+        pending: i32,
+        failed_tasks: i32,
+    },
+    /// Each new service event, once.
+    ServiceEvent {
+        message: String,
+    },
+    /// Each newly stopped task of the watched deployment, once.
+    TaskStopped {
+        task: StoppedTask,
+    },
+    FallbackToDescribeServices {
+        reason: String,
+    },
+    Retrying {
+        operation: String,
+        error: String,
+        attempt: u32,
+    },
+}
+
+/// Follows deployments to verdicts. Cheap to clone; clones share batching,
+/// caches and what was learnt about the endpoint.
+#[derive(Clone)]
+pub struct Watcher {
+    shared: Arc<Shared>,
+}
+
+/// How long the first look-up of a tick waits for others due at the same moment.
+const COALESCING_WINDOW: Duration = Duration::from_millis(20);
+
+pub(crate) struct Shared {
+    api: Arc<dyn EcsApi>,
+    services: Batcher<String, String, ServiceSnapshot>,
+    service_deployments: Batcher<(), String, ServiceDeployment>,
+    service_revisions: Batcher<(), String, ServiceRevision>,
+    tasks: Batcher<String, String, StoppedTask>,
+    /// Service revision ARN → task definition ARN. Revisions never change.
+    revision_task_definitions: Mutex<HashMap<String, String>>,
+    /// Set once the service-deployment APIs failed in a way retrying won't fix;
+    /// holds the reason.
+    service_deployments_unavailable: Mutex<Option<String>>,
+}
+
+impl Shared {
+    fn service_deployments_unavailable(&self) -> Option<String> {
+        self.service_deployments_unavailable
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
+    fn remember_service_deployments_unavailable(&self, reason: &str) {
+        let mut remembered = self
+            .service_deployments_unavailable
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        if remembered.is_none() {
+            *remembered = Some(reason.to_owned());
+        }
+    }
+
+    fn cached_revision(&self, revision_arn: &str) -> Option<String> {
+        self.revision_task_definitions
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(revision_arn)
+            .cloned()
+    }
+
+    fn cache_revision(&self, revision_arn: &str, task_definition: &str) {
+        self.revision_task_definitions
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(revision_arn.to_owned(), task_definition.to_owned());
+    }
+
+    fn revision_snapshot(&self) -> HashMap<String, String> {
+        self.revision_task_definitions
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+}
+
+impl Watcher {
+    pub fn new(api: Arc<dyn EcsApi>) -> Self {
+        let services_api = Arc::clone(&api);
+        let services = Batcher::new(
+            COALESCING_WINDOW,
+            MAX_SERVICES_PER_CALL,
+            Arc::new(move |cluster: String, wanted: Vec<String>| {
+                let api = Arc::clone(&services_api);
+                Box::pin(async move {
+                    let output = api.describe_services(&cluster, &wanted).await?;
+                    // ECS answers by ARN even when asked by name: match back by identity.
+                    Ok(wanted
+                        .iter()
+                        .map(|id| {
+                            output
+                                .services
+                                .iter()
+                                .find(|s| s.is_identified_by(id))
+                                .cloned()
+                        })
+                        .collect())
+                })
+            }),
+        );
+        let deployments_api = Arc::clone(&api);
+        let service_deployments = Batcher::new(
+            COALESCING_WINDOW,
+            MAX_SERVICE_DEPLOYMENTS_PER_CALL,
+            Arc::new(move |(), arns: Vec<String>| {
+                let api = Arc::clone(&deployments_api);
+                Box::pin(async move {
+                    let output = api.describe_service_deployments(&arns).await?;
+                    Ok(arns
+                        .iter()
+                        .map(|arn| {
+                            output
+                                .service_deployments
+                                .iter()
+                                .find(|sd| sd.service_deployment_arn.as_deref() == Some(arn))
+                                .cloned()
+                        })
+                        .collect())
+                })
+            }),
+        );
+        let revisions_api = Arc::clone(&api);
+        let service_revisions = Batcher::new(
+            COALESCING_WINDOW,
+            MAX_SERVICE_DEPLOYMENTS_PER_CALL,
+            Arc::new(move |(), arns: Vec<String>| {
+                let api = Arc::clone(&revisions_api);
+                Box::pin(async move {
+                    let revisions = api.describe_service_revisions(&arns).await?;
+                    Ok(arns
+                        .iter()
+                        .map(|arn| {
+                            revisions
+                                .iter()
+                                .find(|r| r.service_revision_arn.as_deref() == Some(arn))
+                                .cloned()
+                        })
+                        .collect())
+                })
+            }),
+        );
+        let tasks_api = Arc::clone(&api);
+        let tasks = Batcher::new(
+            COALESCING_WINDOW,
+            MAX_TASKS_PER_CALL,
+            Arc::new(move |cluster: String, arns: Vec<String>| {
+                let api = Arc::clone(&tasks_api);
+                Box::pin(async move {
+                    let described = api.describe_tasks(&cluster, &arns).await?;
+                    Ok(arns
+                        .iter()
+                        .map(|arn| described.iter().find(|t| t.task_arn == *arn).cloned())
+                        .collect())
+                })
+            }),
+        );
+        Self {
+            shared: Arc::new(Shared {
+                api,
+                services,
+                service_deployments,
+                service_revisions,
+                tasks,
+                revision_task_definitions: Mutex::new(HashMap::new()),
+                service_deployments_unavailable: Mutex::new(None),
+            }),
+        }
+    }
+
+    /// Waits for one deployment's verdict. Returns `Err` only when there can be
+    /// no verdict: bad input, cluster or service not found, missing permission,
+    /// cancellation.
+    pub async fn wait(
+        &self,
+        request: WaitRequest,
+        options: WaitOptions,
+        cancel: CancellationToken,
+        progress: Arc<dyn Fn(ProgressEvent) + Send + Sync>,
+    ) -> Result<WaitReport, WaitError> {
+        let session = session::Session::new(&self.shared, request, options, cancel, progress)?;
+        session.run().await
+    }
+}

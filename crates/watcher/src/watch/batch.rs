@@ -1,0 +1,198 @@
+//! Coalescing of look-ups from concurrent waits into batched ECS calls.
+//!
+//! The first request for a key opens a short window; every request for the same
+//! key that arrives within it rides along. When the window closes, one spawned
+//! task issues the calls (at most `max_per_call` items each) and hands every
+//! requester its own answer — or the batch's error, because a failed batch
+//! failed for everyone in it. The flush runs on its own task so a waiter that is
+//! cancelled mid-window does not strand the others.
+
+use std::collections::HashMap;
+use std::hash::Hash;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+
+use futures::future::{BoxFuture, join_all};
+use tokio::sync::oneshot;
+
+use crate::api::{ApiError, ApiResult};
+
+/// Issues one batched call; answers are aligned with the items (`None`: not found).
+pub(crate) type BatchCall<K, I, R> =
+    Arc<dyn Fn(K, Vec<I>) -> BoxFuture<'static, ApiResult<Vec<Option<R>>>> + Send + Sync>;
+
+type Reply<R> = oneshot::Sender<ApiResult<Option<R>>>;
+/// Requests waiting for their window to close, per key.
+type OpenWindows<K, I, R> = Arc<Mutex<HashMap<K, Vec<(I, Reply<R>)>>>>;
+
+pub(crate) struct Batcher<K, I, R> {
+    window: Duration,
+    max_per_call: usize,
+    open: OpenWindows<K, I, R>,
+    call: BatchCall<K, I, R>,
+}
+
+impl<K, I, R> Batcher<K, I, R>
+where
+    K: Clone + Eq + Hash + Send + 'static,
+    I: Clone + Eq + Send + 'static,
+    R: Clone + Send + 'static,
+{
+    pub(crate) fn new(window: Duration, max_per_call: usize, call: BatchCall<K, I, R>) -> Self {
+        Self {
+            window,
+            max_per_call: max_per_call.max(1),
+            open: Arc::new(Mutex::new(HashMap::new())),
+            call,
+        }
+    }
+
+    /// Looks `item` up under `key`, sharing the call with everyone asking in the same window.
+    pub(crate) async fn get(&self, key: K, item: I) -> ApiResult<Option<R>> {
+        let (reply, answer) = oneshot::channel();
+        let opens_window = {
+            let mut open = self.open.lock().unwrap_or_else(PoisonError::into_inner);
+            let waiting = open.entry(key.clone()).or_default();
+            waiting.push((item, reply));
+            waiting.len() == 1
+        };
+        if opens_window {
+            let open = Arc::clone(&self.open);
+            let call = Arc::clone(&self.call);
+            let (window, max_per_call) = (self.window, self.max_per_call);
+            tokio::spawn(async move {
+                tokio::time::sleep(window).await;
+                let waiting = open
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .remove(&key)
+                    .unwrap_or_default();
+                flush(key, waiting, max_per_call, call).await;
+            });
+        }
+        answer.await.unwrap_or_else(|_| {
+            Err(ApiError::Transport {
+                message: "the batched ECS call was abandoned before it answered".into(),
+            })
+        })
+    }
+}
+
+async fn flush<K, I, R>(
+    key: K,
+    waiting: Vec<(I, Reply<R>)>,
+    max_per_call: usize,
+    call: BatchCall<K, I, R>,
+) where
+    K: Clone,
+    I: Clone + Eq,
+    R: Clone,
+{
+    // Several waits may ask for the same item; ask ECS once.
+    let mut distinct: Vec<I> = Vec::new();
+    for (item, _) in &waiting {
+        if !distinct.contains(item) {
+            distinct.push(item.clone());
+        }
+    }
+    let chunks: Vec<Vec<I>> = distinct.chunks(max_per_call).map(<[I]>::to_vec).collect();
+    let answers = join_all(chunks.iter().map(|chunk| call(key.clone(), chunk.clone()))).await;
+    for (item, reply) in waiting {
+        let answer = chunks
+            .iter()
+            .zip(&answers)
+            .find_map(|(chunk, answer)| {
+                let position = chunk.iter().position(|i| *i == item)?;
+                Some(match answer {
+                    Ok(found) => Ok(found.get(position).cloned().flatten()),
+                    Err(error) => Err(error.clone()),
+                })
+            })
+            .unwrap_or(Ok(None));
+        // The waiter may have been cancelled meanwhile; nobody to tell then.
+        let _ = reply.send(answer);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    fn doubling_batcher(
+        calls: Arc<Mutex<Vec<Vec<u32>>>>,
+        fail: bool,
+    ) -> Batcher<&'static str, u32, u32> {
+        Batcher::new(
+            Duration::from_millis(10),
+            3,
+            Arc::new(move |_key, items: Vec<u32>| {
+                let calls = Arc::clone(&calls);
+                Box::pin(async move {
+                    calls.lock().unwrap().push(items.clone());
+                    if fail {
+                        return Err(ApiError::Throttled {
+                            code: "ThrottlingException".into(),
+                            message: "Rate exceeded".into(),
+                        });
+                    }
+                    Ok(items.iter().map(|i| (*i != 0).then_some(i * 2)).collect())
+                })
+            }),
+        )
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn concurrent_requests_share_calls_of_at_most_max_items() {
+        let calls = Arc::new(Mutex::new(Vec::new()));
+        let batcher = doubling_batcher(Arc::clone(&calls), false);
+        let answers = join_all((0..7).map(|i| batcher.get("cluster", i))).await;
+        assert_eq!(
+            answers[0],
+            Ok(None),
+            "0 stands for an item ECS did not find"
+        );
+        assert_eq!(answers[5], Ok(Some(10)));
+        let sizes: Vec<usize> = calls.lock().unwrap().iter().map(Vec::len).collect();
+        assert_eq!(sizes, vec![3, 3, 1]);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_failed_batch_fails_every_request_in_it() {
+        let calls = Arc::new(Mutex::new(Vec::new()));
+        let batcher = doubling_batcher(Arc::clone(&calls), true);
+        let answers = join_all((1..=2).map(|i| batcher.get("cluster", i))).await;
+        assert!(
+            answers
+                .iter()
+                .all(|a| matches!(a, Err(ApiError::Throttled { .. })))
+        );
+        assert_eq!(calls.lock().unwrap().len(), 1);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn duplicate_items_are_asked_once_and_answered_to_all() {
+        let calls = Arc::new(Mutex::new(Vec::new()));
+        let batcher = doubling_batcher(Arc::clone(&calls), false);
+        let answers = join_all([4, 4, 4].map(|i| batcher.get("cluster", i))).await;
+        assert!(answers.iter().all(|a| *a == Ok(Some(8))));
+        assert_eq!(*calls.lock().unwrap(), vec![vec![4]]);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn different_keys_never_share_a_call() {
+        let count = Arc::new(AtomicUsize::new(0));
+        let counter = Arc::clone(&count);
+        let batcher: Batcher<&'static str, u32, u32> = Batcher::new(
+            Duration::from_millis(10),
+            10,
+            Arc::new(move |_key, items: Vec<u32>| {
+                counter.fetch_add(1, Ordering::SeqCst);
+                Box::pin(async move { Ok(items.iter().map(|i| Some(*i)).collect()) })
+            }),
+        );
+        let (a, b) = tokio::join!(batcher.get("prod", 1), batcher.get("staging", 1));
+        assert_eq!((a, b), (Ok(Some(1)), Ok(Some(1))));
+        assert_eq!(count.load(Ordering::SeqCst), 2);
+    }
+}
