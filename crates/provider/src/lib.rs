@@ -50,9 +50,24 @@ pub async fn serve(
         log.connect(address).map_err(ServeError::EngineAddress)?;
     }
     let provider = server::Provider::new(operations::Operations::new(log, shutdown.clone()));
-    tonic::transport::Server::builder()
+    let server = tonic::transport::Server::builder()
         .add_service(ResourceProviderServer::new(provider))
-        .serve_with_incoming_shutdown(TcpListenerStream::new(listener), shutdown.cancelled_owned())
-        .await?;
+        .serve_with_incoming_shutdown(
+            TcpListenerStream::new(listener),
+            shutdown.clone().cancelled_owned(),
+        );
+    // A graceful HTTP/2 shutdown needs the client's cooperation (GOAWAY, PING ack). An engine that vanished
+    // or stopped reading must not keep the process alive: waits end within a second of cancellation, so
+    // anything still open after the drain limit is abandoned.
+    tokio::select! {
+        served = server => served?,
+        () = async {
+            shutdown.cancelled().await;
+            tokio::time::sleep(DRAIN_LIMIT).await;
+        } => tracing::warn!("connections still open {DRAIN_LIMIT:?} after shutdown; closing them"),
+    }
     Ok(())
 }
+
+/// How long in-flight calls get to finish after shutdown begins.
+const DRAIN_LIMIT: std::time::Duration = std::time::Duration::from_secs(3);

@@ -127,7 +127,10 @@ impl Operations {
             .await?;
         // The message may quote a secret input back (ECS events name the service); the state must not keep it.
         state.results.failure_message = redactor.apply(&state.results.failure_message);
-        let id = call.id.map_or_else(|| state.resource_id(), str::to_string);
+        // Ids are never secret in Pulumi, so a secret cluster or service name must not appear in one.
+        let id = call
+            .id
+            .map_or_else(|| redactor.apply(&state.resource_id()), str::to_string);
         let outputs = Revealed {
             values: state.encode(),
             secret: news.secret.clone(),

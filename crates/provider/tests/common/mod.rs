@@ -1,0 +1,473 @@
+//! Test harness: the ECS simulator, a fake Pulumi engine recording `Log` calls, and the provider served
+//! in-process on 127.0.0.1, reached through the real gRPC client.
+
+#![allow(dead_code)] // each test binary uses a different part of the harness
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex, Once};
+use std::time::Duration;
+
+use aws_sdk_ecs::config::{BehaviorVersion, Credentials, Region};
+use aws_sdk_ecs::types::{
+    ContainerDefinition, DeploymentCircuitBreaker, DeploymentConfiguration, LaunchType,
+};
+use ecs_sim::{SimConfig, SimHandle};
+use prost_types::value::Kind;
+use prost_types::{Struct, Value};
+use pulumi_gestalt_proto::pulumi::pulumirpc::engine_server::{Engine, EngineServer};
+use pulumi_gestalt_proto::pulumi::pulumirpc::resource_provider_client::ResourceProviderClient;
+use pulumi_gestalt_proto::pulumi::pulumirpc::{
+    CheckRequest, ConfigureRequest, CreateRequest, GetRootResourceRequest, GetRootResourceResponse,
+    LogRequest, ProviderHandshakeRequest, RequirePulumiVersionRequest,
+    RequirePulumiVersionResponse, SetRootResourceRequest, SetRootResourceResponse,
+    StartDebuggingRequest,
+};
+use pulumi_resource_wait_for_ecs_deploy::{ServeError, serve};
+use tokio::net::TcpListener;
+use tokio::task::JoinHandle;
+use tokio_stream::wrappers::TcpListenerStream;
+use tokio_util::sync::CancellationToken;
+use tonic::transport::Channel;
+use tonic::{Request, Response, Status};
+
+/// The dummy secret access key the provider's credential chain finds in the environment. Distinctive, so a
+/// test can prove it never shows up in a message.
+pub const DUMMY_SECRET_KEY: &str = "dummy-secret-key-must-never-be-logged-8c41d";
+pub const REGION: &str = "us-east-1";
+pub const TOKEN: &str = "wait-for-ecs-deploy:index:WaitForEcsDeployment";
+pub const UNKNOWN: &str = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+/// Simulated seconds per real second: a rollout of ~15 sim seconds takes ~0.3 s.
+pub const TIME_SCALE: f64 = 50.0;
+
+static ENVIRONMENT: Once = Once::new();
+
+/// Points the AWS credential chain at dummy credentials and keeps everything on loopback.
+///
+/// Every test calls this first, before it creates a runtime or spawns anything.
+pub fn init_environment() {
+    ENVIRONMENT.call_once(|| {
+        // SAFETY: `Once` runs this exactly once and makes every other test thread calling
+        // `init_environment` wait until it is done; each test calls it before starting a runtime or any
+        // thread of its own, and the test harness itself does not read the environment while tests run.
+        // So no thread reads the environment while it is being written.
+        unsafe {
+            std::env::set_var("AWS_ACCESS_KEY_ID", "test");
+            std::env::set_var("AWS_SECRET_ACCESS_KEY", DUMMY_SECRET_KEY);
+            std::env::set_var("AWS_EC2_METADATA_DISABLED", "true");
+            std::env::set_var("NO_PROXY", "127.0.0.1,localhost");
+            std::env::set_var("no_proxy", "127.0.0.1,localhost");
+            // Keep the host's own AWS setup out of the tests.
+            std::env::set_var("AWS_CONFIG_FILE", "/nonexistent/aws-config");
+            std::env::set_var(
+                "AWS_SHARED_CREDENTIALS_FILE",
+                "/nonexistent/aws-credentials",
+            );
+            for name in [
+                "AWS_PROFILE",
+                "AWS_SESSION_TOKEN",
+                "AWS_ENDPOINT_URL",
+                "AWS_ENDPOINT_URL_ECS",
+                "AWS_REGION",
+                "AWS_DEFAULT_REGION",
+                "AWS_ROLE_ARN",
+                "AWS_WEB_IDENTITY_TOKEN_FILE",
+                "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+                "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+                "HTTPS_PROXY",
+                "https_proxy",
+                "HTTP_PROXY",
+                "http_proxy",
+            ] {
+                std::env::remove_var(name);
+            }
+        }
+    });
+}
+
+pub fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("tokio runtime")
+}
+
+/// A Pulumi engine that only records what the provider logs.
+#[derive(Clone, Default)]
+pub struct FakeEngine {
+    pub logs: Arc<Mutex<Vec<LogRequest>>>,
+}
+
+#[tonic::async_trait]
+impl Engine for FakeEngine {
+    async fn log(&self, request: Request<LogRequest>) -> Result<Response<()>, Status> {
+        self.logs.lock().unwrap().push(request.into_inner());
+        Ok(Response::new(()))
+    }
+
+    async fn get_root_resource(
+        &self,
+        _: Request<GetRootResourceRequest>,
+    ) -> Result<Response<GetRootResourceResponse>, Status> {
+        Ok(Response::new(GetRootResourceResponse {
+            urn: String::new(),
+        }))
+    }
+
+    async fn set_root_resource(
+        &self,
+        _: Request<SetRootResourceRequest>,
+    ) -> Result<Response<SetRootResourceResponse>, Status> {
+        Ok(Response::new(SetRootResourceResponse {}))
+    }
+
+    async fn start_debugging(
+        &self,
+        _: Request<StartDebuggingRequest>,
+    ) -> Result<Response<()>, Status> {
+        Ok(Response::new(()))
+    }
+
+    async fn require_pulumi_version(
+        &self,
+        _: Request<RequirePulumiVersionRequest>,
+    ) -> Result<Response<RequirePulumiVersionResponse>, Status> {
+        Ok(Response::new(RequirePulumiVersionResponse {}))
+    }
+}
+
+impl FakeEngine {
+    pub fn messages(&self) -> Vec<LogRequest> {
+        self.logs.lock().unwrap().clone()
+    }
+
+    /// Serves on 127.0.0.1 and returns the address to hand the provider.
+    async fn start(&self) -> String {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let address = listener.local_addr().unwrap().to_string();
+        let server = tonic::transport::Server::builder()
+            .add_service(EngineServer::new(self.clone()))
+            .serve_with_incoming(TcpListenerStream::new(listener));
+        tokio::spawn(server);
+        address
+    }
+}
+
+pub struct Harness {
+    pub sim: SimHandle,
+    pub ecs: aws_sdk_ecs::Client,
+    pub engine: FakeEngine,
+    pub client: ResourceProviderClient<Channel>,
+    pub shutdown: CancellationToken,
+    pub provider: JoinHandle<Result<(), ServeError>>,
+}
+
+impl Harness {
+    /// Simulator, fake engine, provider (handshaken and configured for the simulator).
+    pub async fn start() -> Harness {
+        let sim = ecs_sim::start(SimConfig {
+            time_scale: TIME_SCALE,
+            ..SimConfig::default()
+        })
+        .await
+        .expect("simulator starts");
+        let engine = FakeEngine::default();
+        let engine_address = engine.start().await;
+
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let provider_address = listener.local_addr().unwrap();
+        let shutdown = CancellationToken::new();
+        let provider = tokio::spawn(serve(listener, None, shutdown.clone()));
+        let mut client = ResourceProviderClient::connect(format!("http://{provider_address}"))
+            .await
+            .expect("provider reachable");
+        client
+            .handshake(ProviderHandshakeRequest {
+                engine_address,
+                ..Default::default()
+            })
+            .await
+            .expect("handshake");
+        client
+            .configure(ConfigureRequest {
+                args: Some(object(&[
+                    ("region", text(REGION)),
+                    ("endpoint", text(&sim.endpoint())),
+                ])),
+                accept_secrets: true,
+                accept_resources: true,
+                ..Default::default()
+            })
+            .await
+            .expect("configure");
+
+        let ecs_config = aws_sdk_ecs::Config::builder()
+            .behavior_version(BehaviorVersion::latest())
+            .region(Region::new(REGION))
+            .endpoint_url(sim.endpoint())
+            .credentials_provider(Credentials::new(
+                "test",
+                DUMMY_SECRET_KEY,
+                None,
+                None,
+                "tests",
+            ))
+            .build();
+        let ecs = aws_sdk_ecs::Client::from_conf(ecs_config);
+        Harness {
+            sim,
+            ecs,
+            engine,
+            client,
+            shutdown,
+            provider,
+        }
+    }
+
+    pub async fn create_cluster(&self, name: &str) {
+        self.ecs
+            .create_cluster()
+            .cluster_name(name)
+            .send()
+            .await
+            .expect("CreateCluster");
+    }
+
+    /// Registers `family` with one essential container; returns the task definition ARN.
+    pub async fn register(&self, family: &str, container: ContainerDefinition) -> String {
+        let output = self
+            .ecs
+            .register_task_definition()
+            .family(family)
+            .container_definitions(container)
+            .cpu("256")
+            .memory("512")
+            .send()
+            .await
+            .expect("RegisterTaskDefinition");
+        output
+            .task_definition()
+            .and_then(|td| td.task_definition_arn())
+            .expect("task definition ARN")
+            .to_string()
+    }
+
+    pub async fn register_healthy(&self, family: &str, image: &str) -> String {
+        self.register(family, container(image)).await
+    }
+
+    /// A task definition whose essential container exits 1 right after starting.
+    pub async fn register_crashing(&self, family: &str) -> String {
+        let crashing = ContainerDefinition::builder()
+            .name("app")
+            .image("example/app:broken")
+            .essential(true)
+            .command("/bin/false")
+            .build();
+        self.register(family, crashing).await
+    }
+
+    /// A task definition no container instance can place: its tasks never start.
+    pub async fn register_unplaceable(&self, family: &str) -> String {
+        let huge = ContainerDefinition::builder()
+            .name("app")
+            .image("example/app:huge")
+            .essential(true)
+            .memory(40_000)
+            .build();
+        self.register(family, huge).await
+    }
+
+    pub async fn create_service(
+        &self,
+        cluster: &str,
+        service: &str,
+        task_definition: &str,
+        circuit_breaker: Option<bool>,
+    ) {
+        let mut request = self
+            .ecs
+            .create_service()
+            .cluster(cluster)
+            .service_name(service)
+            .task_definition(task_definition)
+            .desired_count(2)
+            .launch_type(LaunchType::Fargate);
+        if let Some(rollback) = circuit_breaker {
+            request = request.deployment_configuration(
+                DeploymentConfiguration::builder()
+                    .deployment_circuit_breaker(
+                        DeploymentCircuitBreaker::builder()
+                            .enable(true)
+                            .rollback(rollback)
+                            .build(),
+                    )
+                    .build(),
+            );
+        }
+        request.send().await.expect("CreateService");
+    }
+
+    pub async fn update_service(&self, cluster: &str, service: &str, task_definition: &str) {
+        self.ecs
+            .update_service()
+            .cluster(cluster)
+            .service(service)
+            .task_definition(task_definition)
+            .send()
+            .await
+            .expect("UpdateService");
+    }
+
+    /// Runs Check and returns the checked inputs (panics on failures).
+    pub async fn checked(&mut self, inputs: Struct) -> Struct {
+        let response = self
+            .client
+            .check(CheckRequest {
+                urn: urn("wait"),
+                news: Some(inputs),
+                r#type: TOKEN.into(),
+                name: "wait".into(),
+                ..Default::default()
+            })
+            .await
+            .expect("Check")
+            .into_inner();
+        assert!(
+            response.failures.is_empty(),
+            "unexpected check failures: {:?}",
+            response.failures
+        );
+        response.inputs.expect("checked inputs")
+    }
+
+    pub async fn create(
+        &mut self,
+        properties: Struct,
+        preview: bool,
+        timeout: f64,
+    ) -> Result<(String, Struct), Status> {
+        self.client
+            .create(CreateRequest {
+                urn: urn("wait"),
+                properties: Some(properties),
+                timeout,
+                preview,
+                name: "wait".into(),
+                r#type: TOKEN.into(),
+                ..Default::default()
+            })
+            .await
+            .map(|response| {
+                let response = response.into_inner();
+                (response.id, response.properties.unwrap_or_default())
+            })
+    }
+
+    pub fn total_calls(&self) -> u64 {
+        self.sim.call_counts().values().sum()
+    }
+
+    /// Every text the provider produced for a person: log messages.
+    pub fn log_texts(&self) -> Vec<String> {
+        self.engine
+            .messages()
+            .into_iter()
+            .map(|m| m.message)
+            .collect()
+    }
+}
+
+pub fn container(image: &str) -> ContainerDefinition {
+    ContainerDefinition::builder()
+        .name("app")
+        .image(image)
+        .essential(true)
+        .build()
+}
+
+pub fn urn(name: &str) -> String {
+    format!("urn:pulumi:test::provider-tests::{TOKEN}::{name}")
+}
+
+pub fn text(value: &str) -> Value {
+    Value {
+        kind: Some(Kind::StringValue(value.to_string())),
+    }
+}
+
+pub fn number(value: f64) -> Value {
+    Value {
+        kind: Some(Kind::NumberValue(value)),
+    }
+}
+
+pub fn boolean(value: bool) -> Value {
+    Value {
+        kind: Some(Kind::BoolValue(value)),
+    }
+}
+
+pub fn secret(value: Value) -> Value {
+    object_value(&[
+        (
+            "4dabf18193072939515e22adb298388d",
+            text("1b47061264138c4ac30d75fd1eb44270"),
+        ),
+        ("value", value),
+    ])
+}
+
+pub fn object(entries: &[(&str, Value)]) -> Struct {
+    Struct {
+        fields: entries
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.clone()))
+            .collect::<BTreeMap<_, _>>(),
+    }
+}
+
+fn object_value(entries: &[(&str, Value)]) -> Value {
+    Value {
+        kind: Some(Kind::StructValue(object(entries))),
+    }
+}
+
+/// A string property of a wire struct (panics when absent or not a string).
+pub fn string_of(properties: &Struct, name: &str) -> String {
+    match properties.fields.get(name).and_then(|v| v.kind.as_ref()) {
+        Some(Kind::StringValue(text)) => text.clone(),
+        other => panic!("property {name} is not a string: {other:?}"),
+    }
+}
+
+pub fn is_secret(value: &Value) -> bool {
+    matches!(&value.kind, Some(Kind::StructValue(s)) if s.fields.contains_key("4dabf18193072939515e22adb298388d"))
+}
+
+/// The inputs of a wait on `service` for `task_definition`, polling fast.
+pub fn wait_inputs(
+    cluster: &str,
+    service: &str,
+    task_definition: &str,
+) -> Vec<(&'static str, Value)> {
+    vec![
+        ("clusterName", text(cluster)),
+        ("serviceName", text(service)),
+        ("desiredTaskDef", text(task_definition)),
+        ("pollIntervalMs", number(100.0)),
+        ("timeoutMs", number(60_000.0)),
+    ]
+}
+
+/// Waits until `condition` holds (checked every 20 ms) or `limit` passes.
+pub async fn eventually(limit: Duration, mut condition: impl FnMut() -> bool) -> bool {
+    let deadline = tokio::time::Instant::now() + limit;
+    while tokio::time::Instant::now() < deadline {
+        if condition() {
+            return true;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    condition()
+}

@@ -1,0 +1,568 @@
+//! The provider over real gRPC, against the ECS simulator and a fake engine.
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use common::*;
+use prost_types::Struct;
+use pulumi_gestalt_proto::pulumi::pulumirpc::diff_response::DiffChanges;
+use pulumi_gestalt_proto::pulumi::pulumirpc::{
+    CheckRequest, DeleteRequest, DiffRequest, GetSchemaRequest, LogSeverity, ReadRequest,
+    UpdateRequest,
+};
+use pulumi_resource_wait_for_ecs_deploy::partial_failure::init_failure_of;
+use tonic::Code;
+
+fn with(
+    mut entries: Vec<(&'static str, prost_types::Value)>,
+    extra: &[(&'static str, prost_types::Value)],
+) -> Struct {
+    for (name, value) in extra {
+        entries.retain(|(existing, _)| existing != name);
+        entries.push((name, value.clone()));
+    }
+    object(&entries)
+}
+
+fn assert_no_credentials(texts: &[String]) {
+    for text in texts {
+        assert!(
+            !text.contains(DUMMY_SECRET_KEY),
+            "credential leaked into: {text}"
+        );
+    }
+}
+
+#[test]
+fn healthy_rollout_goes_through_the_whole_lifecycle() {
+    init_environment();
+    runtime().block_on(async {
+        let mut h = Harness::start().await;
+        h.create_cluster("prod").await;
+        let td1 = h.register_healthy("web", "example/web:1").await;
+        h.create_service("prod", "web", &td1, Some(true)).await;
+
+        // Check applies the defaults.
+        let checked = h.checked(object(&wait_inputs("prod", "web", &td1))).await;
+        assert_eq!(checked.fields["maxTaskFailures"], number(3.0));
+        assert_eq!(checked.fields["failOnError"], boolean(true));
+
+        // Preview: no AWS call, inputs through, results unknown.
+        let calls_before = h.total_calls();
+        let (_, preview) = h
+            .create(checked.clone(), true, 0.0)
+            .await
+            .expect("preview create");
+        assert_eq!(h.total_calls(), calls_before, "preview must not call AWS");
+        assert_eq!(string_of(&preview, "clusterName"), "prod");
+        assert_eq!(string_of(&preview, "status"), UNKNOWN);
+        assert_eq!(string_of(&preview, "primaryTaskDef"), UNKNOWN);
+
+        // Create waits for the service's first deployment.
+        let (id, outputs) = h.create(checked.clone(), false, 0.0).await.expect("create");
+        assert!(id.starts_with("prod/web/ecs-svc/"), "id {id}");
+        assert_eq!(string_of(&outputs, "status"), "COMPLETED");
+        assert_eq!(string_of(&outputs, "outcome"), "COMPLETED");
+        assert_eq!(string_of(&outputs, "failureMessage"), "");
+        assert_eq!(string_of(&outputs, "primaryTaskDef"), td1);
+        assert!(string_of(&outputs, "deploymentId").starts_with("ecs-svc/"));
+
+        let logs = h.engine.messages();
+        assert!(
+            logs.iter().any(|m| m.ephemeral
+                && m.severity == LogSeverity::Info as i32
+                && m.urn == urn("wait")
+                && m.message.contains("running")),
+            "no ephemeral progress among {:?}",
+            logs.iter().map(|m| &m.message).collect::<Vec<_>>()
+        );
+
+        // Unchanged inputs: nothing to do.
+        let diff = h
+            .client
+            .diff(DiffRequest {
+                id: id.clone(),
+                urn: urn("wait"),
+                olds: Some(outputs.clone()),
+                news: Some(checked.clone()),
+                r#type: TOKEN.into(),
+                ..Default::default()
+            })
+            .await
+            .expect("diff")
+            .into_inner();
+        assert_eq!(diff.changes, DiffChanges::DiffNone as i32);
+
+        // A new task definition: an in-place update that waits for the new deployment.
+        let td2 = h.register_healthy("web", "example/web:2").await;
+        h.update_service("prod", "web", &td2).await;
+        let news = h.checked(object(&wait_inputs("prod", "web", &td2))).await;
+        let diff = h
+            .client
+            .diff(DiffRequest {
+                id: id.clone(),
+                urn: urn("wait"),
+                olds: Some(outputs.clone()),
+                news: Some(news.clone()),
+                r#type: TOKEN.into(),
+                ..Default::default()
+            })
+            .await
+            .expect("diff")
+            .into_inner();
+        assert_eq!(diff.changes, DiffChanges::DiffSome as i32);
+        assert_eq!(diff.diffs, ["desiredTaskDef"]);
+        assert!(diff.replaces.is_empty());
+
+        let updated = h
+            .client
+            .update(UpdateRequest {
+                id: id.clone(),
+                urn: urn("wait"),
+                olds: Some(outputs.clone()),
+                news: Some(news.clone()),
+                r#type: TOKEN.into(),
+                ..Default::default()
+            })
+            .await
+            .expect("update")
+            .into_inner()
+            .properties
+            .expect("update outputs");
+        assert_eq!(string_of(&updated, "status"), "COMPLETED");
+        assert_eq!(string_of(&updated, "primaryTaskDef"), td2);
+
+        // Refresh: still serving td2, so the state is unchanged.
+        let read = h
+            .client
+            .read(ReadRequest {
+                id: id.clone(),
+                urn: urn("wait"),
+                properties: Some(updated.clone()),
+                inputs: Some(news.clone()),
+                r#type: TOKEN.into(),
+                ..Default::default()
+            })
+            .await
+            .expect("read")
+            .into_inner();
+        assert_eq!(read.id, id);
+        let refreshed = read.properties.expect("read properties");
+        assert_eq!(string_of(&refreshed, "status"), "COMPLETED");
+        assert_eq!(string_of(&refreshed, "primaryTaskDef"), td2);
+
+        h.client
+            .delete(DeleteRequest {
+                id,
+                urn: urn("wait"),
+                properties: Some(refreshed),
+                r#type: TOKEN.into(),
+                ..Default::default()
+            })
+            .await
+            .expect("delete");
+        assert_no_credentials(&h.log_texts());
+    });
+}
+
+#[test]
+fn check_names_each_bad_property_and_lets_unknowns_through() {
+    init_environment();
+    runtime().block_on(async {
+        let mut h = Harness::start().await;
+        let inputs = object(&[
+            ("clusterName", text("")),
+            ("serviceName", text(UNKNOWN)),
+            ("desiredTaskDef", text("web")),
+            ("timeoutMs", number(-5.0)),
+            ("pollIntervalMs", text("fast")),
+            ("maxTaskFailures", number(100_000.0)),
+            ("colour", text("blue")),
+        ]);
+        let response = h
+            .client
+            .check(CheckRequest {
+                urn: urn("wait"),
+                news: Some(inputs),
+                r#type: TOKEN.into(),
+                ..Default::default()
+            })
+            .await
+            .expect("check")
+            .into_inner();
+        let mut properties: Vec<&str> = response
+            .failures
+            .iter()
+            .map(|f| f.property.as_str())
+            .collect();
+        properties.sort();
+        assert_eq!(
+            properties,
+            [
+                "clusterName",
+                "colour",
+                "desiredTaskDef",
+                "maxTaskFailures",
+                "pollIntervalMs",
+                "timeoutMs"
+            ]
+        );
+        let reason = |name: &str| {
+            response
+                .failures
+                .iter()
+                .find(|f| f.property == name)
+                .map(|f| f.reason.clone())
+                .unwrap_or_default()
+        };
+        assert!(
+            reason("desiredTaskDef").contains("`web`"),
+            "{}",
+            reason("desiredTaskDef")
+        );
+        assert!(reason("desiredTaskDef").contains("<family>:<revision>"));
+        assert!(
+            reason("timeoutMs").contains("-5"),
+            "{}",
+            reason("timeoutMs")
+        );
+        assert!(
+            reason("pollIntervalMs").contains("\"fast\""),
+            "{}",
+            reason("pollIntervalMs")
+        );
+        assert!(
+            reason("maxTaskFailures").contains("100000"),
+            "{}",
+            reason("maxTaskFailures")
+        );
+        assert!(reason("colour").contains("unknown property"));
+
+        // A missing required property is named too.
+        let response = h
+            .client
+            .check(CheckRequest {
+                urn: urn("wait"),
+                news: Some(object(&[
+                    ("clusterName", text("prod")),
+                    ("desiredTaskDef", text("web:1")),
+                ])),
+                r#type: TOKEN.into(),
+                ..Default::default()
+            })
+            .await
+            .expect("check")
+            .into_inner();
+        assert_eq!(response.failures.len(), 1);
+        assert_eq!(response.failures[0].property, "serviceName");
+    });
+}
+
+#[test]
+fn circuit_breaker_rollback_fails_with_the_outputs_recorded() {
+    init_environment();
+    runtime().block_on(async {
+        let mut h = Harness::start().await;
+        h.create_cluster("prod").await;
+        let good = h.register_healthy("api", "example/api:1").await;
+        h.create_service("prod", "api", &good, Some(true)).await;
+        let first = h.checked(object(&wait_inputs("prod", "api", &good))).await;
+        h.create(first, false, 0.0)
+            .await
+            .expect("first deployment completes");
+
+        let bad = h.register_crashing("api").await;
+        h.update_service("prod", "api", &bad).await;
+        let inputs = h.checked(object(&wait_inputs("prod", "api", &bad))).await;
+        let error = h
+            .create(inputs, false, 0.0)
+            .await
+            .expect_err("a rolled back deployment fails the create");
+        let detail = init_failure_of(&error).expect("ErrorResourceInitFailed detail");
+        let outputs = detail.properties.expect("outputs recorded");
+        assert_eq!(string_of(&outputs, "status"), "FAILED");
+        assert_eq!(string_of(&outputs, "outcome"), "ROLLED_BACK");
+        let failure_message = string_of(&outputs, "failureMessage");
+        assert!(!failure_message.is_empty());
+        assert_eq!(detail.reasons, std::slice::from_ref(&failure_message));
+        assert!(
+            detail.id.starts_with("prod/api/ecs-svc/"),
+            "id {}",
+            detail.id
+        );
+        assert!(
+            error.message().contains("ROLLED_BACK"),
+            "{}",
+            error.message()
+        );
+        assert!(error.message().contains(&failure_message));
+        assert_no_credentials(&[error.message().to_string()]);
+        assert_no_credentials(&h.log_texts());
+    });
+}
+
+#[test]
+fn crash_loop_without_circuit_breaker_fails_with_the_real_reason() {
+    init_environment();
+    runtime().block_on(async {
+        let mut h = Harness::start().await;
+        h.create_cluster("prod").await;
+        let bad = h.register_crashing("worker").await;
+        h.create_service("prod", "worker", &bad, None).await;
+        let inputs = h
+            .checked(object(&wait_inputs("prod", "worker", &bad)))
+            .await;
+        let started = Instant::now();
+        let error = h
+            .create(inputs, false, 0.0)
+            .await
+            .expect_err("a crash loop fails the create");
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "crash loop took {:?}",
+            started.elapsed()
+        );
+        let outputs = init_failure_of(&error)
+            .and_then(|d| d.properties)
+            .expect("outputs recorded");
+        assert_eq!(string_of(&outputs, "outcome"), "FAILED");
+        let failure_message = string_of(&outputs, "failureMessage");
+        assert!(failure_message.contains("exited 1"), "{failure_message}");
+
+        let logs = h.engine.messages();
+        assert!(
+            logs.iter().any(|m| !m.ephemeral
+                && m.severity == LogSeverity::Warning as i32
+                && m.message.contains("stopped")),
+            "stopped tasks should be durable warnings: {:?}",
+            logs.iter().map(|m| &m.message).collect::<Vec<_>>()
+        );
+        assert_no_credentials(&h.log_texts());
+    });
+}
+
+#[test]
+fn fail_on_error_false_records_the_failure_without_failing() {
+    init_environment();
+    runtime().block_on(async {
+        let mut h = Harness::start().await;
+        h.create_cluster("prod").await;
+        let bad = h.register_crashing("batch").await;
+        h.create_service("prod", "batch", &bad, None).await;
+        let inputs = h
+            .checked(with(
+                wait_inputs("prod", "batch", &bad),
+                &[("failOnError", boolean(false))],
+            ))
+            .await;
+        let (_, outputs) = h.create(inputs, false, 0.0).await.expect("create succeeds");
+        assert_eq!(string_of(&outputs, "status"), "FAILED");
+        assert_eq!(string_of(&outputs, "outcome"), "FAILED");
+        assert!(!string_of(&outputs, "failureMessage").is_empty());
+    });
+}
+
+#[test]
+fn the_engine_timeout_wins_over_a_longer_timeout_ms() {
+    init_environment();
+    runtime().block_on(async {
+        let mut h = Harness::start().await;
+        h.create_cluster("prod").await;
+        let huge = h.register_unplaceable("big").await;
+        h.create_service("prod", "big", &huge, Some(true)).await;
+        let inputs = h
+            .checked(with(
+                wait_inputs("prod", "big", &huge),
+                &[("timeoutMs", number(600_000.0))],
+            ))
+            .await;
+        let started = Instant::now();
+        let error = h
+            .create(inputs, false, 1.5)
+            .await
+            .expect_err("a timed out deployment fails the create");
+        let elapsed = started.elapsed();
+        assert!(
+            elapsed >= Duration::from_millis(1400),
+            "gave up after only {elapsed:?}"
+        );
+        assert!(
+            elapsed < Duration::from_secs(5),
+            "the 1.5 s engine timeout was not honoured: {elapsed:?}"
+        );
+        let outputs = init_failure_of(&error)
+            .and_then(|d| d.properties)
+            .expect("outputs recorded");
+        assert_eq!(string_of(&outputs, "outcome"), "TIMED_OUT");
+        let failure_message = string_of(&outputs, "failureMessage");
+        assert!(
+            failure_message.contains("unable to place a task"),
+            "{failure_message}"
+        );
+    });
+}
+
+#[test]
+fn cancel_ends_a_wait_within_a_second_and_stops_the_server() {
+    init_environment();
+    runtime().block_on(async {
+        let mut h = Harness::start().await;
+        h.create_cluster("prod").await;
+        let huge = h.register_unplaceable("stuck").await;
+        h.create_service("prod", "stuck", &huge, None).await;
+        let inputs = h
+            .checked(object(&wait_inputs("prod", "stuck", &huge)))
+            .await;
+
+        let mut waiting_client = h.client.clone();
+        let waiting = tokio::spawn(async move {
+            waiting_client
+                .create(pulumi_gestalt_proto::pulumi::pulumirpc::CreateRequest {
+                    urn: urn("wait"),
+                    properties: Some(inputs),
+                    r#type: TOKEN.into(),
+                    ..Default::default()
+                })
+                .await
+        });
+        let engine = h.engine.clone();
+        assert!(
+            eventually(Duration::from_secs(10), || engine
+                .messages()
+                .iter()
+                .any(|m| m.message.contains("running")))
+            .await,
+            "the wait never started polling"
+        );
+        let cancelled_at = Instant::now();
+        h.client.cancel(()).await.expect("cancel");
+        let result = waiting.await.expect("create task");
+        let took = cancelled_at.elapsed();
+        assert!(
+            took < Duration::from_secs(1),
+            "wait ended {took:?} after Cancel"
+        );
+        let status = result.expect_err("a cancelled wait fails");
+        assert_eq!(status.code(), Code::Cancelled, "{status:?}");
+
+        let served = tokio::time::timeout(Duration::from_secs(5), h.provider).await;
+        assert!(
+            matches!(served, Ok(Ok(Ok(())))),
+            "server did not stop cleanly: {served:?}"
+        );
+    });
+}
+
+#[test]
+fn secret_inputs_stay_secret_and_out_of_messages() {
+    init_environment();
+    runtime().block_on(async {
+        let mut h = Harness::start().await;
+        h.create_cluster("prod").await;
+        let td = h.register_healthy("hidden", "example/hidden:1").await;
+        h.create_service("prod", "svc-hush-7f3a9", &td, Some(true))
+            .await;
+        let inputs = with(
+            wait_inputs("prod", "svc-hush-7f3a9", &td),
+            &[("serviceName", secret(text("svc-hush-7f3a9")))],
+        );
+        let checked = h.checked(inputs).await;
+        assert!(is_secret(&checked.fields["serviceName"]));
+        let (id, outputs) = h.create(checked, false, 0.0).await.expect("create");
+        assert!(
+            is_secret(&outputs.fields["serviceName"]),
+            "secret input must stay secret"
+        );
+        assert!(!id.contains("svc-hush-7f3a9"), "id {id}");
+        let texts = h.log_texts();
+        assert!(!texts.is_empty());
+        for text in &texts {
+            assert!(
+                !text.contains("svc-hush-7f3a9"),
+                "secret leaked into: {text}"
+            );
+        }
+    });
+}
+
+#[test]
+fn refresh_shows_someone_elses_deploy_and_deleted_services() {
+    init_environment();
+    runtime().block_on(async {
+        let mut h = Harness::start().await;
+        h.create_cluster("prod").await;
+        let td1 = h.register_healthy("site", "example/site:1").await;
+        h.create_service("prod", "site", &td1, Some(true)).await;
+        let inputs = h.checked(object(&wait_inputs("prod", "site", &td1))).await;
+        let (id, outputs) = h.create(inputs.clone(), false, 0.0).await.expect("create");
+
+        // Someone deploys another task definition outside Pulumi, and it completes.
+        let td2 = h.register_healthy("site", "example/site:2").await;
+        h.update_service("prod", "site", &td2).await;
+        let other = h.checked(object(&wait_inputs("prod", "site", &td2))).await;
+        h.create(other, false, 0.0)
+            .await
+            .expect("the other deploy completes");
+
+        let read = |properties: Struct| {
+            let mut client = h.client.clone();
+            let (id, inputs) = (id.clone(), inputs.clone());
+            async move {
+                client
+                    .read(ReadRequest {
+                        id,
+                        urn: urn("wait"),
+                        properties: Some(properties),
+                        inputs: Some(inputs),
+                        r#type: TOKEN.into(),
+                        ..Default::default()
+                    })
+                    .await
+                    .expect("read")
+                    .into_inner()
+            }
+        };
+        let drifted = read(outputs.clone()).await.properties.expect("properties");
+        assert_eq!(string_of(&drifted, "status"), "FAILED");
+        assert_eq!(string_of(&drifted, "primaryTaskDef"), td2);
+        assert!(string_of(&drifted, "failureMessage").contains("now serves site:2"));
+
+        let mut gone = outputs.clone();
+        gone.fields
+            .insert("serviceName".into(), text("no-such-service"));
+        assert_eq!(
+            read(gone).await.id,
+            "",
+            "a missing service reads as deleted"
+        );
+    });
+}
+
+#[test]
+fn plugin_info_and_schema_come_from_the_crate() {
+    init_environment();
+    runtime().block_on(async {
+        let mut h = Harness::start().await;
+        let info = h
+            .client
+            .get_plugin_info(())
+            .await
+            .expect("plugin info")
+            .into_inner();
+        assert_eq!(info.version, env!("CARGO_PKG_VERSION"));
+        let schema = h
+            .client
+            .get_schema(GetSchemaRequest::default())
+            .await
+            .expect("schema")
+            .into_inner()
+            .schema;
+        let checked_in =
+            std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/schema.json")).unwrap();
+        assert_eq!(schema, checked_in);
+        let schema: serde_json::Value = serde_json::from_str(&schema).unwrap();
+        assert_eq!(schema["version"], env!("CARGO_PKG_VERSION"));
+        assert_eq!(schema["name"], "wait-for-ecs-deploy");
+    });
+}
