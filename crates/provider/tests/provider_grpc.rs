@@ -8,8 +8,8 @@ use common::*;
 use prost_types::Struct;
 use pulumi_gestalt_proto::pulumi::pulumirpc::diff_response::DiffChanges;
 use pulumi_gestalt_proto::pulumi::pulumirpc::{
-    CheckRequest, DeleteRequest, DiffRequest, GetSchemaRequest, LogSeverity, ReadRequest,
-    UpdateRequest,
+    CheckRequest, ConstructRequest, DeleteRequest, DiffRequest, GetSchemaRequest, InvokeRequest,
+    LogSeverity, ReadRequest, UpdateRequest,
 };
 use pulumi_resource_wait_for_ecs_deploy::partial_failure::init_failure_of;
 use tonic::Code;
@@ -346,7 +346,8 @@ fn crash_loop_without_circuit_breaker_fails_with_the_real_reason() {
 fn fail_on_error_false_records_the_failure_without_failing() {
     init_environment();
     runtime().block_on(async {
-        let mut h = Harness::start().await;
+        // Attach instead of Handshake: the engine address arrives the PULUMI_DEBUG_PROVIDERS way.
+        let mut h = Harness::start_linked(EngineLink::Attach).await;
         h.create_cluster("prod").await;
         let bad = h.register_crashing("batch").await;
         h.create_service("prod", "batch", &bad, None).await;
@@ -360,6 +361,43 @@ fn fail_on_error_false_records_the_failure_without_failing() {
         assert_eq!(string_of(&outputs, "status"), "FAILED");
         assert_eq!(string_of(&outputs, "outcome"), "FAILED");
         assert!(!string_of(&outputs, "failureMessage").is_empty());
+        assert!(
+            h.engine
+                .messages()
+                .iter()
+                .any(|m| m.ephemeral && m.urn == urn("wait")),
+            "progress reaches an engine that attached"
+        );
+    });
+}
+
+#[test]
+fn falling_back_to_describe_services_is_noted_and_still_decides() {
+    init_environment();
+    runtime().block_on(async {
+        let mut h = Harness::start().await;
+        h.sim.set_faults(ecs_sim::Faults {
+            service_deployments_api: ecs_sim::ServiceDeploymentsApi::AccessDenied,
+            ..ecs_sim::Faults::default()
+        });
+        h.create_cluster("prod").await;
+        let td = h.register_healthy("legacy", "example/legacy:1").await;
+        h.create_service("prod", "legacy", &td, Some(true)).await;
+        let inputs = h.checked(object(&wait_inputs("prod", "legacy", &td))).await;
+        let (_, outputs) = h.create(inputs, false, 0.0).await.expect("create");
+        assert_eq!(string_of(&outputs, "status"), "COMPLETED");
+        let notes: Vec<String> = h
+            .engine
+            .messages()
+            .into_iter()
+            .filter(|m| !m.ephemeral && m.message.contains("DescribeServices"))
+            .map(|m| m.message)
+            .collect();
+        assert_eq!(
+            notes.len(),
+            1,
+            "one durable fallback note expected: {notes:?}"
+        );
     });
 }
 
@@ -564,5 +602,18 @@ fn plugin_info_and_schema_come_from_the_crate() {
         let schema: serde_json::Value = serde_json::from_str(&schema).unwrap();
         assert_eq!(schema["version"], env!("CARGO_PKG_VERSION"));
         assert_eq!(schema["name"], "wait-for-ecs-deploy");
+
+        let invoke = h
+            .client
+            .invoke(InvokeRequest::default())
+            .await
+            .expect_err("no functions");
+        assert_eq!(invoke.code(), Code::Unimplemented);
+        let construct = h
+            .client
+            .construct(ConstructRequest::default())
+            .await
+            .expect_err("no components");
+        assert_eq!(construct.code(), Code::Unimplemented);
     });
 }

@@ -18,7 +18,7 @@ use pulumi_gestalt_proto::pulumi::pulumirpc::engine_server::{Engine, EngineServe
 use pulumi_gestalt_proto::pulumi::pulumirpc::resource_provider_client::ResourceProviderClient;
 use pulumi_gestalt_proto::pulumi::pulumirpc::{
     CheckRequest, ConfigureRequest, CreateRequest, GetRootResourceRequest, GetRootResourceResponse,
-    LogRequest, ProviderHandshakeRequest, RequirePulumiVersionRequest,
+    LogRequest, PluginAttach, ProviderHandshakeRequest, RequirePulumiVersionRequest,
     RequirePulumiVersionResponse, SetRootResourceRequest, SetRootResourceResponse,
     StartDebuggingRequest,
 };
@@ -162,9 +162,22 @@ pub struct Harness {
     pub provider: JoinHandle<Result<(), ServeError>>,
 }
 
+/// How the provider learns the engine's address.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum EngineLink {
+    /// `Handshake`, as a current engine does after starting the plugin.
+    Handshake,
+    /// `Attach`, as the engine does with PULUMI_DEBUG_PROVIDERS (the provider was started by hand).
+    Attach,
+}
+
 impl Harness {
     /// Simulator, fake engine, provider (handshaken and configured for the simulator).
     pub async fn start() -> Harness {
+        Harness::start_linked(EngineLink::Handshake).await
+    }
+
+    pub async fn start_linked(link: EngineLink) -> Harness {
         let sim = ecs_sim::start(SimConfig {
             time_scale: TIME_SCALE,
             ..SimConfig::default()
@@ -181,13 +194,21 @@ impl Harness {
         let mut client = ResourceProviderClient::connect(format!("http://{provider_address}"))
             .await
             .expect("provider reachable");
-        client
-            .handshake(ProviderHandshakeRequest {
-                engine_address,
-                ..Default::default()
-            })
-            .await
-            .expect("handshake");
+        match link {
+            EngineLink::Handshake => {
+                let handshake = ProviderHandshakeRequest {
+                    engine_address,
+                    ..Default::default()
+                };
+                client.handshake(handshake).await.expect("handshake");
+            }
+            EngineLink::Attach => {
+                let attach = PluginAttach {
+                    address: engine_address,
+                };
+                client.attach(attach).await.expect("attach");
+            }
+        }
         client
             .configure(ConfigureRequest {
                 args: Some(object(&[
