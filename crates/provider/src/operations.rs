@@ -6,7 +6,7 @@ use std::sync::{Arc, RwLock};
 use ecs_watcher::api::ApiError;
 use ecs_watcher::message::human_duration;
 use ecs_watcher::model::short_task_definition;
-use ecs_watcher::{ProgressEvent, WaitError};
+use ecs_watcher::{ProgressEvent, SetupError, WaitError};
 use prost_types::Struct;
 use pulumi_gestalt_proto::pulumi::pulumirpc::{CheckFailure, CheckResponse, ReadResponse};
 use tokio_util::sync::CancellationToken;
@@ -161,7 +161,7 @@ impl Operations {
             biased;
             _ = cancel.cancelled() => Err(cancelled(args)),
             connected = self.connections.get(&settings) => {
-                connected.map_err(|error| Status::failed_precondition(redactor.apply(&error.to_string())))
+                connected.map_err(|error| Status::failed_precondition(redactor.apply(&setup_message(&error))))
             }
         }
     }
@@ -305,6 +305,16 @@ fn joined(errors: &[FieldError], redactor: &Redactor) -> String {
     reasons.join("; ")
 }
 
+/// The watcher words setup errors for the CLI (`--region`); say what to set in a Pulumi program instead.
+fn setup_message(error: &SetupError) -> String {
+    match error {
+        SetupError::NoRegion => "no AWS region: set awsRegion on the resource, run \
+                                 `pulumi config set wait-for-ecs-deploy:region <region>`, or set AWS_REGION"
+            .to_string(),
+        other => other.to_string(),
+    }
+}
+
 fn cancelled(args: &WaitArgs) -> Status {
     Status::cancelled(format!(
         "stopped waiting for the deployment to service {}: the operation was cancelled",
@@ -341,4 +351,19 @@ fn verdict_note(state: &WaitState) -> String {
         note.push_str(&format!(": {}", state.results.failure_message));
     }
     note
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_missing_region_is_explained_in_pulumi_terms() {
+        let message = setup_message(&SetupError::NoRegion);
+        assert!(
+            message.contains("awsRegion") && message.contains("wait-for-ecs-deploy:region"),
+            "{message}"
+        );
+        assert!(!message.contains("--region"));
+    }
 }

@@ -617,3 +617,29 @@ fn plugin_info_and_schema_come_from_the_crate() {
         assert_eq!(construct.code(), Code::Unimplemented);
     });
 }
+
+#[test]
+fn a_missing_region_is_a_clear_setup_error() {
+    init_environment();
+    runtime().block_on(async {
+        let mut h = Harness::start().await;
+        // Reconfigure without a region; the test environment has no AWS_REGION either.
+        let endpoint = h.sim.endpoint();
+        h.client
+            .configure(pulumi_gestalt_proto::pulumi::pulumirpc::ConfigureRequest {
+                args: Some(object(&[("endpoint", text(&endpoint))])),
+                accept_secrets: true,
+                ..Default::default()
+            })
+            .await
+            .expect("configure");
+        let inputs = h
+            .checked(object(&wait_inputs("prod", "web", "web:1")))
+            .await;
+        let error = h.create(inputs, false, 0.0).await.expect_err("no region");
+        assert_eq!(error.code(), Code::FailedPrecondition);
+        assert!(error.message().contains("awsRegion"), "{}", error.message());
+        assert_no_credentials(&[error.message().to_string()]);
+        assert_eq!(h.total_calls(), 0, "nothing reached ECS");
+    });
+}
