@@ -469,7 +469,18 @@ pub fn service_deployment(
         started_at: timestamp(record.started_at),
         finished_at: record.finished_at.map(timestamp),
         stopped_at: record.stopped_at.map(timestamp),
-        updated_at: timestamp(deployment.updated_at),
+        // The record changes after the deployment itself stops changing (e.g. when its rollback
+        // completes), so the latest of both is when it was last updated.
+        updated_at: timestamp(
+            [
+                record.finished_at,
+                record.stopped_at,
+                record.rollback.as_ref().map(|r| r.started_at),
+            ]
+            .into_iter()
+            .flatten()
+            .fold(deployment.updated_at, f64::max),
+        ),
         source_service_revisions,
         target_service_revision: revision_summary(ctx, service, deployment),
         status: record.status.as_str(),

@@ -1,0 +1,506 @@
+//! Error shapes, injected faults and call counters, as the real aws-sdk-ecs client sees them.
+
+mod common;
+
+use std::time::Duration;
+
+use aws_sdk_ecs::config::retry::RetryConfig;
+use aws_sdk_ecs::error::{ProvideErrorMetadata, SdkError};
+use aws_sdk_ecs::operation::describe_services::DescribeServicesError;
+use aws_sdk_ecs::operation::update_service::UpdateServiceError;
+use common::*;
+use ecs_sim::{Faults, ServiceDeploymentsApi};
+
+/// The error code the SDK read from the response, whatever the error variant.
+fn code<E: ProvideErrorMetadata, R>(error: &SdkError<E, R>) -> Option<String> {
+    match error {
+        SdkError::ServiceError(e) => e.err().code().map(str::to_owned),
+        _ => None,
+    }
+}
+
+async fn service_on_nginx(ecs: &aws_sdk_ecs::Client, name: &str) {
+    let definition = register(ecs, name, container("nginx:1").build()).await;
+    steady_service(ecs, name, &definition, 1, circuit_breaker(true, true)).await;
+}
+
+#[tokio::test]
+async fn unknown_cluster_and_service_have_ecs_error_shapes() {
+    let sim = sim().await;
+    let ecs = client(&sim);
+
+    let error = ecs
+        .describe_services()
+        .cluster("nope")
+        .services("web")
+        .send()
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            error.as_service_error(),
+            Some(DescribeServicesError::ClusterNotFoundException(_))
+        ),
+        "{error:?}"
+    );
+    assert_eq!(
+        error.as_service_error().and_then(|e| e.message()),
+        Some("Cluster not found.")
+    );
+
+    service_on_nginx(&ecs, "web").await;
+    let error = ecs
+        .update_service()
+        .cluster(CLUSTER)
+        .service("ghost")
+        .desired_count(2)
+        .send()
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            error.as_service_error(),
+            Some(UpdateServiceError::ServiceNotFoundException(_))
+        ),
+        "{error:?}"
+    );
+    let request_id = error
+        .raw_response()
+        .and_then(|r| r.headers().get("x-amzn-requestid"));
+    assert!(
+        request_id.is_some(),
+        "every answer carries x-amzn-RequestId"
+    );
+
+    // Unknown services and tasks are failures, not errors.
+    let described = ecs
+        .describe_services()
+        .cluster(CLUSTER)
+        .services("web")
+        .services("ghost")
+        .send()
+        .await
+        .expect("DescribeServices");
+    assert_eq!(described.services().len(), 1);
+    let failure = &described.failures()[0];
+    assert_eq!(failure.reason(), Some("MISSING"));
+    assert_eq!(
+        failure.arn(),
+        Some("arn:aws:ecs:us-east-1:123456789012:service/prod/ghost")
+    );
+    let tasks = ecs
+        .describe_tasks()
+        .cluster(CLUSTER)
+        .tasks("0123456789abcdef0123456789abcdef")
+        .send()
+        .await
+        .expect("DescribeTasks");
+    assert!(tasks.tasks().is_empty());
+    assert_eq!(tasks.failures()[0].reason(), Some("MISSING"));
+    assert_eq!(
+        tasks.failures()[0].arn(),
+        Some("arn:aws:ecs:us-east-1:123456789012:task/prod/0123456789abcdef0123456789abcdef")
+    );
+}
+
+#[tokio::test]
+async fn bad_input_names_the_field_and_what_is_valid() {
+    let sim = sim().await;
+    let ecs = client(&sim);
+    service_on_nginx(&ecs, "web").await;
+
+    let mut too_many = ecs.describe_services().cluster(CLUSTER);
+    for i in 0..11 {
+        too_many = too_many.services(format!("s{i}"));
+    }
+    let error = too_many.send().await.unwrap_err();
+    assert!(
+        matches!(
+            error.as_service_error(),
+            Some(DescribeServicesError::InvalidParameterException(_))
+        ),
+        "{error:?}"
+    );
+    let message = error
+        .as_service_error()
+        .and_then(|e| e.message())
+        .unwrap_or_default()
+        .to_owned();
+    assert!(
+        message.contains("services") && message.contains("11") && message.contains("10"),
+        "{message}"
+    );
+
+    let error = ecs
+        .update_service()
+        .cluster(CLUSTER)
+        .service("web")
+        .task_definition("web:99")
+        .send()
+        .await
+        .unwrap_err();
+    let message = error
+        .as_service_error()
+        .and_then(|e| e.message())
+        .unwrap_or_default()
+        .to_owned();
+    assert!(
+        message.starts_with("TaskDefinition not found") && message.contains("web:99"),
+        "{message}"
+    );
+
+    let error = ecs
+        .list_tasks()
+        .cluster(CLUSTER)
+        .max_results(500)
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(code(&error).as_deref(), Some("InvalidParameterException"));
+}
+
+#[tokio::test]
+async fn deleted_service_drains_and_is_no_longer_active() {
+    let sim = sim().await;
+    let ecs = client(&sim);
+    service_on_nginx(&ecs, "web").await;
+    let error = ecs
+        .delete_service()
+        .cluster(CLUSTER)
+        .service("web")
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(
+        code(&error).as_deref(),
+        Some("InvalidParameterException"),
+        "scaled above 0 without force"
+    );
+
+    let deleted = ecs
+        .delete_service()
+        .cluster(CLUSTER)
+        .service("web")
+        .force(true)
+        .send()
+        .await
+        .expect("DeleteService");
+    assert_eq!(deleted.service().unwrap().status(), Some("DRAINING"));
+    wait_for(&ecs, "web", "the service is INACTIVE", |s| {
+        s.status() == Some("INACTIVE")
+    })
+    .await;
+    let error = ecs
+        .update_service()
+        .cluster(CLUSTER)
+        .service("web")
+        .desired_count(1)
+        .send()
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            error.as_service_error(),
+            Some(UpdateServiceError::ServiceNotActiveException(_))
+        ),
+        "{error:?}"
+    );
+}
+
+#[tokio::test]
+async fn throttling_reaches_the_sdk_as_throttling_exception() {
+    let sim = sim().await;
+    let ecs = client(&sim);
+    service_on_nginx(&ecs, "web").await;
+    sim.set_faults(Faults {
+        throttle_next: 1,
+        ..Faults::default()
+    });
+    let error = ecs
+        .describe_services()
+        .cluster(CLUSTER)
+        .services("web")
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(code(&error).as_deref(), Some("ThrottlingException"));
+    assert_eq!(
+        error.as_service_error().and_then(|e| e.message()),
+        Some("Rate exceeded")
+    );
+    assert_eq!(sim.faults().throttle_next, 0, "the countdown is used up");
+    ecs.describe_services()
+        .cluster(CLUSTER)
+        .services("web")
+        .send()
+        .await
+        .expect("the next call goes through");
+
+    // A retrying client gets through after two throttled attempts: three calls counted.
+    let retrying = client_with_retry(
+        &sim,
+        RetryConfig::standard()
+            .with_max_attempts(3)
+            .with_initial_backoff(Duration::from_millis(1)),
+    );
+    sim.set_faults(Faults {
+        throttle_next: 2,
+        ..Faults::default()
+    });
+    sim.reset_call_counts();
+    retrying
+        .describe_services()
+        .cluster(CLUSTER)
+        .services("web")
+        .send()
+        .await
+        .expect("retries absorb the throttling");
+    assert_eq!(sim.call_counts().get("DescribeServices"), Some(&3));
+}
+
+#[tokio::test]
+async fn server_errors_html_pages_truncated_json_and_resets_are_errors() {
+    let sim = sim().await;
+    let ecs = client(&sim);
+    service_on_nginx(&ecs, "web").await;
+
+    sim.set_faults(Faults {
+        server_error_next: 1,
+        ..Faults::default()
+    });
+    let error = ecs
+        .describe_services()
+        .cluster(CLUSTER)
+        .services("web")
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(code(&error).as_deref(), Some("ServerException"));
+    assert_eq!(error.raw_response().map(|r| r.status().as_u16()), Some(500));
+
+    sim.set_faults(Faults {
+        html_error_probability: 1.0,
+        ..Faults::default()
+    });
+    let error = ecs
+        .describe_services()
+        .cluster(CLUSTER)
+        .services("web")
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(error.raw_response().map(|r| r.status().as_u16()), Some(502));
+
+    sim.set_faults(Faults {
+        malformed_json_probability: 1.0,
+        ..Faults::default()
+    });
+    let error = ecs
+        .describe_services()
+        .cluster(CLUSTER)
+        .services("web")
+        .send()
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            error,
+            SdkError::ResponseError(_) | SdkError::ServiceError(_)
+        ),
+        "a cut JSON body cannot be parsed: {error:?}"
+    );
+
+    sim.set_faults(Faults {
+        connection_reset_probability: 1.0,
+        ..Faults::default()
+    });
+    let error = ecs
+        .describe_services()
+        .cluster(CLUSTER)
+        .services("web")
+        .send()
+        .await
+        .unwrap_err();
+    assert!(matches!(error, SdkError::DispatchFailure(_)), "{error:?}");
+
+    sim.set_faults(Faults::default());
+    ecs.describe_services()
+        .cluster(CLUSTER)
+        .services("web")
+        .send()
+        .await
+        .expect("healthy again without faults");
+}
+
+#[tokio::test]
+async fn service_deployments_api_can_be_switched_off() {
+    let sim = sim().await;
+    let ecs = client(&sim);
+    service_on_nginx(&ecs, "web").await;
+
+    sim.set_faults(Faults {
+        service_deployments_api: ServiceDeploymentsApi::AccessDenied,
+        ..Faults::default()
+    });
+    let error = ecs
+        .list_service_deployments()
+        .cluster(CLUSTER)
+        .service("web")
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(code(&error).as_deref(), Some("AccessDeniedException"));
+    let message = error
+        .as_service_error()
+        .and_then(|e| e.message())
+        .unwrap_or_default()
+        .to_owned();
+    assert!(
+        message.contains("is not authorized to perform: ecs:ListServiceDeployments"),
+        "{message}"
+    );
+
+    sim.set_faults(Faults {
+        service_deployments_api: ServiceDeploymentsApi::UnknownOperation,
+        ..Faults::default()
+    });
+    let error = ecs
+        .list_service_deployments()
+        .cluster(CLUSTER)
+        .service("web")
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(code(&error).as_deref(), Some("UnknownOperationException"));
+    ecs.describe_services()
+        .cluster(CLUSTER)
+        .services("web")
+        .send()
+        .await
+        .expect("other operations are unaffected");
+
+    sim.set_faults(Faults {
+        access_denied_operations: vec!["ListTasks".into()],
+        ..Faults::default()
+    });
+    let error = ecs.list_tasks().cluster(CLUSTER).send().await.unwrap_err();
+    assert_eq!(code(&error).as_deref(), Some("AccessDeniedException"));
+}
+
+#[tokio::test]
+async fn omit_rollout_state_imitates_old_endpoints() {
+    let sim = sim().await;
+    let ecs = client(&sim);
+    service_on_nginx(&ecs, "web").await;
+    sim.set_faults(Faults {
+        omit_rollout_state: true,
+        ..Faults::default()
+    });
+    let service = describe(&ecs, "web").await;
+    assert_eq!(service.deployments()[0].rollout_state(), None);
+    assert_eq!(service.deployments()[0].rollout_state_reason(), None);
+    assert_eq!(service.deployments()[0].status(), Some("PRIMARY"));
+}
+
+#[tokio::test]
+async fn call_counters_and_admin_endpoints() {
+    let sim = sim().await;
+    let ecs = client(&sim);
+    service_on_nginx(&ecs, "web").await;
+    sim.reset_call_counts();
+    for _ in 0..3 {
+        describe(&ecs, "web").await;
+    }
+    ecs.list_tasks()
+        .cluster(CLUSTER)
+        .send()
+        .await
+        .expect("ListTasks");
+    let counts = sim.call_counts();
+    assert_eq!(counts.get("DescribeServices"), Some(&3));
+    assert_eq!(counts.get("ListTasks"), Some(&1));
+    assert_eq!(sim.total_calls(), 4);
+
+    let (status, body) = admin(&sim, "GET", "/_sim/calls", "").await;
+    assert_eq!(status, 200);
+    let json: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(json["total"], 4);
+    assert_eq!(json["operations"]["DescribeServices"], 3);
+
+    let (status, _) = admin(&sim, "POST", "/_sim/calls/reset", "").await;
+    assert_eq!(status, 204);
+    assert_eq!(sim.total_calls(), 0);
+
+    let (status, body) = admin(&sim, "PUT", "/_sim/faults", r#"{"throttle_next": 2}"#).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(sim.faults().throttle_next, 2);
+    let (status, body) = admin(&sim, "GET", "/_sim/faults", "").await;
+    assert_eq!(status, 200);
+    assert!(body.contains(r#""throttle_next":2"#), "{body}");
+    // Admin calls are never faulted or counted.
+    assert_eq!(sim.faults().throttle_next, 2);
+    assert_eq!(sim.total_calls(), 0);
+
+    let (status, body) = admin(
+        &sim,
+        "PUT",
+        "/_sim/faults",
+        r#"{"throttle_probability": 2}"#,
+    )
+    .await;
+    assert_eq!(status, 400);
+    assert!(body.contains("throttle_probability"), "{body}");
+    let (status, body) = admin(&sim, "PUT", "/_sim/faults", r#"{"throttle_nxt": 2}"#).await;
+    assert_eq!(status, 400);
+    assert!(body.contains("throttle_nxt"), "{body}");
+}
+
+#[tokio::test]
+async fn list_operations_paginate() {
+    let sim = sim().await;
+    let ecs = client(&sim);
+    let definition = register(&ecs, "web", container("nginx:1").build()).await;
+    steady_service(&ecs, "web", &definition, 5, circuit_breaker(false, false)).await;
+    let first = ecs
+        .list_tasks()
+        .cluster(CLUSTER)
+        .max_results(2)
+        .send()
+        .await
+        .expect("ListTasks");
+    assert_eq!(first.task_arns().len(), 2);
+    let mut all = first.task_arns().to_vec();
+    let mut token = first.next_token().map(str::to_owned);
+    while let Some(next) = token {
+        let page = ecs
+            .list_tasks()
+            .cluster(CLUSTER)
+            .max_results(2)
+            .next_token(next)
+            .send()
+            .await
+            .expect("ListTasks page");
+        all.extend(page.task_arns().iter().cloned());
+        token = page.next_token().map(str::to_owned);
+    }
+    all.sort();
+    all.dedup();
+    assert_eq!(all.len(), 5);
+
+    let error = ecs
+        .list_tasks()
+        .cluster(CLUSTER)
+        .next_token("garbage")
+        .send()
+        .await
+        .unwrap_err();
+    let message = error
+        .as_service_error()
+        .and_then(|e| e.message())
+        .unwrap_or_default()
+        .to_owned();
+    assert!(
+        message.contains("nextToken") && message.contains("garbage"),
+        "{message}"
+    );
+}

@@ -1,0 +1,556 @@
+//! Rollouts driven through the real aws-sdk-ecs client: success, circuit-breaker rollback,
+//! endless failure without a breaker, image pull failure, failing health checks, placement.
+
+mod common;
+
+use aws_sdk_ecs::types::{DesiredStatus, HealthCheck, KeyValuePair, ServiceDeploymentStatus};
+use common::*;
+
+#[tokio::test]
+async fn update_to_good_task_definition_completes_and_old_deployment_disappears() {
+    let sim = sim().await;
+    let ecs = client(&sim);
+    let v1 = register(&ecs, "web", container("nginx:1").build()).await;
+    let v2 = register(&ecs, "web", container("nginx:2").build()).await;
+    assert!(v2.ends_with("task-definition/web:2"), "{v2}");
+    steady_service(&ecs, "web", &v1, 2, circuit_breaker(true, true)).await;
+
+    let updated = ecs
+        .update_service()
+        .cluster(CLUSTER)
+        .service("web")
+        .task_definition(&v2)
+        .send()
+        .await
+        .expect("UpdateService");
+    let deployments = updated.service().unwrap().deployments();
+    assert_eq!(deployments.len(), 2, "new PRIMARY plus the old ACTIVE");
+    assert_eq!(deployments[0].status(), Some("PRIMARY"));
+    assert_eq!(deployments[0].task_definition(), Some(v2.as_str()));
+    assert_eq!(
+        deployments[0].rollout_state().unwrap().as_str(),
+        "IN_PROGRESS"
+    );
+    let new_id = deployments[0].id().unwrap().to_owned();
+    assert_eq!(
+        deployments[0].rollout_state_reason(),
+        Some(format!("ECS deployment {new_id} in progress.").as_str())
+    );
+    assert_eq!(deployments[1].status(), Some("ACTIVE"));
+
+    let done = wait_for(&ecs, "web", "the update completes", |s| {
+        s.deployments().len() == 1
+            && s.deployments()[0].rollout_state().unwrap().as_str() == "COMPLETED"
+    })
+    .await;
+    let primary = &done.deployments()[0];
+    assert_eq!(primary.id(), Some(new_id.as_str()));
+    assert_eq!(primary.task_definition(), Some(v2.as_str()));
+    assert_eq!(
+        primary.rollout_state_reason(),
+        Some(format!("ECS deployment {new_id} completed.").as_str())
+    );
+    assert_eq!(
+        (
+            done.running_count(),
+            done.desired_count(),
+            done.pending_count()
+        ),
+        (2, 2, 0)
+    );
+    let messages: Vec<&str> = done.events().iter().filter_map(|e| e.message()).collect();
+    assert!(
+        messages.contains(&"(service web) has reached a steady state."),
+        "{messages:?}"
+    );
+    assert!(
+        messages.contains(
+            &format!("(service web) (deployment {new_id}) deployment completed.").as_str()
+        ),
+        "{messages:?}"
+    );
+
+    // The old tasks were stopped by the scheduler, and they say so.
+    let stopped = ecs
+        .list_tasks()
+        .cluster(CLUSTER)
+        .service_name("web")
+        .desired_status(DesiredStatus::Stopped)
+        .send()
+        .await
+        .expect("ListTasks");
+    assert_eq!(stopped.task_arns().len(), 2);
+    let tasks = ecs
+        .describe_tasks()
+        .cluster(CLUSTER)
+        .set_tasks(Some(stopped.task_arns().to_vec()))
+        .send()
+        .await
+        .expect("DescribeTasks");
+    for task in tasks.tasks() {
+        assert_eq!(task.task_definition_arn(), Some(v1.as_str()));
+        assert_eq!(task.last_status(), Some("STOPPED"));
+        assert_eq!(
+            task.stop_code().map(|c| c.as_str()),
+            Some("ServiceSchedulerInitiated")
+        );
+        assert_eq!(task.group(), Some("service:web"));
+    }
+
+    // The service-deployments API agrees: newest first, the update SUCCESSFUL.
+    let listed = ecs
+        .list_service_deployments()
+        .cluster(CLUSTER)
+        .service("web")
+        .send()
+        .await
+        .expect("ListServiceDeployments");
+    let briefs = listed.service_deployments();
+    assert_eq!(briefs.len(), 2);
+    assert_eq!(
+        briefs[0].status(),
+        Some(&ServiceDeploymentStatus::Successful)
+    );
+    let target = briefs[0].target_service_revision_arn().unwrap();
+    assert!(
+        target.ends_with(&format!("/{}", deployment_number(&new_id))),
+        "{target} vs {new_id}"
+    );
+}
+
+#[tokio::test]
+async fn bin_false_with_circuit_breaker_rolls_back_to_previous_task_definition() {
+    let sim = sim().await;
+    let ecs = client(&sim);
+    let good = register(&ecs, "api", container("api:1").build()).await;
+    let bad = register(
+        &ecs,
+        "api",
+        container("api:2").command("/bin/false").build(),
+    )
+    .await;
+    steady_service(&ecs, "api", &good, 2, circuit_breaker(true, true)).await;
+    let good_id = describe(&ecs, "api").await.deployments()[0]
+        .id()
+        .unwrap()
+        .to_owned();
+
+    ecs.update_service()
+        .cluster(CLUSTER)
+        .service("api")
+        .task_definition(&bad)
+        .send()
+        .await
+        .expect("UpdateService");
+    let bad_id = describe(&ecs, "api").await.deployments()[0]
+        .id()
+        .unwrap()
+        .to_owned();
+
+    let rolling_back = wait_for(&ecs, "api", "the circuit breaker trips", |s| {
+        s.deployments()
+            .iter()
+            .any(|d| d.rollout_state().unwrap().as_str() == "FAILED")
+    })
+    .await;
+    let failed = rolling_back
+        .deployments()
+        .iter()
+        .find(|d| d.id() == Some(bad_id.as_str()))
+        .expect("failed deployment still listed");
+    assert_eq!(failed.status(), Some("ACTIVE"));
+    assert_eq!(
+        failed.rollout_state_reason(),
+        Some("ECS deployment circuit breaker: tasks failed to start.")
+    );
+    assert!(
+        failed.failed_tasks() >= 3,
+        "threshold is 3 for 2 desired tasks"
+    );
+    let primary = &rolling_back.deployments()[0];
+    assert_eq!(primary.status(), Some("PRIMARY"));
+    assert_eq!(primary.task_definition(), Some(good.as_str()));
+    assert_eq!(
+        primary.rollout_state_reason(),
+        Some(
+            format!("ECS deployment circuit breaker: rolling back to deploymentId {good_id}.")
+                .as_str()
+        )
+    );
+    let rollback_id = primary.id().unwrap().to_owned();
+    assert_ne!(rollback_id, good_id);
+
+    let rolled_back = wait_for(&ecs, "api", "the rollback completes", |s| {
+        s.deployments().len() == 1
+            && s.deployments()[0].rollout_state().unwrap().as_str() == "COMPLETED"
+    })
+    .await;
+    assert_eq!(
+        rolled_back.deployments()[0].id(),
+        Some(rollback_id.as_str())
+    );
+    assert_eq!(rolled_back.task_definition(), Some(good.as_str()));
+
+    // The failed deployment in the service-deployments API.
+    let briefs = ecs
+        .list_service_deployments()
+        .cluster(CLUSTER)
+        .service("api")
+        .send()
+        .await
+        .expect("ListServiceDeployments");
+    let newest = &briefs.service_deployments()[0];
+    assert!(
+        newest
+            .target_service_revision_arn()
+            .unwrap()
+            .ends_with(deployment_number(&bad_id))
+    );
+    let described = ecs
+        .describe_service_deployments()
+        .service_deployment_arns(newest.service_deployment_arn().unwrap())
+        .send()
+        .await
+        .expect("DescribeServiceDeployments");
+    let deployment = &described.service_deployments()[0];
+    assert_eq!(
+        deployment.status(),
+        Some(&ServiceDeploymentStatus::RollbackSuccessful)
+    );
+    let breaker = deployment.deployment_circuit_breaker().unwrap();
+    assert_eq!(breaker.status().unwrap().as_str(), "TRIGGERED");
+    assert_eq!(breaker.threshold(), 3);
+    assert!(breaker.failure_count() >= 3);
+    let rollback = deployment.rollback().expect("rollback details");
+    let rollback_revision = rollback.service_revision_arn().unwrap();
+    assert!(
+        rollback_revision.ends_with(deployment_number(&rollback_id)),
+        "{rollback_revision}"
+    );
+    assert!(deployment.finished_at().is_some());
+
+    let revisions = ecs
+        .describe_service_revisions()
+        .service_revision_arns(rollback_revision)
+        .service_revision_arns(deployment.target_service_revision().unwrap().arn().unwrap())
+        .send()
+        .await
+        .expect("DescribeServiceRevisions");
+    let definitions: Vec<_> = revisions
+        .service_revisions()
+        .iter()
+        .map(|r| r.task_definition().unwrap())
+        .collect();
+    assert_eq!(definitions, vec![good.as_str(), bad.as_str()]);
+}
+
+#[tokio::test]
+async fn without_circuit_breaker_failed_tasks_keep_growing() {
+    let sim = sim().await;
+    let ecs = client(&sim);
+    let good = register(&ecs, "worker", container("worker:1").build()).await;
+    let bad = register(
+        &ecs,
+        "worker",
+        container("worker:2")
+            .command("sh")
+            .command("-c")
+            .command("exit 1")
+            .build(),
+    )
+    .await;
+    steady_service(&ecs, "worker", &good, 1, circuit_breaker(false, false)).await;
+    ecs.update_service()
+        .cluster(CLUSTER)
+        .service("worker")
+        .task_definition(&bad)
+        .send()
+        .await
+        .expect("UpdateService");
+
+    let first = wait_for(&ecs, "worker", "three failed tasks", |s| {
+        s.deployments()[0].failed_tasks() >= 3
+    })
+    .await;
+    let deployment_id = first.deployments()[0].id().unwrap().to_owned();
+    let later = wait_for(&ecs, "worker", "more failed tasks", |s| {
+        s.deployments()[0].failed_tasks() >= first.deployments()[0].failed_tasks() + 2
+    })
+    .await;
+    assert_eq!(
+        later.deployments()[0].rollout_state().unwrap().as_str(),
+        "IN_PROGRESS"
+    );
+    assert_eq!(later.deployments()[0].id(), Some(deployment_id.as_str()));
+
+    let stopped = ecs
+        .list_tasks()
+        .cluster(CLUSTER)
+        .started_by(&deployment_id)
+        .desired_status(DesiredStatus::Stopped)
+        .send()
+        .await
+        .expect("ListTasks");
+    assert!(stopped.task_arns().len() >= 3);
+    let tasks = ecs
+        .describe_tasks()
+        .cluster(CLUSTER)
+        .set_tasks(Some(stopped.task_arns().to_vec()))
+        .send()
+        .await
+        .expect("DescribeTasks");
+    let exited: Vec<_> = tasks
+        .tasks()
+        .iter()
+        .filter(|t| t.stop_code().map(|c| c.as_str()) == Some("EssentialContainerExited"))
+        .collect();
+    assert!(exited.len() >= 3);
+    for task in exited {
+        assert_eq!(task.started_by(), Some(deployment_id.as_str()));
+        assert_eq!(
+            task.stopped_reason(),
+            Some("Essential container in task exited")
+        );
+        assert_eq!(task.containers()[0].exit_code(), Some(1));
+        assert_eq!(task.task_definition_arn(), Some(bad.as_str()));
+    }
+    let messages: Vec<&str> = later.events().iter().filter_map(|e| e.message()).collect();
+    assert!(
+        messages
+            .iter()
+            .any(|m| m.starts_with("(service worker) has stopped 1 running tasks: (task ")),
+        "{messages:?}"
+    );
+}
+
+#[tokio::test]
+async fn missing_image_fails_with_cannot_pull_container_error() {
+    let sim = sim().await;
+    let ecs = client(&sim);
+    let good = register(&ecs, "site", container("site:1").build()).await;
+    let bad = register(&ecs, "site", container("nonexistent.example/app:1").build()).await;
+    steady_service(&ecs, "site", &good, 1, circuit_breaker(true, false)).await;
+    ecs.update_service()
+        .cluster(CLUSTER)
+        .service("site")
+        .task_definition(&bad)
+        .send()
+        .await
+        .expect("UpdateService");
+    let failed = wait_for(&ecs, "site", "the circuit breaker trips", |s| {
+        s.deployments()[0].rollout_state().unwrap().as_str() == "FAILED"
+    })
+    .await;
+    let deployment_id = failed.deployments()[0].id().unwrap().to_owned();
+    assert_eq!(
+        failed.deployments()[0].status(),
+        Some("PRIMARY"),
+        "no rollback: stays PRIMARY"
+    );
+
+    let stopped = ecs
+        .list_tasks()
+        .cluster(CLUSTER)
+        .started_by(&deployment_id)
+        .desired_status(DesiredStatus::Stopped)
+        .send()
+        .await
+        .expect("ListTasks");
+    let tasks = ecs
+        .describe_tasks()
+        .cluster(CLUSTER)
+        .set_tasks(Some(stopped.task_arns().to_vec()))
+        .send()
+        .await
+        .expect("DescribeTasks");
+    let expected = "CannotPullContainerError: pull image manifest has been retried 5 time(s): \
+                    failed to resolve ref nonexistent.example/app:1: not found";
+    assert!(!tasks.tasks().is_empty());
+    for task in tasks.tasks() {
+        assert_eq!(
+            task.stop_code().map(|c| c.as_str()),
+            Some("TaskFailedToStart")
+        );
+        assert_eq!(task.stopped_reason(), Some(expected));
+        assert_eq!(task.started_at(), None, "never started");
+        let container = &task.containers()[0];
+        assert_eq!(container.reason(), Some(expected));
+        assert_eq!(container.exit_code(), None);
+    }
+
+    // Without rollback the failed service deployment is STOPPED with the breaker's reason.
+    let briefs = ecs
+        .list_service_deployments()
+        .cluster(CLUSTER)
+        .service("site")
+        .status(ServiceDeploymentStatus::Stopped)
+        .send()
+        .await
+        .expect("ListServiceDeployments");
+    assert_eq!(briefs.service_deployments().len(), 1);
+    assert_eq!(
+        briefs.service_deployments()[0].status_reason(),
+        Some("ECS deployment circuit breaker: tasks failed to start.")
+    );
+}
+
+#[tokio::test]
+async fn failing_health_check_replaces_unhealthy_tasks() {
+    let sim = sim().await;
+    let ecs = client(&sim);
+    let good = register(&ecs, "cache", container("redis:7").build()).await;
+    let check = HealthCheck::builder()
+        .command("CMD-SHELL")
+        .command("exit 1")
+        .interval(5)
+        .retries(2)
+        .build()
+        .unwrap();
+    let bad = register(
+        &ecs,
+        "cache",
+        container("redis:8").health_check(check).build(),
+    )
+    .await;
+    steady_service(&ecs, "cache", &good, 1, circuit_breaker(false, false)).await;
+    ecs.update_service()
+        .cluster(CLUSTER)
+        .service("cache")
+        .task_definition(&bad)
+        .send()
+        .await
+        .expect("UpdateService");
+    let failing = wait_for(&ecs, "cache", "two failed tasks", |s| {
+        s.deployments()[0].failed_tasks() >= 2
+    })
+    .await;
+    let old = failing
+        .deployments()
+        .iter()
+        .find(|d| d.status() == Some("ACTIVE"))
+        .expect("old deployment listed");
+    assert_eq!(
+        old.running_count(),
+        1,
+        "the old task stays: no new task ever became healthy"
+    );
+    let messages: Vec<&str> = failing
+        .events()
+        .iter()
+        .filter_map(|e| e.message())
+        .collect();
+    assert!(
+        messages
+            .iter()
+            .any(|m| m.starts_with("(service cache) (task ")
+                && m.ends_with(") failed container health checks.")),
+        "{messages:?}"
+    );
+    let stopped = ecs
+        .list_tasks()
+        .cluster(CLUSTER)
+        .family("cache")
+        .desired_status(DesiredStatus::Stopped)
+        .send()
+        .await
+        .expect("ListTasks");
+    let tasks = ecs
+        .describe_tasks()
+        .cluster(CLUSTER)
+        .tasks(&stopped.task_arns()[0])
+        .send()
+        .await
+        .expect("DescribeTasks");
+    assert_eq!(
+        tasks.tasks()[0].stopped_reason(),
+        Some("Task failed container health checks")
+    );
+    assert_eq!(
+        tasks.tasks()[0].health_status().unwrap().as_str(),
+        "UNHEALTHY"
+    );
+}
+
+#[tokio::test]
+async fn oversized_task_is_never_placed_and_stays_in_progress() {
+    let sim = sim().await;
+    let ecs = client(&sim);
+    let good = register(&ecs, "big", container("app:1").build()).await;
+    let huge = register(&ecs, "big", container("app:2").memory(65536).build()).await;
+    steady_service(&ecs, "big", &good, 1, circuit_breaker(true, true)).await;
+    ecs.update_service()
+        .cluster(CLUSTER)
+        .service("big")
+        .task_definition(&huge)
+        .send()
+        .await
+        .expect("UpdateService");
+    let unplaced = wait_for(&ecs, "big", "two placement events", |s| {
+        s.events()
+            .iter()
+            .filter(|e| e.message().is_some_and(|m| m.contains("was unable to place a task because no container instance met all of its requirements")))
+            .count()
+            >= 2
+    })
+    .await;
+    let primary = &unplaced.deployments()[0];
+    assert_eq!(primary.rollout_state().unwrap().as_str(), "IN_PROGRESS");
+    assert_eq!(primary.failed_tasks(), 0);
+    assert_eq!(primary.running_count(), 0);
+    assert_eq!(unplaced.running_count(), 1, "the old task keeps serving");
+}
+
+#[tokio::test]
+async fn startup_override_and_scaling_to_zero() {
+    let sim = sim().await;
+    let ecs = client(&sim);
+    let slow = container("slow:1")
+        .environment(
+            KeyValuePair::builder()
+                .name("SIM_STARTUP_SECONDS")
+                .value("120")
+                .build(),
+        )
+        .build();
+    let definition = register(&ecs, "slow", slow).await;
+    ecs.create_cluster()
+        .cluster_name(CLUSTER)
+        .send()
+        .await
+        .expect("CreateCluster");
+    ecs.create_service()
+        .cluster(CLUSTER)
+        .service_name("slow")
+        .task_definition(&definition)
+        .desired_count(1)
+        .send()
+        .await
+        .expect("CreateService");
+    // 30 simulated seconds in: a normal task would be RUNNING; this one is still PENDING.
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let pending = describe(&ecs, "slow").await;
+    assert_eq!((pending.running_count(), pending.pending_count()), (0, 1));
+
+    sim.skip_time(200.0);
+    wait_for(&ecs, "slow", "the slow task runs", |s| {
+        s.running_count() == 1
+    })
+    .await;
+    ecs.update_service()
+        .cluster(CLUSTER)
+        .service("slow")
+        .desired_count(0)
+        .send()
+        .await
+        .expect("UpdateService");
+    let scaled = wait_for(&ecs, "slow", "no task left", |s| {
+        s.running_count() == 0 && s.pending_count() == 0
+    })
+    .await;
+    assert_eq!(
+        scaled.deployments().len(),
+        1,
+        "scaling makes no new deployment"
+    );
+    assert_eq!(scaled.deployments()[0].desired_count(), 0);
+}
