@@ -7,6 +7,7 @@ use std::process::ExitCode;
 use pulumi_resource_wait_for_ecs_deploy::cli::{self, Invocation};
 use pulumi_resource_wait_for_ecs_deploy::{VERSION, schema, serve};
 use tokio::net::TcpListener;
+use tokio::signal::unix::{Signal, SignalKind, signal};
 use tokio_util::sync::CancellationToken;
 
 fn main() -> ExitCode {
@@ -34,6 +35,11 @@ fn main() -> ExitCode {
 }
 
 async fn run(engine_address: Option<String>) -> ExitCode {
+    // Signal handlers go in before the port is printed: the engine may signal as soon as it has read it.
+    let signals = match ShutdownSignals::install() {
+        Ok(signals) => signals,
+        Err(error) => return fail(&format!("cannot install SIGINT/SIGTERM handlers: {error}")),
+    };
     let listener = match TcpListener::bind(("127.0.0.1", 0)).await {
         Ok(listener) => listener,
         Err(error) => return fail(&format!("cannot listen on 127.0.0.1: {error}")),
@@ -47,28 +53,33 @@ async fn run(engine_address: Option<String>) -> ExitCode {
         return ExitCode::FAILURE;
     }
     let shutdown = CancellationToken::new();
-    tokio::spawn(cancel_on_signal(shutdown.clone()));
+    tokio::spawn(signals.cancel_on_signal(shutdown.clone()));
     match serve(listener, engine_address, shutdown).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => fail(&error.to_string()),
     }
 }
 
-async fn cancel_on_signal(shutdown: CancellationToken) {
-    use tokio::signal::unix::{SignalKind, signal};
-    match signal(SignalKind::terminate()) {
-        Ok(mut terminate) => {
-            tokio::select! {
-                _ = terminate.recv() => {}
-                _ = tokio::signal::ctrl_c() => {}
-            }
-        }
-        Err(error) => {
-            tracing::warn!(%error, "cannot watch SIGTERM; only SIGINT stops the provider");
-            let _ = tokio::signal::ctrl_c().await;
-        }
+struct ShutdownSignals {
+    terminate: Signal,
+    interrupt: Signal,
+}
+
+impl ShutdownSignals {
+    fn install() -> std::io::Result<Self> {
+        Ok(ShutdownSignals {
+            terminate: signal(SignalKind::terminate())?,
+            interrupt: signal(SignalKind::interrupt())?,
+        })
     }
-    shutdown.cancel();
+
+    async fn cancel_on_signal(mut self, shutdown: CancellationToken) {
+        tokio::select! {
+            _ = self.terminate.recv() => {}
+            _ = self.interrupt.recv() => {}
+        }
+        shutdown.cancel();
+    }
 }
 
 fn print(text: &str) -> ExitCode {

@@ -120,8 +120,10 @@ fn starts_fast_without_touching_aws() {
     let mut timings: Vec<Duration> = (0..5)
         .map(|_| {
             let (mut child, _stdout, _port, elapsed) = start_provider();
+            // Signalled right after the port line: the handlers must already be in place.
             terminate(&child);
-            wait_for_exit(&mut child, Duration::from_secs(5));
+            let status = wait_for_exit(&mut child, Duration::from_secs(5));
+            assert!(status.success(), "SIGTERM right after start-up: {status:?}");
             elapsed
         })
         .collect();
