@@ -40,7 +40,7 @@
 //! - **Missing image**: an image containing `does-not-exist` or `nonexistent` fails 3 s into
 //!   PENDING: stopCode `TaskFailedToStart`, stoppedReason (and container reason)
 //!   "CannotPullContainerError: pull image manifest has been retried 5 time(s): failed to resolve
-//!   ref <image>: not found", no exit code. A failed task; it is replaced.
+//!   ref `<image>`: not found", no exit code. A failed task; it is replaced.
 //! - **Failing health check**: an essential container's `healthCheck.command` containing
 //!   `/bin/false` or `exit 1` → RUNNING, never HEALTHY, and UNHEALTHY after
 //!   `startPeriod + interval × retries` (defaults 0 + 30 × 3): stopped with "Task failed container

@@ -39,8 +39,13 @@ impl Cluster {
         Some(result)
     }
 
-    /// Adds a service built by `build` and indexes its first tasks.
+    /// Adds a new service (replacing an INACTIVE one of the same name) and indexes its tasks.
     pub fn insert_service(&mut self, mut service: Service) {
+        if let Some(replaced) = self.services.remove(&service.name) {
+            for task in replaced.all_tasks() {
+                self.task_owner.remove(&task.id);
+            }
+        }
         apply_index_changes(&mut self.task_owner, &mut service);
         self.services.insert(service.name.clone(), service);
     }
