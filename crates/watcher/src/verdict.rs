@@ -494,7 +494,8 @@ impl<'a> TargetView<'a> {
             .unwrap_or_default()
     }
 
-    /// Tasks of the target keep stopping and none of them stays up.
+    /// Tasks of the target keep stopping (at least `max_task_failures` failure
+    /// stops) and none of them stays up.
     fn crash_loop(&self) -> Option<String> {
         let threshold = self.target.max_task_failures as usize;
         if threshold == 0 {
@@ -515,11 +516,14 @@ impl<'a> TargetView<'a> {
             return None;
         }
         let (running, desired, _) = self.counts();
-        // Tasks killed by health checks were RUNNING before they died, so a running
-        // count above zero is no proof of health while every stop is of that kind.
-        let none_healthy = running == 0
-            || (running < desired && failures.iter().all(|task| is_health_check_stop(task)));
-        none_healthy.then(|| {
+        // A task that exits a few seconds after starting shows up in the running
+        // count in between, so "running" is weak evidence of health: every running
+        // task may be the next to fail. Only failures beyond the running tasks show
+        // that none stays up. Health-check kills were RUNNING until they died, so
+        // for them the running count proves nothing at all.
+        let beyond_running = failures.len() >= threshold + usize::try_from(running).unwrap_or(0);
+        let all_health_check_kills = failures.iter().all(|task| is_health_check_stop(task));
+        (beyond_running || all_health_check_kills).then(|| {
             format!(
                 "tasks of deployment {} keep failing ({} stopped, {running}/{desired} running)",
                 self.id(),

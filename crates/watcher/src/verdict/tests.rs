@@ -413,8 +413,21 @@ fn crash_loop_is_not_declared_while_some_target_tasks_run_healthily() {
 }
 
 #[test]
-fn crash_loop_counts_health_check_kills_even_while_tasks_briefly_run() {
+fn crash_loop_needs_failures_beyond_the_tasks_briefly_running() {
     let snapshot = in_progress_service(1, 2, 0);
+    let wanted = target("ecs-svc/2", REV3);
+    let three = exited_tasks(3, "ecs-svc/2");
+    let mut case = Case::of(&snapshot);
+    case.stopped_tasks = &three;
+    assert!(matches!(case.assess(&wanted), Assessment::Pending(_)));
+    let four = exited_tasks(4, "ecs-svc/2");
+    case.stopped_tasks = &four;
+    assert!(matches!(case.assess(&wanted), Assessment::Failed { .. }));
+}
+
+#[test]
+fn crash_loop_counts_health_check_kills_even_while_tasks_briefly_run() {
+    let snapshot = in_progress_service(2, 2, 0);
     let stopped = tasks(serde_json::Value::Array(
         (0..3)
             .map(|i| {
