@@ -1,0 +1,208 @@
+//! Command-line flags. Parsing only checks shapes clap can check; values are validated in `wait` with the
+//! same `ecs_watcher::input` rules the Pulumi provider uses, so both refuse bad input with the same words.
+
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::ExitCode;
+
+const EXIT_CODES_HELP: &str = "\
+Exit codes:
+  0    COMPLETED    the deployment finished and serves the desired task definition
+  1    FAILED       it failed (circuit breaker without rollback, crash loop, stopped, superseded, service deleted)
+  2    ROLLED_BACK  ECS rolled the service back (circuit breaker or CloudWatch alarm)
+  3    TIMED_OUT    the timeout passed before a verdict
+  4    bad input, or an AWS/setup error (service or cluster not found, access denied, no region, no credentials)
+  130  interrupted (Ctrl-C)
+
+AWS access uses the standard credential chain (environment, profiles incl. SSO, web identity, container, instance
+metadata). The endpoint can also be set with AWS_ENDPOINT_URL or AWS_ENDPOINT_URL_ECS.
+Needed IAM permissions: ecs:DescribeServices, ecs:ListServiceDeployments, ecs:DescribeServiceDeployments,
+ecs:DescribeServiceRevisions, ecs:ListTasks, ecs:DescribeTasks (and sts:AssumeRole with --assume-role).";
+
+/// Waits for an Amazon ECS service deployment and tells, fast and truthfully, whether it worked and if not, why.
+#[derive(Debug, Parser)]
+#[command(name = "wait-for-ecs-deploy", version, after_help = EXIT_CODES_HELP)]
+#[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+
+    #[command(flatten)]
+    pub wait: WaitArgs,
+
+    /// More diagnostics on stderr (-v: info, -vv: debug). WAIT_FOR_ECS_DEPLOY_LOG overrides.
+    #[arg(short, long, action = clap::ArgAction::Count, global = true)]
+    pub verbose: u8,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Play rollout scenarios against the built-in ECS simulator (offline; no AWS account needed).
+    Demo(DemoArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct WaitArgs {
+    /// Cluster name or ARN.
+    #[arg(long, required = true, value_name = "NAME|ARN")]
+    pub cluster: Option<String>,
+
+    /// Service name or ARN.
+    #[arg(long, required = true, value_name = "NAME|ARN")]
+    pub service: Option<String>,
+
+    /// The task definition the deployment should serve (full ARN or family:revision). Without it (and without
+    /// --deployment), the service's current deployment is watched.
+    #[arg(long, value_name = "ARN|FAMILY:REV")]
+    pub task_definition: Option<String>,
+
+    /// Watch this deployment (ecs-svc/... id or service-deployment ARN) instead of finding it.
+    #[arg(long, value_name = "ID|ARN", conflicts_with = "task_definition")]
+    pub deployment: Option<String>,
+
+    /// Give up after this long (e.g. 90s, 3m, 1h).
+    #[arg(long, default_value = "3m", value_parser = parse_duration, value_name = "DURATION")]
+    pub timeout: Duration,
+
+    /// Time between two looks at the deployment (e.g. 2s, 500ms).
+    #[arg(long, default_value = "2s", value_parser = parse_duration, value_name = "DURATION")]
+    pub poll_interval: Duration,
+
+    /// Declare FAILED after this many tasks of the deployment stopped without any becoming healthy (crash loop),
+    /// with or without a circuit breaker. 0 turns this off.
+    #[arg(long, default_value_t = 3, value_name = "N")]
+    pub max_task_failures: u32,
+
+    /// AWS region (else AWS_REGION / AWS_DEFAULT_REGION / the profile's region).
+    #[arg(long, value_name = "REGION")]
+    pub region: Option<String>,
+
+    /// AWS shared-config profile.
+    #[arg(long, value_name = "NAME")]
+    pub profile: Option<String>,
+
+    /// Assume this IAM role before calling ECS.
+    #[arg(long, value_name = "ROLE_ARN")]
+    pub assume_role: Option<String>,
+
+    /// External id for --assume-role.
+    #[arg(long, value_name = "ID", requires = "assume_role")]
+    pub external_id: Option<String>,
+
+    /// Session name for --assume-role.
+    #[arg(long, value_name = "NAME", requires = "assume_role")]
+    pub role_session_name: Option<String>,
+
+    /// Send ECS calls to this endpoint (e.g. a local simulator).
+    #[arg(long, value_name = "URL")]
+    pub endpoint_url: Option<String>,
+
+    /// `text`: live progress on stderr and a verdict line on stdout. `json`: exactly one JSON object on stdout.
+    #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
+    pub output: OutputFormat,
+
+    /// No progress output; only the verdict (and errors).
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum OutputFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Scenario to play; all of them by default.
+    #[arg(long, value_enum)]
+    pub scenario: Option<crate::demo::Scenario>,
+
+    /// How many times faster than real ECS the simulator runs.
+    #[arg(long, default_value_t = 20.0, value_name = "FACTOR")]
+    pub time_scale: f64,
+
+    /// No live progress; only one verdict line per scenario.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+/// Accepts humantime durations ("90s", "3m", "1h 30m", "500ms"); a bare number means seconds.
+fn parse_duration(value: &str) -> Result<Duration, String> {
+    let trimmed = value.trim();
+    if let Ok(seconds) = trimmed.parse::<u64>() {
+        return Ok(Duration::from_secs(seconds));
+    }
+    humantime::parse_duration(trimmed).map_err(|error| {
+        format!("`{trimmed}` is not a duration ({error}); use e.g. 90s, 3m, 1h or 500ms")
+    })
+}
+
+/// clap exits with 2 on a usage error, but 2 means ROLLED_BACK here: usage errors must exit 4.
+pub fn report_parse_error(error: clap::Error) -> i32 {
+    use clap::error::ErrorKind;
+    let is_informational = matches!(
+        error.kind(),
+        ErrorKind::DisplayHelp
+            | ErrorKind::DisplayVersion
+            | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+    );
+    let _ = error.print();
+    if is_informational && error.kind() != ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand {
+        0
+    } else {
+        ExitCode::SetupError.code()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_accept_humantime_and_bare_seconds() {
+        assert_eq!(parse_duration("3m"), Ok(Duration::from_secs(180)));
+        assert_eq!(parse_duration("500ms"), Ok(Duration::from_millis(500)));
+        assert_eq!(parse_duration("45"), Ok(Duration::from_secs(45)));
+        let error = parse_duration("soon").unwrap_err();
+        assert!(error.contains("`soon`") && error.contains("90s"), "{error}");
+    }
+
+    #[test]
+    fn wait_flags_parse() {
+        let cli = Cli::try_parse_from([
+            "wait-for-ecs-deploy",
+            "--cluster",
+            "prod",
+            "--service",
+            "web",
+            "--task-definition",
+            "web:3",
+            "--timeout",
+            "90s",
+            "--output",
+            "json",
+        ])
+        .unwrap();
+        assert!(cli.command.is_none());
+        assert_eq!(cli.wait.cluster.as_deref(), Some("prod"));
+        assert_eq!(cli.wait.timeout, Duration::from_secs(90));
+        assert_eq!(cli.wait.output, OutputFormat::Json);
+        assert_eq!(cli.wait.max_task_failures, 3);
+    }
+
+    #[test]
+    fn demo_needs_no_cluster() {
+        let cli =
+            Cli::try_parse_from(["wait-for-ecs-deploy", "demo", "--scenario", "healthy"]).unwrap();
+        assert!(matches!(cli.command, Some(Command::Demo(_))));
+    }
+
+    #[test]
+    fn missing_cluster_is_a_usage_error() {
+        let error = Cli::try_parse_from(["wait-for-ecs-deploy", "--service", "web"]).unwrap_err();
+        assert!(error.to_string().contains("--cluster"), "{error}");
+    }
+}

@@ -1,0 +1,59 @@
+//! The `wait-for-ecs-deploy` command line: waits for one Amazon ECS service deployment and exits with a code
+//! that tells a CI pipeline what happened (0 COMPLETED, 1 FAILED, 2 ROLLED_BACK, 3 TIMED_OUT, 4 bad input or
+//! setup error, 130 interrupted). It is a thin shell around the `ecs-watcher` core: parsing flags, showing
+//! progress, printing the verdict. `demo` plays scenarios against the built-in `ecs-sim` simulator.
+
+mod args;
+mod demo;
+mod exit_code;
+mod progress;
+mod verdict_output;
+mod wait;
+
+pub use args::{Cli, Command, OutputFormat, WaitArgs};
+pub use exit_code::ExitCode;
+
+use clap::Parser;
+
+/// Parses the process arguments, runs the command, and returns the process exit code.
+pub fn run_from_env() -> i32 {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(error) => return args::report_parse_error(error),
+    };
+    init_tracing(cli.verbose);
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("error: cannot start the async runtime: {error}");
+            return ExitCode::SetupError.code();
+        }
+    };
+    let code = runtime.block_on(async move {
+        match cli.command {
+            Some(Command::Demo(demo_args)) => demo::run(demo_args).await,
+            None => wait::run(cli.wait).await,
+        }
+    });
+    code.code()
+}
+
+/// Diagnostics go to stderr and stay quiet unless asked for: stdout is reserved for the verdict.
+fn init_tracing(verbose: u8) {
+    let default = match verbose {
+        0 => "warn",
+        1 => "info,aws_smithy_runtime=warn,aws_config=warn",
+        _ => "debug",
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_env("WAIT_FOR_ECS_DEPLOY_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .try_init();
+}

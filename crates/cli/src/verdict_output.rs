@@ -1,0 +1,104 @@
+//! The verdict as CI consumes it: one text line, or exactly one JSON object (the npm package's `status` and
+//! `failureMessage`, plus what the watcher knows).
+
+use ecs_watcher::WaitReport;
+use serde::Serialize;
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct JsonVerdict<'a> {
+    /// `COMPLETED` or `FAILED`, as the npm package reported it.
+    pub status: &'static str,
+    /// One of COMPLETED, FAILED, ROLLED_BACK, TIMED_OUT.
+    pub outcome: &'static str,
+    pub failure_message: &'a str,
+    pub cluster: &'a str,
+    pub service: &'a str,
+    pub desired_task_def: Option<&'a str>,
+    pub deployment_id: Option<&'a str>,
+    pub primary_task_def: Option<&'a str>,
+    pub elapsed_seconds: f64,
+    pub stopped_tasks: Vec<JsonStoppedTask<'a>>,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct JsonStoppedTask<'a> {
+    pub task_arn: &'a str,
+    pub stop_code: Option<&'a str>,
+    pub reason: Option<&'a str>,
+    pub containers: Vec<JsonContainer<'a>>,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct JsonContainer<'a> {
+    pub name: &'a str,
+    pub exit_code: Option<i32>,
+    pub reason: Option<&'a str>,
+}
+
+impl<'a> JsonVerdict<'a> {
+    pub fn from_report(report: &'a WaitReport) -> Self {
+        Self {
+            status: report.outcome.status(),
+            outcome: report.outcome.as_str(),
+            failure_message: &report.failure_message,
+            cluster: &report.cluster,
+            service: &report.service,
+            desired_task_def: report.desired_task_definition.as_deref(),
+            deployment_id: report.deployment_id.as_deref(),
+            primary_task_def: report.primary_task_definition.as_deref(),
+            elapsed_seconds: (report.elapsed.as_secs_f64() * 1000.0).round() / 1000.0,
+            stopped_tasks: report
+                .stopped_tasks
+                .iter()
+                .map(|task| JsonStoppedTask {
+                    task_arn: &task.task_arn,
+                    stop_code: task.stop_code.as_deref(),
+                    reason: task.stopped_reason.as_deref(),
+                    containers: task
+                        .containers
+                        .iter()
+                        .map(|container| JsonContainer {
+                            name: &container.name,
+                            exit_code: container.exit_code,
+                            reason: container.reason.as_deref(),
+                        })
+                        .collect(),
+                })
+                .collect(),
+        }
+    }
+}
+
+/// `COMPLETED web (prod) deployment ecs-svc/1 serves web:3 after 42.1s` or `ROLLED_BACK …: <reason>`.
+pub fn text_line(report: &WaitReport) -> String {
+    let mut line = format!(
+        "{} service {} (cluster {})",
+        report.outcome.as_str(),
+        report.service,
+        report.cluster
+    );
+    if let Some(deployment) = &report.deployment_id {
+        line.push_str(&format!(" deployment {deployment}"));
+    }
+    if let Some(primary) = &report.primary_task_definition {
+        line.push_str(&format!(
+            ", serving {}",
+            crate::progress::short_task_definition(primary)
+        ));
+    }
+    line.push_str(&format!(", after {:.1}s", report.elapsed.as_secs_f64()));
+    if !report.failure_message.is_empty() {
+        line.push_str(": ");
+        line.push_str(&report.failure_message);
+    }
+    line
+}
+
+pub fn json_line(report: &WaitReport) -> String {
+    serde_json::to_string(&JsonVerdict::from_report(report)).unwrap_or_else(|error| {
+        format!("{{\"status\":\"FAILED\",\"failureMessage\":\"cannot encode verdict: {error}\"}}")
+    })
+}
