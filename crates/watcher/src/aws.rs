@@ -16,7 +16,6 @@ use aws_config::retry::RetryConfig;
 use aws_config::sts::AssumeRoleProvider;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_credential_types::provider::{ProvideCredentials, SharedCredentialsProvider};
-use aws_sdk_ecs::error::DisplayErrorContext;
 use futures::future::BoxFuture;
 
 use crate::api::{
@@ -26,6 +25,7 @@ use crate::input::{self, InputError};
 use crate::model::{ServiceDeploymentBrief, ServiceRevision, StoppedTask};
 
 pub use errors::classify;
+use errors::error_chain;
 
 /// Session name used for assumed roles unless the caller picks one.
 pub const DEFAULT_SESSION_NAME: &str = "wait-for-ecs-deploy";
@@ -135,9 +135,10 @@ pub async fn load_sdk_config(settings: &AwsSettings) -> Result<SdkConfig, SetupE
             let provider = base.credentials_provider().ok_or_else(|| {
                 SetupError::NoCredentials("no credential provider is configured".into())
             })?;
-            provider.provide_credentials().await.map_err(|error| {
-                SetupError::NoCredentials(DisplayErrorContext(&error).to_string())
-            })?;
+            provider
+                .provide_credentials()
+                .await
+                .map_err(|error| SetupError::NoCredentials(error_chain(&error)))?;
             Ok(base)
         }
         Some(role) => {
@@ -157,7 +158,7 @@ pub async fn load_sdk_config(settings: &AwsSettings) -> Result<SdkConfig, SetupE
                 .await
                 .map_err(|error| SetupError::AssumeRole {
                     role_arn: role_arn.clone(),
-                    message: DisplayErrorContext(&error).to_string(),
+                    message: error_chain(&error),
                 })?;
             Ok(base
                 .into_builder()

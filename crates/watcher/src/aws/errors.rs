@@ -1,7 +1,7 @@
 //! SDK errors → [`ApiError`] classes. The loop decides retry, fallback or stop
 //! from the class alone, so every ECS error code the watcher can meet is sorted here.
 
-use aws_sdk_ecs::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+use aws_sdk_ecs::error::{ProvideErrorMetadata, SdkError};
 use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 
 use crate::api::ApiError;
@@ -47,6 +47,27 @@ const SERVER_CODES: &[&str] = &[
     "ServiceUnavailableException",
 ];
 
+/// An error and its sources on one line, without the SDK's debug dumps of raw
+/// responses (long, and no help to someone fixing their setup).
+pub(crate) fn error_chain(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let mut next = Some(error);
+    while let Some(current) = next {
+        let text = crate::message::one_line(&current.to_string());
+        if !text.is_empty() && !parts.iter().any(|p| p.contains(&text)) {
+            parts.push(text);
+        }
+        next = current.source();
+    }
+    let joined = parts.join(": ");
+    if joined.chars().count() > 400 {
+        let head: String = joined.chars().take(400).collect();
+        format!("{head}…")
+    } else {
+        joined
+    }
+}
+
 /// Sorts an SDK error into the class that decides what the loop does next.
 pub fn classify<E>(error: SdkError<E, HttpResponse>) -> ApiError
 where
@@ -58,18 +79,18 @@ where
             error.code(),
             error.message().unwrap_or_default(),
             status,
-            || DisplayErrorContext(&error).to_string(),
+            || error_chain(&error),
         ),
         SdkError::ResponseError(_) if status.is_some_and(|s| s >= 500) => ApiError::Unavailable {
             code: format!("HTTP {}", status.unwrap_or_default()),
-            message: DisplayErrorContext(&error).to_string(),
+            message: error_chain(&error),
         },
         SdkError::ConstructionFailure(_) => ApiError::InvalidParameter {
             code: "request construction failed".into(),
-            message: DisplayErrorContext(&error).to_string(),
+            message: error_chain(&error),
         },
         _ => ApiError::Transport {
-            message: DisplayErrorContext(&error).to_string(),
+            message: error_chain(&error),
         },
     }
 }
