@@ -244,6 +244,14 @@ impl<'a> Session<'a> {
     }
 
     fn emit(&self, event: ProgressEvent) {
+        if let ProgressEvent::Retrying {
+            operation,
+            error,
+            attempt,
+        } = &event
+        {
+            tracing::debug!(service = %self.service, %operation, %error, attempt, "ECS call failed; backing off");
+        }
         (self.progress)(event);
     }
 
@@ -724,6 +732,7 @@ impl<'a> Session<'a> {
         }
         self.using_fallback = true;
         self.service_deployment = None;
+        tracing::info!(service = %self.service, %reason, "following the deployment with DescribeServices alone");
         self.emit(ProgressEvent::FallbackToDescribeServices { reason });
     }
 
@@ -755,7 +764,9 @@ impl<'a> Session<'a> {
         );
         let answers = self.guard(lookups).await?;
         let target_id = self.target.as_ref().map(|t| t.deployment_id.clone());
-        let mut complete = true;
+        // Tasks left undescribed are simply asked about again next time; one
+        // failed batch is one failed call, reported once.
+        let mut first_error: Option<ApiError> = None;
         for (arn, answer) in unseen.into_iter().zip(answers) {
             match answer {
                 Ok(Some(task)) => {
@@ -770,13 +781,14 @@ impl<'a> Session<'a> {
                     self.seen_tasks.insert(arn);
                 }
                 Err(error) => {
-                    complete =
-                        self.task_call_failed("DescribeTasks", "ecs:DescribeTasks", error)?
-                            && complete;
+                    first_error.get_or_insert(error);
                 }
             }
         }
-        Ok(complete)
+        match first_error {
+            Some(error) => self.task_call_failed("DescribeTasks", "ecs:DescribeTasks", error),
+            None => Ok(true),
+        }
     }
 
     fn task_call_failed(

@@ -646,3 +646,95 @@ async fn status_is_reported_only_when_it_changes() {
         .collect();
     assert_eq!(running, vec![0, 1]);
 }
+
+#[tokio::test(start_paused = true)]
+async fn follows_an_explicit_deployment_id_or_service_deployment_arn() {
+    let fake = FakeEcs::new();
+    fake.support_service_deployments();
+    fake.revision(&revision_arn("web", 2), &td("web:3"));
+    let steps = || {
+        vec![
+            rolling_out(1).with_service_deployment(service_deployment("web", 2, "IN_PROGRESS")),
+            rolled_out().with_service_deployment(service_deployment("web", 2, "SUCCESSFUL")),
+        ]
+    };
+    fake.script("web", steps());
+    let mut by_id = request("web", None);
+    by_id.deployment = Some("ecs-svc/2".into());
+    let (result, _) = wait(&fake, by_id, options(60)).await;
+    let report = result.unwrap();
+    assert_eq!(report.outcome, Outcome::Completed);
+    assert_eq!(report.deployment_id.as_deref(), Some("ecs-svc/2"));
+
+    fake.script("web", steps());
+    let mut by_arn = request("web", None);
+    by_arn.deployment = Some(super::fake::service_deployment_arn("web", 2));
+    let (result, events) = wait(&fake, by_arn, options(60)).await;
+    let report = result.unwrap();
+    assert_eq!(report.outcome, Outcome::Completed);
+    assert_eq!(report.deployment_id.as_deref(), Some("ecs-svc/2"));
+    assert!(events.iter().any(|e| matches!(
+        e,
+        ProgressEvent::DeploymentFound { task_definition, .. } if *task_definition == td("web:3")
+    )));
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_service_deployment_arn_cannot_be_followed_without_the_api() {
+    let fake = FakeEcs::new();
+    fake.script("web", vec![rolling_out(1)]);
+    let mut by_arn = request("web", None);
+    by_arn.deployment = Some(super::fake::service_deployment_arn("web", 2));
+    match wait(&fake, by_arn, options(60)).await.0 {
+        Err(WaitError::Api(message)) => assert!(message.contains("ecs-svc/<number>"), "{message}"),
+        other => panic!("expected an API error, got {other:?}"),
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn missing_list_tasks_permission_is_named() {
+    let fake = FakeEcs::new();
+    let mut failing = rolling_out(0);
+    if let Some(s) = failing.service.as_mut() {
+        s.deployments[0].failed_tasks = 1;
+    }
+    fake.script("web", vec![failing]);
+    fake.fail_always(
+        "ListTasks",
+        ApiError::AccessDenied {
+            message: "not authorized to perform ecs:ListTasks".into(),
+        },
+    );
+    match wait(&fake, request("web", None), options(60)).await.0 {
+        Err(WaitError::AccessDenied { permission, .. }) => assert_eq!(permission, "ecs:ListTasks"),
+        other => panic!("expected AccessDenied, got {other:?}"),
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn throttled_task_lookups_delay_but_do_not_decide() {
+    let fake = FakeEcs::new();
+    let mut failing = rolling_out(0);
+    if let Some(s) = failing.service.as_mut() {
+        s.deployments[0].failed_tasks = 1;
+    }
+    let stops: Vec<_> = (0..3)
+        .map(|i| exited_task(&format!("t{i}"), "ecs-svc/2", 1))
+        .collect();
+    fake.script("web", vec![failing.with_stopped(stops)]);
+    fake.fail_next("DescribeTasks", throttled(), 2);
+    let (result, events) = wait(&fake, request("web", None), options(120)).await;
+    let report = result.unwrap();
+    assert_eq!(
+        report.outcome,
+        Outcome::Failed,
+        "{}",
+        report.failure_message
+    );
+    assert!(report.failure_message.contains("keep failing"));
+    let retries = events
+        .iter()
+        .filter(|e| matches!(e, ProgressEvent::Retrying { operation, .. } if operation == "DescribeTasks"))
+        .count();
+    assert_eq!(retries, 2);
+}
