@@ -63,16 +63,21 @@ pub struct WaitArgs {
     pub deployment: Option<String>,
 
     /// Give up after this long (e.g. 90s, 3m, 1h).
-    #[arg(long, default_value = "3m", value_parser = parse_duration, value_name = "DURATION")]
+    #[arg(long, default_value = "3m", value_parser = parse_duration, value_name = "DURATION", allow_hyphen_values = true)]
     pub timeout: Duration,
 
     /// Time between two looks at the deployment (e.g. 2s, 500ms).
-    #[arg(long, default_value = "2s", value_parser = parse_duration, value_name = "DURATION")]
+    #[arg(long, default_value = "2s", value_parser = parse_duration, value_name = "DURATION", allow_hyphen_values = true)]
     pub poll_interval: Duration,
 
     /// Declare FAILED after this many tasks of the deployment stopped without any becoming healthy (crash loop),
     /// with or without a circuit breaker. 0 turns this off.
-    #[arg(long, default_value_t = 3, value_name = "N")]
+    #[arg(
+        long,
+        default_value_t = 3,
+        value_name = "N",
+        allow_hyphen_values = true
+    )]
     pub max_task_failures: u32,
 
     /// AWS region (else AWS_REGION / AWS_DEFAULT_REGION / the profile's region).

@@ -128,13 +128,17 @@ fn describe(event: &ProgressEvent) -> Line {
             let containers: Vec<String> = task
                 .containers
                 .iter()
-                .filter(|container| container.exit_code.is_some() || container.reason.is_some())
-                .map(|container| match (container.exit_code, &container.reason) {
-                    (Some(code), Some(why)) => format!("{} exit {code}: {why}", container.name),
-                    (Some(code), None) => format!("{} exit {code}", container.name),
-                    (None, Some(why)) => format!("{}: {why}", container.name),
-                    (None, None) => container.name.clone(),
+                .filter(|container| {
+                    container.exit_code.is_some() || container_reason(container, reason).is_some()
                 })
+                .map(
+                    |container| match (container.exit_code, container_reason(container, reason)) {
+                        (Some(code), Some(why)) => format!("{} exit {code}: {why}", container.name),
+                        (Some(code), None) => format!("{} exit {code}", container.name),
+                        (None, Some(why)) => format!("{}: {why}", container.name),
+                        (None, None) => container.name.clone(),
+                    },
+                )
                 .collect();
             if containers.is_empty() {
                 Line::Note(format!("task {id} stopped: {reason}"))
@@ -156,6 +160,17 @@ fn describe(event: &ProgressEvent) -> Line {
             "{operation} failed ({error}); retrying (attempt {attempt})"
         )),
     }
+}
+
+/// A container reason that repeats the task's stopped reason (CannotPullContainerError does) adds nothing.
+fn container_reason<'a>(
+    container: &'a ecs_watcher::model::StoppedContainer,
+    task_reason: &str,
+) -> Option<&'a str> {
+    container
+        .reason
+        .as_deref()
+        .filter(|reason| *reason != task_reason)
 }
 
 /// `arn:aws:ecs:…:task-definition/web:3` reads better as `web:3` in a progress line.

@@ -1,7 +1,7 @@
 //! The verdict as CI consumes it: one text line, or exactly one JSON object (the npm package's `status` and
 //! `failureMessage`, plus what the watcher knows).
 
-use ecs_watcher::WaitReport;
+use ecs_watcher::{Outcome, WaitReport};
 use serde::Serialize;
 
 #[derive(Debug, Serialize)]
@@ -83,7 +83,10 @@ pub fn text_line(report: &WaitReport) -> String {
     if let Some(deployment) = &report.deployment_id {
         line.push_str(&format!(" deployment {deployment}"));
     }
-    if let Some(primary) = &report.primary_task_definition {
+    // Only these verdicts know what serves traffic; after a failure the PRIMARY may be the broken revision.
+    if let (Outcome::Completed | Outcome::RolledBack, Some(primary)) =
+        (report.outcome, &report.primary_task_definition)
+    {
         line.push_str(&format!(
             ", serving {}",
             crate::progress::short_task_definition(primary)

@@ -93,18 +93,24 @@ pub fn stopped_tasks_summary(stopped_tasks: &[StoppedTask]) -> Option<String> {
 /// One task's reason: each failed container with its exit code or error, then
 /// ECS's stopped reason in parentheses.
 pub fn stopped_task_reason(task: &StoppedTask) -> String {
+    let stopped_reason = task.stopped_reason.as_deref().filter(|r| !r.is_empty());
+    // A container reason that repeats the task's (CannotPullContainerError does) would say it twice.
+    let container_reason = |c: &'_ crate::model::StoppedContainer| {
+        c.reason
+            .clone()
+            .filter(|reason| !reason.is_empty() && Some(reason.as_str()) != stopped_reason)
+    };
     let containers: Vec<String> = task
         .containers
         .iter()
-        .filter(|c| c.exit_code.is_some_and(|code| code != 0) || c.reason.is_some())
-        .map(|c| match (c.exit_code, c.reason.as_deref()) {
+        .filter(|c| c.exit_code.is_some_and(|code| code != 0) || container_reason(c).is_some())
+        .map(|c| match (c.exit_code, container_reason(c).as_deref()) {
             (Some(code), Some(reason)) => format!("{} exited {code}: {reason}", c.name),
             (Some(code), None) => format!("{} exited {code}", c.name),
             (None, Some(reason)) => format!("{}: {reason}", c.name),
             (None, None) => c.name.clone(),
         })
         .collect();
-    let stopped_reason = task.stopped_reason.as_deref().filter(|r| !r.is_empty());
     let text = match (containers.is_empty(), stopped_reason) {
         (false, Some(reason)) => format!("{} ({reason})", containers.join(", ")),
         (false, None) => containers.join(", "),
@@ -336,6 +342,24 @@ mod tests {
             "web: CannotPullContainerError: ref not found \
              (CannotPullContainerError: pull image manifest has been retried 5 time(s))"
         );
+    }
+
+    #[test]
+    fn a_container_reason_equal_to_the_task_reason_is_said_once() {
+        let reason =
+            "CannotPullContainerError: failed to resolve ref nonexistent.example/web:2: not found";
+        let task = StoppedTask {
+            task_arn: "t".into(),
+            stop_code: Some("TaskFailedToStart".into()),
+            stopped_reason: Some(reason.into()),
+            containers: vec![StoppedContainer {
+                name: "web".into(),
+                exit_code: None,
+                reason: Some(reason.into()),
+            }],
+            ..Default::default()
+        };
+        assert_eq!(stopped_task_reason(&task), reason);
     }
 
     #[test]
