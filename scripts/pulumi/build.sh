@@ -33,7 +33,7 @@ log() { printf '[pulumi-build] %s\n' "$*" >&2; }
 # project-written language host triggers a rebuild while an unchanged one is skipped.
 langhost_hash() {
   if [[ -d "$LANGHOST_SRC" ]]; then
-    (cd "$LANGHOST_SRC" && find . -type f \( -name '*.go' -o -name 'go.mod' -o -name 'go.sum' \) -print0 |
+    (cd "$LANGHOST_SRC" && find . -type f \( -name '*.go' -o -name 'go.mod' -o -name 'go.sum' \) ! -name '*_test.go' -print0 |
       sort -z | xargs -0 sha256sum | sha256sum | cut -c1-16)
   else
     echo none

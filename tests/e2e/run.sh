@@ -21,6 +21,9 @@ START=$(date +%s)
 log "pulumi CLI and language hosts"
 E2E_PULUMI_BIN="$(scripts/pulumi/build.sh | tail -n 1)"
 
+log "unit tests of the project's language hosts"
+(cd scripts/pulumi/langhost && go test ./... >&2)
+
 log "provider and simulator"
 cargo build --quiet -p pulumi-resource-wait-for-ecs-deploy -p ecs-sim
 E2E_CARGO_BIN="${CARGO_TARGET_DIR:-$REPO_ROOT/target}/debug"
