@@ -21,6 +21,7 @@ use futures::future::BoxFuture;
 use crate::api::{
     ApiResult, DescribeServiceDeploymentsOutput, DescribeServicesOutput, DesiredStatus, EcsApi,
 };
+use crate::budget::{BudgetConfig, BudgetScope, BudgetedEcsApi, shared_budget};
 use crate::input::{self, InputError};
 use crate::model::{ServiceDeploymentBrief, ServiceRevision, StoppedTask};
 
@@ -102,9 +103,27 @@ pub enum SetupError {
 
 /// Builds the ECS client every front end uses. Fails fast, with an actionable
 /// message, when region or credentials cannot be resolved.
+///
+/// Every call of the client takes a token from the request budget of its
+/// account/Region, shared by all clients connected in this process for the same
+/// Region, endpoint, profile and role (see [`crate::budget`]); the budget is
+/// [`BudgetConfig::from_env`].
 pub async fn connect(settings: &AwsSettings) -> Result<Arc<dyn EcsApi>, SetupError> {
+    let budget_config = BudgetConfig::from_env()?;
     let sdk_config = load_sdk_config(settings).await?;
-    Ok(Arc::new(SdkEcsApi::from_sdk_config(&sdk_config)))
+    let scope = BudgetScope {
+        region: sdk_config
+            .region()
+            .map(|region| region.as_ref().to_owned())
+            .unwrap_or_default(),
+        endpoint_url: settings.endpoint_url.clone(),
+        profile: settings.profile.clone(),
+        role_arn: settings.assume_role.as_ref().map(|r| r.role_arn.clone()),
+    };
+    Ok(Arc::new(BudgetedEcsApi::new(
+        Arc::new(SdkEcsApi::from_sdk_config(&sdk_config)),
+        shared_budget(scope, budget_config),
+    )))
 }
 
 /// The shared AWS configuration behind [`connect`], with credentials checked.

@@ -9,6 +9,7 @@
 
 pub mod api;
 pub mod aws;
+pub mod budget;
 pub mod input;
 pub mod message;
 pub mod model;
@@ -16,5 +17,6 @@ pub mod verdict;
 pub mod watch;
 
 pub use aws::{AssumeRole, AwsSettings, SetupError, connect};
+pub use budget::{BudgetConfig, BudgetedEcsApi, RequestBudget};
 pub use input::InputError;
 pub use watch::{Outcome, ProgressEvent, WaitError, WaitOptions, WaitReport, WaitRequest, Watcher};
