@@ -25,7 +25,7 @@ log "unit tests of the project's language hosts"
 (cd scripts/pulumi/langhost && go test ./... >&2)
 
 log "provider and simulator"
-cargo build --quiet -p pulumi-resource-wait-for-ecs-deploy -p ecs-sim
+cargo build --quiet --locked -p pulumi-resource-wait-for-ecs-deploy -p ecs-sim
 E2E_CARGO_BIN="${CARGO_TARGET_DIR:-$REPO_ROOT/target}/debug"
 
 log "nodejs SDK package and node dependencies"
