@@ -134,6 +134,10 @@ pub struct TimeoutContext<'a> {
     pub last_event: Option<&'a str>,
     /// The error calls kept failing with at the end, and how often it occurred.
     pub persistent_error: Option<(&'a ApiError, u32)>,
+    /// The operation that failed with `persistent_error`, e.g. `DescribeServices`.
+    pub failing_operation: Option<&'a str>,
+    /// A call that had not answered when the wait gave up, and how long it had waited.
+    pub unanswered_call: Option<(&'a str, Duration)>,
     pub stopped_tasks: &'a [StoppedTask],
 }
 
@@ -153,20 +157,27 @@ pub fn timed_out(context: &TimeoutContext<'_>) -> String {
         (None, None) => {}
     }
     let mut details: Vec<String> = Vec::new();
+    if let Some((operation, waited)) = context.unanswered_call {
+        details.push(format!(
+            "{operation} had not answered after {}",
+            human_duration(waited)
+        ));
+    }
     if let Some((error, count)) = context.persistent_error {
         let times = if count == 1 {
             "once".to_owned()
         } else {
             format!("{count} times")
         };
+        let caller = context.failing_operation.unwrap_or("ECS");
         details.push(match error {
             ApiError::Transport { message } => {
                 format!(
-                    "ECS could not be reached ({times}): {}",
+                    "{caller} kept failing ({times}): {}",
                     truncate(&one_line(message))
                 )
             }
-            other => format!("ECS kept answering {} ({times})", other.kind()),
+            other => format!("{caller} kept answering {} ({times})", other.kind()),
         });
     }
     if let Some(progress) = context.progress {
@@ -436,6 +447,35 @@ mod tests {
         assert_eq!(
             message,
             "timed out after 1m30s: ECS kept answering ThrottlingException (41 times)"
+        );
+        let named = timed_out(&TimeoutContext {
+            timeout: Duration::from_secs(90),
+            persistent_error: Some((&throttled, 41)),
+            failing_operation: Some("DescribeServices"),
+            ..Default::default()
+        });
+        assert_eq!(
+            named,
+            "timed out after 1m30s: DescribeServices kept answering ThrottlingException (41 times)"
+        );
+    }
+
+    #[test]
+    fn timeout_message_names_a_call_that_never_answered_and_a_transport_failure() {
+        let reset = ApiError::Transport {
+            message: "could not reach ECS: dispatch failure: connection closed".into(),
+        };
+        let message = timed_out(&TimeoutContext {
+            timeout: Duration::from_secs(60),
+            persistent_error: Some((&reset, 3)),
+            failing_operation: Some("ListTasks"),
+            unanswered_call: Some(("DescribeServices", Duration::from_millis(2500))),
+            ..Default::default()
+        });
+        assert_eq!(
+            message,
+            "timed out after 1m: DescribeServices had not answered after 2.5s; \
+             ListTasks kept failing (3 times): could not reach ECS: dispatch failure: connection closed"
         );
     }
 

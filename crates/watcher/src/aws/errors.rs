@@ -89,8 +89,16 @@ where
             code: "request construction failed".into(),
             message: error_chain(&error),
         },
+        // Said plainly, because a timeout message may end up quoting it: "could not
+        // reach" and "unreadable answer" call for different fixes.
+        SdkError::TimeoutError(_) => ApiError::Transport {
+            message: format!("no answer in time: {}", error_chain(&error)),
+        },
+        SdkError::ResponseError(_) => ApiError::Transport {
+            message: format!("unreadable answer from ECS: {}", error_chain(&error)),
+        },
         _ => ApiError::Transport {
-            message: error_chain(&error),
+            message: format!("could not reach ECS: {}", error_chain(&error)),
         },
     }
 }

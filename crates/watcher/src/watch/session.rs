@@ -36,8 +36,9 @@ const EVENT_LOOKBACK_MILLIS: i64 = 10 * 60 * 1000;
 /// Why a tick ended without a step.
 enum Stop {
     Cancelled,
-    /// One poll interval past the deadline: report what is known.
-    HardDeadline,
+    /// One poll interval past the deadline: report what is known, including the
+    /// call that had not answered by then.
+    HardDeadline(UnansweredCall),
     Error(WaitError),
 }
 
@@ -45,6 +46,13 @@ impl From<WaitError> for Stop {
     fn from(error: WaitError) -> Self {
         Stop::Error(error)
     }
+}
+
+/// An ECS call still without an answer when the hard stop came, and for how long.
+#[derive(Clone, Copy, Debug)]
+pub(super) struct UnansweredCall {
+    operation: &'static str,
+    waited: std::time::Duration,
 }
 
 /// What a tick decided.
@@ -67,15 +75,16 @@ struct TargetState {
 #[derive(Default)]
 struct FailureStreak {
     consecutive: u32,
-    last: Option<ApiError>,
+    /// The operation that failed last, and how.
+    last: Option<(String, ApiError)>,
     totals: HashMap<String, u32>,
 }
 
 impl FailureStreak {
-    fn record(&mut self, error: &ApiError) -> u32 {
+    fn record(&mut self, operation: &str, error: &ApiError) -> u32 {
         self.consecutive += 1;
         *self.totals.entry(error.kind().to_owned()).or_default() += 1;
-        self.last = Some(error.clone());
+        self.last = Some((operation.to_owned(), error.clone()));
         self.consecutive
     }
 
@@ -84,10 +93,14 @@ impl FailureStreak {
         self.last = None;
     }
 
-    /// The error calls are still failing with, and how often it occurred overall.
-    fn persistent(&self) -> Option<(&ApiError, u32)> {
-        let last = self.last.as_ref()?;
-        Some((last, self.totals.get(last.kind()).copied().unwrap_or(1)))
+    /// The operation still failing, its error, and how often that error occurred overall.
+    fn persistent(&self) -> Option<(&str, &ApiError, u32)> {
+        let (operation, error) = self.last.as_ref()?;
+        Some((
+            operation,
+            error,
+            self.totals.get(error.kind()).copied().unwrap_or(1),
+        ))
     }
 }
 
@@ -207,7 +220,9 @@ impl<'a> Session<'a> {
             let step = match self.tick().await {
                 Ok(step) => step,
                 Err(Stop::Cancelled) => return Err(WaitError::Cancelled),
-                Err(Stop::HardDeadline) => return Ok(self.deadline_report()),
+                Err(Stop::HardDeadline(unanswered)) => {
+                    return Ok(self.deadline_report(Some(unanswered)));
+                }
                 Err(Stop::Error(error)) => return Err(error),
             };
             let pause = match step {
@@ -221,7 +236,7 @@ impl<'a> Session<'a> {
             };
             let now = Instant::now();
             if now >= self.deadline {
-                return Ok(self.deadline_report());
+                return Ok(self.deadline_report(None));
             }
             // Never sleep past the deadline: the last look happens right at it.
             let wake = (now + pause).min(self.deadline);
@@ -233,13 +248,22 @@ impl<'a> Session<'a> {
         }
     }
 
-    /// Runs `future` unless the wait is cancelled or the hard stop passes first.
-    async fn guard<F: Future>(&self, future: F) -> Result<F::Output, Stop> {
+    /// Runs the `operation` call `future` unless the wait is cancelled or the hard
+    /// stop passes first; then the call is abandoned, and the report names it.
+    async fn guard<F: Future>(
+        &self,
+        operation: &'static str,
+        future: F,
+    ) -> Result<F::Output, Stop> {
+        let called = Instant::now();
         tokio::select! {
             biased;
             _ = self.cancel.cancelled() => Err(Stop::Cancelled),
             output = future => Ok(output),
-            _ = tokio::time::sleep_until(self.hard_stop) => Err(Stop::HardDeadline),
+            _ = tokio::time::sleep_until(self.hard_stop) => Err(Stop::HardDeadline(UnansweredCall {
+                operation,
+                waited: called.elapsed(),
+            })),
         }
     }
 
@@ -262,6 +286,7 @@ impl<'a> Session<'a> {
     async fn tick(&mut self) -> Result<Step, Stop> {
         let answer = self
             .guard(
+                "DescribeServices",
                 self.shared
                     .services
                     .get(self.cluster.clone(), self.service.clone()),
@@ -333,7 +358,7 @@ impl<'a> Session<'a> {
                     // Worth two calls: the stopped tasks say why.
                     match self.collect_stopped_tasks().await {
                         Err(Stop::Cancelled) => return Err(Stop::Cancelled),
-                        Ok(_) | Err(Stop::HardDeadline) | Err(Stop::Error(_)) => {}
+                        Ok(_) | Err(Stop::HardDeadline(_)) | Err(Stop::Error(_)) => {}
                     }
                 }
                 Ok(Step::Decided(Box::new(self.report_for(decided))))
@@ -405,7 +430,7 @@ impl<'a> Session<'a> {
     ) -> Result<Step, Stop> {
         match error {
             error if error.is_retryable() => {
-                let attempt = self.failures.record(&error);
+                let attempt = self.failures.record(operation, &error);
                 self.emit(ProgressEvent::Retrying {
                     operation: operation.to_owned(),
                     error: error.to_string(),
@@ -483,7 +508,10 @@ impl<'a> Session<'a> {
         if let Wanted::ServiceDeploymentArn(arn) = &self.wanted {
             let arn = arn.clone();
             let answer = self
-                .guard(self.shared.service_deployments.get((), arn.clone()))
+                .guard(
+                    "DescribeServiceDeployments",
+                    self.shared.service_deployments.get((), arn.clone()),
+                )
                 .await?;
             return match answer {
                 Ok(Some(deployment)) => {
@@ -508,6 +536,7 @@ impl<'a> Session<'a> {
         }
         let answer = self
             .guard(
+                "ListServiceDeployments",
                 self.shared
                     .api
                     .list_service_deployments(&self.cluster, &self.service),
@@ -601,6 +630,7 @@ impl<'a> Session<'a> {
         }
         let answer = self
             .guard(
+                "DescribeServiceRevisions",
                 self.shared
                     .service_revisions
                     .get((), revision_arn.to_owned()),
@@ -634,6 +664,7 @@ impl<'a> Session<'a> {
                 self.service_deployment_lookups += 1;
                 let answer = self
                     .guard(
+                        "ListServiceDeployments",
                         self.shared
                             .api
                             .list_service_deployments(&self.cluster, &self.service),
@@ -658,7 +689,10 @@ impl<'a> Session<'a> {
             }
         };
         let answer = self
-            .guard(self.shared.service_deployments.get((), arn))
+            .guard(
+                "DescribeServiceDeployments",
+                self.shared.service_deployments.get((), arn),
+            )
             .await?;
         match answer {
             Ok(found) => self.service_deployment = found,
@@ -708,7 +742,7 @@ impl<'a> Session<'a> {
     ) -> Result<Option<Step>, Stop> {
         match error {
             ApiError::Throttled { .. } | ApiError::Transport { .. } => {
-                let attempt = self.failures.record(&error);
+                let attempt = self.failures.record(operation, &error);
                 self.emit(ProgressEvent::Retrying {
                     operation: operation.to_owned(),
                     error: error.to_string(),
@@ -741,6 +775,7 @@ impl<'a> Session<'a> {
     async fn collect_stopped_tasks(&mut self) -> Result<bool, Stop> {
         let answer = self
             .guard(
+                "ListTasks",
                 self.shared
                     .api
                     .list_tasks(&self.cluster, &self.service, DesiredStatus::Stopped),
@@ -762,7 +797,7 @@ impl<'a> Session<'a> {
                 .iter()
                 .map(|arn| self.shared.tasks.get(self.cluster.clone(), arn.clone())),
         );
-        let answers = self.guard(lookups).await?;
+        let answers = self.guard("DescribeTasks", lookups).await?;
         let target_id = self.target.as_ref().map(|t| t.deployment_id.clone());
         // Tasks left undescribed are simply asked about again next time; one
         // failed batch is one failed call, reported once.
@@ -879,7 +914,7 @@ impl<'a> Session<'a> {
                     &self.events,
                 ),
             ),
-            Assessment::Pending(_) => self.timed_out_report(),
+            Assessment::Pending(_) => self.timed_out_report(None),
         }
     }
 
@@ -902,28 +937,36 @@ impl<'a> Session<'a> {
     }
 
     /// At the deadline: TIMED_OUT — unless the service was seen and the wanted
-    /// deployment never appeared, which is the more truthful verdict.
-    fn deadline_report(&self) -> WaitReport {
-        if self.target.is_none() && self.found_service && self.failures.last.is_none() {
+    /// deployment never appeared, which is the more truthful verdict. A call still
+    /// unanswered means the last look never happened: that is a timeout, named.
+    fn deadline_report(&self, unanswered: Option<UnansweredCall>) -> WaitReport {
+        if unanswered.is_none()
+            && self.target.is_none()
+            && self.found_service
+            && self.failures.last.is_none()
+        {
             return self.not_found_report();
         }
-        self.timed_out_report()
+        self.timed_out_report(unanswered)
     }
 
-    fn timed_out_report(&self) -> WaitReport {
+    fn timed_out_report(&self, unanswered: Option<UnansweredCall>) -> WaitReport {
         let desired_text = self.desired.as_ref().map(|d| d.to_string());
         let task_definition = self
             .target
             .as_ref()
             .and_then(|t| t.task_definition.as_deref())
             .or(desired_text.as_deref());
+        let persistent = self.failures.persistent();
         let message = message::timed_out(&TimeoutContext {
             timeout: self.options.timeout,
             deployment_id: self.target.as_ref().map(|t| t.deployment_id.as_str()),
             task_definition,
             progress: self.last_progress.as_ref(),
             last_event: self.events.first().map(|e| e.message.as_str()),
-            persistent_error: self.failures.persistent(),
+            persistent_error: persistent.map(|(_, error, count)| (error, count)),
+            failing_operation: persistent.map(|(operation, _, _)| operation),
+            unanswered_call: unanswered.map(|call| (call.operation, call.waited)),
             stopped_tasks: &self.stopped,
         });
         self.report(Outcome::TimedOut, message)

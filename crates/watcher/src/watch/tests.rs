@@ -244,7 +244,7 @@ async fn endless_throttling_times_out_saying_so() {
         report.failure_message,
         format!(
             "timed out after 2m before a deployment of web:3 appeared: \
-             ECS kept answering ThrottlingException ({calls} times)"
+             DescribeServices kept answering ThrottlingException ({calls} times)"
         )
     );
     // Backoff: far fewer calls than one per 2 s poll, and the deadline still held.
