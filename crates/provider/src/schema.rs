@@ -163,11 +163,15 @@ pub fn package_schema() -> Value {
         "language": {
             "nodejs": {
                 "packageName": "@wait-for-ecs-deploy/pulumi",
-                "dependencies": { "@pulumi/pulumi": "^3.0.0" },
+                // The generated code calls `runtime.existsResource`, new in @pulumi/pulumi 3.270.
+                "dependencies": { "@pulumi/pulumi": "^3.270.0" },
+                // Stamp the provider version into the SDK, so it asks the engine for this very plugin.
+                "respectSchemaVersion": true,
             },
             "python": {
                 "packageName": "pulumi_wait_for_ecs_deploy",
                 "requires": { "pulumi": ">=3.0.0,<4.0.0" },
+                "respectSchemaVersion": true,
             },
             "go": {
                 "importBasePath": "github.com/wait-for-ecs-deploy/wait-for-ecs-deploy/sdk/go/waitforecsdeploy",
