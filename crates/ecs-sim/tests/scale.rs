@@ -11,7 +11,11 @@ async fn a_thousand_services_answer_quickly() {
     let sim = sim().await;
     let ecs = client(&sim);
     let definition = register(&ecs, "web", container("nginx:1").build()).await;
-    ecs.create_cluster().cluster_name(CLUSTER).send().await.expect("CreateCluster");
+    ecs.create_cluster()
+        .cluster_name(CLUSTER)
+        .send()
+        .await
+        .expect("CreateCluster");
     let started = Instant::now();
     for i in 0..1000 {
         ecs.create_service()
@@ -36,15 +40,25 @@ async fn a_thousand_services_answer_quickly() {
         let described = call.send().await.expect("DescribeServices");
         for service in described.services() {
             assert_eq!(service.running_count(), 2);
-            assert_eq!(service.deployments()[0].rollout_state().unwrap().as_str(), "COMPLETED");
+            assert_eq!(
+                service.deployments()[0].rollout_state().unwrap().as_str(),
+                "COMPLETED"
+            );
         }
     }
     let described = started.elapsed();
     let started = Instant::now();
-    let tasks = ecs.list_tasks().cluster(CLUSTER).send().await.expect("ListTasks");
+    let tasks = ecs
+        .list_tasks()
+        .cluster(CLUSTER)
+        .send()
+        .await
+        .expect("ListTasks");
     assert_eq!(tasks.task_arns().len(), 100);
     let listed = started.elapsed();
-    eprintln!("create 1000: {created:?}, describe 1000 in 100 calls: {described:?}, cluster-wide ListTasks: {listed:?}");
+    eprintln!(
+        "create 1000: {created:?}, describe 1000 in 100 calls: {described:?}, cluster-wide ListTasks: {listed:?}"
+    );
     // Generous bounds (debug build, shared 2-core machine): they catch quadratic blow-ups, not jitter.
     assert!(described < Duration::from_secs(10), "{described:?}");
     assert!(listed < Duration::from_secs(2), "{listed:?}");
