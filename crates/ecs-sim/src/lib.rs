@@ -71,6 +71,14 @@
 //! See [`Faults`] (settable in-process or with `PUT /_sim/faults`) and [`SimHandle::call_counts`]
 //! (or `GET /_sim/calls`). A connection reset closes the connection without a response (hyper
 //! closes it cleanly; the client sees the connection end before a response, not a TCP RST).
+//!
+//! # STS
+//!
+//! A form-encoded `POST /` is STS (awsQuery): `AssumeRole` grants the roles allowed with
+//! [`SimHandle::allow_assume_role`] with sessions that expire after the given *real* time (SDK credential
+//! caches read the wall clock), and AccessDenied for any other role. ECS calls signed with an expired session
+//! get `ExpiredTokenException`. Calls are counted as `AssumeRole`; [`SimHandle::issued_credentials`] lists
+//! the sessions, so tests can prove their secrets never leak.
 
 mod admin;
 mod behaviour;
@@ -81,12 +89,14 @@ mod faults;
 mod model;
 mod ops;
 mod server;
+mod sts;
 mod wire;
 
 pub use config::{ConfigError, SimConfig};
 pub use counters::CallCounts;
 pub use faults::{Faults, FaultsError, ServiceDeploymentsApi};
 pub use server::{SimHandle, start, start_on};
+pub use sts::IssuedCredentials;
 
 /// The simulator as a type, for callers that prefer `Simulator::start(config)`.
 #[derive(Debug, Clone, Copy, Default)]

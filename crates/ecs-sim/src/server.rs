@@ -32,6 +32,7 @@ use crate::counters::CallCounts;
 use crate::faults::{CallPlan, FaultInjector, Faults, Injected};
 use crate::model::Model;
 use crate::ops::{self, AnswerOptions};
+use crate::sts::{self, IssuedCredentials, Sts};
 use crate::wire::{CONTENT_TYPE, EcsError, ErrorCode, TARGET_PREFIX};
 
 /// State shared by every connection of one simulator.
@@ -41,6 +42,7 @@ pub(crate) struct Shared {
     pub(crate) faults: Mutex<FaultInjector>,
     pub(crate) counts: Mutex<CallCounts>,
     pub(crate) clock: SimClock,
+    pub(crate) sts: Mutex<Sts>,
     request_seq: AtomicU64,
 }
 
@@ -59,6 +61,7 @@ impl Shared {
             faults: Mutex::new(FaultInjector::new(config.seed)),
             counts: Mutex::new(CallCounts::default()),
             clock: SimClock::new(config.time_scale),
+            sts: Mutex::new(Sts::new(&config.account_id, config.seed)),
             request_seq: AtomicU64::new(1),
         }
     }
@@ -123,6 +126,17 @@ impl SimHandle {
     /// Jumps simulated time forward (e.g. past a health check interval) without waiting.
     pub fn skip_time(&self, sim_seconds: f64) {
         self.shared.clock.skip(sim_seconds);
+    }
+
+    /// Lets STS `AssumeRole` grant `role_arn`, with sessions that expire after `session_lifetime` of real
+    /// time. Until then (and for other roles) `AssumeRole` answers AccessDenied.
+    pub fn allow_assume_role(&self, role_arn: &str, session_lifetime: Duration) {
+        lock(&self.shared.sts).allow(role_arn, session_lifetime);
+    }
+
+    /// Every session STS `AssumeRole` handed out, oldest first.
+    pub fn issued_credentials(&self) -> Vec<IssuedCredentials> {
+        lock(&self.shared.sts).issued()
     }
 
     pub fn shutdown(self) {
@@ -221,7 +235,10 @@ async fn handle(
     router: Router,
     mut request: Request<Incoming>,
 ) -> Result<Response, InjectedReset> {
-    if request.uri().path() == "/" && request.method() == axum::http::Method::POST {
+    if request.uri().path() == "/"
+        && request.method() == axum::http::Method::POST
+        && !sts::is_sts_request(request.headers())
+    {
         let operation = operation_of(request.headers());
         let plan = shared.begin_call(&operation);
         if plan.latency_ms > 0 {
@@ -254,6 +271,11 @@ async fn ecs_call(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
+    if sts::is_sts_request(&headers) {
+        lock(&shared.counts).record("AssumeRole");
+        let request_id = shared.next_request_id();
+        return lock(&shared.sts).answer(&body, &request_id);
+    }
     let plan = match plan {
         Some(Extension(plan)) => plan,
         // Only reachable when the router is used without `handle`; count and plan here then.
@@ -275,6 +297,9 @@ async fn ecs_call(
     }
     if let Some(injected) = &plan.injected {
         return injected_response(&shared, injected, &plan.operation, &request_id);
+    }
+    if let Err(expired) = lock(&shared.sts).check_ecs_call(&headers) {
+        return error_response(&expired, &request_id);
     }
     let outcome = {
         let mut model = lock(&shared.model);

@@ -15,6 +15,8 @@ pub enum ErrorCode {
     UnknownOperation,
     Serialization,
     Server,
+    /// A session credential past its expiry (STS-issued credentials only).
+    ExpiredToken,
 }
 
 impl ErrorCode {
@@ -31,6 +33,7 @@ impl ErrorCode {
             ErrorCode::UnknownOperation => "UnknownOperationException",
             ErrorCode::Serialization => "SerializationException",
             ErrorCode::Server => "ServerException",
+            ErrorCode::ExpiredToken => "ExpiredTokenException",
         }
     }
 
