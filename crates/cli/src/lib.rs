@@ -49,11 +49,17 @@ fn init_tracing(verbose: u8) {
         1 => "info,aws_smithy_runtime=warn,aws_config=warn",
         _ => "debug",
     };
+    use tracing_subscriber::prelude::*;
     let filter = tracing_subscriber::EnvFilter::try_from_env("WAIT_FOR_ECS_DEPLOY_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
+    // Whatever the user asked for, events that may quote credentials are never written.
+    let no_secrets = tracing_subscriber::filter::filter_fn(|metadata| {
+        !ecs_watcher::log_safety::may_reveal_secrets(metadata.target(), metadata.level())
+    });
+    let stderr_log = tracing_subscriber::fmt::layer()
         .with_writer(std::io::stderr)
         .with_target(false)
-        .try_init();
+        .with_filter(filter)
+        .with_filter(no_secrets);
+    let _ = tracing_subscriber::registry().with(stderr_log).try_init();
 }

@@ -17,13 +17,7 @@ fn main() -> ExitCode {
         Invocation::PrintVersion => return print(&format!("{VERSION}\n")),
         Invocation::PrintHelp => return print(&format!("{}\n", cli::USAGE)),
     };
-    tracing_subscriber::fmt()
-        .with_writer(std::io::stderr)
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
-        )
-        .init();
+    init_logging();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -80,6 +74,22 @@ impl ShutdownSignals {
         }
         shutdown.cancel();
     }
+}
+
+/// Logs go to stderr (the engine shows them with `--logflow`). Whatever `RUST_LOG` asks for, events that
+/// may quote credentials or a secret external id are never written.
+fn init_logging() {
+    use tracing_subscriber::prelude::*;
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    let no_secrets = tracing_subscriber::filter::filter_fn(|metadata| {
+        !ecs_watcher::log_safety::may_reveal_secrets(metadata.target(), metadata.level())
+    });
+    let stderr_log = tracing_subscriber::fmt::layer()
+        .with_writer(std::io::stderr)
+        .with_filter(filter)
+        .with_filter(no_secrets);
+    tracing_subscriber::registry().with(stderr_log).init();
 }
 
 fn print(text: &str) -> ExitCode {
