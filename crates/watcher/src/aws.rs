@@ -11,9 +11,11 @@ mod errors;
 
 use std::fmt;
 use std::sync::Arc;
+use std::time::Duration;
 
 use aws_config::retry::RetryConfig;
 use aws_config::sts::AssumeRoleProvider;
+use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_credential_types::provider::{ProvideCredentials, SharedCredentialsProvider};
 use futures::future::BoxFuture;
@@ -35,6 +37,14 @@ pub const DEFAULT_SESSION_NAME: &str = "wait-for-ecs-deploy";
 /// watcher's loop owns the backoff for throttling, so a throttled tick should
 /// come back quickly rather than sleep inside the SDK.
 const SDK_MAX_ATTEMPTS: u32 = 2;
+
+/// How long one HTTP attempt may take. ECS answers in well under a second; an
+/// attempt still silent after this is a dead connection (a NAT or proxy that
+/// dropped it), and waiting on it would hold the whole wait until its deadline.
+/// Abandoned, it is retried on a fresh connection like any transport error.
+pub const SDK_ATTEMPT_TIMEOUT: Duration = Duration::from_secs(10);
+/// Connecting to an AWS endpoint takes milliseconds; the SDK's own default.
+const SDK_CONNECT_TIMEOUT: Duration = Duration::from_millis(3100);
 
 /// Pages fetched at most by the list calls. A service keeps stopped tasks for
 /// about an hour and lists deployments newest first, so the first pages are the
@@ -129,7 +139,13 @@ pub async fn connect(settings: &AwsSettings) -> Result<Arc<dyn EcsApi>, SetupErr
 /// The shared AWS configuration behind [`connect`], with credentials checked.
 pub async fn load_sdk_config(settings: &AwsSettings) -> Result<SdkConfig, SetupError> {
     let mut loader = aws_config::defaults(BehaviorVersion::latest())
-        .retry_config(RetryConfig::standard().with_max_attempts(SDK_MAX_ATTEMPTS));
+        .retry_config(RetryConfig::standard().with_max_attempts(SDK_MAX_ATTEMPTS))
+        .timeout_config(
+            TimeoutConfig::builder()
+                .connect_timeout(SDK_CONNECT_TIMEOUT)
+                .operation_attempt_timeout(SDK_ATTEMPT_TIMEOUT)
+                .build(),
+        );
     if let Some(profile) = &settings.profile {
         if profile.trim().is_empty() {
             return Err(InputError::new("profile", profile, "expected a profile name").into());
