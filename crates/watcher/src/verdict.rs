@@ -26,6 +26,9 @@ pub struct Target {
     pub desired_task_definition: Option<TaskDefinitionRef>,
     /// Stops of the target's tasks that make a crash loop; 0 turns detection off.
     pub max_task_failures: u32,
+    /// The highest desired count the service had while waiting. A deployment that
+    /// "completes" after someone scaled the service from this to zero proved nothing.
+    pub peak_desired_count: i32,
 }
 
 /// Everything the loop knows at one tick.
@@ -473,6 +476,17 @@ impl<'a> TargetView<'a> {
         }
         if let Some(newer) = self.superseding_deployment() {
             return self.superseded_by(newer);
+        }
+        if self.service.desired_count == 0 && self.target.peak_desired_count > 0 {
+            return Assessment::Failed {
+                reason: format!(
+                    "service {} was scaled to zero (from {} tasks) while deployment {} rolled out: \
+                     no task runs it",
+                    self.target.service_name,
+                    self.target.peak_desired_count,
+                    self.id()
+                ),
+            };
         }
         Assessment::Completed
     }

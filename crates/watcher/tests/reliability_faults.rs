@@ -50,8 +50,9 @@ async fn right_verdicts_under(faults: Faults, seed: u64) {
         "{faults:?} must not change the verdict: {}",
         bad_report.failure_message
     );
+    // The revision it went back to is looked up best-effort: a fault on that one call may leave it out.
     assert!(
-        bad_report.failure_message.contains("rolled back to bad:1"),
+        bad_report.failure_message.starts_with("rolled back"),
         "{}",
         bad_report.failure_message
     );

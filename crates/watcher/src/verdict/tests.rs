@@ -31,6 +31,7 @@ fn target(deployment_id: &str, task_definition: &str) -> Target {
         task_definition: Some(task_definition.into()),
         desired_task_definition: Some(input::task_definition("td", task_definition).unwrap()),
         max_task_failures: 3,
+        peak_desired_count: 0,
     }
 }
 
@@ -172,6 +173,28 @@ fn completes_when_primary_rollout_completed_on_desired_task_definition() {
     let snapshot = completed_service();
     let verdict = Case::of(&snapshot).assess(&target("ecs-svc/6405940160831029548", REV3));
     assert_eq!(verdict, Assessment::Completed);
+}
+
+#[test]
+fn a_rollout_that_completes_after_being_scaled_to_zero_mid_wait_fails() {
+    let mut snapshot = completed_service();
+    snapshot.desired_count = 0;
+    snapshot.running_count = 0;
+    snapshot.deployments[0].desired_count = 0;
+    snapshot.deployments[0].running_count = 0;
+    let mut scaled_down = target("ecs-svc/6405940160831029548", REV3);
+    scaled_down.peak_desired_count = 2;
+    match Case::of(&snapshot).assess(&scaled_down) {
+        Assessment::Failed { reason } => assert_eq!(
+            reason,
+            "service web was scaled to zero (from 2 tasks) while deployment \
+             ecs-svc/6405940160831029548 rolled out: no task runs it"
+        ),
+        other => panic!("expected Failed, got {other:?}"),
+    }
+    // At zero from the start (a worker parked between runs): nothing changed under the wait.
+    let parked = target("ecs-svc/6405940160831029548", REV3);
+    assert_eq!(Case::of(&snapshot).assess(&parked), Assessment::Completed);
 }
 
 #[test]

@@ -122,6 +122,9 @@ pub(super) struct Session<'a> {
     started_wall_millis: i64,
 
     found_service: bool,
+    /// The highest desired count seen: a service scaled from it to zero mid-wait
+    /// has nothing running the deployment.
+    peak_desired_count: i32,
     snapshot: Option<ServiceSnapshot>,
     target: Option<TargetState>,
     last_seen_target: Option<Deployment>,
@@ -196,6 +199,7 @@ impl<'a> Session<'a> {
             deadline,
             started_wall_millis,
             found_service: false,
+            peak_desired_count: 0,
             snapshot: None,
             target: None,
             last_seen_target: None,
@@ -305,6 +309,7 @@ impl<'a> Session<'a> {
         };
         self.failures.succeeded();
         self.found_service = true;
+        self.peak_desired_count = self.peak_desired_count.max(snapshot.desired_count);
 
         if let Some(step) = self.discover(&snapshot).await? {
             return Ok(step);
@@ -373,6 +378,7 @@ impl<'a> Session<'a> {
             task_definition: self.target.as_ref().and_then(|t| t.task_definition.clone()),
             desired_task_definition: self.desired.clone(),
             max_task_failures: self.options.max_task_failures,
+            peak_desired_count: self.peak_desired_count,
         }
     }
 
