@@ -3,6 +3,7 @@
 
 use std::io::Write;
 use std::process::ExitCode;
+use std::time::Duration;
 
 use pulumi_resource_wait_for_ecs_deploy::cli::{self, Invocation};
 use pulumi_resource_wait_for_ecs_deploy::{VERSION, schema, serve};
@@ -48,9 +49,33 @@ async fn run(engine_address: Option<String>) -> ExitCode {
     }
     let shutdown = CancellationToken::new();
     tokio::spawn(signals.cancel_on_signal(shutdown.clone()));
+    tokio::spawn(cancel_when_orphaned(shutdown.clone()));
     match serve(listener, engine_address, shutdown).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => fail(&error.to_string()),
+    }
+}
+
+/// How often to check that the engine that started this process is still its parent.
+const PARENT_CHECK_INTERVAL: Duration = Duration::from_millis(500);
+
+/// An engine that crashes (or is killed) sends no Cancel and no signal, and nobody will ever call this
+/// process again: shut down instead of lingering as an orphan. The kernel reparents an orphan, so a changed
+/// parent process id is the sign.
+async fn cancel_when_orphaned(shutdown: CancellationToken) {
+    let parent = std::os::unix::process::parent_id();
+    let mut checks = tokio::time::interval(PARENT_CHECK_INTERVAL);
+    loop {
+        tokio::select! {
+            () = shutdown.cancelled() => return,
+            _ = checks.tick() => {
+                if std::os::unix::process::parent_id() != parent {
+                    tracing::warn!(parent, "the process that started the provider is gone; shutting down");
+                    shutdown.cancel();
+                    return;
+                }
+            }
+        }
     }
 }
 

@@ -158,6 +158,8 @@ pub struct Harness {
     pub ecs: aws_sdk_ecs::Client,
     pub engine: FakeEngine,
     pub client: ResourceProviderClient<Channel>,
+    /// `http://127.0.0.1:PORT` of the provider, for tests that open connections of their own.
+    pub provider_uri: String,
     pub shutdown: CancellationToken,
     pub provider: JoinHandle<Result<(), ServeError>>,
 }
@@ -191,7 +193,8 @@ impl Harness {
         let provider_address = listener.local_addr().unwrap();
         let shutdown = CancellationToken::new();
         let provider = tokio::spawn(serve(listener, None, shutdown.clone()));
-        let mut client = ResourceProviderClient::connect(format!("http://{provider_address}"))
+        let provider_uri = format!("http://{provider_address}");
+        let mut client = ResourceProviderClient::connect(provider_uri.clone())
             .await
             .expect("provider reachable");
         match link {
@@ -240,6 +243,7 @@ impl Harness {
             ecs,
             engine,
             client,
+            provider_uri,
             shutdown,
             provider,
         }
