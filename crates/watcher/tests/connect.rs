@@ -27,6 +27,8 @@ async fn connect_resolves_the_chain_checks_credentials_and_assumes_roles() {
         .expect("simulator starts on 127.0.0.1");
     let scratch = std::env::temp_dir().join(format!("ecs-watcher-connect-{}", std::process::id()));
     for variable in [
+        "AWS_ACCESS_KEY_ID",
+        "AWS_SECRET_ACCESS_KEY",
         "AWS_PROFILE",
         "AWS_DEFAULT_PROFILE",
         "AWS_SESSION_TOKEN",
