@@ -25,7 +25,9 @@ cargo fmt --all -- --check
 echo "== cargo clippy"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 echo "== cargo test"
-cargo test --workspace --locked
+cargo test --workspace --locked --no-fail-fast
+
+echo "== Rust checks and tests took ${SECONDS}s"
 
 if [ "$run_e2e" = 1 ]; then
   if [ -x tests/e2e/run.sh ]; then
@@ -35,3 +37,4 @@ if [ "$run_e2e" = 1 ]; then
     echo "== no end-to-end suite present (tests/e2e/run.sh)"
   fi
 fi
+echo "== scripts/test.sh took ${SECONDS}s"
