@@ -145,6 +145,54 @@ fn parse_duration(value: &str) -> Result<Duration, String> {
     })
 }
 
+/// The first argument that is not UTF-8, described with the flag it belongs to. clap refuses such an
+/// argument too, but without saying which one; every value this tool takes is plain text.
+pub fn non_utf8_argument(args: impl IntoIterator<Item = std::ffi::OsString>) -> Option<String> {
+    use std::os::unix::ffi::OsStrExt;
+    let mut previous: Option<String> = None;
+    for arg in args.into_iter().skip(1) {
+        let Some(text) = arg.to_str() else {
+            let bytes = arg.as_bytes();
+            let (flag, value) = match bytes.iter().position(|b| *b == b'=') {
+                Some(equals) if bytes.starts_with(b"--") => (
+                    String::from_utf8_lossy(&bytes[..equals]).into_owned(),
+                    &bytes[equals + 1..],
+                ),
+                _ => (
+                    previous
+                        .filter(|p| p.starts_with('-'))
+                        .unwrap_or_else(|| "argument".to_owned()),
+                    bytes,
+                ),
+            };
+            return Some(format!(
+                "invalid {flag} `{}`: not valid UTF-8; expected plain text such as a name, an ARN, a \
+                 duration or a URL",
+                escape_bytes(value)
+            ));
+        };
+        previous = Some(text.to_owned());
+    }
+    None
+}
+
+/// Text as is, invalid bytes as `\xNN`, cut after 80 characters.
+fn escape_bytes(bytes: &[u8]) -> String {
+    let mut shown = String::new();
+    for chunk in bytes.utf8_chunks() {
+        shown.extend(chunk.valid().escape_debug());
+        for byte in chunk.invalid() {
+            shown.push_str(&format!("\\x{byte:02X}"));
+        }
+    }
+    if shown.chars().count() > 80 {
+        let head: String = shown.chars().take(80).collect();
+        format!("{head}…")
+    } else {
+        shown
+    }
+}
+
 /// clap exits with 2 on a usage error, but 2 means ROLLED_BACK here: usage errors must exit 4.
 pub fn report_parse_error(error: clap::Error) -> i32 {
     use clap::error::ErrorKind;
@@ -203,6 +251,34 @@ mod tests {
         let cli =
             Cli::try_parse_from(["wait-for-ecs-deploy", "demo", "--scenario", "healthy"]).unwrap();
         assert!(matches!(cli.command, Some(Command::Demo(_))));
+    }
+
+    #[test]
+    fn a_non_utf8_value_is_named_with_its_flag() {
+        use std::ffi::OsString;
+        use std::os::unix::ffi::OsStringExt;
+        let args = |last: Vec<u8>| {
+            vec![
+                OsString::from("wait-for-ecs-deploy"),
+                OsString::from("--service"),
+                OsString::from_vec(last),
+            ]
+        };
+        assert_eq!(
+            non_utf8_argument(args(b"web\xff".to_vec())).as_deref(),
+            Some(
+                "invalid --service `web\\xFF`: not valid UTF-8; expected plain text such as a name, an ARN, \
+                 a duration or a URL"
+            )
+        );
+        let inline = vec![
+            OsString::from("wait-for-ecs-deploy"),
+            OsString::from_vec(b"--region=\xfe".to_vec()),
+        ];
+        assert!(
+            non_utf8_argument(inline).is_some_and(|m| m.starts_with("invalid --region `\\xFE`"))
+        );
+        assert_eq!(non_utf8_argument(args(b"web".to_vec())), None);
     }
 
     #[test]

@@ -17,6 +17,10 @@ use clap::Parser;
 
 /// Parses the process arguments, runs the command, and returns the process exit code.
 pub fn run_from_env() -> i32 {
+    if let Some(message) = args::non_utf8_argument(std::env::args_os()) {
+        eprintln!("error: {message}");
+        return ExitCode::SetupError.code();
+    }
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(error) => return args::report_parse_error(error),

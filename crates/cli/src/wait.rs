@@ -115,6 +115,16 @@ fn validate(args: &WaitArgs) -> Result<(WaitRequest, WaitOptions), String> {
     if let Some(url) = &args.endpoint_url {
         input::endpoint_url("--endpoint-url", url).map_err(|error| error.to_string())?;
     }
+    let given = |field, value| input::Given { field, value };
+    input::same_place(
+        Some(given("--cluster", cluster)),
+        Some(given("--service", service)),
+        args.task_definition
+            .as_deref()
+            .map(|value| given("--task-definition", value)),
+        args.region.as_deref().map(|value| given("--region", value)),
+    )
+    .map_err(|error| error.to_string())?;
     let request = WaitRequest {
         cluster: cluster.to_owned(),
         service: service.to_owned(),

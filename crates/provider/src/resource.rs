@@ -246,6 +246,22 @@ pub fn check_inputs(news: &Revealed) -> Vec<FieldError> {
             "externalId is only used when assuming a role: set assumeRole too, or remove externalId",
         ));
     }
+    // Cross-checks only between values that are known and valid on their own.
+    let valid_known = |name: &str| {
+        known_string(name).filter(|text| {
+            *text != crate::properties::UNKNOWN && !failures.iter().any(|f| f.property == name)
+        })
+    };
+    let given = |field, value| input::Given { field, value };
+    let misplaced = input::same_place(
+        valid_known("clusterName").map(|cluster| given("clusterName", cluster)),
+        valid_known("serviceName").map(|service| given("serviceName", service)),
+        valid_known("desiredTaskDef").map(|td| given("desiredTaskDef", td)),
+        valid_known("awsRegion").map(|region| given("awsRegion", region)),
+    );
+    if let Err(error) = misplaced {
+        failures.push(FieldError::new(error.field.clone(), error.to_string()));
+    }
     failures
 }
 
@@ -430,6 +446,41 @@ mod tests {
         entries[2] = ("desiredTaskDef", unknown_value());
         entries.push(("timeoutMs", unknown_value()));
         assert!(failed_properties(&entries).is_empty());
+    }
+
+    #[test]
+    fn arns_of_another_cluster_or_region_are_refused_at_check() {
+        let mut entries = minimal();
+        entries[1] = (
+            "serviceName",
+            string_value("arn:aws:ecs:ap-southeast-2:291971919224:service/staging/web"),
+        );
+        let failures = check_inputs(&inputs(&entries));
+        assert_eq!(failures.len(), 1, "{failures:?}");
+        assert_eq!(failures[0].property, "serviceName");
+        assert!(
+            failures[0].reason.contains("cluster `staging`"),
+            "{failures:?}"
+        );
+
+        let mut entries = minimal();
+        entries.push(("awsRegion", string_value("us-east-1")));
+        let failures = check_inputs(&inputs(&entries));
+        assert_eq!(failures.len(), 1, "{failures:?}");
+        assert_eq!(failures[0].property, "desiredTaskDef");
+        assert!(
+            failures[0].reason.contains("awsRegion is `us-east-1`"),
+            "{failures:?}"
+        );
+
+        let mut entries = minimal();
+        entries[0] = ("clusterName", unknown_value());
+        entries.push(("awsRegion", string_value("us-east-1")));
+        assert_eq!(
+            failed_properties(&entries),
+            ["desiredTaskDef"],
+            "a known task definition is still checked against the known region"
+        );
     }
 
     #[test]

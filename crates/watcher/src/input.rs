@@ -104,6 +104,8 @@ fn is_ecs_name(value: &str) -> bool {
 
 /// An ECS ARN split into its parts: `arn:<partition>:ecs:<region>:<account>:<resource>`.
 struct EcsArn<'a> {
+    region: &'a str,
+    account: &'a str,
     resource: &'a str,
 }
 
@@ -126,7 +128,11 @@ fn parse_ecs_arn(value: &str) -> Option<EcsArn<'_>> {
             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
         && account.len() == 12
         && account.bytes().all(|b| b.is_ascii_digit());
-    valid.then_some(EcsArn { resource })
+    valid.then_some(EcsArn {
+        region,
+        account,
+        resource,
+    })
 }
 
 /// A cluster name or cluster ARN (`arn:aws:ecs:<region>:<account>:cluster/<name>`).
@@ -275,6 +281,99 @@ pub fn role_arn(field: &str, value: &str) -> Result<String, InputError> {
     }
 }
 
+/// One input as the user gave it: the field's name (`--service`, `serviceName`) and the value.
+#[derive(Clone, Copy, Debug)]
+pub struct Given<'a> {
+    pub field: &'a str,
+    pub value: &'a str,
+}
+
+/// Cross-checks inputs that must all point at one service, each already valid on
+/// its own: a service ARN must be in the cluster given, the ARNs among cluster,
+/// service and task definition must share one region and account, and when the
+/// region is known (`region`), every ARN must be in it. Otherwise the wait would
+/// look in the wrong place and fail slowly ("not found", "no deployment").
+/// Inputs not known yet (a Pulumi preview) are `None` and skipped.
+pub fn same_place(
+    cluster: Option<Given<'_>>,
+    service: Option<Given<'_>>,
+    task_definition: Option<Given<'_>>,
+    region: Option<Given<'_>>,
+) -> Result<(), InputError> {
+    if let (Some(cluster), Some(service)) = (cluster, service) {
+        service_in_cluster(cluster, service)?;
+    }
+    let arns: Vec<(Given<'_>, EcsArn<'_>)> = [cluster, service, task_definition]
+        .into_iter()
+        .flatten()
+        .filter_map(|given| parse_ecs_arn(given.value).map(|arn| (given, arn)))
+        .collect();
+    if let Some(region) = region
+        && let Some((given, arn)) = arns.iter().find(|(_, arn)| arn.region != region.value)
+    {
+        return Err(InputError::new(
+            given.field,
+            given.value,
+            format!(
+                "the ARN is in region `{}`, but {} is `{}`: the cluster, service and task definition \
+                 must be in the region the wait looks in",
+                arn.region, region.field, region.value
+            ),
+        ));
+    }
+    if let Some(((first, first_arn), rest)) = arns.split_first() {
+        for (given, arn) in rest {
+            if arn.region != first_arn.region {
+                return Err(InputError::new(
+                    given.field,
+                    given.value,
+                    format!(
+                        "the ARN is in region `{}`, but {} is in `{}`: the cluster, service and task \
+                         definition must be in one region",
+                        arn.region, first.field, first_arn.region
+                    ),
+                ));
+            }
+            if arn.account != first_arn.account {
+                return Err(InputError::new(
+                    given.field,
+                    given.value,
+                    format!(
+                        "the ARN belongs to account `{}`, but {} to account `{}`: the cluster, service and \
+                         task definition must be in one account",
+                        arn.account, first.field, first_arn.account
+                    ),
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// A service ARN of the new format names its cluster; it must be the one given.
+fn service_in_cluster(cluster: Given<'_>, service: Given<'_>) -> Result<(), InputError> {
+    let cluster_name = parse_ecs_arn(cluster.value)
+        .and_then(|arn| arn.resource.strip_prefix("cluster/"))
+        .unwrap_or(cluster.value);
+    if let Some(service_cluster) = parse_ecs_arn(service.value)
+        .and_then(|arn| arn.resource.strip_prefix("service/"))
+        .and_then(|path| path.split_once('/'))
+        .map(|(service_cluster, _)| service_cluster)
+        && service_cluster != cluster_name
+    {
+        return Err(InputError::new(
+            service.field,
+            service.value,
+            format!(
+                "the ARN is of a service in cluster `{service_cluster}`, but {} is `{cluster_name}`: \
+                 pass the service name, or the ARN of the service in that cluster",
+                cluster.field
+            ),
+        ));
+    }
+    Ok(())
+}
+
 /// An endpoint override: an absolute `http://` or `https://` URL with a host.
 pub fn endpoint_url(field: &str, value: &str) -> Result<String, InputError> {
     let expected = "expected an http:// or https:// URL such as http://127.0.0.1:4566";
@@ -338,6 +437,107 @@ pub fn duration(field: &str, value: &str) -> Result<Duration, InputError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn given<'a>(field: &'a str, value: &'a str) -> Given<'a> {
+        Given { field, value }
+    }
+
+    #[test]
+    fn names_and_matching_arns_point_at_one_place() {
+        let cluster = given("cluster", "arn:aws:ecs:us-east-1:123456789012:cluster/prod");
+        let service = given(
+            "service",
+            "arn:aws:ecs:us-east-1:123456789012:service/prod/web",
+        );
+        let task = given(
+            "td",
+            "arn:aws:ecs:us-east-1:123456789012:task-definition/web:3",
+        );
+        let region = given("region", "us-east-1");
+        assert!(same_place(Some(cluster), Some(service), Some(task), Some(region)).is_ok());
+        assert!(
+            same_place(
+                Some(given("cluster", "prod")),
+                Some(given("service", "web")),
+                None,
+                None
+            )
+            .is_ok()
+        );
+        let old_format = given("service", "arn:aws:ecs:us-east-1:123456789012:service/web");
+        assert!(
+            same_place(
+                Some(given("cluster", "prod")),
+                Some(old_format),
+                None,
+                Some(region)
+            )
+            .is_ok()
+        );
+    }
+
+    #[test]
+    fn a_service_arn_of_another_cluster_names_both() {
+        let error = same_place(
+            Some(given("--cluster", "prod")),
+            Some(given(
+                "--service",
+                "arn:aws:ecs:us-east-1:123456789012:service/staging/web",
+            )),
+            None,
+            None,
+        )
+        .unwrap_err();
+        assert_eq!(error.field, "--service");
+        assert!(
+            error.expected.contains("cluster `staging`") && error.expected.contains("`prod`"),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn arns_of_another_region_or_account_are_named() {
+        let cluster = given(
+            "clusterName",
+            "arn:aws:ecs:us-east-1:111111111111:cluster/prod",
+        );
+        let other_account = given(
+            "serviceName",
+            "arn:aws:ecs:us-east-1:222222222222:service/prod/web",
+        );
+        let error = same_place(Some(cluster), Some(other_account), None, None).unwrap_err();
+        assert_eq!(error.field, "serviceName");
+        assert!(
+            error.expected.contains("`222222222222`") && error.expected.contains("`111111111111`")
+        );
+
+        let other_region = given(
+            "desiredTaskDef",
+            "arn:aws:ecs:eu-west-1:111111111111:task-definition/web:3",
+        );
+        let error = same_place(
+            Some(cluster),
+            Some(given("serviceName", "web")),
+            Some(other_region),
+            None,
+        )
+        .unwrap_err();
+        assert_eq!(error.field, "desiredTaskDef");
+        assert!(error.expected.contains("`eu-west-1`") && error.expected.contains("`us-east-1`"));
+
+        let error = same_place(
+            Some(cluster),
+            Some(given("serviceName", "web")),
+            None,
+            Some(given("awsRegion", "ap-southeast-2")),
+        )
+        .unwrap_err();
+        assert_eq!(error.field, "clusterName");
+        assert!(
+            error.expected.contains("awsRegion is `ap-southeast-2`"),
+            "{error}"
+        );
+    }
 
     #[test]
     fn accepts_cluster_names_and_cluster_arns() {

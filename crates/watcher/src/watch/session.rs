@@ -161,6 +161,16 @@ impl<'a> Session<'a> {
             .as_deref()
             .map(|d| input::deployment("deployment", d))
             .transpose()?;
+        let given = |field, value| input::Given { field, value };
+        input::same_place(
+            Some(given("cluster", &request.cluster)),
+            Some(given("service", &request.service)),
+            request
+                .desired_task_definition
+                .as_deref()
+                .map(|td| given("desired task definition", td)),
+            None,
+        )?;
         if options.poll_interval.is_zero() {
             return Err(InputError::new(
                 "poll interval",
