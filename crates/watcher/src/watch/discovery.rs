@@ -79,7 +79,8 @@ pub(super) fn correlate<'a>(
         briefs
             .iter()
             .filter_map(|brief| {
-                let distance = brief.created_at?.millis_since(created).abs();
+                // Saturating: timestamps come from the wire and may be absurd.
+                let distance = brief.created_at?.millis_since(created).saturating_abs();
                 (distance <= CREATED_AT_TOLERANCE_MILLIS).then_some((distance, brief))
             })
             .min_by_key(|(distance, _)| *distance)
@@ -136,6 +137,19 @@ mod tests {
             revision: 6,
         });
         assert!(find_listed(&service, &missing).is_none());
+    }
+
+    #[test]
+    fn absurd_timestamps_from_the_wire_do_not_panic_the_correlation() {
+        let brief = ServiceDeploymentBrief {
+            created_at: Some(Timestamp::from_epoch_millis(i64::MIN)),
+            ..Default::default()
+        };
+        let listed = Deployment {
+            created_at: Some(Timestamp::from_epoch_millis(i64::MAX)),
+            ..Default::default()
+        };
+        assert!(correlate(&[brief], "ecs-svc/x", Some(&listed)).is_none());
     }
 
     #[test]

@@ -188,7 +188,21 @@ impl<'a> Session<'a> {
             (None, None) => Wanted::Current,
         };
         let started = Instant::now();
-        let deadline = started + options.timeout;
+        // Library callers may pass any Duration; one the clock cannot reach is bad
+        // input, not a panic.
+        let unreachable = |field: &str, value: std::time::Duration| {
+            InputError::new(
+                field,
+                &message::human_duration(value),
+                "expected a duration of at most a few years, such as 3m",
+            )
+        };
+        let deadline = started
+            .checked_add(options.timeout)
+            .ok_or_else(|| unreachable("timeout", options.timeout))?;
+        let hard_stop = deadline
+            .checked_add(options.poll_interval)
+            .ok_or_else(|| unreachable("poll interval", options.poll_interval))?;
         let started_wall_millis = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
@@ -200,8 +214,10 @@ impl<'a> Session<'a> {
             service,
             wanted,
             desired,
-            hard_stop: deadline + options.poll_interval,
-            discovery_ends: (started + options.discovery_grace).min(deadline),
+            hard_stop,
+            discovery_ends: started
+                .checked_add(options.discovery_grace)
+                .map_or(deadline, |ends| ends.min(deadline)),
             options,
             cancel,
             progress,

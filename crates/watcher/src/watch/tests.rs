@@ -42,6 +42,40 @@ fn options(timeout_secs: u64) -> WaitOptions {
     }
 }
 
+#[tokio::test(start_paused = true)]
+async fn durations_the_clock_cannot_reach_are_input_errors_not_panics() {
+    let fake = FakeEcs::new();
+    fake.script("web", vec![rolled_out()]);
+    for absurd in [
+        WaitOptions {
+            timeout: Duration::MAX,
+            ..WaitOptions::default()
+        },
+        WaitOptions {
+            poll_interval: Duration::MAX,
+            ..WaitOptions::default()
+        },
+    ] {
+        let (result, _) = wait(&fake, request("web", Some("web:3")), absurd).await;
+        match result {
+            Err(WaitError::Input(error)) => {
+                assert!(error.expected.contains("at most a few years"), "{error}")
+            }
+            other => panic!("expected an input error, got {other:?}"),
+        }
+    }
+    let (result, _) = wait(
+        &fake,
+        request("web", Some("web:3")),
+        WaitOptions {
+            discovery_grace: Duration::MAX,
+            ..options(60)
+        },
+    )
+    .await;
+    assert_eq!(result.map(|r| r.outcome).ok(), Some(Outcome::Completed));
+}
+
 fn throttled() -> ApiError {
     ApiError::Throttled {
         code: "ThrottlingException".into(),
