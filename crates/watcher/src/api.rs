@@ -149,4 +149,12 @@ pub trait EcsApi: Send + Sync {
         cluster: &'a str,
         task_arns: &'a [String],
     ) -> BoxFuture<'a, ApiResult<Vec<StoppedTask>>>;
+
+    /// True while a call made now would have to wait its turn for a client-side
+    /// request budget (see [`crate::budget`]). The watcher keeps a batch open
+    /// meanwhile, so look-ups that arrive join it instead of queueing behind it
+    /// one call each. Without a budget, never.
+    fn is_backlogged(&self) -> bool {
+        false
+    }
 }

@@ -15,6 +15,7 @@
 //! account/Region (see [`shared_budget`]).
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use std::time::Duration;
 
@@ -131,6 +132,8 @@ pub struct RequestBudget {
     /// One waiter at a time watches the bucket; the rest queue here in order.
     /// Tokio's mutex is fair, so no caller is overtaken indefinitely.
     queue: tokio::sync::Mutex<()>,
+    /// Callers inside [`RequestBudget::acquire`], queued or watching the bucket.
+    waiting: AtomicUsize,
     bucket: Mutex<Bucket>,
 }
 
@@ -147,6 +150,7 @@ impl RequestBudget {
         Self {
             config,
             queue: tokio::sync::Mutex::new(()),
+            waiting: AtomicUsize::new(0),
             bucket: Mutex::new(Bucket {
                 tokens: f64::from(config.burst),
                 refilled_at: Instant::now(),
@@ -171,6 +175,7 @@ impl RequestBudget {
     /// caller dropped while waiting (its wait was cancelled, its deadline passed)
     /// leaves the bucket as it was and lets the next caller in.
     pub async fn acquire(&self) {
+        let _counted = Waiting::enter(&self.waiting);
         let _turn = self.queue.lock().await;
         loop {
             let shortfall = {
@@ -184,6 +189,12 @@ impl RequestBudget {
             };
             tokio::time::sleep(self.time_to_earn(shortfall)).await;
         }
+    }
+
+    /// True when a call now would wait: others are waiting already, or the
+    /// bucket holds less than one token.
+    pub fn is_backlogged(&self) -> bool {
+        self.waiting.load(Ordering::Acquire) > 0 || self.available() < 1.0
     }
 
     /// Takes `requests` tokens now, going into debt if needed, for requests that
@@ -216,6 +227,23 @@ impl RequestBudget {
     fn lock_bucket(&self) -> std::sync::MutexGuard<'_, Bucket> {
         // The bucket is two numbers, always consistent: a panic elsewhere cannot corrupt it.
         self.bucket.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+/// Counts a caller in [`RequestBudget::acquire`] for as long as it is there,
+/// including when its future is dropped mid-wait.
+struct Waiting<'a>(&'a AtomicUsize);
+
+impl<'a> Waiting<'a> {
+    fn enter(count: &'a AtomicUsize) -> Self {
+        count.fetch_add(1, Ordering::AcqRel);
+        Self(count)
+    }
+}
+
+impl Drop for Waiting<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::AcqRel);
     }
 }
 
@@ -351,6 +379,10 @@ impl EcsApi for BudgetedEcsApi {
             self.inner.describe_tasks(cluster, task_arns).await
         })
     }
+
+    fn is_backlogged(&self) -> bool {
+        self.budget.is_backlogged() || self.inner.is_backlogged()
+    }
 }
 
 #[cfg(test)]
@@ -473,6 +505,42 @@ mod tests {
             (last - 8.0).abs() < 0.01,
             "160 paced calls take 8 s, took {last}"
         );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn backlogged_while_empty_or_while_anyone_waits() {
+        let budget = budget(10.0, 1);
+        assert!(!budget.is_backlogged());
+        let api = BudgetedEcsApi::new(
+            Arc::new(Counting {
+                calls: AtomicUsize::new(0),
+                stopped_tasks: 0,
+            }),
+            Arc::clone(&budget),
+        );
+        assert!(!api.is_backlogged());
+        budget.acquire().await;
+        assert!(budget.is_backlogged(), "the bucket is empty");
+        assert!(api.is_backlogged());
+        tokio::time::advance(Duration::from_millis(100)).await;
+        assert!(!budget.is_backlogged(), "a token has been earned");
+        budget.acquire().await;
+        let waiter = tokio::spawn({
+            let budget = Arc::clone(&budget);
+            async move { budget.acquire().await }
+        });
+        tokio::task::yield_now().await;
+        tokio::time::advance(Duration::from_millis(50)).await;
+        assert!(!waiter.is_finished());
+        assert!(
+            budget.is_backlogged(),
+            "someone is waiting for the next token"
+        );
+        waiter.await.unwrap();
+        let abandoned = tokio::time::timeout(Duration::from_millis(10), budget.acquire()).await;
+        assert!(abandoned.is_err());
+        tokio::time::advance(Duration::from_millis(200)).await;
+        assert!(!budget.is_backlogged(), "a dropped waiter no longer counts");
     }
 
     #[tokio::test(start_paused = true)]

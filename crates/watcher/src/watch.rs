@@ -3,7 +3,8 @@
 //! A [`Watcher`] is shared by all waits of a process that use the same ECS
 //! client: look-ups from waits due at the same moment are coalesced into
 //! batched calls, revision look-ups are cached, and once the service-deployment
-//! APIs prove unavailable every later wait skips them.
+//! APIs prove unavailable every later wait skips them. Ticks fall on a grid shared
+//! by all waits of a watcher, so waits started at different moments coalesce too.
 
 mod backoff;
 mod batch;
@@ -20,6 +21,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
+use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
 use crate::api::{
@@ -181,6 +183,10 @@ const COALESCING_WINDOW: Duration = Duration::from_millis(20);
 
 pub(crate) struct Shared {
     api: Arc<dyn EcsApi>,
+    /// Ticks of every wait fall on one grid, `poll_interval` apart from this
+    /// moment, so waits started at different times still look together and
+    /// share their batched calls.
+    tick_origin: Instant,
     services: Batcher<String, String, ServiceSnapshot>,
     service_deployments: Batcher<(), String, ServiceDeployment>,
     service_revisions: Batcher<(), String, ServiceRevision>,
@@ -225,6 +231,17 @@ impl Shared {
             .insert(revision_arn.to_owned(), task_definition.to_owned());
     }
 
+    /// The first point of the tick grid at or after `earliest`.
+    fn next_tick(&self, earliest: Instant, poll_interval: Duration) -> Instant {
+        let interval = poll_interval.as_nanos().max(1);
+        let offset = earliest
+            .saturating_duration_since(self.tick_origin)
+            .as_nanos();
+        let ticks = offset.div_ceil(interval);
+        let nanos = u64::try_from(ticks.saturating_mul(interval)).unwrap_or(u64::MAX);
+        self.tick_origin + Duration::from_nanos(nanos)
+    }
+
     fn revision_snapshot(&self) -> HashMap<String, String> {
         self.revision_task_definitions
             .lock()
@@ -235,6 +252,8 @@ impl Shared {
 
 impl Watcher {
     pub fn new(api: Arc<dyn EcsApi>) -> Self {
+        let backlog_api = Arc::clone(&api);
+        let backlogged: batch::Backlogged = Arc::new(move || backlog_api.is_backlogged());
         let services_api = Arc::clone(&api);
         let services = Batcher::new(
             COALESCING_WINDOW,
@@ -256,7 +275,8 @@ impl Watcher {
                         .collect())
                 })
             }),
-        );
+        )
+        .holding_while(Arc::clone(&backlogged));
         let deployments_api = Arc::clone(&api);
         let service_deployments = Batcher::new(
             COALESCING_WINDOW,
@@ -277,7 +297,8 @@ impl Watcher {
                         .collect())
                 })
             }),
-        );
+        )
+        .holding_while(Arc::clone(&backlogged));
         let revisions_api = Arc::clone(&api);
         let service_revisions = Batcher::new(
             COALESCING_WINDOW,
@@ -297,7 +318,8 @@ impl Watcher {
                         .collect())
                 })
             }),
-        );
+        )
+        .holding_while(Arc::clone(&backlogged));
         let tasks_api = Arc::clone(&api);
         let tasks = Batcher::new(
             COALESCING_WINDOW,
@@ -312,10 +334,12 @@ impl Watcher {
                         .collect())
                 })
             }),
-        );
+        )
+        .holding_while(Arc::clone(&backlogged));
         Self {
             shared: Arc::new(Shared {
                 api,
+                tick_origin: Instant::now(),
                 services,
                 service_deployments,
                 service_revisions,

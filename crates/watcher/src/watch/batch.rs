@@ -6,6 +6,12 @@
 //! requester its own answer — or the batch's error, because a failed batch
 //! failed for everyone in it. The flush runs on its own task so a waiter that is
 //! cancelled mid-window does not strand the others.
+//!
+//! While the request budget is backlogged (see [`crate::budget`]) a closing
+//! window stays open a little longer: its call would only queue for a token,
+//! and requests arriving meanwhile can ride along instead of each queueing a
+//! call of its own — which is what keeps 1,000 waits discovered one by one
+//! from costing 1,000 `DescribeServiceDeployments`.
 
 use std::collections::HashMap;
 use std::hash::Hash;
@@ -14,12 +20,23 @@ use std::time::Duration;
 
 use futures::future::{BoxFuture, join_all};
 use tokio::sync::oneshot;
+use tokio::time::Instant;
 
 use crate::api::{ApiError, ApiResult};
 
 /// Issues one batched call; answers are aligned with the items (`None`: not found).
 pub(crate) type BatchCall<K, I, R> =
     Arc<dyn Fn(K, Vec<I>) -> BoxFuture<'static, ApiResult<Vec<Option<R>>>> + Send + Sync>;
+
+/// Whether a call made now would have to wait for the request budget.
+pub(crate) type Backlogged = Arc<dyn Fn() -> bool + Send + Sync>;
+
+/// Longest a window is held open for a backlogged budget: enough to gather the
+/// look-ups of waits that are answered one by one meanwhile, bounded so that a
+/// steady stream of other calls cannot starve the batch.
+pub(crate) const MAX_BACKLOG_HOLD: Duration = Duration::from_secs(2);
+/// How often a held window checks whether the backlog has cleared.
+const BACKLOG_RECHECK: Duration = Duration::from_millis(10);
 
 type Reply<R> = oneshot::Sender<ApiResult<Option<R>>>;
 /// Requests waiting for their window to close, per key.
@@ -30,6 +47,7 @@ pub(crate) struct Batcher<K, I, R> {
     max_per_call: usize,
     open: OpenWindows<K, I, R>,
     call: BatchCall<K, I, R>,
+    backlogged: Backlogged,
 }
 
 impl<K, I, R> Batcher<K, I, R>
@@ -44,7 +62,14 @@ where
             max_per_call: max_per_call.max(1),
             open: Arc::new(Mutex::new(HashMap::new())),
             call,
+            backlogged: Arc::new(|| false),
         }
+    }
+
+    /// Holds windows open (up to [`MAX_BACKLOG_HOLD`]) while `backlogged` says so.
+    pub(crate) fn holding_while(mut self, backlogged: Backlogged) -> Self {
+        self.backlogged = backlogged;
+        self
     }
 
     /// Looks `item` up under `key`, sharing the call with everyone asking in the same window.
@@ -59,9 +84,14 @@ where
         if opens_window {
             let open = Arc::clone(&self.open);
             let call = Arc::clone(&self.call);
+            let backlogged = Arc::clone(&self.backlogged);
             let (window, max_per_call) = (self.window, self.max_per_call);
             tokio::spawn(async move {
                 tokio::time::sleep(window).await;
+                let held_until = Instant::now() + MAX_BACKLOG_HOLD;
+                while backlogged() && Instant::now() < held_until {
+                    tokio::time::sleep(BACKLOG_RECHECK).await;
+                }
                 let waiting = open
                     .lock()
                     .unwrap_or_else(PoisonError::into_inner)
@@ -177,6 +207,46 @@ mod tests {
         let answers = join_all([4, 4, 4].map(|i| batcher.get("cluster", i))).await;
         assert!(answers.iter().all(|a| *a == Ok(Some(8))));
         assert_eq!(*calls.lock().unwrap(), vec![vec![4]]);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_window_stays_open_while_the_budget_is_backlogged() {
+        let calls = Arc::new(Mutex::new(Vec::new()));
+        let backlog = Arc::new(std::sync::atomic::AtomicBool::new(true));
+        let flag = Arc::clone(&backlog);
+        let batcher = Arc::new(
+            doubling_batcher(Arc::clone(&calls), false)
+                .holding_while(Arc::new(move || flag.load(Ordering::SeqCst))),
+        );
+        let first = tokio::spawn({
+            let batcher = Arc::clone(&batcher);
+            async move { batcher.get("cluster", 1).await }
+        });
+        // Well past the 10 ms window: without the backlog this would be a call of its own.
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let second = tokio::spawn({
+            let batcher = Arc::clone(&batcher);
+            async move { batcher.get("cluster", 2).await }
+        });
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        assert!(calls.lock().unwrap().is_empty(), "held while backlogged");
+        backlog.store(false, Ordering::SeqCst);
+        assert_eq!(first.await.unwrap(), Ok(Some(2)));
+        assert_eq!(second.await.unwrap(), Ok(Some(4)));
+        assert_eq!(*calls.lock().unwrap(), vec![vec![1, 2]]);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_backlog_holds_a_window_only_so_long() {
+        let calls = Arc::new(Mutex::new(Vec::new()));
+        let batcher = doubling_batcher(Arc::clone(&calls), false).holding_while(Arc::new(|| true));
+        let started = tokio::time::Instant::now();
+        assert_eq!(batcher.get("cluster", 3).await, Ok(Some(6)));
+        let held = started.elapsed();
+        assert!(
+            held >= MAX_BACKLOG_HOLD && held <= MAX_BACKLOG_HOLD + Duration::from_millis(30),
+            "{held:?}"
+        );
     }
 
     #[tokio::test(start_paused = true)]

@@ -255,21 +255,30 @@ impl<'a> Session<'a> {
                 }
                 Err(Stop::Error(error)) => return Err(error),
             };
-            let pause = match step {
-                Step::Decided(report) => return Ok(*report),
-                Step::Continue => self.options.poll_interval,
-                Step::Retry => backoff::retry_delay(
-                    self.failures.consecutive,
-                    self.options.poll_interval,
-                    &mut rand::rng(),
-                ),
-            };
             let now = Instant::now();
+            let wake = match step {
+                Step::Decided(report) => return Ok(*report),
+                // The next point of the watcher's tick grid at least half an interval
+                // away: one interval apart in the steady state, and in step with every
+                // other wait, so their looks share batched calls.
+                Step::Continue => self.shared.next_tick(
+                    now + self.options.poll_interval / 2,
+                    self.options.poll_interval,
+                ),
+                // Deliberately off the grid: jitter spreads retries apart.
+                Step::Retry => {
+                    now + backoff::retry_delay(
+                        self.failures.consecutive,
+                        self.options.poll_interval,
+                        &mut rand::rng(),
+                    )
+                }
+            };
             if now >= self.deadline {
                 return Ok(self.deadline_report(None));
             }
             // Never sleep past the deadline: the last look happens right at it.
-            let wake = (now + pause).min(self.deadline);
+            let wake = wake.min(self.deadline);
             tokio::select! {
                 biased;
                 _ = self.cancel.cancelled() => return Err(WaitError::Cancelled),

@@ -394,6 +394,45 @@ async fn eleven_waits_on_one_cluster_share_two_describe_services_calls_per_tick(
 }
 
 #[tokio::test(start_paused = true)]
+async fn waits_started_at_different_moments_look_together_from_their_second_look() {
+    let fake = FakeEcs::new();
+    for name in ["early", "late"] {
+        let mut steps = vec![rolling_out_of(name, 1); 4];
+        steps.push(rolled_out_of(name));
+        fake.script(name, steps);
+    }
+    let watcher = Watcher::new(Arc::new(fake.clone()));
+    let wait_for = |name: &'static str, after: Duration| {
+        let watcher = watcher.clone();
+        async move {
+            tokio::time::sleep(after).await;
+            let (_, sink) = recorder();
+            watcher
+                .wait(
+                    request(name, None),
+                    options(60),
+                    CancellationToken::new(),
+                    sink,
+                )
+                .await
+        }
+    };
+    let (early, late) = tokio::join!(
+        wait_for("early", Duration::ZERO),
+        wait_for("late", Duration::from_millis(700))
+    );
+    assert_eq!(early.unwrap().outcome, Outcome::Completed);
+    assert_eq!(late.unwrap().outcome, Outcome::Completed);
+    let sizes: Vec<usize> = fake
+        .calls("DescribeServices")
+        .iter()
+        .map(|c| c.args.len())
+        .collect();
+    // Each first look is immediate; from then on both follow the same tick grid.
+    assert_eq!(sizes, vec![1, 1, 2, 2, 2, 2]);
+}
+
+#[tokio::test(start_paused = true)]
 async fn keeps_looking_for_the_desired_deployment_during_the_grace_period() {
     let fake = FakeEcs::new();
     // UpdateService returned, but ECS lists the new deployment only on the third look.
