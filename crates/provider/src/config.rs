@@ -67,6 +67,12 @@ impl ProviderConfig {
                 .collect(),
         };
         values.retain(|name, value| !is_unknown(value) && !ENGINE_KEYS.contains(&name.as_str()));
+        // The same rules as CheckConfig: an engine that skips it must not get a configuration
+        // that fails later, at the first wait.
+        let invalid = Self::check(&values);
+        if !invalid.is_empty() {
+            return Err(invalid);
+        }
         Self::decode(&values)
     }
 
