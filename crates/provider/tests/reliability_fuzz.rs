@@ -122,18 +122,13 @@ fn property_map() -> impl Strategy<Value = Struct> {
     .prop_map(|fields| Struct { fields })
 }
 
-/// The texts of top-level string values that arrived wrapped as secrets.
+/// Every secret text of the inputs: values that arrived wrapped as secrets, and those of properties the
+/// schema marks secret (`externalId`).
 fn secret_texts(properties: &Struct) -> Vec<String> {
-    let revealed = reveal(Some(properties));
-    revealed
-        .secret
-        .iter()
-        .filter_map(
-            |name| match revealed.values.get(name).and_then(|v| v.kind.clone()) {
-                Some(Kind::StringValue(text)) if !text.is_empty() && text != UNKNOWN => Some(text),
-                _ => None,
-            },
-        )
+    reveal(Some(properties))
+        .secret_texts(&[WaitArgs::FIELDS])
+        .into_iter()
+        .filter(|text| !text.is_empty())
         .collect()
 }
 
