@@ -2,227 +2,25 @@
 //! stdout and stderr, against the `ecs-sim` simulator on 127.0.0.1 (the process gets dummy credentials and the
 //! simulator's endpoint; nothing leaves the machine).
 
-use std::process::Stdio;
+mod support;
+
 use std::time::{Duration, Instant};
 
-use aws_sdk_ecs::config::{BehaviorVersion, Credentials, Region};
-use aws_sdk_ecs::types::{ContainerDefinition, DeploymentCircuitBreaker, DeploymentConfiguration};
-use ecs_sim::{Faults, ServiceDeploymentsApi, SimConfig, SimHandle};
+use ecs_sim::{Faults, ServiceDeploymentsApi};
 use serde_json::Value;
+use support::*;
 
-const BINARY: &str = env!("CARGO_BIN_EXE_wait-for-ecs-deploy");
 const TIME_SCALE: f64 = 50.0;
 
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-    elapsed: Duration,
-}
-
-impl Run {
-    fn json(&self) -> Value {
-        let lines: Vec<&str> = self
-            .stdout
-            .lines()
-            .filter(|line| !line.trim().is_empty())
-            .collect();
-        assert_eq!(
-            lines.len(),
-            1,
-            "exactly one JSON object on stdout, got: {}",
-            self.stdout
-        );
-        serde_json::from_str(lines[0]).expect("stdout is JSON")
-    }
-}
-
-/// The environment every test process gets: loopback only, dummy credentials, no host AWS config.
-fn command(endpoint: Option<&str>) -> tokio::process::Command {
-    let mut command = tokio::process::Command::new(BINARY);
-    command
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("HOME", "/nonexistent-home")
-        .env("AWS_ACCESS_KEY_ID", "test")
-        .env("AWS_SECRET_ACCESS_KEY", "cli-test-secret-never-printed")
-        .env("AWS_REGION", "us-east-1")
-        .env("AWS_EC2_METADATA_DISABLED", "true")
-        .env("AWS_CONFIG_FILE", "/nonexistent/config")
-        .env("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/credentials")
-        .env("NO_PROXY", "127.0.0.1,localhost")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .kill_on_drop(true);
-    if let Some(endpoint) = endpoint {
-        command.env("AWS_ENDPOINT_URL", endpoint);
-    }
-    command
-}
-
-async fn run(mut command: tokio::process::Command, args: &[&str]) -> Run {
-    let started = Instant::now();
-    let output = command.args(args).output().await.expect("binary runs");
-    let run = Run {
-        code: output.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-        elapsed: started.elapsed(),
-    };
-    assert!(
-        !run.stdout.contains("cli-test-secret-never-printed")
-            && !run.stderr.contains("cli-test-secret-never-printed"),
-        "the secret key leaked into the output"
-    );
-    run
-}
-
-struct Fixture {
-    sim: SimHandle,
-    client: aws_sdk_ecs::Client,
-}
-
-async fn fixture() -> Fixture {
-    let sim = ecs_sim::start(SimConfig {
-        time_scale: TIME_SCALE,
-        seed: 11,
-        ..SimConfig::default()
-    })
-    .await
-    .expect("simulator starts");
-    let config = aws_sdk_ecs::Config::builder()
-        .behavior_version(BehaviorVersion::latest())
-        .region(Region::new("us-east-1"))
-        .endpoint_url(sim.endpoint())
-        .credentials_provider(Credentials::new("test", "test", None, None, "cli-tests"))
-        .build();
-    let client = aws_sdk_ecs::Client::from_conf(config);
-    client
-        .create_cluster()
-        .cluster_name("prod")
-        .send()
-        .await
-        .expect("cluster");
-    Fixture { sim, client }
-}
-
-impl Fixture {
-    fn endpoint(&self) -> String {
-        self.sim.endpoint()
-    }
-
-    async fn register(&self, container: ContainerDefinition) -> String {
-        let output = self
-            .client
-            .register_task_definition()
-            .family("web")
-            .container_definitions(container)
-            .send()
-            .await
-            .expect("register");
-        output
-            .task_definition()
-            .and_then(|td| td.task_definition_arn())
-            .expect("arn")
-            .to_owned()
-    }
-
-    /// A service running a healthy revision, settled, with the given circuit breaker.
-    async fn service(&self, name: &str, circuit_breaker: Option<bool>) -> String {
-        let healthy = self
-            .register(container("public.ecr.aws/nginx/nginx:1.27", None))
-            .await;
-        let mut configuration = DeploymentConfiguration::builder();
-        if let Some(rollback) = circuit_breaker {
-            configuration = configuration.deployment_circuit_breaker(
-                DeploymentCircuitBreaker::builder()
-                    .enable(true)
-                    .rollback(rollback)
-                    .build(),
-            );
-        }
-        self.client
-            .create_service()
-            .cluster("prod")
-            .service_name(name)
-            .task_definition(&healthy)
-            .desired_count(2)
-            .deployment_configuration(configuration.build())
-            .send()
-            .await
-            .expect("create service");
-        let settled = run(
-            command(Some(&self.endpoint())),
-            &[
-                "--cluster",
-                "prod",
-                "--service",
-                name,
-                "--poll-interval",
-                "100ms",
-                "--quiet",
-            ],
-        )
-        .await;
-        assert_eq!(
-            settled.code, 0,
-            "initial rollout settles: {}",
-            settled.stderr
-        );
-        healthy
-    }
-
-    async fn deploy(&self, service: &str, container: ContainerDefinition) -> String {
-        let task_definition = self.register(container).await;
-        self.client
-            .update_service()
-            .cluster("prod")
-            .service(service)
-            .task_definition(&task_definition)
-            .send()
-            .await
-            .expect("update service");
-        task_definition
-    }
-}
-
-fn container(image: &str, command: Option<&str>) -> ContainerDefinition {
-    let mut builder = ContainerDefinition::builder()
-        .name("app")
-        .essential(true)
-        .memory(256)
-        .image(image);
-    if let Some(command) = command {
-        builder = builder.command(command);
-    }
-    builder.build()
-}
-
-fn wait_args<'a>(service: &'a str, task_definition: &'a str, extra: &[&'a str]) -> Vec<&'a str> {
-    let mut args = vec![
-        "--cluster",
-        "prod",
-        "--service",
-        service,
-        "--task-definition",
-        task_definition,
-        "--poll-interval",
-        "100ms",
-        "--output",
-        "json",
-    ];
-    args.extend_from_slice(extra);
-    args
+async fn fixture() -> Sim {
+    start(TIME_SCALE, 11).await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn healthy_rollout_exits_0_with_one_json_verdict() {
     let fixture = fixture().await;
-    fixture.service("web", Some(true)).await;
-    let desired = fixture
-        .deploy("web", container("public.ecr.aws/nginx/nginx:1.28", None))
-        .await;
+    fixture.steady_service("web", Some(true)).await;
+    let desired = fixture.deploy("web", Behaviour::Healthy).await;
     let run = run(
         command(Some(&fixture.endpoint())),
         &wait_args("web", &desired, &[]),
@@ -250,10 +48,8 @@ async fn healthy_rollout_exits_0_with_one_json_verdict() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn family_revision_form_matches_the_registered_arn() {
     let fixture = fixture().await;
-    fixture.service("web", Some(true)).await;
-    fixture
-        .deploy("web", container("public.ecr.aws/nginx/nginx:1.28", None))
-        .await;
+    fixture.steady_service("web", Some(true)).await;
+    fixture.deploy("web", Behaviour::Healthy).await;
     let run = run(
         command(Some(&fixture.endpoint())),
         &wait_args("web", "web:2", &[]),
@@ -270,10 +66,8 @@ async fn family_revision_form_matches_the_registered_arn() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn circuit_breaker_rollback_exits_2_naming_the_revision_and_the_crash() {
     let fixture = fixture().await;
-    fixture.service("web", Some(true)).await;
-    let desired = fixture
-        .deploy("web", container("busybox:1.36", Some("/bin/false")))
-        .await;
+    fixture.steady_service("web", Some(true)).await;
+    let desired = fixture.deploy("web", Behaviour::Crashing).await;
     let run = run(
         command(Some(&fixture.endpoint())),
         &wait_args("web", &desired, &[]),
@@ -297,10 +91,8 @@ async fn circuit_breaker_rollback_exits_2_naming_the_revision_and_the_crash() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn crash_loop_without_circuit_breaker_fails_long_before_the_timeout() {
     let fixture = fixture().await;
-    fixture.service("web", None).await;
-    let desired = fixture
-        .deploy("web", container("busybox:1.36", Some("/bin/false")))
-        .await;
+    fixture.steady_service("web", None).await;
+    let desired = fixture.deploy("web", Behaviour::Crashing).await;
     let run = run(
         command(Some(&fixture.endpoint())),
         &wait_args("web", &desired, &["--timeout", "60s"]),
@@ -324,10 +116,8 @@ async fn crash_loop_without_circuit_breaker_fails_long_before_the_timeout() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn image_pull_failure_exits_1_with_the_pull_error() {
     let fixture = fixture().await;
-    fixture.service("web", None).await;
-    let desired = fixture
-        .deploy("web", container("nonexistent.example/app:2", None))
-        .await;
+    fixture.steady_service("web", None).await;
+    let desired = fixture.deploy("web", Behaviour::MissingImage).await;
     let run = run(
         command(Some(&fixture.endpoint())),
         &wait_args("web", &desired, &[]),
@@ -344,14 +134,8 @@ async fn image_pull_failure_exits_1_with_the_pull_error() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn timeout_exits_3_within_one_poll_interval_of_the_deadline() {
     let fixture = fixture().await;
-    fixture.service("web", Some(true)).await;
-    let too_big = ContainerDefinition::builder()
-        .name("app")
-        .essential(true)
-        .image("public.ecr.aws/nginx/nginx:1.28")
-        .memory(65_536)
-        .build();
-    let desired = fixture.deploy("web", too_big).await;
+    fixture.steady_service("web", Some(true)).await;
+    let desired = fixture.deploy("web", Behaviour::TooBig).await;
     let run = run(
         command(Some(&fixture.endpoint())),
         &[
@@ -388,23 +172,21 @@ async fn timeout_exits_3_within_one_poll_interval_of_the_deadline() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn fallback_without_service_deployments_api_or_rollout_state_still_completes() {
     let fixture = fixture().await;
-    fixture.service("web", Some(true)).await;
-    fixture.sim.set_faults(Faults {
+    fixture.steady_service("web", Some(true)).await;
+    fixture.handle.set_faults(Faults {
         service_deployments_api: ServiceDeploymentsApi::UnknownOperation,
         omit_rollout_state: true,
         ..Faults::default()
     });
-    fixture.sim.reset_call_counts();
-    let desired = fixture
-        .deploy("web", container("public.ecr.aws/nginx/nginx:1.28", None))
-        .await;
+    fixture.handle.reset_call_counts();
+    let desired = fixture.deploy("web", Behaviour::Healthy).await;
     let run = run(
         command(Some(&fixture.endpoint())),
         &wait_args("web", &desired, &[]),
     )
     .await;
     assert_eq!(run.code, 0, "stderr: {}", run.stderr);
-    let counts = fixture.sim.call_counts();
+    let counts = fixture.handle.call_counts();
     let describe_deployments = counts
         .get("DescribeServiceDeployments")
         .copied()
@@ -419,11 +201,9 @@ async fn fallback_without_service_deployments_api_or_rollout_state_still_complet
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn throttling_storm_does_not_change_the_verdict() {
     let fixture = fixture().await;
-    fixture.service("web", Some(true)).await;
-    let desired = fixture
-        .deploy("web", container("busybox:1.36", Some("/bin/false")))
-        .await;
-    fixture.sim.set_faults(Faults {
+    fixture.steady_service("web", Some(true)).await;
+    let desired = fixture.deploy("web", Behaviour::Crashing).await;
+    fixture.handle.set_faults(Faults {
         throttle_probability: 0.6,
         ..Faults::default()
     });
@@ -432,7 +212,7 @@ async fn throttling_storm_does_not_change_the_verdict() {
         &wait_args("web", &desired, &["--timeout", "60s"]),
     )
     .await;
-    fixture.sim.set_faults(Faults::default());
+    fixture.handle.set_faults(Faults::default());
     assert_eq!(
         run.code, 2,
         "still ROLLED_BACK under throttling; stderr: {}",
@@ -570,14 +350,8 @@ async fn help_lists_the_exit_codes() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigint_during_a_wait_exits_130_within_a_second() {
     let fixture = fixture().await;
-    fixture.service("web", Some(true)).await;
-    let too_big = ContainerDefinition::builder()
-        .name("app")
-        .essential(true)
-        .image("x:1")
-        .memory(65_536)
-        .build();
-    let desired = fixture.deploy("web", too_big).await;
+    fixture.steady_service("web", Some(true)).await;
+    let desired = fixture.deploy("web", Behaviour::TooBig).await;
     let mut child = command(Some(&fixture.endpoint()))
         .args(wait_args("web", &desired, &["--timeout", "60s"]))
         .spawn()

@@ -3,12 +3,12 @@
 //! never a panic. Complements `bad_input_exits_4_naming_the_flag_and_value_without_calling_aws` in
 //! cli_against_sim.rs, which covers empty names, missing revisions, zero/negative/absurd timeouts and typos.
 
-mod reliability_support;
+mod support;
 
 use std::ffi::OsStr;
 use std::os::unix::ffi::OsStrExt;
 
-use reliability_support::*;
+use support::*;
 
 /// Nothing listens there: an AWS call would fail slowly and differently, so exit 4 fast proves none was made.
 const NOWHERE: &str = "http://127.0.0.1:9";

@@ -3,12 +3,12 @@
 //! permission ends the wait with exit 4 naming the permission, and no secret — base key, external id,
 //! session secret or token — ever appears in the output, even with every log level turned on.
 
-mod reliability_support;
+mod support;
 
 use std::time::Duration;
 
 use ecs_sim::Faults;
-use reliability_support::*;
+use support::*;
 
 const ROLE: &str = "arn:aws:iam::123456789012:role/deployer";
 const EXTERNAL_ID: &str = "external-id-shared-secret-4417";

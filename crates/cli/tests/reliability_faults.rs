@@ -2,12 +2,12 @@
 //! matrix runs against the watcher (crates/watcher/tests/reliability_faults.rs); these prove the CLI's own
 //! client set-up (`ecs_watcher::connect`) and its exit codes under the same faults.
 
-mod reliability_support;
+mod support;
 
 use std::time::Duration;
 
 use ecs_sim::Faults;
-use reliability_support::*;
+use support::*;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_silent_connection_is_abandoned_after_the_attempt_timeout_and_the_wait_completes() {

@@ -1,4 +1,4 @@
-//! Shared set-up for the CLI's reliability tests: the real binary as a child process with a clean, loopback-
+//! Shared set-up for the CLI's binary tests: the real binary as a child process with a clean, loopback-
 //! only environment (dummy credentials, no host AWS files, instance metadata off), and an `ecs-sim` with a
 //! fault-free admin client (configured in code) to create clusters, services and deployments.
 
@@ -129,6 +129,10 @@ pub enum Behaviour {
     SlowStart(u32),
     /// The essential container exits 1 right after starting.
     Crashing,
+    /// The image cannot be pulled (CannotPullContainerError).
+    MissingImage,
+    /// Asks for more memory than any capacity: no task can be placed.
+    TooBig,
 }
 
 impl Sim {
@@ -153,6 +157,8 @@ impl Sim {
                 );
             }
             Behaviour::Crashing => container = container.command("/bin/false"),
+            Behaviour::MissingImage => container = container.image("nonexistent.example/app:2"),
+            Behaviour::TooBig => container = container.memory(65_536),
         }
         self.admin
             .register_task_definition()
