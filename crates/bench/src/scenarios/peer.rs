@@ -34,6 +34,7 @@ pub async fn watch(
     // The peer's phase relative to the transition is uniform over its interval, like ours.
     tokio::time::sleep(random_offset(PEER_POLL)).await;
     let started = tokio::time::Instant::now();
+    let mut seen_target = false;
     loop {
         let described = ecs
             .describe_services()
@@ -61,8 +62,18 @@ pub async fn watch(
                 && d.rollout_state_reason()
                     .is_some_and(|r| r.contains("rolling back"))
         });
+        // A rollback can complete between two looks; the failed deployment then leaves
+        // deployments[] and the PRIMARY has completed on the old task definition.
+        let rolled_back_meanwhile = seen_target
+            && target.is_none()
+            && deployments.iter().any(|d| {
+                d.status() == Some("PRIMARY")
+                    && d.task_definition() != Some(task_definition)
+                    && d.rollout_state().map(|s| s.as_str()) == Some("COMPLETED")
+            });
+        seen_target |= target.is_some();
         let verdict = match target {
-            _ if primary_rolling_back => Some(PeerVerdict::RolledBack),
+            _ if primary_rolling_back || rolled_back_meanwhile => Some(PeerVerdict::RolledBack),
             Some(d) => match d.rollout_state().map(|s| s.as_str()) {
                 Some("COMPLETED") if d.status() == Some("PRIMARY") => Some(PeerVerdict::Completed),
                 Some("FAILED") => Some(PeerVerdict::Failed),

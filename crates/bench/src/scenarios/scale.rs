@@ -31,6 +31,8 @@ pub struct Row {
     pub target_describe_services: u64,
     /// Measured DescribeServices calls per tick, for the cluster with the most.
     pub describe_services_per_tick: f64,
+    /// Services per DescribeServices call, on average (10 is a full batch).
+    pub services_per_call: f64,
     /// Every ECS call per tick, all clusters.
     pub calls_per_tick: f64,
     pub per_operation_per_tick: BTreeMap<String, f64>,
@@ -202,6 +204,13 @@ fn analyse(waits: usize, clusters: usize, targets: &[u64], run: &LoadRun) -> Ben
             }
         })
         .fold(0.0, f64::max);
+    let total_looks: u64 = looks.values().sum();
+    let total_ds_calls: u64 = ds_calls.values().sum();
+    let services_per_call = if total_ds_calls > 0 {
+        total_looks as f64 / total_ds_calls as f64
+    } else {
+        0.0
+    };
     let mut per_operation_per_tick = BTreeMap::new();
     for call in &window {
         *per_operation_per_tick
@@ -221,6 +230,7 @@ fn analyse(waits: usize, clusters: usize, targets: &[u64], run: &LoadRun) -> Ben
         clusters,
         target_describe_services: targets.iter().copied().max().unwrap_or(0),
         describe_services_per_tick,
+        services_per_call,
         calls_per_tick: window.len() as f64 / ticks,
         per_operation_per_tick,
         tick_seconds,
