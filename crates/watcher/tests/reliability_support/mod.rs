@@ -31,6 +31,15 @@ pub struct Sim {
 /// An ECS client pointed at `endpoint`, set up like `ecs_watcher::connect` does (two SDK attempts), with an
 /// optional per-attempt timeout so "slower than the SDK's timeout" can be tested in seconds.
 pub fn ecs_client(endpoint: &str, attempt_timeout: Option<Duration>) -> aws_sdk_ecs::Client {
+    ecs_client_with_attempts(endpoint, attempt_timeout, 2)
+}
+
+/// As `ecs_client`, with `attempts` SDK attempts per call (1: every injected fault reaches the watcher).
+pub fn ecs_client_with_attempts(
+    endpoint: &str,
+    attempt_timeout: Option<Duration>,
+    attempts: u32,
+) -> aws_sdk_ecs::Client {
     let mut timeouts = TimeoutConfig::builder().connect_timeout(Duration::from_secs(3));
     if let Some(limit) = attempt_timeout {
         timeouts = timeouts.operation_attempt_timeout(limit);
@@ -40,7 +49,7 @@ pub fn ecs_client(endpoint: &str, attempt_timeout: Option<Duration>) -> aws_sdk_
         .region(Region::new("us-east-1"))
         .endpoint_url(endpoint)
         .credentials_provider(Credentials::new("test", "test", None, None, "reliability"))
-        .retry_config(RetryConfig::standard().with_max_attempts(2))
+        .retry_config(RetryConfig::standard().with_max_attempts(attempts))
         .timeout_config(timeouts.build())
         .build();
     aws_sdk_ecs::Client::from_conf(config)
@@ -77,6 +86,16 @@ pub enum Behaviour {
 impl Sim {
     pub fn endpoint(&self) -> String {
         self.handle.endpoint()
+    }
+
+    /// A watcher whose SDK client never retries by itself, so every fault the sim injects is one the
+    /// watcher's own retry policy must handle (and report).
+    pub fn watcher_without_sdk_retries(&self) -> Watcher {
+        Watcher::new(Arc::new(SdkEcsApi::new(ecs_client_with_attempts(
+            &self.endpoint(),
+            None,
+            1,
+        ))))
     }
 
     pub fn watcher(&self, attempt_timeout: Option<Duration>) -> Watcher {
