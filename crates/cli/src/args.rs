@@ -19,7 +19,9 @@ Exit codes:
 AWS access uses the standard credential chain (environment, profiles incl. SSO, web identity, container, instance
 metadata). The endpoint can also be set with AWS_ENDPOINT_URL or AWS_ENDPOINT_URL_ECS.
 Needed IAM permissions: ecs:DescribeServices, ecs:ListServiceDeployments, ecs:DescribeServiceDeployments,
-ecs:DescribeServiceRevisions, ecs:ListTasks, ecs:DescribeTasks (and sts:AssumeRole with --assume-role).";
+ecs:DescribeServiceRevisions, ecs:ListTasks, ecs:DescribeTasks (and sts:AssumeRole with --assume-role).
+Calls share a client-side budget per account and Region (default 20 requests/s, bursts of 40): set
+WAIT_FOR_ECS_DEPLOY_REQUESTS_PER_SECOND and WAIT_FOR_ECS_DEPLOY_REQUEST_BURST to change it.";
 
 /// Waits for an Amazon ECS service deployment and tells, fast and truthfully, whether it worked and if not, why.
 #[derive(Debug, Parser)]
