@@ -19,6 +19,21 @@ fn code<E: ProvideErrorMetadata, R>(error: &SdkError<E, R>) -> Option<String> {
     }
 }
 
+/// `DescribeServices` for `web` in `CLUSTER`, expected to fail under the faults that are set.
+async fn describe_web_error(
+    ecs: &aws_sdk_ecs::Client,
+) -> SdkError<
+    aws_sdk_ecs::operation::describe_services::DescribeServicesError,
+    aws_sdk_ecs::config::http::HttpResponse,
+> {
+    ecs.describe_services()
+        .cluster(CLUSTER)
+        .services("web")
+        .send()
+        .await
+        .expect_err("the injected fault makes DescribeServices fail")
+}
+
 async fn service_on_nginx(ecs: &aws_sdk_ecs::Client, name: &str) {
     let definition = register(ecs, name, container("nginx:1").build()).await;
     steady_service(ecs, name, &definition, 1, circuit_breaker(true, true)).await;
@@ -216,13 +231,7 @@ async fn throttling_reaches_the_sdk_as_throttling_exception() {
         throttle_next: 1,
         ..Faults::default()
     });
-    let error = ecs
-        .describe_services()
-        .cluster(CLUSTER)
-        .services("web")
-        .send()
-        .await
-        .unwrap_err();
+    let error = describe_web_error(&ecs).await;
     assert_eq!(code(&error).as_deref(), Some("ThrottlingException"));
     assert_eq!(
         error.as_service_error().and_then(|e| e.message()),
@@ -268,13 +277,7 @@ async fn server_errors_html_pages_truncated_json_and_resets_are_errors() {
         server_error_next: 1,
         ..Faults::default()
     });
-    let error = ecs
-        .describe_services()
-        .cluster(CLUSTER)
-        .services("web")
-        .send()
-        .await
-        .unwrap_err();
+    let error = describe_web_error(&ecs).await;
     assert_eq!(code(&error).as_deref(), Some("ServerException"));
     assert_eq!(error.raw_response().map(|r| r.status().as_u16()), Some(500));
 
@@ -282,26 +285,14 @@ async fn server_errors_html_pages_truncated_json_and_resets_are_errors() {
         html_error_probability: 1.0,
         ..Faults::default()
     });
-    let error = ecs
-        .describe_services()
-        .cluster(CLUSTER)
-        .services("web")
-        .send()
-        .await
-        .unwrap_err();
+    let error = describe_web_error(&ecs).await;
     assert_eq!(error.raw_response().map(|r| r.status().as_u16()), Some(502));
 
     sim.set_faults(Faults {
         malformed_json_probability: 1.0,
         ..Faults::default()
     });
-    let error = ecs
-        .describe_services()
-        .cluster(CLUSTER)
-        .services("web")
-        .send()
-        .await
-        .unwrap_err();
+    let error = describe_web_error(&ecs).await;
     assert!(
         matches!(
             error,
@@ -314,13 +305,7 @@ async fn server_errors_html_pages_truncated_json_and_resets_are_errors() {
         connection_reset_probability: 1.0,
         ..Faults::default()
     });
-    let error = ecs
-        .describe_services()
-        .cluster(CLUSTER)
-        .services("web")
-        .send()
-        .await
-        .unwrap_err();
+    let error = describe_web_error(&ecs).await;
     assert!(matches!(error, SdkError::DispatchFailure(_)), "{error:?}");
 
     sim.set_faults(Faults::default());
