@@ -18,6 +18,10 @@ pub const MAX_SERVICES_PER_CALL: usize = 10;
 pub const MAX_SERVICE_DEPLOYMENTS_PER_CALL: usize = 20;
 /// Largest batch ECS accepts per `DescribeTasks` call.
 pub const MAX_TASKS_PER_CALL: usize = 100;
+/// Task ARNs per `ListTasks` page (the most ECS returns, asked for explicitly).
+pub const LIST_TASKS_PAGE_SIZE: usize = 100;
+/// Entries per `ListServiceDeployments` page (ECS's default and maximum).
+pub const LIST_SERVICE_DEPLOYMENTS_PAGE_SIZE: usize = 20;
 
 pub type ApiResult<T> = Result<T, ApiError>;
 
@@ -48,13 +52,53 @@ pub enum ApiError {
     Transport { message: String },
 }
 
+/// Which kind of call failed: one every wait needs, or one of the newer
+/// service-deployment APIs the watcher can do without.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CallRole {
+    /// `DescribeServices`, `ListTasks`, `DescribeTasks`.
+    Essential,
+    /// `ListServiceDeployments`, `DescribeServiceDeployments`.
+    ServiceDeployments,
+}
+
+/// What the watcher does about a failed call. Decided once per error, in
+/// [`ApiError::recovery`], and obeyed by the loop (the smithy-rs way: no second
+/// opinion elsewhere).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Recovery {
+    /// A later attempt may not hit it: look again after a jittered backoff.
+    Retry,
+    /// The service-deployment APIs are not usable here: follow the deployment
+    /// with `DescribeServices` alone, for this and every later wait.
+    FallBack,
+    /// Retrying will not help and there is nothing to fall back to: no verdict.
+    Fail,
+}
+
 impl ApiError {
-    /// Errors a later attempt may not hit: the loop retries these with backoff.
+    /// The one classification of errors into what to do about them.
+    pub fn recovery(&self, role: CallRole) -> Recovery {
+        match (self, role) {
+            (ApiError::Throttled { .. } | ApiError::Transport { .. }, _) => Recovery::Retry,
+            // A server error on an essential call is worth retrying; on the newer
+            // APIs it is as likely a region or emulator without them.
+            (ApiError::Unavailable { .. }, CallRole::Essential) => Recovery::Retry,
+            (_, CallRole::ServiceDeployments) => Recovery::FallBack,
+            (
+                ApiError::Unsupported { .. }
+                | ApiError::AccessDenied { .. }
+                | ApiError::ClusterNotFound { .. }
+                | ApiError::ServiceNotFound { .. }
+                | ApiError::InvalidParameter { .. },
+                CallRole::Essential,
+            ) => Recovery::Fail,
+        }
+    }
+
+    /// Errors a later attempt of an essential call may not hit.
     pub fn is_retryable(&self) -> bool {
-        matches!(
-            self,
-            ApiError::Throttled { .. } | ApiError::Unavailable { .. } | ApiError::Transport { .. }
-        )
+        self.recovery(CallRole::Essential) == Recovery::Retry
     }
 
     /// Short name for progress output and timeout messages, e.g. `ThrottlingException`.
@@ -156,5 +200,73 @@ pub trait EcsApi: Send + Sync {
     /// one call each. Without a budget, never.
     fn is_backlogged(&self) -> bool {
         false
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_error_class_has_one_recovery_per_call_role() {
+        let text = || ("Code".to_owned(), "message".to_owned());
+        let cases = [
+            (
+                ApiError::Throttled {
+                    code: text().0,
+                    message: text().1,
+                },
+                Recovery::Retry,
+                Recovery::Retry,
+            ),
+            (
+                ApiError::Transport { message: text().1 },
+                Recovery::Retry,
+                Recovery::Retry,
+            ),
+            (
+                ApiError::Unavailable {
+                    code: text().0,
+                    message: text().1,
+                },
+                Recovery::Retry,
+                Recovery::FallBack,
+            ),
+            (
+                ApiError::Unsupported {
+                    code: text().0,
+                    message: text().1,
+                },
+                Recovery::Fail,
+                Recovery::FallBack,
+            ),
+            (
+                ApiError::AccessDenied { message: text().1 },
+                Recovery::Fail,
+                Recovery::FallBack,
+            ),
+            (
+                ApiError::InvalidParameter {
+                    code: text().0,
+                    message: text().1,
+                },
+                Recovery::Fail,
+                Recovery::FallBack,
+            ),
+            (
+                ApiError::ClusterNotFound { message: text().1 },
+                Recovery::Fail,
+                Recovery::FallBack,
+            ),
+        ];
+        for (error, essential, service_deployments) in cases {
+            assert_eq!(error.recovery(CallRole::Essential), essential, "{error:?}");
+            assert_eq!(
+                error.recovery(CallRole::ServiceDeployments),
+                service_deployments,
+                "{error:?}"
+            );
+            assert_eq!(error.is_retryable(), essential == Recovery::Retry);
+        }
     }
 }

@@ -115,10 +115,10 @@ pub fn stopped_task_reason(task: &StoppedTask) -> String {
         (false, Some(reason)) => format!("{} ({reason})", containers.join(", ")),
         (false, None) => containers.join(", "),
         (true, Some(reason)) => reason.to_owned(),
-        (true, None) => task
-            .stop_code
-            .clone()
-            .unwrap_or_else(|| "stopped without a reason".to_owned()),
+        (true, None) => task.stop_code.as_ref().map_or_else(
+            || "stopped without a reason".to_owned(),
+            ToString::to_string,
+        ),
     };
     truncate(&one_line(&text))
 }

@@ -9,6 +9,14 @@ use std::fmt;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
+mod states;
+
+pub use states::{
+    AlarmStatus, CircuitBreakerStatus, DeploymentControllerType, DeploymentStatus,
+    DeploymentStrategy, LifecycleStage, RolloutState, ServiceDeploymentStatus, ServiceStatus,
+    TaskStopCode,
+};
+
 /// A point in time as ECS reported it, kept to the millisecond.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Timestamp {
@@ -89,8 +97,7 @@ pub struct ServiceSnapshot {
     pub service_arn: Option<String>,
     pub service_name: Option<String>,
     pub cluster_arn: Option<String>,
-    /// `ACTIVE`, `DRAINING` or `INACTIVE`.
-    pub status: Option<String>,
+    pub status: Option<ServiceStatus>,
     pub desired_count: i32,
     pub running_count: i32,
     pub pending_count: i32,
@@ -98,6 +105,9 @@ pub struct ServiceSnapshot {
     pub deployments: Vec<Deployment>,
     /// Newest first, as ECS returns them.
     pub events: Vec<ServiceEvent>,
+    /// Absent means ECS: the field is optional on the wire.
+    pub deployment_controller: Option<DeploymentController>,
+    pub deployment_configuration: Option<DeploymentConfiguration>,
 }
 
 impl ServiceSnapshot {
@@ -112,6 +122,22 @@ impl ServiceSnapshot {
             .find(|d| d.id.as_deref() == Some(id))
     }
 
+    /// Who runs this service's deployments; ECS unless the service says otherwise.
+    pub fn controller(&self) -> DeploymentControllerType {
+        self.deployment_controller
+            .as_ref()
+            .and_then(|c| c.controller_type.clone())
+            .unwrap_or(DeploymentControllerType::Ecs)
+    }
+
+    /// How ECS deploys this service; rolling unless the service says otherwise.
+    pub fn strategy(&self) -> DeploymentStrategy {
+        self.deployment_configuration
+            .as_ref()
+            .and_then(|c| c.strategy.clone())
+            .unwrap_or(DeploymentStrategy::Rolling)
+    }
+
     /// True when this snapshot answers for `identifier` (a service name or ARN).
     pub fn is_identified_by(&self, identifier: &str) -> bool {
         let wanted = resource_name(identifier);
@@ -121,14 +147,28 @@ impl ServiceSnapshot {
     }
 }
 
+/// `Service.deploymentController`.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct DeploymentController {
+    #[serde(rename = "type")]
+    pub controller_type: Option<DeploymentControllerType>,
+}
+
+/// The part of `Service.deploymentConfiguration` that decides how to watch.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct DeploymentConfiguration {
+    pub strategy: Option<DeploymentStrategy>,
+}
+
 /// One entry of `DescribeServices` `deployments[]`.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct Deployment {
     /// `ecs-svc/<number>`.
     pub id: Option<String>,
-    /// `PRIMARY`, `ACTIVE` or `INACTIVE`.
-    pub status: Option<String>,
+    pub status: Option<DeploymentStatus>,
     pub task_definition: Option<String>,
     pub desired_count: i32,
     pub pending_count: i32,
@@ -136,14 +176,14 @@ pub struct Deployment {
     pub failed_tasks: i32,
     pub created_at: Option<Timestamp>,
     pub updated_at: Option<Timestamp>,
-    /// `IN_PROGRESS`, `COMPLETED` or `FAILED`; absent on old endpoints and emulators.
-    pub rollout_state: Option<String>,
+    /// Absent on old endpoints and emulators.
+    pub rollout_state: Option<RolloutState>,
     pub rollout_state_reason: Option<String>,
 }
 
 impl Deployment {
     pub fn is_primary(&self) -> bool {
-        self.status.as_deref() == Some("PRIMARY")
+        self.status == Some(DeploymentStatus::Primary)
     }
 
     pub fn id_or_unknown(&self) -> &str {
@@ -174,11 +214,9 @@ pub struct ServiceDeployment {
     pub updated_at: Option<Timestamp>,
     pub source_service_revisions: Vec<ServiceRevisionSummary>,
     pub target_service_revision: Option<ServiceRevisionSummary>,
-    /// `PENDING`, `IN_PROGRESS`, `SUCCESSFUL`, `STOP_REQUESTED`, `STOPPED`,
-    /// `ROLLBACK_REQUESTED`, `ROLLBACK_IN_PROGRESS`, `ROLLBACK_SUCCESSFUL`, `ROLLBACK_FAILED`.
-    pub status: Option<String>,
+    pub status: Option<ServiceDeploymentStatus>,
     pub status_reason: Option<String>,
-    pub lifecycle_stage: Option<String>,
+    pub lifecycle_stage: Option<LifecycleStage>,
     pub rollback: Option<Rollback>,
     pub deployment_circuit_breaker: Option<CircuitBreakerState>,
     pub alarms: Option<AlarmsState>,
@@ -204,8 +242,7 @@ pub struct Rollback {
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct CircuitBreakerState {
-    /// `TRIGGERED`, `MONITORING`, `MONITORING_COMPLETE` or `DISABLED`.
-    pub status: Option<String>,
+    pub status: Option<CircuitBreakerStatus>,
     pub failure_count: i32,
     pub threshold: i32,
 }
@@ -213,7 +250,7 @@ pub struct CircuitBreakerState {
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct AlarmsState {
-    pub status: Option<String>,
+    pub status: Option<AlarmStatus>,
     pub alarm_names: Vec<String>,
     pub triggered_alarm_names: Vec<String>,
 }
@@ -229,7 +266,7 @@ pub struct ServiceDeploymentBrief {
     pub started_at: Option<Timestamp>,
     pub finished_at: Option<Timestamp>,
     pub target_service_revision_arn: Option<String>,
-    pub status: Option<String>,
+    pub status: Option<ServiceDeploymentStatus>,
     pub status_reason: Option<String>,
 }
 
@@ -248,8 +285,7 @@ pub struct ServiceRevision {
 #[serde(rename_all = "camelCase", default)]
 pub struct StoppedTask {
     pub task_arn: String,
-    /// `TaskFailedToStart`, `EssentialContainerExited`, `ServiceSchedulerInitiated`, ...
-    pub stop_code: Option<String>,
+    pub stop_code: Option<TaskStopCode>,
     pub stopped_reason: Option<String>,
     pub containers: Vec<StoppedContainer>,
     /// For service tasks: the id of the deployment (`ecs-svc/<number>`) that started it.

@@ -408,7 +408,9 @@ fn completion_is_evidenced(
     service_deployment: Option<&ServiceDeployment>,
     target: &Target,
 ) -> bool {
-    if service_deployment.is_some_and(|sd| sd.status.as_deref() == Some("SUCCESSFUL")) {
+    if service_deployment
+        .is_some_and(|sd| sd.status.as_ref().map(|s| s.as_str()) == Some("SUCCESSFUL"))
+    {
         return true;
     }
     let Some(listed) = target
@@ -418,7 +420,7 @@ fn completion_is_evidenced(
     else {
         return false;
     };
-    match listed.rollout_state.as_deref() {
+    match listed.rollout_state.as_ref().map(|s| s.as_str()) {
         Some("COMPLETED") => listed.is_primary(),
         Some(_) => false,
         None => {
@@ -466,7 +468,7 @@ proptest! {
         if verdict == Assessment::Completed {
             let service = service.as_ref().expect("COMPLETED needs the service");
             prop_assert!(
-                !matches!(service.status.as_deref(), Some("INACTIVE" | "DRAINING")),
+                !matches!(service.status.as_ref().map(|s| s.as_str()), Some("INACTIVE" | "DRAINING")),
                 "COMPLETED for a service being deleted"
             );
             prop_assert!(

@@ -5,9 +5,9 @@ use aws_sdk_ecs::types;
 
 use crate::api::DesiredStatus;
 use crate::model::{
-    AlarmsState, CircuitBreakerState, Deployment, Failure, Rollback, ServiceDeployment,
-    ServiceDeploymentBrief, ServiceEvent, ServiceRevision, ServiceRevisionSummary, ServiceSnapshot,
-    StoppedContainer, StoppedTask, Timestamp,
+    AlarmsState, CircuitBreakerState, Deployment, DeploymentConfiguration, DeploymentController,
+    Failure, Rollback, ServiceDeployment, ServiceDeploymentBrief, ServiceEvent, ServiceRevision,
+    ServiceRevisionSummary, ServiceSnapshot, StoppedContainer, StoppedTask, Timestamp,
 };
 
 fn timestamp(value: Option<&aws_smithy_types::DateTime>) -> Option<Timestamp> {
@@ -18,6 +18,12 @@ fn timestamp(value: Option<&aws_smithy_types::DateTime>) -> Option<Timestamp> {
 
 fn owned(value: Option<&str>) -> Option<String> {
     value.map(str::to_owned)
+}
+
+/// An ECS state, whether the SDK models it as a string or as its own enum
+/// (`as_str` of an SDK enum is the wire text, unknown values included).
+fn state<T: for<'t> From<&'t str>>(wire_text: Option<&str>) -> Option<T> {
+    wire_text.map(T::from)
 }
 
 pub(super) fn desired_status(status: DesiredStatus) -> types::DesiredStatus {
@@ -33,20 +39,30 @@ pub(super) fn service(service: &types::Service) -> ServiceSnapshot {
         service_arn: owned(service.service_arn()),
         service_name: owned(service.service_name()),
         cluster_arn: owned(service.cluster_arn()),
-        status: owned(service.status()),
+        status: state(service.status()),
         desired_count: service.desired_count(),
         running_count: service.running_count(),
         pending_count: service.pending_count(),
         task_definition: owned(service.task_definition()),
         deployments: service.deployments().iter().map(deployment).collect(),
         events: service.events().iter().map(service_event).collect(),
+        deployment_controller: service.deployment_controller().map(|controller| {
+            DeploymentController {
+                controller_type: state(Some(controller.r#type().as_str())),
+            }
+        }),
+        deployment_configuration: service.deployment_configuration().map(|configuration| {
+            DeploymentConfiguration {
+                strategy: state(configuration.strategy().map(|s| s.as_str())),
+            }
+        }),
     }
 }
 
 pub(super) fn deployment(deployment: &types::Deployment) -> Deployment {
     Deployment {
         id: owned(deployment.id()),
-        status: owned(deployment.status()),
+        status: state(deployment.status()),
         task_definition: owned(deployment.task_definition()),
         desired_count: deployment.desired_count(),
         pending_count: deployment.pending_count(),
@@ -54,7 +70,7 @@ pub(super) fn deployment(deployment: &types::Deployment) -> Deployment {
         failed_tasks: deployment.failed_tasks(),
         created_at: timestamp(deployment.created_at()),
         updated_at: timestamp(deployment.updated_at()),
-        rollout_state: deployment.rollout_state().map(|s| s.as_str().to_owned()),
+        rollout_state: state(deployment.rollout_state().map(|s| s.as_str())),
         rollout_state_reason: owned(deployment.rollout_state_reason()),
     }
 }
@@ -92,9 +108,9 @@ pub(super) fn service_deployment(sd: &types::ServiceDeployment) -> ServiceDeploy
             .map(revision_summary)
             .collect(),
         target_service_revision: sd.target_service_revision().map(revision_summary),
-        status: sd.status().map(|s| s.as_str().to_owned()),
+        status: state(sd.status().map(|s| s.as_str())),
         status_reason: owned(sd.status_reason()),
-        lifecycle_stage: sd.lifecycle_stage().map(|s| s.as_str().to_owned()),
+        lifecycle_stage: state(sd.lifecycle_stage().map(|s| s.as_str())),
         rollback: sd.rollback().map(|r| Rollback {
             reason: owned(r.reason()),
             started_at: timestamp(r.started_at()),
@@ -103,12 +119,12 @@ pub(super) fn service_deployment(sd: &types::ServiceDeployment) -> ServiceDeploy
         deployment_circuit_breaker: sd
             .deployment_circuit_breaker()
             .map(|cb| CircuitBreakerState {
-                status: cb.status().map(|s| s.as_str().to_owned()),
+                status: state(cb.status().map(|s| s.as_str())),
                 failure_count: cb.failure_count(),
                 threshold: cb.threshold(),
             }),
         alarms: sd.alarms().map(|a| AlarmsState {
-            status: a.status().map(|s| s.as_str().to_owned()),
+            status: state(a.status().map(|s| s.as_str())),
             alarm_names: a.alarm_names().to_vec(),
             triggered_alarm_names: a.triggered_alarm_names().to_vec(),
         }),
@@ -126,7 +142,7 @@ pub(super) fn service_deployment_brief(
         started_at: timestamp(brief.started_at()),
         finished_at: timestamp(brief.finished_at()),
         target_service_revision_arn: owned(brief.target_service_revision_arn()),
-        status: brief.status().map(|s| s.as_str().to_owned()),
+        status: state(brief.status().map(|s| s.as_str())),
         status_reason: owned(brief.status_reason()),
     }
 }
@@ -142,7 +158,7 @@ pub(super) fn service_revision(revision: &types::ServiceRevision) -> ServiceRevi
 pub(super) fn task(task: &types::Task) -> StoppedTask {
     StoppedTask {
         task_arn: task.task_arn().unwrap_or_default().to_owned(),
-        stop_code: task.stop_code().map(|c| c.as_str().to_owned()),
+        stop_code: state(task.stop_code().map(|c| c.as_str())),
         stopped_reason: owned(task.stopped_reason()),
         containers: task
             .containers()
@@ -170,6 +186,7 @@ pub(super) fn failure(failure: &types::Failure) -> Failure {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::{RolloutState, TaskStopCode};
 
     #[test]
     fn sdk_deployment_converts_field_by_field() {
@@ -187,7 +204,7 @@ mod tests {
             .build();
         let converted = deployment(&sdk);
         assert_eq!(converted.id.as_deref(), Some("ecs-svc/1"));
-        assert_eq!(converted.rollout_state.as_deref(), Some("IN_PROGRESS"));
+        assert_eq!(converted.rollout_state, Some(RolloutState::InProgress));
         assert_eq!((converted.running_count, converted.pending_count), (1, 1));
         assert_eq!(
             converted.created_at,
@@ -206,8 +223,8 @@ mod tests {
             .build();
         let converted = task(&sdk);
         assert_eq!(
-            converted.stop_code.as_deref(),
-            Some("EssentialContainerExited")
+            converted.stop_code,
+            Some(TaskStopCode::EssentialContainerExited)
         );
         assert_eq!(converted.containers[0].exit_code, Some(1));
         assert_eq!(converted.started_by.as_deref(), Some("ecs-svc/1"));

@@ -53,7 +53,7 @@ pub(crate) fn deployment(
             1_714_557_600_000 + number as i64 * 60_000,
         )),
         updated_at: None,
-        rollout_state: rollout_state.map(str::to_owned),
+        rollout_state: rollout_state.map(Into::into),
         rollout_state_reason: rollout_state
             .map(|state| format!("ECS deployment ecs-svc/{number} {}.", state.to_lowercase())),
     }
