@@ -18,7 +18,7 @@ use crate::args::CoreLoadArgs;
 use crate::error::{BenchError, BenchResult, Context};
 use crate::fixture::{World, sdk_client};
 use crate::procfs;
-use crate::recorder::{CallRecord, RecordingEcsApi, epoch_seconds};
+use crate::recorder::{CallLog, CallRecord, RecordingEcsApi, epoch_seconds};
 
 /// What the child reports when stopped.
 #[derive(Debug, Serialize, Deserialize)]
@@ -30,9 +30,8 @@ pub struct ChildReport {
 
 /// The child: waits for every service until stdin closes, then reports.
 pub async fn serve_child(args: CoreLoadArgs) -> BenchResult<()> {
-    let recorder = Arc::new(RecordingEcsApi::new(Arc::new(SdkEcsApi::new(sdk_client(
-        &args.endpoint,
-    )))));
+    let sdk = Arc::new(SdkEcsApi::new(sdk_client(&args.endpoint)));
+    let recorder = Arc::new(RecordingEcsApi::new(sdk, CallLog::default()));
     let budget = Arc::new(RequestBudget::new(BudgetConfig::default()));
     let watcher = Watcher::new(Arc::new(BudgetedEcsApi::new(recorder.clone(), budget)));
     let cancel = CancellationToken::new();

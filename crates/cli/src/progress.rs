@@ -6,6 +6,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use ecs_watcher::ProgressEvent;
+use ecs_watcher::message::{ProgressKind, progress_line};
 use indicatif::{ProgressBar, ProgressStyle};
 
 pub struct ProgressReporter {
@@ -52,8 +53,10 @@ impl ProgressReporter {
     }
 
     fn on_event(&self, event: ProgressEvent) {
-        match describe(&event) {
-            Line::Status(text) => {
+        let line = progress_line(&event);
+        match line.kind {
+            ProgressKind::Status => {
+                let text = line.text;
                 let mut last = self
                     .last_status
                     .lock()
@@ -69,7 +72,9 @@ impl ProgressReporter {
                     Mode::Spinner(bar) => bar.set_message(format!("{}{text}", self.prefix)),
                 }
             }
-            Line::Note(text) => self.note(&text),
+            ProgressKind::Happened | ProgressKind::Notice | ProgressKind::Warning => {
+                self.note(&line.text)
+            }
         }
     }
 
@@ -89,93 +94,5 @@ impl ProgressReporter {
     }
 }
 
-enum Line {
-    Status(String),
-    Note(String),
-}
-
-fn describe(event: &ProgressEvent) -> Line {
-    match event {
-        ProgressEvent::DeploymentFound {
-            deployment_id,
-            task_definition,
-        } => Line::Note(format!(
-            "watching deployment {deployment_id} ({})",
-            short_task_definition(task_definition)
-        )),
-        ProgressEvent::Status {
-            deployment_id,
-            rollout_state,
-            running,
-            desired,
-            pending,
-            failed_tasks,
-        } => {
-            let mut text =
-                format!("deployment {deployment_id} {rollout_state}: {running}/{desired} running");
-            if *pending > 0 {
-                text.push_str(&format!(", {pending} pending"));
-            }
-            if *failed_tasks > 0 {
-                text.push_str(&format!(", {failed_tasks} failed tasks"));
-            }
-            Line::Status(text)
-        }
-        ProgressEvent::ServiceEvent { message } => Line::Note(format!("event: {message}")),
-        ProgressEvent::TaskStopped { task } => {
-            let id = task.task_arn.rsplit('/').next().unwrap_or(&task.task_arn);
-            let reason = task.stopped_reason.as_deref().unwrap_or("no reason given");
-            let containers: Vec<String> = task
-                .containers
-                .iter()
-                .filter(|container| {
-                    container.exit_code.is_some() || container_reason(container, reason).is_some()
-                })
-                .map(
-                    |container| match (container.exit_code, container_reason(container, reason)) {
-                        (Some(code), Some(why)) => format!("{} exit {code}: {why}", container.name),
-                        (Some(code), None) => format!("{} exit {code}", container.name),
-                        (None, Some(why)) => format!("{}: {why}", container.name),
-                        (None, None) => container.name.clone(),
-                    },
-                )
-                .collect();
-            if containers.is_empty() {
-                Line::Note(format!("task {id} stopped: {reason}"))
-            } else {
-                Line::Note(format!(
-                    "task {id} stopped: {reason} [{}]",
-                    containers.join("; ")
-                ))
-            }
-        }
-        ProgressEvent::FallbackToDescribeServices { reason } => Line::Note(format!(
-            "service deployments API unavailable ({reason}); following DescribeServices instead"
-        )),
-        ProgressEvent::Retrying {
-            operation,
-            error,
-            attempt,
-        } => Line::Status(format!(
-            "{operation} failed ({error}); retrying (attempt {attempt})"
-        )),
-    }
-}
-
-/// A container reason that repeats the task's stopped reason (CannotPullContainerError does) adds nothing.
-fn container_reason<'a>(
-    container: &'a ecs_watcher::model::StoppedContainer,
-    task_reason: &str,
-) -> Option<&'a str> {
-    container
-        .reason
-        .as_deref()
-        .filter(|reason| *reason != task_reason)
-}
-
-/// `arn:aws:ecs:…:task-definition/web:3` reads better as `web:3` in a progress line.
-pub fn short_task_definition(task_definition: &str) -> &str {
-    task_definition
-        .rsplit_once("task-definition/")
-        .map_or(task_definition, |(_, short)| short)
-}
+/// `arn:aws:ecs:…:task-definition/web:3` reads better as `web:3` in a line.
+pub use ecs_watcher::model::short_task_definition;

@@ -55,7 +55,7 @@ impl<'a> JsonVerdict<'a> {
                 .iter()
                 .map(|task| JsonStoppedTask {
                     task_arn: &task.task_arn,
-                    stop_code: task.stop_code.as_deref(),
+                    stop_code: task.stop_code.as_ref().map(|code| code.as_str()),
                     reason: task.stopped_reason.as_deref(),
                     containers: task
                         .containers

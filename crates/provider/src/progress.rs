@@ -6,64 +6,16 @@
 //! DescribeServices are kept, because they explain the verdict afterwards.
 
 use ecs_watcher::ProgressEvent;
-use ecs_watcher::message::{is_relevant_event, stopped_task_reason};
-use ecs_watcher::model::{ServiceEvent, short_task_definition};
+use ecs_watcher::message::{ProgressKind, progress_line};
 
 use crate::engine_log::LogEntry;
 
 pub fn log_entry(event: &ProgressEvent) -> LogEntry {
-    match event {
-        ProgressEvent::DeploymentFound {
-            deployment_id,
-            task_definition,
-        } => LogEntry::status(format!(
-            "following deployment {deployment_id} of {}",
-            short_task_definition(task_definition)
-        )),
-        ProgressEvent::Status {
-            deployment_id,
-            rollout_state,
-            running,
-            desired,
-            pending,
-            failed_tasks,
-        } => {
-            let mut text = format!(
-                "deployment {deployment_id} {rollout_state}: {running}/{desired} running, {pending} pending"
-            );
-            if *failed_tasks > 0 {
-                text.push_str(&format!(", {failed_tasks} failed"));
-            }
-            LogEntry::status(text)
-        }
-        ProgressEvent::ServiceEvent { message } => {
-            let event = ServiceEvent {
-                message: message.clone(),
-                ..ServiceEvent::default()
-            };
-            if is_relevant_event(&event) {
-                LogEntry::warning(format!("ECS: {message}"))
-            } else {
-                LogEntry::status(format!("ECS: {message}"))
-            }
-        }
-        ProgressEvent::TaskStopped { task } => {
-            let task_id = task.task_arn.rsplit('/').next().unwrap_or(&task.task_arn);
-            LogEntry::warning(format!(
-                "task {task_id} stopped: {}",
-                stopped_task_reason(task)
-            ))
-        }
-        ProgressEvent::FallbackToDescribeServices { reason } => LogEntry::info(format!(
-            "ECS service-deployment APIs unavailable ({reason}); following the deployment through DescribeServices"
-        )),
-        ProgressEvent::Retrying {
-            operation,
-            error,
-            attempt,
-        } => LogEntry::status(format!(
-            "ECS {operation} failed ({error}); retrying (attempt {attempt})"
-        )),
+    let line = progress_line(event);
+    match line.kind {
+        ProgressKind::Status | ProgressKind::Happened => LogEntry::status(line.text),
+        ProgressKind::Notice => LogEntry::info(line.text),
+        ProgressKind::Warning => LogEntry::warning(line.text),
     }
 }
 

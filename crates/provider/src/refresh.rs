@@ -1,14 +1,22 @@
 //! `Read` (pulumi refresh): does the service still serve the task definition this resource waited for?
 //!
-//! A pure function over one `DescribeServices` answer, so drift is easy to test: a later rollback or someone
-//! else's deploy shows as a changed `status`/`outcome`/`primaryTaskDef`, a deleted service as a deleted
-//! resource. A deployment of the desired task definition that is still rolling out keeps the recorded verdict:
-//! refresh reports what is certain, not a guess.
+//! One `DescribeServices` answer is turned into an [`Observation`] and judged by the watcher's own verdict
+//! ([`ecs_watcher::verdict::assess`]), so refresh and the wait can never disagree about what a rollback, a
+//! deletion or a completion looks like. A later rollback or someone else's deploy shows as a changed
+//! `status`/`outcome`/`primaryTaskDef`, a deleted service as a deleted resource. A deployment of the desired
+//! task definition that is still rolling out keeps the recorded verdict: refresh reports what is certain, not
+//! a guess.
+
+use std::collections::HashMap;
 
 use ecs_watcher::Outcome;
 use ecs_watcher::api::DescribeServicesOutput;
 use ecs_watcher::input;
-use ecs_watcher::model::{Deployment, ServiceSnapshot, short_task_definition};
+use ecs_watcher::message;
+use ecs_watcher::model::{
+    Deployment, DeploymentStatus, RolloutState, ServiceSnapshot, ServiceStatus,
+};
+use ecs_watcher::verdict::{Assessment, Observation, Target, assess};
 
 use crate::resource::{WaitResults, WaitState};
 
@@ -25,23 +33,57 @@ pub fn refresh(state: &WaitState, described: &DescribeServicesOutput) -> Refresh
         .services
         .iter()
         .find(|s| s.is_identified_by(&state.args.service_name));
-    let Some(service) = service else {
-        return Refreshed::Gone;
-    };
-    if service.status.as_deref() == Some("INACTIVE") {
-        return Refreshed::Gone;
+    match service {
+        None => Refreshed::Gone,
+        Some(service) if service.status == Some(ServiceStatus::Inactive) => Refreshed::Gone,
+        Some(service) => Refreshed::Results(refreshed_results(state, &named_deployments(service))),
     }
-    Refreshed::Results(refreshed_results(state, service))
 }
 
 fn refreshed_results(state: &WaitState, service: &ServiceSnapshot) -> WaitResults {
     let old = &state.results;
-    let service_name = &state.args.service_name;
-    let primary = service.primary_deployment();
-    let primary_task_def = primary
+    let desired = &state.args.desired_task_def;
+    let primary_task_def = service
+        .primary_deployment()
         .and_then(|p| p.task_definition.clone())
         .or_else(|| service.task_definition.clone())
         .or_else(|| old.primary_task_def.clone());
+    let serving_desired = |d: &&Deployment| {
+        d.task_definition
+            .as_deref()
+            .is_some_and(|td| serves_desired(desired, td))
+    };
+    // The deployment of the desired task definition if the service still lists it; otherwise the one this
+    // resource recorded, as it was when the wait ended.
+    let listed = service
+        .deployments
+        .iter()
+        .filter(serving_desired)
+        .max_by_key(|d| (d.is_primary(), d.created_at));
+    let recorded = recorded_deployment(state);
+    let target = Target {
+        service_name: state.args.service_name.clone(),
+        deployment_id: listed
+            .and_then(|d| d.id.clone())
+            .or_else(|| old.deployment_id.clone()),
+        task_definition: Some(
+            listed
+                .and_then(|d| d.task_definition.clone())
+                .unwrap_or_else(|| desired.clone()),
+        ),
+        desired_task_definition: input::task_definition("desiredTaskDef", desired).ok(),
+        // Stopped tasks are not looked at on refresh.
+        max_task_failures: 0,
+        peak_desired_count: 0,
+    };
+    let no_revisions = HashMap::new();
+    let observation = Observation {
+        service: Some(service),
+        service_deployment: None,
+        last_seen_target: listed.is_none().then_some(&recorded),
+        stopped_tasks: &[],
+        revision_task_definitions: &no_revisions,
+    };
     let verdict = |outcome: Outcome, failure_message: String| WaitResults {
         status: outcome.status().to_string(),
         failure_message,
@@ -50,57 +92,35 @@ fn refreshed_results(state: &WaitState, service: &ServiceSnapshot) -> WaitResult
         primary_task_def: primary_task_def.clone(),
         elapsed_seconds: old.elapsed_seconds,
     };
-    let unchanged = || WaitResults {
-        primary_task_def: primary_task_def.clone(),
-        ..old.clone()
-    };
-
-    if service.status.as_deref() == Some("DRAINING") {
-        return verdict(
-            Outcome::Failed,
-            format!("service {service_name} is DRAINING (it is being deleted)"),
-        );
-    }
-    let Some(primary) = primary else {
-        return unchanged();
-    };
-    let Some(running) = primary.task_definition.as_deref() else {
-        return unchanged();
-    };
-
-    if serves_desired(&state.args.desired_task_def, running) {
-        match primary.rollout_state.as_deref() {
-            Some("COMPLETED") => verdict(Outcome::Completed, String::new()),
-            Some("FAILED") => verdict(Outcome::Failed, rollout_reason(primary, "rollout FAILED")),
-            None if completed_without_rollout_state(service, primary) => {
-                verdict(Outcome::Completed, String::new())
-            }
-            _ => unchanged(),
-        }
-    } else {
-        let rolled_back = primary
-            .rollout_state_reason
-            .as_deref()
-            .is_some_and(|r| r.contains("rolling back"))
-            || old.outcome == Outcome::RolledBack;
-        let outcome = if rolled_back {
-            Outcome::RolledBack
-        } else {
-            Outcome::Failed
-        };
-        let mut message = format!(
-            "service {service_name} now serves {} instead of {}",
-            short_task_definition(running),
-            short_task_definition(&state.args.desired_task_def)
-        );
-        if let Some(reason) = primary
-            .rollout_state_reason
-            .as_deref()
-            .filter(|r| !r.is_empty())
+    // When the service runs something else, say so: that is the drift a refresh shows.
+    let drift_message = |reason: String| match service.primary_deployment() {
+        Some(primary)
+            if primary
+                .task_definition
+                .as_deref()
+                .is_some_and(|td| !serves_desired(desired, td)) =>
         {
-            message.push_str(&format!(" ({reason})"));
+            message::now_serves(
+                &state.args.service_name,
+                primary.task_definition.as_deref().unwrap_or_default(),
+                desired,
+                primary.rollout_state_reason.as_deref(),
+            )
         }
-        verdict(outcome, message)
+        _ => reason,
+    };
+    match assess(&observation, &target) {
+        Assessment::Completed => verdict(Outcome::Completed, String::new()),
+        Assessment::Failed { reason } | Assessment::NotFound { reason } => {
+            verdict(Outcome::Failed, drift_message(reason))
+        }
+        Assessment::RolledBack { reason, .. } => {
+            verdict(Outcome::RolledBack, drift_message(reason))
+        }
+        Assessment::Pending(_) | Assessment::TimedOut => WaitResults {
+            primary_task_def,
+            ..old.clone()
+        },
     }
 }
 
@@ -112,19 +132,37 @@ fn serves_desired(desired: &str, running: &str) -> bool {
     }
 }
 
-/// Old endpoints omit rolloutState: then "done" means only this deployment is left, at full strength.
-fn completed_without_rollout_state(service: &ServiceSnapshot, primary: &Deployment) -> bool {
-    service.deployments.len() == 1
-        && primary.pending_count == 0
-        && primary.running_count == primary.desired_count
+/// The deployment this resource waited for, as the wait last saw it: what tells a rollback of it from a
+/// replacement once ECS no longer lists it.
+fn recorded_deployment(state: &WaitState) -> Deployment {
+    let (rollout_state, reason) = match state.results.outcome {
+        Outcome::Completed => (RolloutState::Completed, None),
+        Outcome::Failed | Outcome::RolledBack => (
+            RolloutState::Failed,
+            Some(state.results.failure_message.clone()),
+        ),
+        Outcome::TimedOut => (RolloutState::InProgress, None),
+    };
+    Deployment {
+        id: state.results.deployment_id.clone(),
+        status: Some(DeploymentStatus::Primary),
+        task_definition: Some(state.args.desired_task_def.clone()),
+        rollout_state: Some(rollout_state),
+        rollout_state_reason: reason,
+        ..Deployment::default()
+    }
 }
 
-fn rollout_reason(deployment: &Deployment, fallback: &str) -> String {
-    deployment
-        .rollout_state_reason
-        .clone()
-        .filter(|r| !r.is_empty())
-        .unwrap_or_else(|| fallback.to_string())
+/// Deployments without an id (emulators, trimmed fixtures) get one by position, so the verdict can tell
+/// the one this resource waited for from the others.
+fn named_deployments(service: &ServiceSnapshot) -> ServiceSnapshot {
+    let mut named = service.clone();
+    for (index, deployment) in named.deployments.iter_mut().enumerate() {
+        deployment
+            .id
+            .get_or_insert_with(|| format!("(unnamed deployment {index})"));
+    }
+    named
 }
 
 #[cfg(test)]

@@ -22,6 +22,7 @@ use futures::future::BoxFuture;
 
 use crate::api::{
     ApiResult, DescribeServiceDeploymentsOutput, DescribeServicesOutput, DesiredStatus, EcsApi,
+    LIST_TASKS_PAGE_SIZE,
 };
 use crate::budget::{BudgetConfig, BudgetScope, BudgetedEcsApi, shared_budget};
 use crate::input::{self, InputError};
@@ -358,7 +359,7 @@ impl EcsApi for SdkEcsApi {
                     .cluster(cluster)
                     .service_name(service)
                     .desired_status(convert::desired_status(desired_status))
-                    .max_results(100)
+                    .max_results(i32::try_from(LIST_TASKS_PAGE_SIZE).unwrap_or(i32::MAX))
                     .set_next_token(next_token.take())
                     .send()
                     .await

@@ -22,21 +22,14 @@ use std::time::Duration;
 use futures::future::BoxFuture;
 use tokio::time::Instant;
 
-use crate::api::{
-    ApiResult, DescribeServiceDeploymentsOutput, DescribeServicesOutput, DesiredStatus, EcsApi,
-};
+use crate::api::{LIST_SERVICE_DEPLOYMENTS_PAGE_SIZE, LIST_TASKS_PAGE_SIZE};
 use crate::input::InputError;
-use crate::model::{ServiceDeploymentBrief, ServiceRevision, StoppedTask};
+use crate::layer::{Call, CallLayer, Layered, Operation};
 
 /// Environment variable overriding the sustained rate (requests per second).
 pub const RATE_ENV: &str = "WAIT_FOR_ECS_DEPLOY_REQUESTS_PER_SECOND";
 /// Environment variable overriding the burst (bucket size, requests).
 pub const BURST_ENV: &str = "WAIT_FOR_ECS_DEPLOY_REQUEST_BURST";
-
-/// Page sizes of the list calls as [`SdkEcsApi`](crate::aws::SdkEcsApi) makes
-/// them: a list answer longer than one page cost more than one request.
-const LIST_TASKS_PAGE: usize = 100;
-const LIST_SERVICE_DEPLOYMENTS_PAGE: usize = 20;
 
 /// Highest rate accepted; above it the budget would never wait anyway.
 const MAX_RATE: f64 = 10_000.0;
@@ -277,117 +270,41 @@ pub fn shared_budget(scope: BudgetScope, config: BudgetConfig) -> Arc<RequestBud
 }
 
 /// An [`EcsApi`] whose every call first takes a token from a [`RequestBudget`].
-#[derive(Clone)]
-pub struct BudgetedEcsApi {
-    inner: Arc<dyn EcsApi>,
-    budget: Arc<RequestBudget>,
-}
-
-impl BudgetedEcsApi {
-    pub fn new(inner: Arc<dyn EcsApi>, budget: Arc<RequestBudget>) -> Self {
-        Self { inner, budget }
-    }
-
-    pub fn budget(&self) -> &Arc<RequestBudget> {
-        &self.budget
-    }
-}
+/// An [`EcsApi`] whose every call takes a token of the budget first.
+pub type BudgetedEcsApi = Layered<Arc<RequestBudget>>;
 
 /// Requests beyond the first that a list answer of `items` took.
 fn extra_pages(items: usize, page: usize) -> u32 {
     u32::try_from(items.div_ceil(page).saturating_sub(1)).unwrap_or(u32::MAX)
 }
 
-impl EcsApi for BudgetedEcsApi {
-    fn describe_services<'a>(
-        &'a self,
-        cluster: &'a str,
-        services: &'a [String],
-    ) -> BoxFuture<'a, ApiResult<DescribeServicesOutput>> {
-        Box::pin(async move {
-            self.budget.acquire().await;
-            self.inner.describe_services(cluster, services).await
-        })
+impl CallLayer for Arc<RequestBudget> {
+    fn before<'a>(&'a self, _call: Call<'a>) -> BoxFuture<'a, ()> {
+        Box::pin(self.acquire())
     }
 
-    fn list_service_deployments<'a>(
-        &'a self,
-        cluster: &'a str,
-        service: &'a str,
-    ) -> BoxFuture<'a, ApiResult<Vec<ServiceDeploymentBrief>>> {
-        Box::pin(async move {
-            self.budget.acquire().await;
-            let answer = self.inner.list_service_deployments(cluster, service).await;
-            if let Ok(briefs) = &answer {
-                self.budget
-                    .charge(extra_pages(briefs.len(), LIST_SERVICE_DEPLOYMENTS_PAGE));
-            }
-            answer
-        })
-    }
-
-    fn describe_service_deployments<'a>(
-        &'a self,
-        service_deployment_arns: &'a [String],
-    ) -> BoxFuture<'a, ApiResult<DescribeServiceDeploymentsOutput>> {
-        Box::pin(async move {
-            self.budget.acquire().await;
-            self.inner
-                .describe_service_deployments(service_deployment_arns)
-                .await
-        })
-    }
-
-    fn describe_service_revisions<'a>(
-        &'a self,
-        service_revision_arns: &'a [String],
-    ) -> BoxFuture<'a, ApiResult<Vec<ServiceRevision>>> {
-        Box::pin(async move {
-            self.budget.acquire().await;
-            self.inner
-                .describe_service_revisions(service_revision_arns)
-                .await
-        })
-    }
-
-    fn list_tasks<'a>(
-        &'a self,
-        cluster: &'a str,
-        service: &'a str,
-        desired_status: DesiredStatus,
-    ) -> BoxFuture<'a, ApiResult<Vec<String>>> {
-        Box::pin(async move {
-            self.budget.acquire().await;
-            let answer = self
-                .inner
-                .list_tasks(cluster, service, desired_status)
-                .await;
-            if let Ok(arns) = &answer {
-                self.budget.charge(extra_pages(arns.len(), LIST_TASKS_PAGE));
-            }
-            answer
-        })
-    }
-
-    fn describe_tasks<'a>(
-        &'a self,
-        cluster: &'a str,
-        task_arns: &'a [String],
-    ) -> BoxFuture<'a, ApiResult<Vec<StoppedTask>>> {
-        Box::pin(async move {
-            self.budget.acquire().await;
-            self.inner.describe_tasks(cluster, task_arns).await
-        })
+    /// A list answer longer than one page cost more than the one token taken.
+    fn listed(&self, call: Call<'_>, listed: usize) {
+        let page = match call.operation {
+            Operation::ListTasks => LIST_TASKS_PAGE_SIZE,
+            Operation::ListServiceDeployments => LIST_SERVICE_DEPLOYMENTS_PAGE_SIZE,
+            _ => return,
+        };
+        self.charge(extra_pages(listed, page));
     }
 
     fn is_backlogged(&self) -> bool {
-        self.budget.is_backlogged() || self.inner.is_backlogged()
+        RequestBudget::is_backlogged(self)
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::api::{
+        ApiResult, DescribeServiceDeploymentsOutput, DescribeServicesOutput, DesiredStatus, EcsApi,
+    };
+    use crate::model::{ServiceDeploymentBrief, ServiceRevision, StoppedTask};
     use std::sync::atomic::{AtomicUsize, Ordering};
 
     fn budget(rate: f64, burst: u32) -> Arc<RequestBudget> {

@@ -11,6 +11,7 @@ pub mod api;
 pub mod aws;
 pub mod budget;
 pub mod input;
+pub mod layer;
 pub mod log_safety;
 pub mod message;
 pub mod model;

@@ -1,10 +1,15 @@
-//! The one place that words a verdict's `failureMessage`.
+//! The one place that words a verdict's `failureMessage`, and (in `progress`)
+//! every progress line a wait shows.
 //!
 //! A failure message is one line a CI log or a Pulumi error can show as is: the
 //! real reason first, then up to three distinct stopped-task reasons (container,
 //! exit code, ECS's own words), then the service events that explain it.
 
+mod progress;
+
 use std::time::Duration;
+
+pub use progress::{ProgressKind, ProgressLine, progress_line};
 
 use crate::api::ApiError;
 use crate::model::{ServiceEvent, StoppedTask, short_task_definition};
@@ -210,6 +215,20 @@ pub fn no_deployment_found(wanted: &str, service: &str, runs: Option<&str>) -> S
         .map(|td| format!(" (it runs {})", short_task_definition(td)))
         .unwrap_or_default();
     format!("no deployment {wanted} found for service {service}{runs}")
+}
+
+/// `service web now serves web:2 instead of web:3 (ECS's reason)`: what a later
+/// look found running in place of the task definition a wait ended on.
+pub fn now_serves(service: &str, running: &str, desired: &str, reason: Option<&str>) -> String {
+    let mut message = format!(
+        "service {service} now serves {} instead of {}",
+        short_task_definition(running),
+        short_task_definition(desired)
+    );
+    if let Some(reason) = reason.filter(|r| !r.is_empty()) {
+        message.push_str(&format!(" ({reason})"));
+    }
+    message
 }
 
 /// `3m`, `1m30s`, `45s`, `1.5s`, `250ms`.

@@ -24,8 +24,10 @@ use serde::{Deserialize, Serialize};
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
+use futures::future::BoxFuture;
+
 use crate::api::{
-    EcsApi, MAX_SERVICE_DEPLOYMENTS_PER_CALL, MAX_SERVICES_PER_CALL, MAX_TASKS_PER_CALL,
+    ApiResult, EcsApi, MAX_SERVICE_DEPLOYMENTS_PER_CALL, MAX_SERVICES_PER_CALL, MAX_TASKS_PER_CALL,
 };
 use crate::input::InputError;
 use crate::model::{ServiceDeployment, ServiceRevision, ServiceSnapshot, StoppedTask};
@@ -250,100 +252,89 @@ impl Shared {
     }
 }
 
+/// One `Describe*` call over many items, for a [`Batcher`].
+type DescribeMany<K, Out> =
+    for<'a> fn(&'a dyn EcsApi, &'a K, &'a [String]) -> BoxFuture<'a, ApiResult<Out>>;
+
+/// Makes the batchers of one watcher: same API, same backlog signal.
+struct BatcherFactory {
+    api: Arc<dyn EcsApi>,
+    backlogged: batch::Backlogged,
+    max_per_call: usize,
+}
+
+impl BatcherFactory {
+    /// A batcher whose call asks `describe` for every item at once and hands each
+    /// item the answer `pick` finds for it (`None`: ECS does not know it).
+    fn build<K, Out, R>(
+        self,
+        describe: DescribeMany<K, Out>,
+        pick: fn(&Out, &str) -> Option<R>,
+    ) -> Batcher<K, String, R>
+    where
+        K: Clone + Eq + std::hash::Hash + Send + Sync + 'static,
+        Out: Send + 'static,
+        R: Clone + Send + 'static,
+    {
+        let api = self.api;
+        let call: batch::BatchCall<K, String, R> = Arc::new(move |key: K, items: Vec<String>| {
+            let api = Arc::clone(&api);
+            Box::pin(async move {
+                let output = describe(api.as_ref(), &key, &items).await?;
+                Ok(items.iter().map(|item| pick(&output, item)).collect())
+            })
+        });
+        Batcher::new(COALESCING_WINDOW, self.max_per_call, call).holding_while(self.backlogged)
+    }
+}
+
 impl Watcher {
     pub fn new(api: Arc<dyn EcsApi>) -> Self {
         let backlog_api = Arc::clone(&api);
         let backlogged: batch::Backlogged = Arc::new(move || backlog_api.is_backlogged());
-        let services_api = Arc::clone(&api);
-        let services = Batcher::new(
-            COALESCING_WINDOW,
-            MAX_SERVICES_PER_CALL,
-            Arc::new(move |cluster: String, wanted: Vec<String>| {
-                let api = Arc::clone(&services_api);
-                Box::pin(async move {
-                    let output = api.describe_services(&cluster, &wanted).await?;
-                    // ECS answers by ARN even when asked by name: match back by identity.
-                    Ok(wanted
-                        .iter()
-                        .map(|id| {
-                            output
-                                .services
-                                .iter()
-                                .find(|s| s.is_identified_by(id))
-                                .cloned()
-                        })
-                        .collect())
-                })
-            }),
-        )
-        .holding_while(Arc::clone(&backlogged));
-        let deployments_api = Arc::clone(&api);
-        let service_deployments = Batcher::new(
-            COALESCING_WINDOW,
-            MAX_SERVICE_DEPLOYMENTS_PER_CALL,
-            Arc::new(move |(), arns: Vec<String>| {
-                let api = Arc::clone(&deployments_api);
-                Box::pin(async move {
-                    let output = api.describe_service_deployments(&arns).await?;
-                    Ok(arns
-                        .iter()
-                        .map(|arn| {
-                            output
-                                .service_deployments
-                                .iter()
-                                .find(|sd| sd.service_deployment_arn.as_deref() == Some(arn))
-                                .cloned()
-                        })
-                        .collect())
-                })
-            }),
-        )
-        .holding_while(Arc::clone(&backlogged));
-        let revisions_api = Arc::clone(&api);
-        let service_revisions = Batcher::new(
-            COALESCING_WINDOW,
-            MAX_SERVICE_DEPLOYMENTS_PER_CALL,
-            Arc::new(move |(), arns: Vec<String>| {
-                let api = Arc::clone(&revisions_api);
-                Box::pin(async move {
-                    let revisions = api.describe_service_revisions(&arns).await?;
-                    Ok(arns
-                        .iter()
-                        .map(|arn| {
-                            revisions
-                                .iter()
-                                .find(|r| r.service_revision_arn.as_deref() == Some(arn))
-                                .cloned()
-                        })
-                        .collect())
-                })
-            }),
-        )
-        .holding_while(Arc::clone(&backlogged));
-        let tasks_api = Arc::clone(&api);
-        let tasks = Batcher::new(
-            COALESCING_WINDOW,
-            MAX_TASKS_PER_CALL,
-            Arc::new(move |cluster: String, arns: Vec<String>| {
-                let api = Arc::clone(&tasks_api);
-                Box::pin(async move {
-                    let described = api.describe_tasks(&cluster, &arns).await?;
-                    Ok(arns
-                        .iter()
-                        .map(|arn| described.iter().find(|t| t.task_arn == *arn).cloned())
-                        .collect())
-                })
-            }),
-        )
-        .holding_while(Arc::clone(&backlogged));
+        let batcher = |max_per_call| BatcherFactory {
+            api: Arc::clone(&api),
+            backlogged: Arc::clone(&backlogged),
+            max_per_call,
+        };
         Self {
             shared: Arc::new(Shared {
+                services: batcher(MAX_SERVICES_PER_CALL).build(
+                    |api, cluster: &String, ids| api.describe_services(cluster, ids),
+                    // ECS answers by ARN even when asked by name: match back by identity.
+                    |output, id| {
+                        output
+                            .services
+                            .iter()
+                            .find(|s| s.is_identified_by(id))
+                            .cloned()
+                    },
+                ),
+                service_deployments: batcher(MAX_SERVICE_DEPLOYMENTS_PER_CALL).build(
+                    |api, _: &(), arns| api.describe_service_deployments(arns),
+                    |output, arn| {
+                        output
+                            .service_deployments
+                            .iter()
+                            .find(|sd| sd.service_deployment_arn.as_deref() == Some(arn))
+                            .cloned()
+                    },
+                ),
+                service_revisions: batcher(MAX_SERVICE_DEPLOYMENTS_PER_CALL).build(
+                    |api, _: &(), arns| api.describe_service_revisions(arns),
+                    |revisions, arn| {
+                        revisions
+                            .iter()
+                            .find(|r| r.service_revision_arn.as_deref() == Some(arn))
+                            .cloned()
+                    },
+                ),
+                tasks: batcher(MAX_TASKS_PER_CALL).build(
+                    |api, cluster: &String, arns| api.describe_tasks(cluster, arns),
+                    |described, arn| described.iter().find(|t| t.task_arn == arn).cloned(),
+                ),
                 api,
                 tick_origin: Instant::now(),
-                services,
-                service_deployments,
-                service_revisions,
-                tasks,
                 revision_task_definitions: Mutex::new(HashMap::new()),
                 service_deployments_unavailable: Mutex::new(None),
             }),

@@ -186,7 +186,9 @@ pub(super) fn failure(failure: &types::Failure) -> Failure {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{RolloutState, TaskStopCode};
+    use crate::model::{
+        DeploymentControllerType, DeploymentStrategy, RolloutState, ServiceStatus, TaskStopCode,
+    };
 
     #[test]
     fn sdk_deployment_converts_field_by_field() {
@@ -210,6 +212,32 @@ mod tests {
             converted.created_at,
             Some(Timestamp::from_epoch_millis(1_714_557_600_000))
         );
+    }
+
+    #[test]
+    fn sdk_service_keeps_its_strategy_and_controller() {
+        let sdk = types::Service::builder()
+            .service_name("web")
+            .status("DRAINING")
+            .deployment_controller(
+                types::DeploymentController::builder()
+                    .r#type(types::DeploymentControllerType::Ecs)
+                    .build()
+                    .unwrap(),
+            )
+            .deployment_configuration(
+                types::DeploymentConfiguration::builder()
+                    .strategy(types::DeploymentStrategy::Linear)
+                    .build(),
+            )
+            .build();
+        let converted = service(&sdk);
+        assert_eq!(converted.status, Some(ServiceStatus::Draining));
+        assert_eq!(converted.strategy(), DeploymentStrategy::Linear);
+        assert_eq!(converted.controller(), DeploymentControllerType::Ecs);
+        let bare = service(&types::Service::builder().service_name("web").build());
+        assert_eq!(bare.strategy(), DeploymentStrategy::Rolling);
+        assert_eq!(bare.controller(), DeploymentControllerType::Ecs);
     }
 
     #[test]

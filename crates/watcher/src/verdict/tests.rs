@@ -646,3 +646,60 @@ fn failure_is_suspected_only_on_evidence() {
     );
     assert!(suggests_failure(&healthy, Some(&tripped), &wanted, &[]));
 }
+
+#[test]
+fn an_older_revision_after_the_target_was_seen_completed_is_someone_elses_deploy() {
+    let snapshot = rolled_back_service();
+    let completed_target: Deployment = serde_json::from_value(json!({
+        "id": "ecs-svc/2", "status": "PRIMARY", "taskDefinition": REV3,
+        "desiredCount": 2, "runningCount": 2, "rolloutState": "COMPLETED"
+    }))
+    .unwrap();
+    let mut case = Case::of(&snapshot);
+    case.last_seen_target = Some(&completed_target);
+    assert!(matches!(
+        case.assess(&target("ecs-svc/2", REV3)),
+        Assessment::Failed { ref reason } if reason.contains("superseded")
+    ));
+}
+
+#[test]
+fn the_strategy_and_controller_pick_the_rules() {
+    let with = |configuration: serde_json::Value| Rules::for_service(&service(configuration));
+    assert_eq!(with(json!({"serviceName": "web"})), Rules::Rolling);
+    assert_eq!(
+        with(json!({"deploymentConfiguration": {"strategy": "ROLLING"}})),
+        Rules::Rolling
+    );
+    for staged in ["BLUE_GREEN", "LINEAR", "CANARY"] {
+        assert_eq!(
+            with(json!({"deploymentConfiguration": {"strategy": staged},
+                        "deploymentController": {"type": "ECS"}})),
+            Rules::Lifecycle,
+            "{staged}"
+        );
+    }
+    assert_eq!(
+        with(
+            json!({"deploymentConfiguration": {"strategy": "BLUE_GREEN"},
+                    "deploymentController": {"type": "CODE_DEPLOY"}})
+        ),
+        Rules::Rolling
+    );
+}
+
+#[test]
+fn staged_deployments_wait_for_successful_through_bake_time() {
+    let mut snapshot = completed_service();
+    snapshot.deployment_configuration = Some(crate::model::DeploymentConfiguration {
+        strategy: Some(crate::model::DeploymentStrategy::BlueGreen),
+    });
+    let baking = sd("IN_PROGRESS", json!({"lifecycleStage": "BAKE_TIME"}));
+    let done = sd("SUCCESSFUL", json!({"lifecycleStage": "CLEAN_UP"}));
+    let mut case = Case::of(&snapshot);
+    let wanted = target("ecs-svc/6405940160831029548", REV3);
+    case.service_deployment = Some(&baking);
+    assert!(matches!(case.assess(&wanted), Assessment::Pending(_)));
+    case.service_deployment = Some(&done);
+    assert_eq!(case.assess(&wanted), Assessment::Completed);
+}

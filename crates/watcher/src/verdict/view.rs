@@ -3,7 +3,7 @@
 //! where its counts stand. Every strategy's rules read the observation through it.
 
 use super::{Assessment, Observation, Progress, Target};
-use crate::model::{Deployment, ServiceSnapshot, short_task_definition};
+use crate::model::{Deployment, RolloutState, ServiceSnapshot, short_task_definition};
 
 pub(super) struct TargetView<'a> {
     pub(super) observation: &'a Observation<'a>,
@@ -101,10 +101,17 @@ impl<'a> TargetView<'a> {
             _ => false,
         };
         // The README's rule: the target vanished and the service went back to an
-        // older revision — that is what a finished rollback looks like.
+        // older revision — that is what a finished rollback looks like. Unless the
+        // target was seen completed: ECS rolls back only rollouts in progress, so
+        // an older revision after a completed one is someone else's deploy.
+        let seen_completed = self
+            .observation
+            .last_seen_target
+            .is_some_and(|d| d.rollout_state == Some(RolloutState::Completed));
         if self.deployment.is_none()
             && self.observation.service_deployment.is_none()
             && older_revision_of_same_family
+            && !seen_completed
         {
             return Assessment::RolledBack {
                 to_task_definition: newer.task_definition.clone(),

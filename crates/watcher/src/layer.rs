@@ -1,0 +1,226 @@
+//! Layers over an [`EcsApi`]: work done around every call, whatever the
+//! operation — take a token from the request budget, log the call. A layer says
+//! what it does before and after a call once ([`CallLayer`]); [`Layered`] applies
+//! it to all six operations, so no layer re-implements the trait.
+
+use std::ops::Deref;
+use std::sync::Arc;
+
+use futures::future::BoxFuture;
+
+use crate::api::{
+    ApiResult, DescribeServiceDeploymentsOutput, DescribeServicesOutput, DesiredStatus, EcsApi,
+};
+use crate::model::{ServiceDeploymentBrief, ServiceRevision, StoppedTask};
+
+/// The operations of [`EcsApi`], by their ECS names.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Operation {
+    DescribeServices,
+    ListServiceDeployments,
+    DescribeServiceDeployments,
+    DescribeServiceRevisions,
+    ListTasks,
+    DescribeTasks,
+}
+
+impl Operation {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Operation::DescribeServices => "DescribeServices",
+            Operation::ListServiceDeployments => "ListServiceDeployments",
+            Operation::DescribeServiceDeployments => "DescribeServiceDeployments",
+            Operation::DescribeServiceRevisions => "DescribeServiceRevisions",
+            Operation::ListTasks => "ListTasks",
+            Operation::DescribeTasks => "DescribeTasks",
+        }
+    }
+}
+
+/// One call as a layer sees it.
+#[derive(Clone, Copy, Debug)]
+pub struct Call<'a> {
+    pub operation: Operation,
+    /// The cluster, for the calls that take one.
+    pub cluster: Option<&'a str>,
+    /// What the call asks about: the services, ARNs or tasks of a describe call,
+    /// the one service of a list call.
+    pub items: &'a [String],
+}
+
+/// Work done around every call of the [`EcsApi`] below it.
+pub trait CallLayer: Send + Sync {
+    /// Before the call goes out (may wait, e.g. for a budget token).
+    fn before<'a>(&'a self, call: Call<'a>) -> BoxFuture<'a, ()>;
+
+    /// After a list call answered with `listed` entries (all pages together):
+    /// what page counts depend on. Describe calls and failed calls are not reported.
+    fn listed(&self, _call: Call<'_>, _listed: usize) {}
+
+    /// True while calls would wait in this layer (see [`EcsApi::is_backlogged`]).
+    fn is_backlogged(&self) -> bool {
+        false
+    }
+}
+
+/// An [`EcsApi`] with a [`CallLayer`] around every call of `inner`. Derefs to
+/// the layer, so its own methods (a log's records, a budget's state) stay at hand.
+pub struct Layered<L> {
+    inner: Arc<dyn EcsApi>,
+    layer: L,
+}
+
+impl<L: CallLayer> Layered<L> {
+    pub fn new(inner: Arc<dyn EcsApi>, layer: L) -> Self {
+        Self { inner, layer }
+    }
+
+    pub fn layer(&self) -> &L {
+        &self.layer
+    }
+
+    /// Runs `send` inside the layer; `count` says how many entries a list answer had.
+    async fn around<T>(
+        &self,
+        call: Call<'_>,
+        send: BoxFuture<'_, ApiResult<T>>,
+        count: fn(&T) -> Option<usize>,
+    ) -> ApiResult<T> {
+        self.layer.before(call).await;
+        let answer = send.await;
+        if let Some(listed) = answer.as_ref().ok().and_then(count) {
+            self.layer.listed(call, listed);
+        }
+        answer
+    }
+}
+
+impl<L> Deref for Layered<L> {
+    type Target = L;
+
+    fn deref(&self) -> &L {
+        &self.layer
+    }
+}
+
+fn not_a_list<T>(_: &T) -> Option<usize> {
+    None
+}
+
+impl<L: CallLayer> EcsApi for Layered<L> {
+    fn describe_services<'a>(
+        &'a self,
+        cluster: &'a str,
+        services: &'a [String],
+    ) -> BoxFuture<'a, ApiResult<DescribeServicesOutput>> {
+        let call = Call {
+            operation: Operation::DescribeServices,
+            cluster: Some(cluster),
+            items: services,
+        };
+        Box::pin(self.around(
+            call,
+            self.inner.describe_services(cluster, services),
+            not_a_list,
+        ))
+    }
+
+    fn list_service_deployments<'a>(
+        &'a self,
+        cluster: &'a str,
+        service: &'a str,
+    ) -> BoxFuture<'a, ApiResult<Vec<ServiceDeploymentBrief>>> {
+        Box::pin(async move {
+            let items = [service.to_owned()];
+            let call = Call {
+                operation: Operation::ListServiceDeployments,
+                cluster: Some(cluster),
+                items: &items,
+            };
+            self.around(
+                call,
+                self.inner.list_service_deployments(cluster, service),
+                |briefs| Some(briefs.len()),
+            )
+            .await
+        })
+    }
+
+    fn describe_service_deployments<'a>(
+        &'a self,
+        service_deployment_arns: &'a [String],
+    ) -> BoxFuture<'a, ApiResult<DescribeServiceDeploymentsOutput>> {
+        let call = Call {
+            operation: Operation::DescribeServiceDeployments,
+            cluster: None,
+            items: service_deployment_arns,
+        };
+        Box::pin(
+            self.around(
+                call,
+                self.inner
+                    .describe_service_deployments(service_deployment_arns),
+                not_a_list,
+            ),
+        )
+    }
+
+    fn describe_service_revisions<'a>(
+        &'a self,
+        service_revision_arns: &'a [String],
+    ) -> BoxFuture<'a, ApiResult<Vec<ServiceRevision>>> {
+        let call = Call {
+            operation: Operation::DescribeServiceRevisions,
+            cluster: None,
+            items: service_revision_arns,
+        };
+        Box::pin(self.around(
+            call,
+            self.inner.describe_service_revisions(service_revision_arns),
+            not_a_list,
+        ))
+    }
+
+    fn list_tasks<'a>(
+        &'a self,
+        cluster: &'a str,
+        service: &'a str,
+        desired_status: DesiredStatus,
+    ) -> BoxFuture<'a, ApiResult<Vec<String>>> {
+        Box::pin(async move {
+            let items = [service.to_owned()];
+            let call = Call {
+                operation: Operation::ListTasks,
+                cluster: Some(cluster),
+                items: &items,
+            };
+            self.around(
+                call,
+                self.inner.list_tasks(cluster, service, desired_status),
+                |arns| Some(arns.len()),
+            )
+            .await
+        })
+    }
+
+    fn describe_tasks<'a>(
+        &'a self,
+        cluster: &'a str,
+        task_arns: &'a [String],
+    ) -> BoxFuture<'a, ApiResult<Vec<StoppedTask>>> {
+        let call = Call {
+            operation: Operation::DescribeTasks,
+            cluster: Some(cluster),
+            items: task_arns,
+        };
+        Box::pin(self.around(
+            call,
+            self.inner.describe_tasks(cluster, task_arns),
+            not_a_list,
+        ))
+    }
+
+    fn is_backlogged(&self) -> bool {
+        self.layer.is_backlogged() || self.inner.is_backlogged()
+    }
+}
