@@ -23,14 +23,10 @@ use clap::Parser;
 /// Parses the process arguments, runs what they ask, and returns the exit code.
 pub fn run_from_env() -> i32 {
     let args = Args::parse();
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-    {
+    let runtime = match ecs_watcher::runtime::start() {
         Ok(runtime) => runtime,
-        Err(error) => {
-            eprintln!("bench: cannot start the async runtime: {error}");
+        Err(message) => {
+            eprintln!("bench: {message}");
             return 2;
         }
     };

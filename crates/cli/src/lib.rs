@@ -26,14 +26,10 @@ pub fn run_from_env() -> i32 {
         Err(error) => return args::report_parse_error(error),
     };
     init_tracing(cli.verbose);
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-    {
+    let runtime = match ecs_watcher::runtime::start() {
         Ok(runtime) => runtime,
-        Err(error) => {
-            eprintln!("error: cannot start the async runtime: {error}");
+        Err(message) => {
+            eprintln!("error: {message}");
             return ExitCode::SetupError.code();
         }
     };

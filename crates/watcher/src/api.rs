@@ -137,14 +137,18 @@ impl DesiredStatus {
 /// `DescribeServices`: the services found and the `failures[]` (e.g. `MISSING`).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct DescribeServicesOutput {
+    /// The services ECS found, in no particular order (match them by identity).
     pub services: Vec<ServiceSnapshot>,
+    /// What it did not find, e.g. `{"arn": …, "reason": "MISSING"}`.
     pub failures: Vec<Failure>,
 }
 
 /// `DescribeServiceDeployments`: the deployments found and the `failures[]`.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct DescribeServiceDeploymentsOutput {
+    /// The service deployments ECS found, matched back by ARN.
     pub service_deployments: Vec<ServiceDeployment>,
+    /// The ARNs it did not find.
     pub failures: Vec<Failure>,
 }
 

@@ -15,6 +15,7 @@ pub mod layer;
 pub mod log_safety;
 pub mod message;
 pub mod model;
+pub mod runtime;
 pub mod verdict;
 pub mod watch;
 

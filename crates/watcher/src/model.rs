@@ -97,11 +97,15 @@ pub struct ServiceSnapshot {
     pub service_arn: Option<String>,
     pub service_name: Option<String>,
     pub cluster_arn: Option<String>,
+    /// Absent only in trimmed fixtures; ECS always reports it.
     pub status: Option<ServiceStatus>,
+    /// Tasks the service should run; the service's own, not one deployment's.
     pub desired_count: i32,
     pub running_count: i32,
     pub pending_count: i32,
+    /// The PRIMARY deployment's task definition.
     pub task_definition: Option<String>,
+    /// The deployments still running tasks, PRIMARY among them.
     pub deployments: Vec<Deployment>,
     /// Newest first, as ECS returns them.
     pub events: Vec<ServiceEvent>,
@@ -169,11 +173,14 @@ pub struct Deployment {
     /// `ecs-svc/<number>`.
     pub id: Option<String>,
     pub status: Option<DeploymentStatus>,
+    /// The task definition this deployment rolls out.
     pub task_definition: Option<String>,
     pub desired_count: i32,
     pub pending_count: i32,
     pub running_count: i32,
+    /// Tasks of this deployment that failed to start or stopped unhealthy.
     pub failed_tasks: i32,
+    /// When `UpdateService` (or the rollback) created it: orders deployments.
     pub created_at: Option<Timestamp>,
     pub updated_at: Option<Timestamp>,
     /// Absent on old endpoints and emulators.

@@ -105,8 +105,11 @@ pub struct WaitReport {
     pub outcome: Outcome,
     /// One line: the real reason. Empty on COMPLETED.
     pub failure_message: String,
+    /// The cluster as the caller named it.
     pub cluster: String,
+    /// The service as the caller named it.
     pub service: String,
+    /// The task definition the caller asked for, as given.
     pub desired_task_definition: Option<String>,
     /// The deployment that was watched (`ecs-svc/<number>`), once known.
     pub deployment_id: Option<String>,

@@ -103,7 +103,7 @@ pub fn progress_line(event: &ProgressEvent) -> ProgressLine {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{StoppedContainer, StoppedTask};
+    use crate::model::StoppedTask;
 
     #[test]
     fn counts_leave_out_what_is_zero() {
@@ -142,18 +142,13 @@ mod tests {
 
     #[test]
     fn a_stopped_task_is_a_warning_with_its_reason() {
-        let line = progress_line(&ProgressEvent::TaskStopped {
-            task: StoppedTask {
-                task_arn: "arn:aws:ecs:us-east-1:123456789012:task/prod/abc123".into(),
-                stopped_reason: Some("Essential container in task exited".into()),
-                containers: vec![StoppedContainer {
-                    name: "app".into(),
-                    exit_code: Some(1),
-                    reason: None,
-                }],
-                ..StoppedTask::default()
-            },
-        });
+        let task: StoppedTask = serde_json::from_value(serde_json::json!({
+            "taskArn": "arn:aws:ecs:us-east-1:123456789012:task/prod/abc123",
+            "stoppedReason": "Essential container in task exited",
+            "containers": [{"name": "app", "exitCode": 1}]
+        }))
+        .unwrap();
+        let line = progress_line(&ProgressEvent::TaskStopped { task });
         assert_eq!(line.kind, ProgressKind::Warning);
         assert_eq!(
             line.text,

@@ -64,14 +64,7 @@ impl Session<'_> {
         if matches!(self.plan.wanted, Wanted::Current) {
             return Ok(None);
         }
-        let answer = self
-            .guard(
-                "ListServiceDeployments",
-                self.shared
-                    .api
-                    .list_service_deployments(&self.plan.cluster, &self.plan.service),
-            )
-            .await?;
+        let answer = self.list_service_deployments().await?;
         let briefs = match answer {
             Ok(briefs) => briefs,
             Err(error) => return self.service_deployments_failed("ListServiceDeployments", error),

@@ -5,6 +5,8 @@
 use super::super::ProgressEvent;
 use super::super::discovery;
 use super::{Session, Source, Step, Stop};
+use crate::api::ApiResult;
+use crate::model::ServiceDeploymentBrief;
 
 /// `ListServiceDeployments` look-ups per target before following it with
 /// `DescribeServices` alone (ECS may list a fresh deployment a moment late).
@@ -67,14 +69,7 @@ impl Session<'_> {
             return Ok(Lookup::Nothing);
         }
         following.service_deployment_lookups += 1;
-        let answer = self
-            .guard(
-                "ListServiceDeployments",
-                self.shared
-                    .api
-                    .list_service_deployments(&self.plan.cluster, &self.plan.service),
-            )
-            .await?;
+        let answer = self.list_service_deployments().await?;
         let briefs = match answer {
             Ok(briefs) => briefs,
             Err(error) => {
@@ -102,6 +97,19 @@ impl Session<'_> {
             }
             None => Lookup::Nothing,
         })
+    }
+
+    /// The service's deployments, newest first (discovery uses them too).
+    pub(super) async fn list_service_deployments(
+        &self,
+    ) -> Result<ApiResult<Vec<ServiceDeploymentBrief>>, Stop> {
+        self.guard(
+            "ListServiceDeployments",
+            self.shared
+                .api
+                .list_service_deployments(&self.plan.cluster, &self.plan.service),
+        )
+        .await
     }
 
     /// Looks up the revisions a rollback went back to, so the message can name them.
