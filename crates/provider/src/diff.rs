@@ -12,9 +12,9 @@ use pulumi_gestalt_proto::pulumi::pulumirpc::{
 };
 
 use crate::config::ProviderConfig;
+use crate::fields::FieldSpec;
 use crate::properties::{Revealed, is_null, is_unknown};
 use crate::resource::WaitArgs;
-use crate::schema::FieldSpec;
 
 /// Compares the old outputs' inputs with the new (checked) inputs.
 pub fn diff_resource(

@@ -8,6 +8,7 @@ pub mod config;
 pub mod connections;
 pub mod diff;
 pub mod engine_log;
+pub mod fields;
 pub mod operations;
 pub mod partial_failure;
 pub mod progress;

@@ -286,7 +286,7 @@ fn preview_outputs(news: &Revealed) -> Struct {
     outputs.conceal(OUTPUT_TABLES)
 }
 
-fn redactor_for(revealed: &Revealed, tables: &[&[crate::schema::FieldSpec]]) -> Redactor {
+fn redactor_for(revealed: &Revealed, tables: &[&[crate::fields::FieldSpec]]) -> Redactor {
     Redactor::new(revealed.secret_texts(tables))
 }
 

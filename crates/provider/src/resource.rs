@@ -12,11 +12,11 @@ use ecs_watcher::{Outcome, WaitOptions, WaitReport, WaitRequest};
 use prost_types::Value;
 use prost_types::value::Kind;
 
+use crate::fields::{FieldDefault, FieldSpec, FieldType};
 use crate::properties::{
     FieldError, PropertyMap, PropertyValue, Revealed, any_value, apply_defaults, string_value,
     typed_properties, unknown_properties,
 };
-use crate::schema::{FieldDefault, FieldSpec, FieldType};
 
 /// The longest wait `timeoutMs` accepts: a day. Anything longer is a unit mistake.
 const MAX_TIMEOUT_MS: u64 = 24 * 60 * 60 * 1000;
