@@ -152,6 +152,18 @@ impl Revealed {
     }
 }
 
+/// A revealed map of `entries`, none of them secret (test inputs).
+#[cfg(test)]
+pub(crate) fn revealed(entries: &[(&str, Value)]) -> Revealed {
+    Revealed {
+        values: entries
+            .iter()
+            .map(|(name, value)| (name.to_string(), value.clone()))
+            .collect(),
+        secret: BTreeSet::new(),
+    }
+}
+
 /// Why one property could not be used, phrased for the person who wrote the program.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct FieldError {
