@@ -1,13 +1,15 @@
-//! The `pulumirpc.ResourceProvider` gRPC service: unpacks requests, calls `operations` and `diff`, packs their
-//! typed results into responses and maps [`OperationError`] to a gRPC status. The only module that speaks the
-//! protocol's request, response and status types.
+//! The `pulumirpc.ResourceProvider` gRPC service and the server that runs it: unpacks requests, calls
+//! `operations` and `diff`, packs their typed results into responses and maps [`OperationError`] to a gRPC
+//! status. The only module that speaks the protocol's request, response and status types.
 
 use std::collections::HashMap;
 
 use prost_types::Struct;
 use pulumi_gestalt_proto::pulumi::pulumirpc::diff_response::DiffChanges;
 use pulumi_gestalt_proto::pulumi::pulumirpc::property_diff::Kind;
-use pulumi_gestalt_proto::pulumi::pulumirpc::resource_provider_server::ResourceProvider;
+use pulumi_gestalt_proto::pulumi::pulumirpc::resource_provider_server::{
+    ResourceProvider, ResourceProviderServer,
+};
 use pulumi_gestalt_proto::pulumi::pulumirpc::{
     CallRequest, CallResponse, CheckFailure, CheckRequest, CheckResponse, ConfigureRequest,
     ConfigureResponse, ConstructRequest, ConstructResponse, CreateRequest, CreateResponse,
@@ -17,13 +19,60 @@ use pulumi_gestalt_proto::pulumi::pulumirpc::{
     PropertyDiff, ProviderHandshakeRequest, ProviderHandshakeResponse, ReadRequest, ReadResponse,
     UpdateRequest, UpdateResponse,
 };
+use tokio::net::TcpListener;
+use tokio_stream::wrappers::TcpListenerStream;
+use tokio_util::sync::CancellationToken;
 use tonic::{Request, Response, Status};
 
 use crate::diff::{DiffKind, DiffResult};
+use crate::engine_log::EngineLog;
 use crate::operations::{Applied, ApplyCall, Checked, OperationError, Operations};
 use crate::partial_failure::resource_init_failed;
 use crate::properties::{Revealed, reveal};
 use crate::{RESOURCE_TOKEN, VERSION, diff, schema};
+
+/// Why the provider could not be served.
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    #[error("{0}")]
+    EngineAddress(String),
+    #[error("gRPC server failed: {0}")]
+    Transport(#[from] tonic::transport::Error),
+}
+
+/// Serves the provider on `listener` until `shutdown` is cancelled (by the caller, a signal, or the engine's
+/// `Cancel`), then lets in-flight calls finish (waits end within a second of cancellation) and returns.
+pub async fn serve(
+    listener: TcpListener,
+    engine_address: Option<String>,
+    shutdown: CancellationToken,
+) -> Result<(), ServeError> {
+    let log = EngineLog::start();
+    if let Some(address) = engine_address.as_deref() {
+        log.connect(address).map_err(ServeError::EngineAddress)?;
+    }
+    let provider = Provider::new(Operations::new(log, shutdown.clone()));
+    let server = tonic::transport::Server::builder()
+        .add_service(ResourceProviderServer::new(provider))
+        .serve_with_incoming_shutdown(
+            TcpListenerStream::new(listener),
+            shutdown.clone().cancelled_owned(),
+        );
+    // A graceful HTTP/2 shutdown needs the client's cooperation (GOAWAY, PING ack). An engine that vanished
+    // or stopped reading must not keep the process alive: waits end within a second of cancellation, so
+    // anything still open after the drain limit is abandoned.
+    tokio::select! {
+        served = server => served?,
+        () = async {
+            shutdown.cancelled().await;
+            tokio::time::sleep(DRAIN_LIMIT).await;
+        } => tracing::warn!("connections still open {DRAIN_LIMIT:?} after shutdown; closing them"),
+    }
+    Ok(())
+}
+
+/// How long in-flight calls get to finish after shutdown begins.
+const DRAIN_LIMIT: std::time::Duration = std::time::Duration::from_secs(3);
 
 pub struct Provider {
     operations: Operations,
