@@ -7,7 +7,7 @@
 
 use std::time::Duration;
 
-use ecs_watcher::input::{self, InputError};
+use ecs_watcher::input::{self, DurationInput, InputError};
 use ecs_watcher::{Outcome, WaitOptions, WaitReport, WaitRequest};
 use prost_types::Value;
 use prost_types::value::Kind;
@@ -18,10 +18,6 @@ use crate::properties::{
     typed_properties, unknown_properties,
 };
 
-/// The longest wait `timeoutMs` accepts: a day. Anything longer is a unit mistake.
-const MAX_TIMEOUT_MS: u64 = 24 * 60 * 60 * 1000;
-const MIN_POLL_INTERVAL_MS: u64 = 100;
-const MAX_POLL_INTERVAL_MS: u64 = 5 * 60 * 1000;
 const MAX_TASK_FAILURES_LIMIT: u32 = 1000;
 
 typed_properties! {
@@ -316,29 +312,17 @@ fn valid_external_id(field: &str, value: &Option<String>) -> Result<(), String> 
 }
 
 fn valid_timeout(field: &str, value: &u64) -> Result<(), String> {
-    if (1..=MAX_TIMEOUT_MS).contains(value) {
-        Ok(())
-    } else {
-        Err(InputError::new(
-            field,
-            &value.to_string(),
-            format!("expected milliseconds from 1 to {MAX_TIMEOUT_MS} (24 hours); the default is 180000 (3 minutes)"),
-        )
-        .to_string())
-    }
+    let timeout = Duration::from_millis(*value);
+    from_input(input::timeout(field, timeout, DurationInput::Milliseconds))
 }
 
 fn valid_poll_interval(field: &str, value: &u64) -> Result<(), String> {
-    if (MIN_POLL_INTERVAL_MS..=MAX_POLL_INTERVAL_MS).contains(value) {
-        Ok(())
-    } else {
-        Err(InputError::new(
-            field,
-            &value.to_string(),
-            format!("expected milliseconds from {MIN_POLL_INTERVAL_MS} to {MAX_POLL_INTERVAL_MS}; the default is 2000"),
-        )
-        .to_string())
-    }
+    let interval = Duration::from_millis(*value);
+    from_input(input::poll_interval(
+        field,
+        interval,
+        DurationInput::Milliseconds,
+    ))
 }
 
 fn valid_max_task_failures(field: &str, value: &u32) -> Result<(), String> {
@@ -532,5 +516,24 @@ mod tests {
         assert_eq!(back.resource_id(), "prod/web/ecs-svc/12");
         assert!(back.fails_operation());
         assert_eq!(wire.fields["failOnError"], bool_value(true));
+    }
+
+    #[test]
+    fn the_documented_duration_limits_are_the_enforced_ones() {
+        let description = |name: &str| {
+            WaitArgs::FIELDS
+                .iter()
+                .find(|field| field.name == name)
+                .map(|field| field.description_text())
+                .unwrap_or_default()
+        };
+        let max_timeout = input::MAX_TIMEOUT.as_millis().to_string();
+        assert!(description("timeoutMs").contains(&max_timeout));
+        let poll_range = format!(
+            "({} to {})",
+            input::MIN_POLL_INTERVAL.as_millis(),
+            input::MAX_POLL_INTERVAL.as_millis()
+        );
+        assert!(description("pollIntervalMs").contains(&poll_range));
     }
 }
