@@ -18,6 +18,7 @@ pub mod refresh;
 pub mod resource;
 pub mod schema;
 pub mod server;
+pub mod validate;
 
 pub use server::{ServeError, serve};
 
