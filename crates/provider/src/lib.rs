@@ -2,6 +2,28 @@
 //! Amazon ECS deployment and records whether it worked, served over Pulumi's gRPC provider protocol.
 //! It is a thin adapter: following the deployment and deciding the verdict is `ecs-watcher`'s job, and the
 //! provider owns nothing in AWS (deleting the resource deletes nothing).
+//!
+//! # Modules
+//!
+//! In dependency order: each module uses only modules listed above it (and this root's constants).
+//!
+//! - `fields`: the field table's row type (`FieldSpec`: name, type, default, secrecy, doc); imports nothing.
+//! - `validate`: the `ecs_watcher::input` rules, shared with the CLI, as the field tables' `validate:` functions.
+//! - `redact`: masks a resource's secret values in every text the provider sends out.
+//! - `connections`: one ECS connection and `Watcher` per distinct set of AWS settings, shared by all resources.
+//! - `engine_log`: ordered, never-blocking messages to the engine's `Log` RPC.
+//! - `partial_failure`: the "created but failed to initialize" gRPC error that keeps a failed wait's outputs.
+//! - `cli`: the plugin binary's command line.
+//! - `properties`: property values on the wire (`Struct`, secrets, unknowns) ⇄ typed values; `typed_properties!`.
+//! - `resource`: the resource's typed inputs (`WaitArgs`), results, state (`WaitState`) and `Check` rules.
+//! - `config`: the provider configuration and the AWS settings it gives each resource.
+//! - `schema`: the Pulumi package schema, generated from the field tables.
+//! - `diff`: `Diff`/`DiffConfig` as a typed `DiffResult`: which properties change (never a replacement).
+//! - `refresh`: `Read`'s refresh of a recorded state against a fresh DescribeServices.
+//! - `progress`: the watcher's progress events as engine log lines.
+//! - `operations`: what each operation does, on typed values; every failure is an `OperationError`.
+//! - `server`: the gRPC service and server, the only module that speaks the protocol's requests, responses and
+//!   statuses: unpacks requests, packs typed results, maps `OperationError` to a status.
 
 pub mod cli;
 pub mod config;
