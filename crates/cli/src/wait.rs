@@ -2,6 +2,7 @@
 
 use std::time::Duration;
 
+use ecs_watcher::input::DurationInput;
 use ecs_watcher::{
     AssumeRole, AwsSettings, WaitError, WaitOptions, WaitReport, WaitRequest, Watcher,
 };
@@ -11,10 +12,14 @@ use crate::args::{OutputFormat, WaitArgs};
 use crate::progress::ProgressReporter;
 use crate::{ExitCode, verdict_output};
 
-/// Timeouts beyond a day are a typo (ms given as seconds), not a deploy.
-const MAX_TIMEOUT: Duration = Duration::from_secs(24 * 60 * 60);
-const MIN_POLL_INTERVAL: Duration = Duration::from_millis(100);
-const MAX_POLL_INTERVAL: Duration = Duration::from_secs(300);
+/// Durations are flags such as `--timeout 90s`: a refused one is shown back the way humantime writes it.
+const FLAG_DURATION: DurationInput = DurationInput::Text {
+    show: flag_duration,
+};
+
+fn flag_duration(duration: Duration) -> String {
+    humantime::format_duration(duration).to_string()
+}
 
 pub async fn run(args: WaitArgs) -> ExitCode {
     let (request, options) = match validate(&args) {
@@ -94,18 +99,9 @@ fn validate(args: &WaitArgs) -> Result<(WaitRequest, WaitOptions), String> {
     if let Some(deployment) = &args.deployment {
         input::deployment("--deployment", deployment).map_err(|error| error.to_string())?;
     }
-    check_range(
-        "--timeout",
-        args.timeout,
-        Duration::from_secs(1),
-        MAX_TIMEOUT,
-    )?;
-    check_range(
-        "--poll-interval",
-        args.poll_interval,
-        MIN_POLL_INTERVAL,
-        MAX_POLL_INTERVAL,
-    )?;
+    input::timeout("--timeout", args.timeout, FLAG_DURATION).map_err(|error| error.to_string())?;
+    input::poll_interval("--poll-interval", args.poll_interval, FLAG_DURATION)
+        .map_err(|error| error.to_string())?;
     if let Some(region) = &args.region {
         input::region("--region", region).map_err(|error| error.to_string())?;
     }
@@ -140,40 +136,25 @@ fn validate(args: &WaitArgs) -> Result<(WaitRequest, WaitOptions), String> {
     Ok((request, options))
 }
 
-fn check_range(flag: &str, value: Duration, min: Duration, max: Duration) -> Result<(), String> {
-    if value < min || value > max {
-        return Err(format!(
-            "invalid {flag} `{}`: must be between {} and {}",
-            humantime::format_duration(value),
-            humantime::format_duration(min),
-            humantime::format_duration(max)
-        ));
-    }
-    Ok(())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use ecs_watcher::input;
 
     #[test]
     fn out_of_range_durations_name_the_flag_value_and_range() {
-        let error = check_range(
-            "--timeout",
-            Duration::ZERO,
-            Duration::from_secs(1),
-            MAX_TIMEOUT,
-        )
-        .unwrap_err();
-        assert_eq!(error, "invalid --timeout `0s`: must be between 1s and 1day");
-        assert!(
-            check_range(
-                "--timeout",
-                Duration::from_secs(180),
-                Duration::from_secs(1),
-                MAX_TIMEOUT
-            )
-            .is_ok()
+        let error = input::timeout("--timeout", Duration::ZERO, FLAG_DURATION).unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "invalid --timeout `0s`: must be between 1s and 1day"
+        );
+        assert!(input::timeout("--timeout", Duration::from_secs(180), FLAG_DURATION).is_ok());
+        let error =
+            input::poll_interval("--poll-interval", Duration::from_secs(301), FLAG_DURATION)
+                .unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "invalid --poll-interval `5m 1s`: must be between 100ms and 5m"
         );
     }
 }

@@ -14,24 +14,31 @@ use crate::properties::{
     unknown_properties,
 };
 use crate::resource::WaitArgs;
+use crate::validate;
 
 typed_properties! {
     /// Provider configuration.
     pub struct ProviderConfig {
         /// The AWS region to call, unless a resource sets `awsRegion`. Defaults to the AWS environment
         /// (AWS_REGION, AWS_DEFAULT_REGION, the profile).
-        region: Option<String> as "region" { default: None, secret: false, validate: valid_region },
+        region: Option<String> as "region" {
+            default: None, secret: false, validate: validate::optional(input::region),
+        },
         /// The named AWS profile (shared config/credentials files, including SSO) to take credentials from.
         profile: Option<String> as "profile" { default: None, secret: false, validate: valid_profile },
         /// The ARN of an IAM role to assume for every ECS call, unless a resource sets `assumeRole`.
-        assume_role: Option<String> as "assumeRole" { default: None, secret: false, validate: valid_role },
+        assume_role: Option<String> as "assumeRole" {
+            default: None, secret: false, validate: validate::optional(input::role_arn),
+        },
         /// The external ID to present when assuming the provider's `assumeRole`.
         external_id: Option<String> as "externalId" {
             default: None, secret: true, validate: crate::properties::any_value,
         },
         /// An ECS endpoint URL to call instead of the AWS one (for example a local simulator). Defaults to
         /// AWS_ENDPOINT_URL_ECS / AWS_ENDPOINT_URL when set.
-        endpoint: Option<String> as "endpoint" { default: None, secret: false, validate: valid_endpoint },
+        endpoint: Option<String> as "endpoint" {
+            default: None, secret: false, validate: validate::optional(input::endpoint_url),
+        },
     }
 }
 
@@ -108,28 +115,6 @@ pub fn check_config(news: &Revealed) -> Vec<FieldError> {
     let mut failures = unknown_properties(&news.values, &[ProviderConfig::FIELDS], ENGINE_KEYS);
     failures.extend(ProviderConfig::check(&news.values));
     failures
-}
-
-fn from_input<T>(result: Result<T, input::InputError>) -> Result<(), String> {
-    result.map(drop).map_err(|error| error.to_string())
-}
-
-fn valid_region(field: &str, value: &Option<String>) -> Result<(), String> {
-    value
-        .as_deref()
-        .map_or(Ok(()), |region| from_input(input::region(field, region)))
-}
-
-fn valid_role(field: &str, value: &Option<String>) -> Result<(), String> {
-    value
-        .as_deref()
-        .map_or(Ok(()), |role| from_input(input::role_arn(field, role)))
-}
-
-fn valid_endpoint(field: &str, value: &Option<String>) -> Result<(), String> {
-    value
-        .as_deref()
-        .map_or(Ok(()), |url| from_input(input::endpoint_url(field, url)))
 }
 
 fn valid_profile(field: &str, value: &Option<String>) -> Result<(), String> {

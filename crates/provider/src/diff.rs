@@ -4,51 +4,85 @@
 //! A resource whose last wait did not complete reports a change of `status` even with unchanged inputs, so the
 //! next `pulumi up` waits again instead of keeping a failed verdict forever.
 
-use std::collections::HashMap;
-
-use pulumi_gestalt_proto::pulumi::pulumirpc::property_diff::Kind;
-use pulumi_gestalt_proto::pulumi::pulumirpc::{
-    DiffResponse, PropertyDiff, diff_response::DiffChanges,
-};
+use prost_types::value::Kind;
 
 use crate::config::ProviderConfig;
+use crate::fields::FieldSpec;
 use crate::properties::{Revealed, is_null, is_unknown};
 use crate::resource::WaitArgs;
-use crate::schema::FieldSpec;
+
+/// How one property changes. Never a replacement: see the module comment.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DiffKind {
+    Add,
+    Update,
+    Delete,
+}
+
+/// One changed property.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PropertyChange {
+    pub name: String,
+    pub kind: DiffKind,
+    /// The change is between old and new inputs; false for `status`, which is an output.
+    pub input_diff: bool,
+}
+
+/// What `Diff`/`DiffConfig` found: the changed properties, in table order (`status` last).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct DiffResult {
+    pub changes: Vec<PropertyChange>,
+}
+
+impl DiffResult {
+    pub fn has_changes(&self) -> bool {
+        !self.changes.is_empty()
+    }
+
+    /// The names of the changed properties.
+    pub fn changed_names(&self) -> Vec<&str> {
+        self.changes
+            .iter()
+            .map(|change| change.name.as_str())
+            .collect()
+    }
+
+    /// How `name` changes, if it does.
+    pub fn kind_of(&self, name: &str) -> Option<DiffKind> {
+        self.changes
+            .iter()
+            .find(|change| change.name == name)
+            .map(|change| change.kind)
+    }
+}
 
 /// Compares the old outputs' inputs with the new (checked) inputs.
 pub fn diff_resource(
     old_outputs: &Revealed,
     news: &Revealed,
     ignore_changes: &[String],
-) -> DiffResponse {
+) -> DiffResult {
     let mut changes = changed_fields(WaitArgs::FIELDS, old_outputs, news, ignore_changes);
     let old_status = old_outputs
         .values
         .get("status")
         .and_then(|v| v.kind.as_ref());
-    let completed =
-        matches!(old_status, Some(prost_types::value::Kind::StringValue(s)) if s == "COMPLETED");
+    let completed = matches!(old_status, Some(Kind::StringValue(s)) if s == "COMPLETED");
     if !completed && !ignore_changes.iter().any(|p| p == "status") {
-        changes.push((
-            "status".to_string(),
-            PropertyDiff {
-                kind: Kind::Update as i32,
-                input_diff: false,
-            },
-        ));
+        changes.push(PropertyChange {
+            name: "status".to_string(),
+            kind: DiffKind::Update,
+            input_diff: false,
+        });
     }
-    response(changes)
+    DiffResult { changes }
 }
 
 /// Compares two provider configurations.
-pub fn diff_config(olds: &Revealed, news: &Revealed, ignore_changes: &[String]) -> DiffResponse {
-    response(changed_fields(
-        ProviderConfig::FIELDS,
-        olds,
-        news,
-        ignore_changes,
-    ))
+pub fn diff_config(olds: &Revealed, news: &Revealed, ignore_changes: &[String]) -> DiffResult {
+    DiffResult {
+        changes: changed_fields(ProviderConfig::FIELDS, olds, news, ignore_changes),
+    }
 }
 
 fn changed_fields(
@@ -56,7 +90,7 @@ fn changed_fields(
     olds: &Revealed,
     news: &Revealed,
     ignore_changes: &[String],
-) -> Vec<(String, PropertyDiff)> {
+) -> Vec<PropertyChange> {
     let present =
         |map: &Revealed, name: &str| map.values.get(name).filter(|v| !is_null(v)).cloned();
     fields
@@ -65,59 +99,28 @@ fn changed_fields(
         .filter_map(|field| {
             let kind = match (present(olds, field.name), present(news, field.name)) {
                 (None, None) => return None,
-                (None, Some(_)) => Kind::Add,
-                (Some(_), None) => Kind::Delete,
-                (Some(old), Some(new)) if is_unknown(&new) || old != new => Kind::Update,
+                (None, Some(_)) => DiffKind::Add,
+                (Some(_), None) => DiffKind::Delete,
+                (Some(old), Some(new)) if is_unknown(&new) || old != new => DiffKind::Update,
                 (Some(_), Some(_)) => return None,
             };
-            Some((
-                field.name.to_string(),
-                PropertyDiff {
-                    kind: kind as i32,
-                    input_diff: true,
-                },
-            ))
+            Some(PropertyChange {
+                name: field.name.to_string(),
+                kind,
+                input_diff: true,
+            })
         })
         .collect()
-}
-
-fn response(changes: Vec<(String, PropertyDiff)>) -> DiffResponse {
-    let changed = if changes.is_empty() {
-        DiffChanges::DiffNone
-    } else {
-        DiffChanges::DiffSome
-    };
-    let diffs = changes.iter().map(|(name, _)| name.clone()).collect();
-    let detailed_diff: HashMap<String, PropertyDiff> = changes.into_iter().collect();
-    DiffResponse {
-        replaces: Vec::new(),
-        stables: Vec::new(),
-        delete_before_replace: false,
-        changes: changed as i32,
-        diffs,
-        has_detailed_diff: true,
-        detailed_diff,
-    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::properties::{number_value, string_value, unknown_value};
+    use crate::properties::{number_value, revealed, string_value, unknown_value};
     use prost_types::Value;
 
-    fn map(entries: &[(&str, Value)]) -> Revealed {
-        Revealed {
-            values: entries
-                .iter()
-                .map(|(k, v)| (k.to_string(), v.clone()))
-                .collect(),
-            secret: Default::default(),
-        }
-    }
-
     fn old_outputs(status: &str) -> Revealed {
-        map(&[
+        revealed(&[
             ("clusterName", string_value("prod")),
             ("serviceName", string_value("web")),
             ("desiredTaskDef", string_value("web:3")),
@@ -128,7 +131,7 @@ mod tests {
     }
 
     fn new_inputs(task_def: Value) -> Revealed {
-        map(&[
+        revealed(&[
             ("clusterName", string_value("prod")),
             ("serviceName", string_value("web")),
             ("desiredTaskDef", task_def),
@@ -136,54 +139,65 @@ mod tests {
         ])
     }
 
-    fn kind_of(response: &DiffResponse, name: &str) -> Option<Kind> {
-        response
-            .detailed_diff
-            .get(name)
-            .and_then(|d| Kind::try_from(d.kind).ok())
+    /// The changes, each with its kind, in the order the result lists them.
+    fn changes_of(result: &DiffResult) -> Vec<(&str, DiffKind)> {
+        result
+            .changes
+            .iter()
+            .map(|change| (change.name.as_str(), change.kind))
+            .collect()
     }
 
     #[test]
-    fn unchanged_inputs_after_success_are_no_diff() {
-        let response = diff_resource(
-            &old_outputs("COMPLETED"),
-            &new_inputs(string_value("web:3")),
-            &[],
+    fn resource_diffs_compare_inputs_and_a_failed_last_wait() {
+        use DiffKind::Update;
+        type Case = (
+            &'static str,
+            Value,
+            &'static [&'static str],
+            &'static [(&'static str, DiffKind)],
         );
-        assert_eq!(response.changes, DiffChanges::DiffNone as i32);
-        assert!(response.diffs.is_empty());
+        let td = string_value;
+        let cases: [Case; 5] = [
+            // Unchanged inputs after success are no diff.
+            ("COMPLETED", td("web:3"), &[], &[]),
+            // A new task definition is an update (never a replacement).
+            ("COMPLETED", td("web:4"), &[], &[("desiredTaskDef", Update)]),
+            // Unknown new values count as changes.
+            (
+                "COMPLETED",
+                unknown_value(),
+                &[],
+                &[("desiredTaskDef", Update)],
+            ),
+            // A failed last wait makes the next up wait again.
+            ("FAILED", td("web:3"), &[], &[("status", Update)]),
+            // Ignored changes are ignored.
+            ("COMPLETED", td("web:4"), &["desiredTaskDef"], &[]),
+        ];
+        for (status, task_def, ignore, expected) in cases {
+            let case =
+                format!("last wait {status}, desiredTaskDef {task_def:?}, ignoring {ignore:?}");
+            let ignore: Vec<String> = ignore.iter().map(|path| path.to_string()).collect();
+            let result = diff_resource(&old_outputs(status), &new_inputs(task_def), &ignore);
+            assert_eq!(changes_of(&result), expected, "{case}");
+            assert_eq!(result.has_changes(), !expected.is_empty(), "{case}");
+        }
     }
 
     #[test]
-    fn a_new_task_definition_is_an_update_not_a_replace() {
-        let response = diff_resource(
-            &old_outputs("COMPLETED"),
+    fn only_status_is_not_an_input_diff() {
+        let result = diff_resource(
+            &old_outputs("FAILED"),
             &new_inputs(string_value("web:4")),
             &[],
         );
-        assert_eq!(response.changes, DiffChanges::DiffSome as i32);
-        assert_eq!(response.diffs, ["desiredTaskDef"]);
-        assert_eq!(kind_of(&response, "desiredTaskDef"), Some(Kind::Update));
-        assert!(response.replaces.is_empty());
-        assert!(response.has_detailed_diff);
-    }
-
-    #[test]
-    fn unknown_new_values_count_as_changes() {
-        let response = diff_resource(&old_outputs("COMPLETED"), &new_inputs(unknown_value()), &[]);
-        assert_eq!(kind_of(&response, "desiredTaskDef"), Some(Kind::Update));
-    }
-
-    #[test]
-    fn a_failed_last_wait_makes_the_next_up_wait_again() {
-        let response = diff_resource(
-            &old_outputs("FAILED"),
-            &new_inputs(string_value("web:3")),
-            &[],
-        );
-        assert_eq!(response.changes, DiffChanges::DiffSome as i32);
-        assert_eq!(response.diffs, ["status"]);
-        assert_eq!(kind_of(&response, "status"), Some(Kind::Update));
+        let input_diffs: Vec<(&str, bool)> = result
+            .changes
+            .iter()
+            .map(|change| (change.name.as_str(), change.input_diff))
+            .collect();
+        assert_eq!(input_diffs, [("desiredTaskDef", true), ("status", false)]);
     }
 
     #[test]
@@ -192,32 +206,18 @@ mod tests {
         news.values
             .insert("awsRegion".into(), string_value("us-east-1"));
         news.values.remove("timeoutMs");
-        let response = diff_resource(&old_outputs("COMPLETED"), &news, &[]);
-        assert_eq!(kind_of(&response, "awsRegion"), Some(Kind::Add));
-        assert_eq!(kind_of(&response, "timeoutMs"), Some(Kind::Delete));
-    }
-
-    #[test]
-    fn ignored_changes_are_ignored() {
-        let ignore = vec!["desiredTaskDef".to_string()];
-        let response = diff_resource(
-            &old_outputs("COMPLETED"),
-            &new_inputs(string_value("web:4")),
-            &ignore,
-        );
-        assert_eq!(response.changes, DiffChanges::DiffNone as i32);
+        let result = diff_resource(&old_outputs("COMPLETED"), &news, &[]);
+        assert_eq!(result.kind_of("awsRegion"), Some(DiffKind::Add));
+        assert_eq!(result.kind_of("timeoutMs"), Some(DiffKind::Delete));
     }
 
     #[test]
     fn config_changes_are_updates() {
-        let olds = map(&[("region", string_value("us-east-1"))]);
-        let news = map(&[("region", string_value("eu-west-1"))]);
-        let response = diff_config(&olds, &news, &[]);
-        assert_eq!(response.diffs, ["region"]);
-        assert!(response.replaces.is_empty());
-        assert_eq!(
-            diff_config(&olds, &olds, &[]).changes,
-            DiffChanges::DiffNone as i32
-        );
+        let olds = revealed(&[("region", string_value("us-east-1"))]);
+        let news = revealed(&[("region", string_value("eu-west-1"))]);
+        let result = diff_config(&olds, &news, &[]);
+        assert_eq!(result.changed_names(), ["region"]);
+        assert_eq!(result.kind_of("region"), Some(DiffKind::Update));
+        assert!(!diff_config(&olds, &olds, &[]).has_changes());
     }
 }

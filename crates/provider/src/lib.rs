@@ -2,12 +2,35 @@
 //! Amazon ECS deployment and records whether it worked, served over Pulumi's gRPC provider protocol.
 //! It is a thin adapter: following the deployment and deciding the verdict is `ecs-watcher`'s job, and the
 //! provider owns nothing in AWS (deleting the resource deletes nothing).
+//!
+//! # Modules
+//!
+//! In dependency order: each module uses only modules listed above it (and this root's constants).
+//!
+//! - `fields`: the field table's row type (`FieldSpec`: name, type, default, secrecy, doc); imports nothing.
+//! - `validate`: the `ecs_watcher::input` rules, shared with the CLI, as the field tables' `validate:` functions.
+//! - `redact`: masks a resource's secret values in every text the provider sends out.
+//! - `connections`: one ECS connection and `Watcher` per distinct set of AWS settings, shared by all resources.
+//! - `engine_log`: ordered, never-blocking messages to the engine's `Log` RPC.
+//! - `partial_failure`: the "created but failed to initialize" gRPC error that keeps a failed wait's outputs.
+//! - `cli`: the plugin binary's command line.
+//! - `properties`: property values on the wire (`Struct`, secrets, unknowns) ⇄ typed values; `typed_properties!`.
+//! - `resource`: the resource's typed inputs (`WaitArgs`), results, state (`WaitState`) and `Check` rules.
+//! - `config`: the provider configuration and the AWS settings it gives each resource.
+//! - `schema`: the Pulumi package schema, generated from the field tables.
+//! - `diff`: `Diff`/`DiffConfig` as a typed `DiffResult`: which properties change (never a replacement).
+//! - `refresh`: `Read`'s refresh of a recorded state against a fresh DescribeServices.
+//! - `progress`: the watcher's progress events as engine log lines.
+//! - `operations`: what each operation does, on typed values; every failure is an `OperationError`.
+//! - `server`: the gRPC service and server, the only module that speaks the protocol's requests, responses and
+//!   statuses: unpacks requests, packs typed results, maps `OperationError` to a status.
 
 pub mod cli;
 pub mod config;
 pub mod connections;
 pub mod diff;
 pub mod engine_log;
+pub mod fields;
 pub mod operations;
 pub mod partial_failure;
 pub mod progress;
@@ -17,11 +40,9 @@ pub mod refresh;
 pub mod resource;
 pub mod schema;
 pub mod server;
+pub mod validate;
 
-use pulumi_gestalt_proto::pulumi::pulumirpc::resource_provider_server::ResourceProviderServer;
-use tokio::net::TcpListener;
-use tokio_stream::wrappers::TcpListenerStream;
-use tokio_util::sync::CancellationToken;
+pub use server::{ServeError, serve};
 
 /// The Pulumi package name.
 pub const PACKAGE_NAME: &str = "wait-for-ecs-deploy";
@@ -29,45 +50,3 @@ pub const PACKAGE_NAME: &str = "wait-for-ecs-deploy";
 pub const RESOURCE_TOKEN: &str = "wait-for-ecs-deploy:index:WaitForEcsDeployment";
 /// The plugin and schema version: the crate version.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
-
-#[derive(Debug, thiserror::Error)]
-pub enum ServeError {
-    #[error("{0}")]
-    EngineAddress(String),
-    #[error("gRPC server failed: {0}")]
-    Transport(#[from] tonic::transport::Error),
-}
-
-/// Serves the provider on `listener` until `shutdown` is cancelled (by the caller, a signal, or the engine's
-/// `Cancel`), then lets in-flight calls finish (waits end within a second of cancellation) and returns.
-pub async fn serve(
-    listener: TcpListener,
-    engine_address: Option<String>,
-    shutdown: CancellationToken,
-) -> Result<(), ServeError> {
-    let log = engine_log::EngineLog::start();
-    if let Some(address) = engine_address.as_deref() {
-        log.connect(address).map_err(ServeError::EngineAddress)?;
-    }
-    let provider = server::Provider::new(operations::Operations::new(log, shutdown.clone()));
-    let server = tonic::transport::Server::builder()
-        .add_service(ResourceProviderServer::new(provider))
-        .serve_with_incoming_shutdown(
-            TcpListenerStream::new(listener),
-            shutdown.clone().cancelled_owned(),
-        );
-    // A graceful HTTP/2 shutdown needs the client's cooperation (GOAWAY, PING ack). An engine that vanished
-    // or stopped reading must not keep the process alive: waits end within a second of cancellation, so
-    // anything still open after the drain limit is abandoned.
-    tokio::select! {
-        served = server => served?,
-        () = async {
-            shutdown.cancelled().await;
-            tokio::time::sleep(DRAIN_LIMIT).await;
-        } => tracing::warn!("connections still open {DRAIN_LIMIT:?} after shutdown; closing them"),
-    }
-    Ok(())
-}
-
-/// How long in-flight calls get to finish after shutdown begins.
-const DRAIN_LIMIT: std::time::Duration = std::time::Duration::from_secs(3);

@@ -1,5 +1,8 @@
-//! What each resource operation does, in terms of typed args and state. The gRPC layer (`server`) only
-//! unpacks requests and packs responses around these.
+//! What each resource operation does. The engine's property structs are decoded into typed values
+//! ([`ProviderConfig`], [`WaitArgs`], [`WaitState`]) at the top of each operation and encoded again at its end;
+//! everything between (connecting, waiting, refreshing, wording notes) works on the typed values. Results are
+//! plain values, and every way an operation fails is an [`OperationError`]: `server` alone turns them into
+//! gRPC responses and statuses.
 
 use std::sync::{Arc, RwLock};
 
@@ -8,14 +11,13 @@ use ecs_watcher::message::human_duration;
 use ecs_watcher::model::short_task_definition;
 use ecs_watcher::{ProgressEvent, SetupError, WaitError};
 use prost_types::Struct;
-use pulumi_gestalt_proto::pulumi::pulumirpc::{CheckFailure, CheckResponse, ReadResponse};
 use tokio_util::sync::CancellationToken;
-use tonic::Status;
 
 use crate::config::{ProviderConfig, check_config};
 use crate::connections::{Connection, Connections};
 use crate::engine_log::{EngineLog, LogEntry};
-use crate::partial_failure::{InitFailure, resource_init_failed};
+use crate::fields::FieldSpec;
+use crate::partial_failure::InitFailure;
 use crate::progress;
 use crate::properties::{FieldError, Revealed, reveal, unknown_value};
 use crate::redact::Redactor;
@@ -23,6 +25,36 @@ use crate::refresh::{Refreshed, refresh};
 use crate::resource::{
     OUTPUT_TABLES, WaitArgs, WaitResults, WaitState, check_inputs, checked_inputs,
 };
+
+/// Why an operation did not do what the engine asked. Every message is already redacted.
+#[derive(Debug, thiserror::Error)]
+pub enum OperationError {
+    /// The inputs, the configuration or the recorded state cannot be used.
+    #[error("{0}")]
+    InvalidInput(String),
+    /// No ECS connection: no region, no credentials, a role that cannot be assumed.
+    #[error("{0}")]
+    Setup(String),
+    /// The engine (or a signal) cancelled the operation.
+    #[error("{0}")]
+    Cancelled(String),
+    /// The cluster or the service does not exist.
+    #[error("{0}")]
+    NotFound(String),
+    /// AWS refused the calls.
+    #[error("{0}")]
+    AccessDenied(String),
+    /// ECS could not be asked (throttled, unreachable, failing).
+    #[error("{0}")]
+    Unavailable(String),
+    /// The wait ended with a verdict that fails the operation (`failOnError`). The resource still exists:
+    /// `failure` carries its id and outputs, so the engine keeps them.
+    #[error("{message}")]
+    DeploymentFailed {
+        message: String,
+        failure: Box<InitFailure>,
+    },
+}
 
 /// The provider's shared state: configuration, connections, the engine log and the shutdown signal.
 pub struct Operations {
@@ -50,6 +82,13 @@ pub struct Applied {
     pub outputs: Struct,
 }
 
+/// The result of `Check`/`CheckConfig`: the inputs to use and what is wrong with them (redacted).
+pub struct Checked {
+    /// The inputs the engine should go on with; `None` when it sent none.
+    pub inputs: Option<Struct>,
+    pub failures: Vec<FieldError>,
+}
+
 impl Operations {
     pub fn new(log: EngineLog, shutdown: CancellationToken) -> Self {
         Operations {
@@ -71,27 +110,29 @@ impl Operations {
             .clone()
     }
 
-    pub fn check_config(&self, news: Option<&Struct>) -> CheckResponse {
+    /// `CheckConfig`: the configuration as given, and what is wrong with it.
+    pub fn check_config(&self, news: Option<&Struct>) -> Checked {
         let revealed = reveal(news);
         let redactor = redactor_for(&revealed, &[ProviderConfig::FIELDS]);
-        CheckResponse {
+        Checked {
             inputs: news.cloned(),
-            failures: check_failures(check_config(&revealed), &redactor),
+            failures: redacted(check_config(&revealed), &redactor),
         }
     }
 
+    /// `Configure`: from `args`, or from the legacy `variables` map when the engine sends no args.
     pub fn configure(
         &self,
         args: Option<&Struct>,
         variables: &std::collections::HashMap<String, String>,
-    ) -> Result<(), Status> {
+    ) -> Result<(), OperationError> {
         let revealed = args.map(|args| reveal(Some(args)));
         let redactor = revealed
             .as_ref()
             .map(|r| redactor_for(r, &[ProviderConfig::FIELDS]))
             .unwrap_or_default();
         let config = ProviderConfig::from_configure(revealed.as_ref(), variables)
-            .map_err(|errors| Status::invalid_argument(joined(&errors, &redactor)))?;
+            .map_err(|errors| invalid_input(&errors, &redactor))?;
         *self
             .config
             .write()
@@ -99,19 +140,20 @@ impl Operations {
         Ok(())
     }
 
-    pub fn check(&self, news: Option<&Struct>) -> CheckResponse {
+    /// `Check`: the inputs with defaults applied, and what is wrong with them.
+    pub fn check(&self, news: Option<&Struct>) -> Checked {
         let revealed = reveal(news);
         let redactor = redactor_for(&revealed, &[WaitArgs::FIELDS]);
-        let failures = check_failures(check_inputs(&revealed), &redactor);
+        let failures = redacted(check_inputs(&revealed), &redactor);
         let inputs = checked_inputs(&revealed).conceal(&[WaitArgs::FIELDS]);
-        CheckResponse {
+        Checked {
             inputs: Some(inputs),
             failures,
         }
     }
 
     /// `Create`/`Update`: in preview, the inputs and unknown results; otherwise wait for the deployment.
-    pub async fn apply(&self, call: ApplyCall<'_>) -> Result<Applied, Status> {
+    pub async fn apply(&self, call: ApplyCall<'_>) -> Result<Applied, OperationError> {
         let news = reveal(call.properties);
         let redactor = redactor_for(&news, OUTPUT_TABLES);
         if call.preview {
@@ -120,8 +162,8 @@ impl Operations {
                 outputs: preview_outputs(&news),
             });
         }
-        let args = WaitArgs::decode(&news.values)
-            .map_err(|errors| Status::invalid_argument(joined(&errors, &redactor)))?;
+        let args =
+            WaitArgs::decode(&news.values).map_err(|errors| invalid_input(&errors, &redactor))?;
         let mut state = self
             .wait(call.urn, args, &redactor, call.timeout_seconds)
             .await?;
@@ -131,21 +173,17 @@ impl Operations {
         let id = call
             .id
             .map_or_else(|| redactor.apply(&state.resource_id()), str::to_string);
-        let outputs = Revealed {
-            values: state.encode(),
-            secret: news.secret.clone(),
-        }
-        .conceal(OUTPUT_TABLES);
+        let outputs = outputs_of(&state, &news);
         if state.fails_operation() {
-            return Err(resource_init_failed(
-                &redactor.apply(&state.failure_summary()),
-                InitFailure {
+            return Err(OperationError::DeploymentFailed {
+                message: redactor.apply(&state.failure_summary()),
+                failure: Box::new(InitFailure {
                     id,
                     outputs,
                     inputs: news.conceal(&[WaitArgs::FIELDS]),
                     reasons: vec![state.results.failure_message.clone()],
-                },
-            ));
+                }),
+            });
         }
         Ok(Applied { id, outputs })
     }
@@ -155,13 +193,13 @@ impl Operations {
         args: &WaitArgs,
         cancel: &CancellationToken,
         redactor: &Redactor,
-    ) -> Result<Connection, Status> {
+    ) -> Result<Connection, OperationError> {
         let settings = self.config().aws_settings(args);
         tokio::select! {
             biased;
             _ = cancel.cancelled() => Err(cancelled(args)),
             connected = self.connections.get(&settings) => {
-                connected.map_err(|error| Status::failed_precondition(redactor.apply(&setup_message(&error))))
+                connected.map_err(|error| OperationError::Setup(redactor.apply(&setup_message(&error))))
             }
         }
     }
@@ -172,7 +210,7 @@ impl Operations {
         args: WaitArgs,
         redactor: &Redactor,
         timeout_seconds: f64,
-    ) -> Result<WaitState, Status> {
+    ) -> Result<WaitState, OperationError> {
         let cancel = self.shutdown.child_token();
         let connection = self.connect(&args, &cancel, redactor).await?;
         let options = args.wait_options(timeout_seconds);
@@ -205,32 +243,44 @@ impl Operations {
                 Ok(state)
             }
             Err(WaitError::Cancelled) => Err(cancelled(&args)),
-            Err(error) => Err(wait_error_status(&error, redactor)),
+            Err(error) => Err(wait_error(&error, redactor)),
         };
         self.log.flush().await;
         outcome
     }
 
-    /// `Read`: the recorded state refreshed against what ECS says now.
+    /// `Read`: the recorded outputs refreshed against what ECS says now; `None` when the service is gone.
     pub async fn read(
         &self,
-        id: &str,
         properties: Option<&Struct>,
-        inputs: Option<Struct>,
-    ) -> Result<ReadResponse, Status> {
+    ) -> Result<Option<Struct>, OperationError> {
         let old = reveal(properties);
         let redactor = redactor_for(&old, OUTPUT_TABLES);
         let state = WaitState::decode(&old.values).map_err(|errors| {
             if old.values.is_empty() {
-                Status::invalid_argument(
-                    "WaitForEcsDeployment cannot be imported: it records a wait, not an AWS object; declare it instead",
+                OperationError::InvalidInput(
+                    "WaitForEcsDeployment cannot be imported: it records a wait, not an AWS object; declare it instead"
+                        .to_string(),
                 )
             } else {
-                Status::invalid_argument(format!("the recorded state is unusable: {}", joined(&errors, &redactor)))
+                OperationError::InvalidInput(format!(
+                    "the recorded state is unusable: {}",
+                    joined(&errors, &redactor)
+                ))
             }
         })?;
+        let refreshed = self.refreshed(state, &redactor).await?;
+        Ok(refreshed.map(|state| outputs_of(&state, &old)))
+    }
+
+    /// The state with its results as ECS shows them now; `None` when the cluster or service is gone.
+    async fn refreshed(
+        &self,
+        state: WaitState,
+        redactor: &Redactor,
+    ) -> Result<Option<WaitState>, OperationError> {
         let cancel = self.shutdown.child_token();
-        let connection = self.connect(&state.args, &cancel, &redactor).await?;
+        let connection = self.connect(&state.args, &cancel, redactor).await?;
         let services = [state.args.service_name.clone()];
         let described = tokio::select! {
             biased;
@@ -243,36 +293,29 @@ impl Operations {
                 Refreshed::Gone
             }
             Err(error) => {
-                return Err(Status::unavailable(redactor.apply(&format!(
+                return Err(OperationError::Unavailable(redactor.apply(&format!(
                     "refreshing {}: DescribeServices failed: {error}",
                     state.resource_id()
                 ))));
             }
         };
-        match refreshed {
-            Refreshed::Gone => Ok(ReadResponse {
-                id: String::new(),
-                properties: None,
-                inputs: None,
-                refresh_before_update: false,
-            }),
+        Ok(match refreshed {
+            Refreshed::Gone => None,
             Refreshed::Results(mut results) => {
                 results.failure_message = redactor.apply(&results.failure_message);
-                let state = WaitState { results, ..state };
-                let properties = Revealed {
-                    values: state.encode(),
-                    secret: old.secret,
-                }
-                .conceal(OUTPUT_TABLES);
-                Ok(ReadResponse {
-                    id: id.to_string(),
-                    properties: Some(properties),
-                    inputs,
-                    refresh_before_update: false,
-                })
+                Some(WaitState { results, ..state })
             }
-        }
+        })
     }
+}
+
+/// The outputs of `state`, secret where its inputs arrived secret or the tables say so.
+fn outputs_of(state: &WaitState, inputs: &Revealed) -> Struct {
+    Revealed {
+        values: state.encode(),
+        secret: inputs.secret.clone(),
+    }
+    .conceal(OUTPUT_TABLES)
 }
 
 /// Preview outputs: the inputs as given (unknowns included) and every result unknown.
@@ -286,16 +329,16 @@ fn preview_outputs(news: &Revealed) -> Struct {
     outputs.conceal(OUTPUT_TABLES)
 }
 
-fn redactor_for(revealed: &Revealed, tables: &[&[crate::schema::FieldSpec]]) -> Redactor {
+fn redactor_for(revealed: &Revealed, tables: &[&[FieldSpec]]) -> Redactor {
     Redactor::new(revealed.secret_texts(tables))
 }
 
-fn check_failures(errors: Vec<FieldError>, redactor: &Redactor) -> Vec<CheckFailure> {
+fn redacted(errors: Vec<FieldError>, redactor: &Redactor) -> Vec<FieldError> {
     errors
         .into_iter()
-        .map(|error| CheckFailure {
-            property: error.property,
+        .map(|error| FieldError {
             reason: redactor.apply(&error.reason),
+            ..error
         })
         .collect()
 }
@@ -303,6 +346,10 @@ fn check_failures(errors: Vec<FieldError>, redactor: &Redactor) -> Vec<CheckFail
 fn joined(errors: &[FieldError], redactor: &Redactor) -> String {
     let reasons: Vec<String> = errors.iter().map(|e| redactor.apply(&e.reason)).collect();
     reasons.join("; ")
+}
+
+fn invalid_input(errors: &[FieldError], redactor: &Redactor) -> OperationError {
+    OperationError::InvalidInput(joined(errors, redactor))
 }
 
 /// The watcher words setup errors for the CLI (`--region`); say what to set in a Pulumi program instead.
@@ -315,24 +362,24 @@ fn setup_message(error: &SetupError) -> String {
     }
 }
 
-fn cancelled(args: &WaitArgs) -> Status {
-    Status::cancelled(format!(
+fn cancelled(args: &WaitArgs) -> OperationError {
+    OperationError::Cancelled(format!(
         "stopped waiting for the deployment to service {}: the operation was cancelled",
         args.service_name
     ))
 }
 
 /// A wait that ended without a verdict: the resource was not created/updated.
-fn wait_error_status(error: &WaitError, redactor: &Redactor) -> Status {
+fn wait_error(error: &WaitError, redactor: &Redactor) -> OperationError {
     let message = redactor.apply(&error.to_string());
     match error {
-        WaitError::Cancelled => Status::cancelled(message),
+        WaitError::Cancelled => OperationError::Cancelled(message),
         WaitError::ClusterNotFound { .. } | WaitError::ServiceNotFound { .. } => {
-            Status::not_found(message)
+            OperationError::NotFound(message)
         }
-        WaitError::AccessDenied { .. } => Status::permission_denied(message),
-        WaitError::Input(_) => Status::invalid_argument(message),
-        WaitError::Api(_) => Status::unavailable(message),
+        WaitError::AccessDenied { .. } => OperationError::AccessDenied(message),
+        WaitError::Input(_) => OperationError::InvalidInput(message),
+        WaitError::Api(_) => OperationError::Unavailable(message),
     }
 }
 

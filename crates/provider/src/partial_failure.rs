@@ -26,6 +26,7 @@ pub struct RpcStatus {
 pub const INIT_FAILED_TYPE_URL: &str = "type.googleapis.com/pulumirpc.ErrorResourceInitFailed";
 
 /// What a failed `Create`/`Update` reports alongside its outputs.
+#[derive(Clone, Debug)]
 pub struct InitFailure {
     pub id: String,
     pub outputs: Struct,

@@ -11,7 +11,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use prost_types::value::Kind;
 use prost_types::{Struct, Value};
 
-use crate::schema::{FieldDefault, FieldSpec, FieldType};
+use crate::fields::{FieldDefault, FieldSpec, FieldType, always_secret};
 
 /// The string the engine sends for a value that is not known yet (preview with unresolved outputs).
 pub const UNKNOWN: &str = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
@@ -116,20 +116,12 @@ pub fn reveal(properties: Option<&Struct>) -> Revealed {
 impl Revealed {
     /// Builds the wire struct, wrapping as secret every property that arrived secret or that the field table
     /// marks secret (unknown and null values stay bare: there is nothing to hide).
-    pub fn conceal(&self, always_secret: &[&[FieldSpec]]) -> Struct {
-        let table_secret = |name: &str| {
-            always_secret
-                .iter()
-                .flat_map(|t| t.iter())
-                .any(|f| f.secret && f.name == name)
-        };
+    pub fn conceal(&self, tables: &[&[FieldSpec]]) -> Struct {
         let fields = self
             .values
             .iter()
             .map(|(name, value)| {
-                let hide = (self.secret.contains(name) || table_secret(name))
-                    && !is_unknown(value)
-                    && !is_null(value);
+                let hide = self.is_secret(tables, name) && !is_unknown(value) && !is_null(value);
                 let value = if hide {
                     secret_value(value.clone())
                 } else {
@@ -141,23 +133,34 @@ impl Revealed {
         Struct { fields }
     }
 
+    /// The property arrived secret, or one of `tables` marks it always secret.
+    fn is_secret(&self, tables: &[&[FieldSpec]], name: &str) -> bool {
+        self.secret.contains(name) || always_secret(tables, name)
+    }
+
     /// The text of every secret property value, for redaction of messages.
-    pub fn secret_texts(&self, always_secret: &[&[FieldSpec]]) -> Vec<String> {
+    pub fn secret_texts(&self, tables: &[&[FieldSpec]]) -> Vec<String> {
         self.values
             .iter()
-            .filter(|(name, _)| {
-                self.secret.contains(*name)
-                    || always_secret
-                        .iter()
-                        .flat_map(|t| t.iter())
-                        .any(|f| f.secret && f.name == *name)
-            })
+            .filter(|(name, _)| self.is_secret(tables, name))
             .filter_map(|(_, value)| match &value.kind {
                 Some(Kind::StringValue(text)) if text != UNKNOWN => Some(text.clone()),
                 Some(Kind::NumberValue(number)) => Some(number.to_string()),
                 _ => None,
             })
             .collect()
+    }
+}
+
+/// A revealed map of `entries`, none of them secret (test inputs).
+#[cfg(test)]
+pub(crate) fn revealed(entries: &[(&str, Value)]) -> Revealed {
+    Revealed {
+        values: entries
+            .iter()
+            .map(|(name, value)| (name.to_string(), value.clone()))
+            .collect(),
+        secret: BTreeSet::new(),
     }
 }
 
@@ -433,9 +436,9 @@ macro_rules! typed_properties {
             pub const DESCRIPTION_TEXT: &'static str = concat!($($struct_doc, "\n"),*);
 
             /// The field table: one row per property, in declaration order.
-            pub const FIELDS: &'static [$crate::schema::FieldSpec] = &[
+            pub const FIELDS: &'static [$crate::fields::FieldSpec] = &[
                 $(
-                    $crate::schema::FieldSpec {
+                    $crate::fields::FieldSpec {
                         name: $wire,
                         field_type: <$ty as $crate::properties::PropertyValue>::FIELD_TYPE,
                         optional: <$ty as $crate::properties::PropertyValue>::OPTIONAL,

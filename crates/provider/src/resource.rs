@@ -7,21 +7,18 @@
 
 use std::time::Duration;
 
-use ecs_watcher::input::{self, InputError};
+use ecs_watcher::input::{self, DurationInput, InputError};
 use ecs_watcher::{Outcome, WaitOptions, WaitReport, WaitRequest};
 use prost_types::Value;
 use prost_types::value::Kind;
 
+use crate::fields::{FieldDefault, FieldSpec, FieldType};
 use crate::properties::{
     FieldError, PropertyMap, PropertyValue, Revealed, any_value, apply_defaults, string_value,
     typed_properties, unknown_properties,
 };
-use crate::schema::{FieldDefault, FieldSpec, FieldType};
+use crate::validate;
 
-/// The longest wait `timeoutMs` accepts: a day. Anything longer is a unit mistake.
-const MAX_TIMEOUT_MS: u64 = 24 * 60 * 60 * 1000;
-const MIN_POLL_INTERVAL_MS: u64 = 100;
-const MAX_POLL_INTERVAL_MS: u64 = 5 * 60 * 1000;
 const MAX_TASK_FAILURES_LIMIT: u32 = 1000;
 
 typed_properties! {
@@ -31,13 +28,17 @@ typed_properties! {
     /// A drop-in for `@wanews/pulumi-wait-for-ecs-deploy`'s `WaitForEcsDeployment`.
     pub struct WaitArgs {
         /// The name or ARN of the ECS cluster that runs the service.
-        cluster_name: String as "clusterName" { default: None, secret: false, validate: valid_cluster },
+        cluster_name: String as "clusterName" {
+            default: None, secret: false, validate: validate::required(input::cluster),
+        },
         /// The name or ARN of the ECS service being deployed.
-        service_name: String as "serviceName" { default: None, secret: false, validate: valid_service },
+        service_name: String as "serviceName" {
+            default: None, secret: false, validate: validate::required(input::service),
+        },
         /// The task definition the deployment should end up serving: a full task definition ARN (compared
         /// exactly) or `family:revision`. Usually the `arn` of the `aws.ecs.TaskDefinition` given to the service.
         desired_task_def: String as "desiredTaskDef" {
-            default: None, secret: false, validate: valid_task_definition,
+            default: None, secret: false, validate: validate::required(input::task_definition),
         },
         /// How long to wait, in milliseconds, before treating the deployment as failed (outcome TIMED_OUT).
         /// At most 86400000 (24 hours). A shorter Pulumi `customTimeouts` create/update value wins.
@@ -45,11 +46,17 @@ typed_properties! {
             default: Some(FieldDefault::Integer(180_000)), secret: false, validate: valid_timeout,
         },
         /// The AWS region of the cluster. Overrides the provider's `region` and the AWS environment.
-        aws_region: Option<String> as "awsRegion" { default: None, secret: false, validate: valid_region },
+        aws_region: Option<String> as "awsRegion" {
+            default: None, secret: false, validate: validate::optional(input::region),
+        },
         /// The ARN of an IAM role to assume for the ECS calls. Overrides the provider's `assumeRole`.
-        assume_role: Option<String> as "assumeRole" { default: None, secret: false, validate: valid_role },
+        assume_role: Option<String> as "assumeRole" {
+            default: None, secret: false, validate: validate::optional(input::role_arn),
+        },
         /// The external ID to present when assuming `assumeRole`, if the role's trust policy requires one.
-        external_id: Option<String> as "externalId" { default: None, secret: true, validate: valid_external_id },
+        external_id: Option<String> as "externalId" {
+            default: None, secret: true, validate: valid_external_id,
+        },
         /// How many tasks of the deployment may stop (fail to start, exit, fail health checks) while none is
         /// healthy before the deployment is declared FAILED as a crash loop, with or without a circuit breaker.
         /// 0 turns crash-loop detection off.
@@ -272,34 +279,6 @@ pub fn checked_inputs(news: &Revealed) -> Revealed {
     checked
 }
 
-fn from_input(result: Result<impl Sized, InputError>) -> Result<(), String> {
-    result.map(drop).map_err(|error| error.to_string())
-}
-
-fn valid_cluster(field: &str, value: &str) -> Result<(), String> {
-    from_input(input::cluster(field, value))
-}
-
-fn valid_service(field: &str, value: &str) -> Result<(), String> {
-    from_input(input::service(field, value))
-}
-
-fn valid_task_definition(field: &str, value: &str) -> Result<(), String> {
-    from_input(input::task_definition(field, value))
-}
-
-fn valid_region(field: &str, value: &Option<String>) -> Result<(), String> {
-    value
-        .as_deref()
-        .map_or(Ok(()), |region| from_input(input::region(field, region)))
-}
-
-fn valid_role(field: &str, value: &Option<String>) -> Result<(), String> {
-    value
-        .as_deref()
-        .map_or(Ok(()), |role| from_input(input::role_arn(field, role)))
-}
-
 /// The rule of STS AssumeRole's ExternalId. The value is a secret, so the message does not show it.
 fn valid_external_id(field: &str, value: &Option<String>) -> Result<(), String> {
     let Some(external_id) = value else {
@@ -316,29 +295,17 @@ fn valid_external_id(field: &str, value: &Option<String>) -> Result<(), String> 
 }
 
 fn valid_timeout(field: &str, value: &u64) -> Result<(), String> {
-    if (1..=MAX_TIMEOUT_MS).contains(value) {
-        Ok(())
-    } else {
-        Err(InputError::new(
-            field,
-            &value.to_string(),
-            format!("expected milliseconds from 1 to {MAX_TIMEOUT_MS} (24 hours); the default is 180000 (3 minutes)"),
-        )
-        .to_string())
-    }
+    let timeout = Duration::from_millis(*value);
+    validate::reason(input::timeout(field, timeout, DurationInput::Milliseconds))
 }
 
 fn valid_poll_interval(field: &str, value: &u64) -> Result<(), String> {
-    if (MIN_POLL_INTERVAL_MS..=MAX_POLL_INTERVAL_MS).contains(value) {
-        Ok(())
-    } else {
-        Err(InputError::new(
-            field,
-            &value.to_string(),
-            format!("expected milliseconds from {MIN_POLL_INTERVAL_MS} to {MAX_POLL_INTERVAL_MS}; the default is 2000"),
-        )
-        .to_string())
-    }
+    let interval = Duration::from_millis(*value);
+    validate::reason(input::poll_interval(
+        field,
+        interval,
+        DurationInput::Milliseconds,
+    ))
 }
 
 fn valid_max_task_failures(field: &str, value: &u32) -> Result<(), String> {
@@ -357,17 +324,7 @@ fn valid_max_task_failures(field: &str, value: &u32) -> Result<(), String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::properties::{bool_value, number_value, reveal, unknown_value};
-
-    fn inputs(entries: &[(&str, Value)]) -> Revealed {
-        Revealed {
-            values: entries
-                .iter()
-                .map(|(k, v)| (k.to_string(), v.clone()))
-                .collect(),
-            secret: Default::default(),
-        }
-    }
+    use crate::properties::{bool_value, number_value, reveal, revealed, unknown_value};
 
     fn minimal() -> Vec<(&'static str, Value)> {
         vec![
@@ -380,8 +337,17 @@ mod tests {
         ]
     }
 
-    fn failed_properties(entries: &[(&str, Value)]) -> Vec<String> {
-        check_inputs(&inputs(entries))
+    /// The minimal inputs with `changes` set (replacing or adding properties).
+    fn minimal_with(changes: &[(&str, Value)]) -> Revealed {
+        let mut news = revealed(&minimal());
+        for (name, value) in changes {
+            news.values.insert(name.to_string(), value.clone());
+        }
+        news
+    }
+
+    fn failed_properties(changes: &[(&str, Value)]) -> Vec<String> {
+        check_inputs(&minimal_with(changes))
             .into_iter()
             .map(|f| f.property)
             .collect()
@@ -389,7 +355,7 @@ mod tests {
 
     #[test]
     fn minimal_npm_inputs_pass_and_get_defaults() {
-        let news = inputs(&minimal());
+        let news = minimal_with(&[]);
         assert!(check_inputs(&news).is_empty());
         let checked = checked_inputs(&news);
         let args = WaitArgs::decode(&checked.values).unwrap();
@@ -401,13 +367,13 @@ mod tests {
 
     #[test]
     fn names_the_property_of_each_bad_value() {
-        let mut entries = minimal();
-        entries[0] = ("clusterName", string_value(""));
-        entries[2] = ("desiredTaskDef", string_value("web"));
-        entries.push(("timeoutMs", number_value(0.0)));
-        entries.push(("pollIntervalMs", string_value("2s")));
-        entries.push(("colour", string_value("blue")));
-        let failures = check_inputs(&inputs(&entries));
+        let failures = check_inputs(&minimal_with(&[
+            ("clusterName", string_value("")),
+            ("desiredTaskDef", string_value("web")),
+            ("timeoutMs", number_value(0.0)),
+            ("pollIntervalMs", string_value("2s")),
+            ("colour", string_value("blue")),
+        ]));
         let by_property = |name: &str| {
             failures
                 .iter()
@@ -431,53 +397,51 @@ mod tests {
 
     #[test]
     fn rejects_absurd_timeouts_and_negative_failure_counts() {
-        let mut entries = minimal();
-        entries.push(("timeoutMs", number_value(90_000_000.0)));
-        entries.push(("maxTaskFailures", number_value(-1.0)));
+        let changes = [
+            ("timeoutMs", number_value(90_000_000.0)),
+            ("maxTaskFailures", number_value(-1.0)),
+        ];
         assert_eq!(
-            failed_properties(&entries),
+            failed_properties(&changes),
             ["timeoutMs", "maxTaskFailures"]
         );
     }
 
     #[test]
     fn unknown_values_pass_unvalidated() {
-        let mut entries = minimal();
-        entries[2] = ("desiredTaskDef", unknown_value());
-        entries.push(("timeoutMs", unknown_value()));
-        assert!(failed_properties(&entries).is_empty());
+        let changes = [
+            ("desiredTaskDef", unknown_value()),
+            ("timeoutMs", unknown_value()),
+        ];
+        assert!(failed_properties(&changes).is_empty());
     }
 
     #[test]
     fn arns_of_another_cluster_or_region_are_refused_at_check() {
-        let mut entries = minimal();
-        entries[1] = (
-            "serviceName",
-            string_value("arn:aws:ecs:ap-southeast-2:291971919224:service/staging/web"),
-        );
-        let failures = check_inputs(&inputs(&entries));
-        assert_eq!(failures.len(), 1, "{failures:?}");
-        assert_eq!(failures[0].property, "serviceName");
-        assert!(
-            failures[0].reason.contains("cluster `staging`"),
-            "{failures:?}"
-        );
+        let service_of_staging =
+            string_value("arn:aws:ecs:ap-southeast-2:291971919224:service/staging/web");
+        let in_us_east_1 = ("awsRegion", string_value("us-east-1"));
+        let cases = [
+            (
+                ("serviceName", service_of_staging),
+                "serviceName",
+                "cluster `staging`",
+            ),
+            (
+                in_us_east_1.clone(),
+                "desiredTaskDef",
+                "awsRegion is `us-east-1`",
+            ),
+        ];
+        for (change, property, reason) in cases {
+            let failures = check_inputs(&minimal_with(&[change]));
+            assert_eq!(failures.len(), 1, "{failures:?}");
+            assert_eq!(failures[0].property, property);
+            assert!(failures[0].reason.contains(reason), "{failures:?}");
+        }
 
-        let mut entries = minimal();
-        entries.push(("awsRegion", string_value("us-east-1")));
-        let failures = check_inputs(&inputs(&entries));
-        assert_eq!(failures.len(), 1, "{failures:?}");
-        assert_eq!(failures[0].property, "desiredTaskDef");
-        assert!(
-            failures[0].reason.contains("awsRegion is `us-east-1`"),
-            "{failures:?}"
-        );
-
-        let mut entries = minimal();
-        entries[0] = ("clusterName", unknown_value());
-        entries.push(("awsRegion", string_value("us-east-1")));
         assert_eq!(
-            failed_properties(&entries),
+            failed_properties(&[("clusterName", unknown_value()), in_us_east_1]),
             ["desiredTaskDef"],
             "a known task definition is still checked against the known region"
         );
@@ -485,9 +449,10 @@ mod tests {
 
     #[test]
     fn external_id_requires_assume_role_and_is_never_shown() {
-        let mut entries = minimal();
-        entries.push(("externalId", string_value("s3cr3t value!")));
-        let failures = check_inputs(&inputs(&entries));
+        let failures = check_inputs(&minimal_with(&[(
+            "externalId",
+            string_value("s3cr3t value!"),
+        )]));
         assert_eq!(failures.len(), 2, "{failures:?}");
         assert!(
             failures
@@ -498,7 +463,7 @@ mod tests {
 
     #[test]
     fn engine_timeout_wins_when_shorter() {
-        let args = WaitArgs::decode(&checked_inputs(&inputs(&minimal())).values).unwrap();
+        let args = WaitArgs::decode(&checked_inputs(&minimal_with(&[])).values).unwrap();
         assert_eq!(args.effective_timeout(0.0), Duration::from_secs(180));
         assert_eq!(args.effective_timeout(60.0), Duration::from_secs(60));
         assert_eq!(args.effective_timeout(3600.0), Duration::from_secs(180));
@@ -510,7 +475,7 @@ mod tests {
 
     #[test]
     fn state_round_trips_through_the_wire_map() {
-        let args = WaitArgs::decode(&checked_inputs(&inputs(&minimal())).values).unwrap();
+        let args = WaitArgs::decode(&checked_inputs(&minimal_with(&[])).values).unwrap();
         let state = WaitState {
             args,
             results: WaitResults {
@@ -532,5 +497,24 @@ mod tests {
         assert_eq!(back.resource_id(), "prod/web/ecs-svc/12");
         assert!(back.fails_operation());
         assert_eq!(wire.fields["failOnError"], bool_value(true));
+    }
+
+    #[test]
+    fn the_documented_duration_limits_are_the_enforced_ones() {
+        let description = |name: &str| {
+            WaitArgs::FIELDS
+                .iter()
+                .find(|field| field.name == name)
+                .map(|field| field.description_text())
+                .unwrap_or_default()
+        };
+        let max_timeout = input::MAX_TIMEOUT.as_millis().to_string();
+        assert!(description("timeoutMs").contains(&max_timeout));
+        let poll_range = format!(
+            "({} to {})",
+            input::MIN_POLL_INTERVAL.as_millis(),
+            input::MAX_POLL_INTERVAL.as_millis()
+        );
+        assert!(description("pollIntervalMs").contains(&poll_range));
     }
 }

@@ -1,4 +1,4 @@
-//! The field table and the Pulumi package schema generated from it.
+//! The Pulumi package schema, generated from the field tables.
 //!
 //! Every property of the provider configuration, the resource inputs and the resource outputs is described
 //! once, by a [`FieldSpec`] produced by the `typed_properties!` declarations in `resource` and `config`.
@@ -8,134 +8,56 @@
 use serde_json::{Map, Value, json};
 
 use crate::config::ProviderConfig;
-use crate::resource::{WaitArgs, WaitResults};
+use crate::fields::{FieldDefault, FieldSpec, doc_text};
+use crate::resource::{OUTPUT_TABLES, WaitArgs};
 use crate::{PACKAGE_NAME, RESOURCE_TOKEN, VERSION};
 
-/// The schema type of a property (Pulumi schema primitive types only: every property here is a scalar).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum FieldType {
-    String,
-    Integer,
-    Number,
-    Boolean,
-}
-
-impl FieldType {
-    /// The name used in the Pulumi schema's `type`.
-    pub fn schema_name(self) -> &'static str {
-        match self {
-            FieldType::String => "string",
-            FieldType::Integer => "integer",
-            FieldType::Number => "number",
-            FieldType::Boolean => "boolean",
-        }
+/// The JSON of a default value in the schema.
+fn default_json(default: FieldDefault) -> Value {
+    match default {
+        FieldDefault::Integer(value) => json!(value),
+        FieldDefault::Boolean(value) => json!(value),
     }
 }
 
-/// The value a property takes when the program leaves it out (applied by `Check`).
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub enum FieldDefault {
-    Integer(u64),
-    Boolean(bool),
-}
-
-impl FieldDefault {
-    fn to_json(self) -> Value {
-        match self {
-            FieldDefault::Integer(value) => json!(value),
-            FieldDefault::Boolean(value) => json!(value),
-        }
+/// One property's schema. `default` only makes sense for inputs: outputs always hold the value that was used.
+fn property_schema(field: &FieldSpec, with_default: bool) -> Value {
+    let mut property = Map::new();
+    property.insert("type".into(), json!(field.field_type.schema_name()));
+    property.insert("description".into(), json!(field.description_text()));
+    if let Some(default) = field.default.filter(|_| with_default) {
+        property.insert("default".into(), default_json(default));
     }
-}
-
-/// One row of the field table: everything the schema and the wire conversion need to know about a property.
-#[derive(Clone, Copy, Debug)]
-pub struct FieldSpec {
-    /// The property name on the wire and in every SDK (camelCase, as the npm package spelled it).
-    pub name: &'static str,
-    pub field_type: FieldType,
-    /// True when the Rust field is an `Option`: the property may be absent.
-    pub optional: bool,
-    pub default: Option<FieldDefault>,
-    /// The doc comment written beside the Rust field, one source line per line.
-    pub description: &'static str,
-    /// Always handled as a secret: marked `secret` in the schema (the SDKs wrap it) and in the outputs.
-    pub secret: bool,
-}
-
-impl FieldSpec {
-    /// A program must set this property: it is neither optional nor defaulted.
-    pub fn required(&self) -> bool {
-        !self.optional && self.default.is_none()
+    if field.secret {
+        property.insert("secret".into(), json!(true));
     }
-
-    /// The description as schema text.
-    pub fn description_text(&self) -> String {
-        doc_text(self.description)
-    }
-
-    /// `default` only makes sense for inputs: outputs always hold the value that was used.
-    fn property_schema(&self, with_default: bool) -> Value {
-        let mut property = Map::new();
-        property.insert("type".into(), json!(self.field_type.schema_name()));
-        property.insert("description".into(), json!(self.description_text()));
-        if let Some(default) = self.default.filter(|_| with_default) {
-            property.insert("default".into(), default.to_json());
-        }
-        if self.secret {
-            property.insert("secret".into(), json!(true));
-        }
-        Value::Object(property)
-    }
+    Value::Object(property)
 }
 
-/// A doc comment as schema text: each line without the space rustdoc keeps after `///`.
-pub fn doc_text(doc: &str) -> String {
-    let lines: Vec<&str> = doc.lines().map(str::trim).collect();
-    lines.join("\n").trim().to_string()
-}
-
-fn input_properties(fields: &[FieldSpec]) -> Value {
+/// The properties of every table, by name (inputs with their defaults, outputs without).
+fn properties(tables: &[&[FieldSpec]], with_default: bool) -> Value {
     Value::Object(
-        fields
+        tables
             .iter()
-            .map(|field| (field.name.to_string(), field.property_schema(true)))
+            .flat_map(|table| table.iter())
+            .map(|field| (field.name.to_string(), property_schema(field, with_default)))
             .collect(),
     )
 }
 
-fn output_properties(tables: &[&[FieldSpec]]) -> Value {
-    let map: Map<String, Value> = tables
+/// Names of the properties of `tables` for which `keep` holds, in declaration order.
+fn names_where(tables: &[&[FieldSpec]], keep: fn(&FieldSpec) -> bool) -> Vec<&'static str> {
+    tables
         .iter()
         .flat_map(|table| table.iter())
-        .map(|field| (field.name.to_string(), field.property_schema(false)))
-        .collect();
-    Value::Object(map)
-}
-
-/// Names of the properties a program must set.
-fn required_inputs(fields: &[FieldSpec]) -> Vec<&'static str> {
-    fields
-        .iter()
-        .filter(|field| field.required())
-        .map(|field| field.name)
-        .collect()
-}
-
-/// Names of the output properties that always have a value once the resource exists (defaults count).
-fn always_present_outputs(fields: &[&[FieldSpec]]) -> Vec<&'static str> {
-    fields
-        .iter()
-        .flat_map(|table| table.iter())
-        .filter(|field| !field.optional)
+        .filter(|field| keep(field))
         .map(|field| field.name)
         .collect()
 }
 
 /// The Pulumi package schema of this provider, as a JSON value.
 pub fn package_schema() -> Value {
-    let config_properties = input_properties(ProviderConfig::FIELDS);
-    let output_tables: &[&[FieldSpec]] = &[WaitArgs::FIELDS, WaitResults::FIELDS];
+    let config_properties = properties(&[ProviderConfig::FIELDS], true);
     json!({
         "name": PACKAGE_NAME,
         "displayName": "Wait for ECS deploy",
@@ -154,10 +76,12 @@ pub fn package_schema() -> Value {
         "resources": {
             RESOURCE_TOKEN: {
                 "description": doc_text(WaitArgs::DESCRIPTION_TEXT),
-                "inputProperties": input_properties(WaitArgs::FIELDS),
-                "requiredInputs": required_inputs(WaitArgs::FIELDS),
-                "properties": output_properties(output_tables),
-                "required": always_present_outputs(output_tables),
+                "inputProperties": properties(&[WaitArgs::FIELDS], true),
+                // The properties a program must set.
+                "requiredInputs": names_where(&[WaitArgs::FIELDS], FieldSpec::required),
+                "properties": properties(OUTPUT_TABLES, false),
+                // The outputs that always have a value once the resource exists (defaults count).
+                "required": names_where(OUTPUT_TABLES, |field| !field.optional),
             }
         },
         "language": {
@@ -191,6 +115,7 @@ pub fn schema_text() -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::resource::WaitResults;
 
     fn resource() -> Value {
         package_schema()["resources"][RESOURCE_TOKEN].clone()

@@ -434,6 +434,92 @@ pub fn duration(field: &str, value: &str) -> Result<Duration, InputError> {
     Ok(total)
 }
 
+/// The longest wait either front end accepts: a day. Anything longer is a unit mistake (milliseconds typed as
+/// seconds), not a deploy.
+pub const MAX_TIMEOUT: Duration = Duration::from_secs(24 * 60 * 60);
+/// Polling more often only spends the request budget; the deployment does not move faster.
+pub const MIN_POLL_INTERVAL: Duration = Duration::from_millis(100);
+/// Polling less often would report a verdict minutes after ECS reached it.
+pub const MAX_POLL_INTERVAL: Duration = Duration::from_secs(5 * 60);
+
+/// How a front end takes durations, so that a refused one is shown back in the terms its user wrote it in.
+#[derive(Clone, Copy, Debug)]
+pub enum DurationInput {
+    /// Text such as `90s` or `3m` (the CLI's flags), shown by `show`. A bare number means seconds, so the
+    /// shortest timeout is a second.
+    Text { show: fn(Duration) -> String },
+    /// A whole number of milliseconds (the provider's `timeoutMs` and `pollIntervalMs`), so the shortest
+    /// timeout is a millisecond.
+    Milliseconds,
+}
+
+impl DurationInput {
+    fn min_timeout(self) -> Duration {
+        match self {
+            DurationInput::Text { .. } => Duration::from_secs(1),
+            DurationInput::Milliseconds => Duration::from_millis(1),
+        }
+    }
+
+    fn show(self, duration: Duration) -> String {
+        match self {
+            DurationInput::Text { show } => show(duration),
+            DurationInput::Milliseconds => duration.as_millis().to_string(),
+        }
+    }
+}
+
+/// How long to wait for a verdict: from the shortest timeout of `input` to [`MAX_TIMEOUT`].
+pub fn timeout(field: &str, value: Duration, input: DurationInput) -> Result<Duration, InputError> {
+    duration_within(
+        field,
+        value,
+        (input.min_timeout(), MAX_TIMEOUT),
+        input,
+        " (24 hours); the default is 180000 (3 minutes)",
+    )
+}
+
+/// The time between two looks at the deployment: [`MIN_POLL_INTERVAL`] to [`MAX_POLL_INTERVAL`].
+pub fn poll_interval(
+    field: &str,
+    value: Duration,
+    input: DurationInput,
+) -> Result<Duration, InputError> {
+    duration_within(
+        field,
+        value,
+        (MIN_POLL_INTERVAL, MAX_POLL_INTERVAL),
+        input,
+        "; the default is 2000",
+    )
+}
+
+/// `value` if it lies in `min..=max`; otherwise an error showing the value and the range as `input` writes
+/// them (`milliseconds_note` follows the range in milliseconds: what the maximum means, the default).
+fn duration_within(
+    field: &str,
+    value: Duration,
+    (min, max): (Duration, Duration),
+    input: DurationInput,
+    milliseconds_note: &str,
+) -> Result<Duration, InputError> {
+    if (min..=max).contains(&value) {
+        return Ok(value);
+    }
+    let expected = match input {
+        DurationInput::Text { show } => {
+            format!("must be between {} and {}", show(min), show(max))
+        }
+        DurationInput::Milliseconds => format!(
+            "expected milliseconds from {} to {}{milliseconds_note}",
+            min.as_millis(),
+            max.as_millis()
+        ),
+    };
+    Err(InputError::new(field, &input.show(value), expected))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -697,5 +783,68 @@ mod tests {
         assert!(endpoint_url("endpoint", "https://ecs.example.com/").is_ok());
         assert!(endpoint_url("endpoint", "127.0.0.1:4566").is_err());
         assert!(endpoint_url("endpoint", "http://").is_err());
+    }
+
+    /// How the CLI shows durations (humantime's words, which this crate does not depend on) for these tests.
+    fn as_flag(duration: Duration) -> String {
+        match duration.as_millis() {
+            0 => "0s".to_owned(),
+            86_400_000 => "1day".to_owned(),
+            millis if millis % 1000 == 0 => format!("{}s", millis / 1000),
+            millis => format!("{millis}ms"),
+        }
+    }
+
+    #[test]
+    fn timeouts_and_poll_intervals_are_refused_outside_their_range_in_the_fields_own_terms() {
+        let flag = DurationInput::Text { show: as_flag };
+        let ms = DurationInput::Milliseconds;
+        let refused = |result: Result<Duration, InputError>| result.unwrap_err().to_string();
+        assert_eq!(
+            refused(timeout("--timeout", Duration::ZERO, flag)),
+            "invalid --timeout `0s`: must be between 1s and 1day"
+        );
+        assert_eq!(
+            refused(timeout("--timeout", Duration::from_millis(999), flag)),
+            "invalid --timeout `999ms`: must be between 1s and 1day"
+        );
+        assert_eq!(
+            refused(timeout("timeoutMs", Duration::ZERO, ms)),
+            "invalid timeoutMs `0`: expected milliseconds from 1 to 86400000 (24 hours); the default is \
+             180000 (3 minutes)"
+        );
+        assert_eq!(
+            refused(poll_interval(
+                "--poll-interval",
+                Duration::from_millis(99),
+                flag
+            )),
+            "invalid --poll-interval `99ms`: must be between 100ms and 300s"
+        );
+        assert_eq!(
+            refused(poll_interval(
+                "pollIntervalMs",
+                Duration::from_millis(300_001),
+                ms
+            )),
+            "invalid pollIntervalMs `300001`: expected milliseconds from 100 to 300000; the default is 2000"
+        );
+        for input in [flag, ms] {
+            assert!(timeout("t", MAX_TIMEOUT + Duration::from_millis(1), input).is_err());
+            for fine in [
+                Duration::from_secs(1),
+                Duration::from_secs(180),
+                MAX_TIMEOUT,
+            ] {
+                assert_eq!(timeout("t", fine, input), Ok(fine));
+            }
+            for fine in [MIN_POLL_INTERVAL, Duration::from_secs(2), MAX_POLL_INTERVAL] {
+                assert_eq!(poll_interval("p", fine, input), Ok(fine));
+            }
+        }
+        assert_eq!(
+            timeout("timeoutMs", Duration::from_millis(1), ms),
+            Ok(Duration::from_millis(1))
+        );
     }
 }
