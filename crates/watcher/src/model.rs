@@ -99,7 +99,7 @@ pub struct ServiceSnapshot {
     pub cluster_arn: Option<String>,
     /// Absent only in trimmed fixtures; ECS always reports it.
     pub status: Option<ServiceStatus>,
-    /// Tasks the service should run; the service's own, not one deployment's.
+    /// Tasks the service should run (and runs, and starts), over all its deployments.
     pub desired_count: i32,
     pub running_count: i32,
     pub pending_count: i32,
@@ -172,9 +172,11 @@ pub struct DeploymentConfiguration {
 pub struct Deployment {
     /// `ecs-svc/<number>`.
     pub id: Option<String>,
+    /// PRIMARY is the newest deployment, the one ECS routes to.
     pub status: Option<DeploymentStatus>,
     /// The task definition this deployment rolls out.
     pub task_definition: Option<String>,
+    /// Tasks this deployment should run, and how many run or start now.
     pub desired_count: i32,
     pub pending_count: i32,
     pub running_count: i32,
@@ -182,9 +184,11 @@ pub struct Deployment {
     pub failed_tasks: i32,
     /// When `UpdateService` (or the rollback) created it: orders deployments.
     pub created_at: Option<Timestamp>,
+    /// Last change of its counts or state.
     pub updated_at: Option<Timestamp>,
     /// Absent on old endpoints and emulators.
     pub rollout_state: Option<RolloutState>,
+    /// ECS's words on the rollout, e.g. "… rolling back to deploymentId …".
     pub rollout_state_reason: Option<String>,
 }
 
