@@ -35,8 +35,9 @@ async fn describe_web_error(
 }
 
 async fn service_on_nginx(ecs: &aws_sdk_ecs::Client, name: &str) {
-    let definition = register(ecs, name, container("nginx:1").build()).await;
-    steady_service(ecs, name, &definition, 1, circuit_breaker(true, true)).await;
+    let definition = register(ecs, name, TaskBehaviour::Healthy, "nginx:1").await;
+    let breaker = CircuitBreaker::On { rollback: true };
+    steady_service(ecs, name, &definition, 1, breaker).await;
 }
 
 #[tokio::test]
@@ -136,11 +137,7 @@ async fn bad_input_names_the_field_and_what_is_valid() {
         ),
         "{error:?}"
     );
-    let message = error
-        .as_service_error()
-        .and_then(|e| e.message())
-        .unwrap_or_default()
-        .to_owned();
+    let message = error_message(&error);
     assert!(
         message.contains("services") && message.contains("11") && message.contains("10"),
         "{message}"
@@ -154,11 +151,7 @@ async fn bad_input_names_the_field_and_what_is_valid() {
         .send()
         .await
         .unwrap_err();
-    let message = error
-        .as_service_error()
-        .and_then(|e| e.message())
-        .unwrap_or_default()
-        .to_owned();
+    let message = error_message(&error);
     assert!(
         message.starts_with("TaskDefinition not found") && message.contains("web:99"),
         "{message}"
@@ -238,10 +231,8 @@ async fn throttling_reaches_the_sdk_as_throttling_exception() {
         Some("Rate exceeded")
     );
     assert_eq!(sim.faults().throttle_next, 0, "the countdown is used up");
-    ecs.describe_services()
-        .cluster(CLUSTER)
-        .services("web")
-        .send()
+    scenario(&ecs)
+        .describe_service("web")
         .await
         .expect("the next call goes through");
 
@@ -309,10 +300,8 @@ async fn server_errors_html_pages_truncated_json_and_resets_are_errors() {
     assert!(matches!(error, SdkError::DispatchFailure(_)), "{error:?}");
 
     sim.set_faults(Faults::default());
-    ecs.describe_services()
-        .cluster(CLUSTER)
-        .services("web")
-        .send()
+    scenario(&ecs)
+        .describe_service("web")
         .await
         .expect("healthy again without faults");
 }
@@ -335,11 +324,7 @@ async fn service_deployments_api_can_be_switched_off() {
         .await
         .unwrap_err();
     assert_eq!(code(&error).as_deref(), Some("AccessDeniedException"));
-    let message = error
-        .as_service_error()
-        .and_then(|e| e.message())
-        .unwrap_or_default()
-        .to_owned();
+    let message = error_message(&error);
     assert!(
         message.contains("is not authorized to perform: ecs:ListServiceDeployments"),
         "{message}"
@@ -357,10 +342,8 @@ async fn service_deployments_api_can_be_switched_off() {
         .await
         .unwrap_err();
     assert_eq!(code(&error).as_deref(), Some("UnknownOperationException"));
-    ecs.describe_services()
-        .cluster(CLUSTER)
-        .services("web")
-        .send()
+    scenario(&ecs)
+        .describe_service("web")
         .await
         .expect("other operations are unaffected");
 
@@ -444,8 +427,8 @@ async fn call_counters_and_admin_endpoints() {
 async fn list_operations_paginate() {
     let sim = sim().await;
     let ecs = client(&sim);
-    let definition = register(&ecs, "web", container("nginx:1").build()).await;
-    steady_service(&ecs, "web", &definition, 5, circuit_breaker(false, false)).await;
+    let definition = register(&ecs, "web", TaskBehaviour::Healthy, "nginx:1").await;
+    steady_service(&ecs, "web", &definition, 5, CircuitBreaker::Off).await;
     let first = ecs
         .list_tasks()
         .cluster(CLUSTER)
@@ -479,11 +462,7 @@ async fn list_operations_paginate() {
         .send()
         .await
         .unwrap_err();
-    let message = error
-        .as_service_error()
-        .and_then(|e| e.message())
-        .unwrap_or_default()
-        .to_owned();
+    let message = error_message(&error);
     assert!(
         message.contains("nextToken") && message.contains("garbage"),
         "{message}"
