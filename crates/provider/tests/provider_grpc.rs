@@ -8,8 +8,7 @@ use common::*;
 use prost_types::Struct;
 use pulumi_gestalt_proto::pulumi::pulumirpc::diff_response::DiffChanges;
 use pulumi_gestalt_proto::pulumi::pulumirpc::{
-    CheckRequest, ConstructRequest, DeleteRequest, DiffRequest, GetSchemaRequest, InvokeRequest,
-    LogSeverity, ReadRequest, UpdateRequest,
+    ConstructRequest, DeleteRequest, GetSchemaRequest, InvokeRequest, LogSeverity,
 };
 use pulumi_resource_wait_for_ecs_deploy::partial_failure::init_failure_of;
 use tonic::Code;
@@ -40,7 +39,7 @@ fn healthy_rollout_goes_through_the_whole_lifecycle() {
     runtime().block_on(async {
         let mut h = Harness::start().await;
         h.create_cluster("prod").await;
-        let td1 = h.register_healthy("web", "example/web:1").await;
+        let td1 = h.register("web", TaskBehaviour::Healthy).await;
         h.create_service("prod", "web", &td1, Some(true)).await;
 
         // Check applies the defaults.
@@ -79,74 +78,24 @@ fn healthy_rollout_goes_through_the_whole_lifecycle() {
         );
 
         // Unchanged inputs: nothing to do.
-        let diff = h
-            .client
-            .diff(DiffRequest {
-                id: id.clone(),
-                urn: urn("wait"),
-                olds: Some(outputs.clone()),
-                news: Some(checked.clone()),
-                r#type: TOKEN.into(),
-                ..Default::default()
-            })
-            .await
-            .expect("diff")
-            .into_inner();
+        let diff = h.diff(&id, &outputs, &checked).await;
         assert_eq!(diff.changes, DiffChanges::DiffNone as i32);
 
         // A new task definition: an in-place update that waits for the new deployment.
-        let td2 = h.register_healthy("web", "example/web:2").await;
+        let td2 = h.register("web", TaskBehaviour::Healthy).await;
         h.update_service("prod", "web", &td2).await;
         let news = h.checked(object(&wait_inputs("prod", "web", &td2))).await;
-        let diff = h
-            .client
-            .diff(DiffRequest {
-                id: id.clone(),
-                urn: urn("wait"),
-                olds: Some(outputs.clone()),
-                news: Some(news.clone()),
-                r#type: TOKEN.into(),
-                ..Default::default()
-            })
-            .await
-            .expect("diff")
-            .into_inner();
+        let diff = h.diff(&id, &outputs, &news).await;
         assert_eq!(diff.changes, DiffChanges::DiffSome as i32);
         assert_eq!(diff.diffs, ["desiredTaskDef"]);
         assert!(diff.replaces.is_empty());
 
-        let updated = h
-            .client
-            .update(UpdateRequest {
-                id: id.clone(),
-                urn: urn("wait"),
-                olds: Some(outputs.clone()),
-                news: Some(news.clone()),
-                r#type: TOKEN.into(),
-                ..Default::default()
-            })
-            .await
-            .expect("update")
-            .into_inner()
-            .properties
-            .expect("update outputs");
+        let updated = h.update(&id, &outputs, &news).await;
         assert_eq!(string_of(&updated, "status"), "COMPLETED");
         assert_eq!(string_of(&updated, "primaryTaskDef"), td2);
 
         // Refresh: still serving td2, so the state is unchanged.
-        let read = h
-            .client
-            .read(ReadRequest {
-                id: id.clone(),
-                urn: urn("wait"),
-                properties: Some(updated.clone()),
-                inputs: Some(news.clone()),
-                r#type: TOKEN.into(),
-                ..Default::default()
-            })
-            .await
-            .expect("read")
-            .into_inner();
+        let read = h.read(&id, updated.clone(), &news).await;
         assert_eq!(read.id, id);
         let refreshed = read.properties.expect("read properties");
         assert_eq!(string_of(&refreshed, "status"), "COMPLETED");
@@ -180,17 +129,7 @@ fn check_names_each_bad_property_and_lets_unknowns_through() {
             ("maxTaskFailures", number(100_000.0)),
             ("colour", text("blue")),
         ]);
-        let response = h
-            .client
-            .check(CheckRequest {
-                urn: urn("wait"),
-                news: Some(inputs),
-                r#type: TOKEN.into(),
-                ..Default::default()
-            })
-            .await
-            .expect("check")
-            .into_inner();
+        let response = h.check(inputs).await.expect("check");
         let mut properties: Vec<&str> = response
             .failures
             .iter()
@@ -241,19 +180,12 @@ fn check_names_each_bad_property_and_lets_unknowns_through() {
 
         // A missing required property is named too.
         let response = h
-            .client
-            .check(CheckRequest {
-                urn: urn("wait"),
-                news: Some(object(&[
-                    ("clusterName", text("prod")),
-                    ("desiredTaskDef", text("web:1")),
-                ])),
-                r#type: TOKEN.into(),
-                ..Default::default()
-            })
+            .check(object(&[
+                ("clusterName", text("prod")),
+                ("desiredTaskDef", text("web:1")),
+            ]))
             .await
-            .expect("check")
-            .into_inner();
+            .expect("check");
         assert_eq!(response.failures.len(), 1);
         assert_eq!(response.failures[0].property, "serviceName");
     });
@@ -265,14 +197,14 @@ fn circuit_breaker_rollback_fails_with_the_outputs_recorded() {
     runtime().block_on(async {
         let mut h = Harness::start().await;
         h.create_cluster("prod").await;
-        let good = h.register_healthy("api", "example/api:1").await;
+        let good = h.register("api", TaskBehaviour::Healthy).await;
         h.create_service("prod", "api", &good, Some(true)).await;
         let first = h.checked(object(&wait_inputs("prod", "api", &good))).await;
         h.create(first, false, 0.0)
             .await
             .expect("first deployment completes");
 
-        let bad = h.register_crashing("api").await;
+        let bad = h.register("api", TaskBehaviour::ExitsAtOnce).await;
         h.update_service("prod", "api", &bad).await;
         let inputs = h.checked(object(&wait_inputs("prod", "api", &bad))).await;
         let error = h
@@ -308,7 +240,7 @@ fn crash_loop_without_circuit_breaker_fails_with_the_real_reason() {
     runtime().block_on(async {
         let mut h = Harness::start().await;
         h.create_cluster("prod").await;
-        let bad = h.register_crashing("worker").await;
+        let bad = h.register("worker", TaskBehaviour::ExitsAtOnce).await;
         h.create_service("prod", "worker", &bad, None).await;
         let inputs = h
             .checked(object(&wait_inputs("prod", "worker", &bad)))
@@ -349,7 +281,7 @@ fn fail_on_error_false_records_the_failure_without_failing() {
         // Attach instead of Handshake: the engine address arrives the PULUMI_DEBUG_PROVIDERS way.
         let mut h = Harness::start_linked(EngineLink::Attach).await;
         h.create_cluster("prod").await;
-        let bad = h.register_crashing("batch").await;
+        let bad = h.register("batch", TaskBehaviour::ExitsAtOnce).await;
         h.create_service("prod", "batch", &bad, None).await;
         let inputs = h
             .checked(with(
@@ -381,7 +313,7 @@ fn falling_back_to_describe_services_is_noted_and_still_decides() {
             ..ecs_sim::Faults::default()
         });
         h.create_cluster("prod").await;
-        let td = h.register_healthy("legacy", "example/legacy:1").await;
+        let td = h.register("legacy", TaskBehaviour::Healthy).await;
         h.create_service("prod", "legacy", &td, Some(true)).await;
         let inputs = h.checked(object(&wait_inputs("prod", "legacy", &td))).await;
         let (_, outputs) = h.create(inputs, false, 0.0).await.expect("create");
@@ -407,7 +339,7 @@ fn the_engine_timeout_wins_over_a_longer_timeout_ms() {
     runtime().block_on(async {
         let mut h = Harness::start().await;
         h.create_cluster("prod").await;
-        let huge = h.register_unplaceable("big").await;
+        let huge = h.register("big", TaskBehaviour::Unplaceable).await;
         h.create_service("prod", "big", &huge, Some(true)).await;
         let inputs = h
             .checked(with(
@@ -447,7 +379,7 @@ fn cancel_ends_a_wait_within_a_second_and_stops_the_server() {
     runtime().block_on(async {
         let mut h = Harness::start().await;
         h.create_cluster("prod").await;
-        let huge = h.register_unplaceable("stuck").await;
+        let huge = h.register("stuck", TaskBehaviour::Unplaceable).await;
         h.create_service("prod", "stuck", &huge, None).await;
         let inputs = h
             .checked(object(&wait_inputs("prod", "stuck", &huge)))
@@ -498,7 +430,7 @@ fn secret_inputs_stay_secret_and_out_of_messages() {
     runtime().block_on(async {
         let mut h = Harness::start().await;
         h.create_cluster("prod").await;
-        let td = h.register_healthy("hidden", "example/hidden:1").await;
+        let td = h.register("hidden", TaskBehaviour::Healthy).await;
         h.create_service("prod", "svc-hush-7f3a9", &td, Some(true))
             .await;
         let inputs = with(
@@ -530,38 +462,24 @@ fn refresh_shows_someone_elses_deploy_and_deleted_services() {
     runtime().block_on(async {
         let mut h = Harness::start().await;
         h.create_cluster("prod").await;
-        let td1 = h.register_healthy("site", "example/site:1").await;
+        let td1 = h.register("site", TaskBehaviour::Healthy).await;
         h.create_service("prod", "site", &td1, Some(true)).await;
         let inputs = h.checked(object(&wait_inputs("prod", "site", &td1))).await;
         let (id, outputs) = h.create(inputs.clone(), false, 0.0).await.expect("create");
 
         // Someone deploys another task definition outside Pulumi, and it completes.
-        let td2 = h.register_healthy("site", "example/site:2").await;
+        let td2 = h.register("site", TaskBehaviour::Healthy).await;
         h.update_service("prod", "site", &td2).await;
         let other = h.checked(object(&wait_inputs("prod", "site", &td2))).await;
         h.create(other, false, 0.0)
             .await
             .expect("the other deploy completes");
 
-        let read = |properties: Struct| {
-            let mut client = h.client.clone();
-            let (id, inputs) = (id.clone(), inputs.clone());
-            async move {
-                client
-                    .read(ReadRequest {
-                        id,
-                        urn: urn("wait"),
-                        properties: Some(properties),
-                        inputs: Some(inputs),
-                        r#type: TOKEN.into(),
-                        ..Default::default()
-                    })
-                    .await
-                    .expect("read")
-                    .into_inner()
-            }
-        };
-        let drifted = read(outputs.clone()).await.properties.expect("properties");
+        let drifted = h
+            .read(&id, outputs.clone(), &inputs)
+            .await
+            .properties
+            .expect("properties");
         assert_eq!(string_of(&drifted, "status"), "FAILED");
         assert_eq!(string_of(&drifted, "primaryTaskDef"), td2);
         assert!(string_of(&drifted, "failureMessage").contains("now serves site:2"));
@@ -570,7 +488,7 @@ fn refresh_shows_someone_elses_deploy_and_deleted_services() {
         gone.fields
             .insert("serviceName".into(), text("no-such-service"));
         assert_eq!(
-            read(gone).await.id,
+            h.read(&id, gone, &inputs).await.id,
             "",
             "a missing service reads as deleted"
         );

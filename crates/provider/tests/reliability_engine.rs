@@ -17,7 +17,7 @@ const BINARY: &str = env!("CARGO_BIN_EXE_pulumi-resource-wait-for-ecs-deploy");
 /// would poll until its timeout.
 async fn endless_wait(h: &mut Harness) -> prost_types::Struct {
     h.create_cluster("prod").await;
-    let huge = h.register_unplaceable("stuck").await;
+    let huge = h.register("stuck", TaskBehaviour::Unplaceable).await;
     h.create_service("prod", "stuck", &huge, None).await;
     h.checked(object(&wait_inputs("prod", "stuck", &huge)))
         .await
