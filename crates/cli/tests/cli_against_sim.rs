@@ -114,13 +114,8 @@ async fn timeout_exits_3_within_one_poll_interval_of_the_deadline() {
     let desired = fixture
         .deploying(Some(true), TaskBehaviour::Unplaceable)
         .await;
-    let run = run(
-        command(Some(&fixture.endpoint())),
-        &[
-            "--cluster",
-            "prod",
-            "--service",
-            "web",
+    let run = fixture
+        .run(&web_args(&[
             "--task-definition",
             &desired,
             "--output",
@@ -129,9 +124,8 @@ async fn timeout_exits_3_within_one_poll_interval_of_the_deadline() {
             "2s",
             "--poll-interval",
             "500ms",
-        ],
-    )
-    .await;
+        ]))
+        .await;
     assert_eq!(run.code, 3, "stderr: {}", run.stderr);
     let verdict = run.json();
     assert_eq!(verdict["outcome"], "TIMED_OUT");
@@ -194,18 +188,16 @@ async fn throttling_storm_does_not_change_the_verdict() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn missing_service_and_cluster_exit_4_naming_them() {
     let fixture = fixture().await;
-    let service = run(
-        command(Some(&fixture.endpoint())),
-        &[
+    let service = fixture
+        .run(&[
             "--cluster",
             "prod",
             "--service",
             "nope",
             "--poll-interval",
             "100ms",
-        ],
-    )
-    .await;
+        ])
+        .await;
     assert_eq!(service.code, 4);
     assert!(
         service.stderr.contains("nope") && service.stderr.contains("prod"),
@@ -213,18 +205,16 @@ async fn missing_service_and_cluster_exit_4_naming_them() {
         service.stderr
     );
     assert!(service.stdout.is_empty());
-    let cluster = run(
-        command(Some(&fixture.endpoint())),
-        &[
+    let cluster = fixture
+        .run(&[
             "--cluster",
             "staging",
             "--service",
             "web",
             "--poll-interval",
             "100ms",
-        ],
-    )
-    .await;
+        ])
+        .await;
     assert_eq!(cluster.code, 4);
     assert!(cluster.stderr.contains("staging"), "{}", cluster.stderr);
 }

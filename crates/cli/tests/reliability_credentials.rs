@@ -94,20 +94,14 @@ async fn a_role_that_cannot_be_assumed_exits_4_naming_sts_assume_role() {
     let sim = start(50.0, 22).await;
     sim.steady_service("web", Some(true)).await;
     sim.handle.reset_call_counts();
-    let run = run(
-        command(Some(&sim.endpoint())),
-        &[
-            "--cluster",
-            "prod",
-            "--service",
-            "web",
+    let run = sim
+        .run(&web_args(&[
             "--assume-role",
             ROLE,
             "--external-id",
             EXTERNAL_ID,
-        ],
-    )
-    .await;
+        ]))
+        .await;
     assert_eq!(run.code, 4, "{}", run.stderr);
     assert!(run.stdout.is_empty(), "{}", run.stdout);
     for needle in [ROLE, "sts:AssumeRole"] {
@@ -179,7 +173,7 @@ async fn without_list_service_deployments_permission_the_wait_falls_back_and_say
     });
     let mut text_output = wait_args("web", &desired, &["--timeout", "60s"]);
     text_output.retain(|arg| *arg != "--output" && *arg != "json");
-    let run = run(command(Some(&sim.endpoint())), &text_output).await;
+    let run = sim.run(&text_output).await;
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert!(
         run.stderr.contains("ecs:ListServiceDeployments"),

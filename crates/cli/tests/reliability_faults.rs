@@ -60,14 +60,7 @@ async fn endless_server_errors_exit_3_naming_the_call_and_the_error() {
 async fn a_rollback_under_every_fault_at_once_still_exits_2() {
     let sim = start(50.0, 33).await;
     let desired = sim.deploying(Some(true), TaskBehaviour::ExitsAtOnce).await;
-    sim.handle.set_faults(Faults {
-        throttle_probability: 0.15,
-        server_error_probability: 0.15,
-        connection_reset_probability: 0.1,
-        malformed_json_probability: 0.1,
-        html_error_probability: 0.1,
-        ..Faults::default()
-    });
+    sim.handle.set_faults(Faults::storm());
     let run = sim.wait(&desired, &["--timeout", "90s"]).await;
     assert_eq!(run.code, 2, "{} {}", run.stdout, run.stderr);
     assert_eq!(run.json()["outcome"], "ROLLED_BACK");

@@ -232,6 +232,20 @@ pub fn client(endpoint: &str) -> Client {
     Client::from_conf(client_config(endpoint).build())
 }
 
+/// Starts a simulator with `config` and creates `cluster` in it: the simulator, and scenarios in that
+/// cluster through a [`client`] of it.
+pub async fn start_with_cluster(
+    config: crate::SimConfig,
+    cluster: &str,
+) -> Result<(crate::SimHandle, Scenario), ScenarioError> {
+    let sim = crate::start(config)
+        .await
+        .map_err(|error| ScenarioError::new("starting ecs-sim on 127.0.0.1", error.to_string()))?;
+    let scenario = Scenario::new(client(&sim.endpoint()), cluster);
+    scenario.create_cluster().await?;
+    Ok((sim, scenario))
+}
+
 /// Sets up clusters, task definitions, services and deployments in one cluster of a simulator.
 #[derive(Clone, Debug)]
 pub struct Scenario {
@@ -261,6 +275,11 @@ impl Scenario {
         Scenario::new(self.ecs.clone(), cluster)
     }
 
+    /// `<operation> <cluster>/<service>`: what a failed call was doing.
+    fn about(&self, operation: &str, service: &str) -> String {
+        format!("{operation} {}/{service}", self.cluster)
+    }
+
     pub async fn create_cluster(&self) -> Result<(), ScenarioError> {
         self.ecs
             .create_cluster()
@@ -271,6 +290,19 @@ impl Scenario {
                 "CreateCluster {}",
                 self.cluster
             )))?;
+        Ok(())
+    }
+
+    /// Deletes `service` even while it runs tasks (`force`): it drains, then turns INACTIVE.
+    pub async fn delete_service(&self, service: &str) -> Result<(), ScenarioError> {
+        self.ecs
+            .delete_service()
+            .cluster(&self.cluster)
+            .service(service)
+            .force(true)
+            .send()
+            .await
+            .map_err(ScenarioError::sdk(self.about("DeleteService", service)))?;
         Ok(())
     }
 
@@ -332,10 +364,7 @@ impl Scenario {
             .deployment_configuration(circuit_breaker.deployment_configuration())
             .send()
             .await
-            .map_err(ScenarioError::sdk(format!(
-                "CreateService {}/{service}",
-                self.cluster
-            )))?;
+            .map_err(ScenarioError::sdk(self.about("CreateService", service)))?;
         Ok(())
     }
 
@@ -352,10 +381,7 @@ impl Scenario {
             .task_definition(task_definition)
             .send()
             .await
-            .map_err(ScenarioError::sdk(format!(
-                "UpdateService {}/{service}",
-                self.cluster
-            )))?;
+            .map_err(ScenarioError::sdk(self.about("UpdateService", service)))?;
         Ok(())
     }
 
@@ -398,7 +424,7 @@ impl Scenario {
     }
 
     pub async fn describe_service(&self, service: &str) -> Result<Service, ScenarioError> {
-        let operation = format!("DescribeServices {}/{service}", self.cluster);
+        let operation = self.about("DescribeServices", service);
         let described = self
             .ecs
             .describe_services()
@@ -444,7 +470,7 @@ impl Scenario {
             }
             if Instant::now() >= deadline {
                 return Err(ScenarioError::new(
-                    format!("waiting for {}/{service}", self.cluster),
+                    self.about("waiting for", service),
                     format!("not steady after {limit:?} (rollout states {states:?})"),
                 ));
             }

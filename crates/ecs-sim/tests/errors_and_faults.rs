@@ -7,6 +7,7 @@ use std::time::Duration;
 use aws_sdk_ecs::config::retry::RetryConfig;
 use aws_sdk_ecs::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_ecs::operation::describe_services::DescribeServicesError;
+use aws_sdk_ecs::operation::list_service_deployments::ListServiceDeploymentsError;
 use aws_sdk_ecs::operation::update_service::UpdateServiceError;
 use common::*;
 use ecs_sim::{Faults, ServiceDeploymentsApi};
@@ -32,6 +33,18 @@ async fn describe_web_error(
         .send()
         .await
         .expect_err("the injected fault makes DescribeServices fail")
+}
+
+/// `ListServiceDeployments` for `web` in `CLUSTER`, expected to fail under the faults that are set.
+async fn list_web_deployments_error(
+    ecs: &aws_sdk_ecs::Client,
+) -> SdkError<ListServiceDeploymentsError, aws_sdk_ecs::config::http::HttpResponse> {
+    ecs.list_service_deployments()
+        .cluster(CLUSTER)
+        .service("web")
+        .send()
+        .await
+        .expect_err("the injected fault makes ListServiceDeployments fail")
 }
 
 async fn service_on_nginx(ecs: &aws_sdk_ecs::Client, name: &str) {
@@ -316,13 +329,7 @@ async fn service_deployments_api_can_be_switched_off() {
         service_deployments_api: ServiceDeploymentsApi::AccessDenied,
         ..Faults::default()
     });
-    let error = ecs
-        .list_service_deployments()
-        .cluster(CLUSTER)
-        .service("web")
-        .send()
-        .await
-        .unwrap_err();
+    let error = list_web_deployments_error(&ecs).await;
     assert_eq!(code(&error).as_deref(), Some("AccessDeniedException"));
     let message = error_message(&error);
     assert!(
@@ -334,13 +341,7 @@ async fn service_deployments_api_can_be_switched_off() {
         service_deployments_api: ServiceDeploymentsApi::UnknownOperation,
         ..Faults::default()
     });
-    let error = ecs
-        .list_service_deployments()
-        .cluster(CLUSTER)
-        .service("web")
-        .send()
-        .await
-        .unwrap_err();
+    let error = list_web_deployments_error(&ecs).await;
     assert_eq!(code(&error).as_deref(), Some("UnknownOperationException"));
     scenario(&ecs)
         .describe_service("web")

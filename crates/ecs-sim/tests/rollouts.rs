@@ -3,7 +3,7 @@
 
 mod common;
 
-use aws_sdk_ecs::types::{ContainerDefinition, DesiredStatus, ServiceDeploymentStatus};
+use aws_sdk_ecs::types::{ContainerDefinition, ServiceDeploymentStatus};
 use common::*;
 
 #[tokio::test]
@@ -58,7 +58,7 @@ async fn update_to_good_task_definition_completes_and_old_deployment_disappears(
         ),
         (2, 2, 0)
     );
-    let messages: Vec<&str> = done.events().iter().filter_map(|e| e.message()).collect();
+    let messages = event_messages(&done);
     assert!(
         messages.contains(&"(service web) has reached a steady state."),
         "{messages:?}"
@@ -71,23 +71,9 @@ async fn update_to_good_task_definition_completes_and_old_deployment_disappears(
     );
 
     // The old tasks were stopped by the scheduler, and they say so.
-    let stopped = ecs
-        .list_tasks()
-        .cluster(CLUSTER)
-        .service_name("web")
-        .desired_status(DesiredStatus::Stopped)
-        .send()
-        .await
-        .expect("ListTasks");
-    assert_eq!(stopped.task_arns().len(), 2);
-    let tasks = ecs
-        .describe_tasks()
-        .cluster(CLUSTER)
-        .set_tasks(Some(stopped.task_arns().to_vec()))
-        .send()
-        .await
-        .expect("DescribeTasks");
-    for task in tasks.tasks() {
+    let tasks = stopped_tasks(&ecs, |list| list.service_name("web")).await;
+    assert_eq!(tasks.len(), 2);
+    for task in &tasks {
         assert_eq!(task.task_definition_arn(), Some(v1.as_str()));
         assert_eq!(task.last_status(), Some("STOPPED"));
         assert_eq!(
@@ -268,24 +254,9 @@ async fn without_circuit_breaker_failed_tasks_keep_growing() {
     );
     assert_eq!(later.deployments()[0].id(), Some(deployment_id.as_str()));
 
-    let stopped = ecs
-        .list_tasks()
-        .cluster(CLUSTER)
-        .started_by(&deployment_id)
-        .desired_status(DesiredStatus::Stopped)
-        .send()
-        .await
-        .expect("ListTasks");
-    assert!(stopped.task_arns().len() >= 3);
-    let tasks = ecs
-        .describe_tasks()
-        .cluster(CLUSTER)
-        .set_tasks(Some(stopped.task_arns().to_vec()))
-        .send()
-        .await
-        .expect("DescribeTasks");
+    let tasks = stopped_tasks(&ecs, |list| list.started_by(&deployment_id)).await;
+    assert!(tasks.len() >= 3);
     let exited: Vec<_> = tasks
-        .tasks()
         .iter()
         .filter(|t| t.stop_code().map(|c| c.as_str()) == Some("EssentialContainerExited"))
         .collect();
@@ -299,7 +270,7 @@ async fn without_circuit_breaker_failed_tasks_keep_growing() {
         assert_eq!(task.containers()[0].exit_code(), Some(1));
         assert_eq!(task.task_definition_arn(), Some(bad.as_str()));
     }
-    let messages: Vec<&str> = later.events().iter().filter_map(|e| e.message()).collect();
+    let messages = event_messages(&later);
     assert!(
         messages
             .iter()
@@ -334,25 +305,11 @@ async fn missing_image_fails_with_cannot_pull_container_error() {
         "no rollback: stays PRIMARY"
     );
 
-    let stopped = ecs
-        .list_tasks()
-        .cluster(CLUSTER)
-        .started_by(&deployment_id)
-        .desired_status(DesiredStatus::Stopped)
-        .send()
-        .await
-        .expect("ListTasks");
-    let tasks = ecs
-        .describe_tasks()
-        .cluster(CLUSTER)
-        .set_tasks(Some(stopped.task_arns().to_vec()))
-        .send()
-        .await
-        .expect("DescribeTasks");
+    let tasks = stopped_tasks(&ecs, |list| list.started_by(&deployment_id)).await;
     let expected = "CannotPullContainerError: pull image manifest has been retried 5 time(s): \
                     failed to resolve ref nonexistent.example/app:1: not found";
-    assert!(!tasks.tasks().is_empty());
-    for task in tasks.tasks() {
+    assert!(!tasks.is_empty());
+    for task in &tasks {
         assert_eq!(
             task.stop_code().map(|c| c.as_str()),
             Some("TaskFailedToStart")
@@ -402,11 +359,7 @@ async fn failing_health_check_replaces_unhealthy_tasks() {
         1,
         "the old task stays: no new task ever became healthy"
     );
-    let messages: Vec<&str> = failing
-        .events()
-        .iter()
-        .filter_map(|e| e.message())
-        .collect();
+    let messages = event_messages(&failing);
     assert!(
         messages
             .iter()
@@ -414,29 +367,12 @@ async fn failing_health_check_replaces_unhealthy_tasks() {
                 && m.ends_with(") failed container health checks.")),
         "{messages:?}"
     );
-    let stopped = ecs
-        .list_tasks()
-        .cluster(CLUSTER)
-        .family("cache")
-        .desired_status(DesiredStatus::Stopped)
-        .send()
-        .await
-        .expect("ListTasks");
-    let tasks = ecs
-        .describe_tasks()
-        .cluster(CLUSTER)
-        .tasks(&stopped.task_arns()[0])
-        .send()
-        .await
-        .expect("DescribeTasks");
+    let tasks = stopped_tasks(&ecs, |list| list.family("cache")).await;
     assert_eq!(
-        tasks.tasks()[0].stopped_reason(),
+        tasks[0].stopped_reason(),
         Some("Task failed container health checks")
     );
-    assert_eq!(
-        tasks.tasks()[0].health_status().unwrap().as_str(),
-        "UNHEALTHY"
-    );
+    assert_eq!(tasks[0].health_status().unwrap().as_str(), "UNHEALTHY");
 }
 
 #[tokio::test]

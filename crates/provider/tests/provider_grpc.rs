@@ -38,9 +38,9 @@ fn healthy_rollout_goes_through_the_whole_lifecycle() {
     init_environment();
     runtime().block_on(async {
         let mut h = Harness::start().await;
-        h.create_cluster("prod").await;
-        let td1 = h.register("web", TaskBehaviour::Healthy).await;
-        h.create_service("prod", "web", &td1, Some(true)).await;
+        let td1 = h
+            .service_running("web", TaskBehaviour::Healthy, Some(true))
+            .await;
 
         // Check applies the defaults.
         let checked = h.checked(object(&wait_inputs("prod", "web", &td1))).await;
@@ -196,9 +196,9 @@ fn circuit_breaker_rollback_fails_with_the_outputs_recorded() {
     init_environment();
     runtime().block_on(async {
         let mut h = Harness::start().await;
-        h.create_cluster("prod").await;
-        let good = h.register("api", TaskBehaviour::Healthy).await;
-        h.create_service("prod", "api", &good, Some(true)).await;
+        let good = h
+            .service_running("api", TaskBehaviour::Healthy, Some(true))
+            .await;
         let first = h.checked(object(&wait_inputs("prod", "api", &good))).await;
         h.create(first, false, 0.0)
             .await
@@ -239,9 +239,9 @@ fn crash_loop_without_circuit_breaker_fails_with_the_real_reason() {
     init_environment();
     runtime().block_on(async {
         let mut h = Harness::start().await;
-        h.create_cluster("prod").await;
-        let bad = h.register("worker", TaskBehaviour::ExitsAtOnce).await;
-        h.create_service("prod", "worker", &bad, None).await;
+        let bad = h
+            .service_running("worker", TaskBehaviour::ExitsAtOnce, None)
+            .await;
         let inputs = h
             .checked(object(&wait_inputs("prod", "worker", &bad)))
             .await;
@@ -255,9 +255,7 @@ fn crash_loop_without_circuit_breaker_fails_with_the_real_reason() {
             "crash loop took {:?}",
             started.elapsed()
         );
-        let outputs = init_failure_of(&error)
-            .and_then(|d| d.properties)
-            .expect("outputs recorded");
+        let outputs = failed_outputs(&error);
         assert_eq!(string_of(&outputs, "outcome"), "FAILED");
         let failure_message = string_of(&outputs, "failureMessage");
         assert!(failure_message.contains("exited 1"), "{failure_message}");
@@ -280,9 +278,9 @@ fn fail_on_error_false_records_the_failure_without_failing() {
     runtime().block_on(async {
         // Attach instead of Handshake: the engine address arrives the PULUMI_DEBUG_PROVIDERS way.
         let mut h = Harness::start_linked(EngineLink::Attach).await;
-        h.create_cluster("prod").await;
-        let bad = h.register("batch", TaskBehaviour::ExitsAtOnce).await;
-        h.create_service("prod", "batch", &bad, None).await;
+        let bad = h
+            .service_running("batch", TaskBehaviour::ExitsAtOnce, None)
+            .await;
         let inputs = h
             .checked(with(
                 wait_inputs("prod", "batch", &bad),
@@ -312,9 +310,9 @@ fn falling_back_to_describe_services_is_noted_and_still_decides() {
             service_deployments_api: ecs_sim::ServiceDeploymentsApi::AccessDenied,
             ..ecs_sim::Faults::default()
         });
-        h.create_cluster("prod").await;
-        let td = h.register("legacy", TaskBehaviour::Healthy).await;
-        h.create_service("prod", "legacy", &td, Some(true)).await;
+        let td = h
+            .service_running("legacy", TaskBehaviour::Healthy, Some(true))
+            .await;
         let inputs = h.checked(object(&wait_inputs("prod", "legacy", &td))).await;
         let (_, outputs) = h.create(inputs, false, 0.0).await.expect("create");
         assert_eq!(string_of(&outputs, "status"), "COMPLETED");
@@ -338,9 +336,9 @@ fn the_engine_timeout_wins_over_a_longer_timeout_ms() {
     init_environment();
     runtime().block_on(async {
         let mut h = Harness::start().await;
-        h.create_cluster("prod").await;
-        let huge = h.register("big", TaskBehaviour::Unplaceable).await;
-        h.create_service("prod", "big", &huge, Some(true)).await;
+        let huge = h
+            .service_running("big", TaskBehaviour::Unplaceable, Some(true))
+            .await;
         let inputs = h
             .checked(with(
                 wait_inputs("prod", "big", &huge),
@@ -361,9 +359,7 @@ fn the_engine_timeout_wins_over_a_longer_timeout_ms() {
             elapsed < Duration::from_secs(5),
             "the 1.5 s engine timeout was not honoured: {elapsed:?}"
         );
-        let outputs = init_failure_of(&error)
-            .and_then(|d| d.properties)
-            .expect("outputs recorded");
+        let outputs = failed_outputs(&error);
         assert_eq!(string_of(&outputs, "outcome"), "TIMED_OUT");
         let failure_message = string_of(&outputs, "failureMessage");
         assert!(
@@ -378,24 +374,16 @@ fn cancel_ends_a_wait_within_a_second_and_stops_the_server() {
     init_environment();
     runtime().block_on(async {
         let mut h = Harness::start().await;
-        h.create_cluster("prod").await;
-        let huge = h.register("stuck", TaskBehaviour::Unplaceable).await;
-        h.create_service("prod", "stuck", &huge, None).await;
+        let huge = h
+            .service_running("stuck", TaskBehaviour::Unplaceable, None)
+            .await;
         let inputs = h
             .checked(object(&wait_inputs("prod", "stuck", &huge)))
             .await;
 
         let mut waiting_client = h.client.clone();
-        let waiting = tokio::spawn(async move {
-            waiting_client
-                .create(pulumi_gestalt_proto::pulumi::pulumirpc::CreateRequest {
-                    urn: urn("wait"),
-                    properties: Some(inputs),
-                    r#type: TOKEN.into(),
-                    ..Default::default()
-                })
-                .await
-        });
+        let waiting =
+            tokio::spawn(async move { waiting_client.create(create_request(inputs)).await });
         let engine = h.engine.clone();
         assert!(
             eventually(Duration::from_secs(10), || engine
@@ -461,9 +449,9 @@ fn refresh_shows_someone_elses_deploy_and_deleted_services() {
     init_environment();
     runtime().block_on(async {
         let mut h = Harness::start().await;
-        h.create_cluster("prod").await;
-        let td1 = h.register("site", TaskBehaviour::Healthy).await;
-        h.create_service("prod", "site", &td1, Some(true)).await;
+        let td1 = h
+            .service_running("site", TaskBehaviour::Healthy, Some(true))
+            .await;
         let inputs = h.checked(object(&wait_inputs("prod", "site", &td1))).await;
         let (id, outputs) = h.create(inputs.clone(), false, 0.0).await.expect("create");
 

@@ -101,14 +101,7 @@ async fn all_faults_at_once_never_turn_a_crash_loop_into_completed() {
     let sim = start(FAST, 6).await;
     sim.steady_service("loop", None).await;
     let crashing = sim.deploy("loop", TaskBehaviour::ExitsAtOnce).await;
-    sim.handle.set_faults(Faults {
-        throttle_probability: 0.15,
-        server_error_probability: 0.15,
-        connection_reset_probability: 0.1,
-        malformed_json_probability: 0.1,
-        html_error_probability: 0.1,
-        ..Faults::default()
-    });
+    sim.handle.set_faults(Faults::storm());
     let (result, events) = wait(&sim.watcher(None), "loop", Some(&crashing), options(90)).await;
     let report = verdict(result);
     assert_outcome(&report, Outcome::Failed);
@@ -151,7 +144,7 @@ async fn a_throttling_storm_of_seconds_backs_off_then_completes() {
 
 /// A fault that never stops: the wait ends at its deadline (TIMED_OUT, never COMPLETED) and the message
 /// names what kept failing.
-async fn persistent_fault_times_out_naming_it(faults: Faults, expected: &[&str], seed: u64) {
+async fn times_out_naming(faults: Faults, expected: &[&str], seed: u64) {
     let (sim, healthy) = deploying(FAST, seed, TaskBehaviour::Healthy).await;
     sim.handle.set_faults(faults.clone());
     let timeout = Duration::from_secs(2);
@@ -186,62 +179,38 @@ async fn persistent_fault_times_out_naming_it(faults: Faults, expected: &[&str],
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn endless_throttling_times_out_naming_throttling() {
-    persistent_fault_times_out_naming_it(
-        faults(|f| f.throttle_probability = 1.0),
-        &["ThrottlingException"],
-        8,
-    )
-    .await;
+    let faults = faults(|f| f.throttle_probability = 1.0);
+    times_out_naming(faults, &["ThrottlingException"], 8).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn endless_server_errors_time_out_naming_them() {
-    persistent_fault_times_out_naming_it(
-        faults(|f| f.server_error_probability = 1.0),
-        &["ServerException"],
-        9,
-    )
-    .await;
+    let faults = faults(|f| f.server_error_probability = 1.0);
+    times_out_naming(faults, &["ServerException"], 9).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn endless_connection_resets_time_out_naming_them() {
-    persistent_fault_times_out_naming_it(
-        faults(|f| f.connection_reset_probability = 1.0),
-        &["DescribeServices", "could not reach ECS"],
-        10,
-    )
-    .await;
+    let faults = faults(|f| f.connection_reset_probability = 1.0);
+    times_out_naming(faults, &["DescribeServices", "could not reach ECS"], 10).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn endless_truncated_json_times_out_naming_it() {
-    persistent_fault_times_out_naming_it(
-        faults(|f| f.malformed_json_probability = 1.0),
-        &["DescribeServices", "unreadable answer"],
-        11,
-    )
-    .await;
+    let faults = faults(|f| f.malformed_json_probability = 1.0);
+    times_out_naming(faults, &["DescribeServices", "unreadable answer"], 11).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn endless_html_error_pages_time_out_naming_them() {
-    persistent_fault_times_out_naming_it(
-        faults(|f| f.html_error_probability = 1.0),
-        &["DescribeServices", "HTTP 502"],
-        12,
-    )
-    .await;
+    let faults = faults(|f| f.html_error_probability = 1.0);
+    times_out_naming(faults, &["DescribeServices", "HTTP 502"], 12).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn answers_slower_than_the_sdk_timeout_time_out_naming_the_timeout() {
-    persistent_fault_times_out_naming_it(
-        faults(|f| f.latency_ms = 5_000),
-        &["DescribeServices", "no answer in time"],
-        13,
-    )
-    .await;
+    let faults = faults(|f| f.latency_ms = 5_000);
+    times_out_naming(faults, &["DescribeServices", "no answer in time"], 13).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -57,15 +57,7 @@ where
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_service_deleted_mid_wait_fails_saying_so() {
     let (report, _) = verdict_after(41, |scenario, _| async move {
-        scenario
-            .ecs()
-            .delete_service()
-            .cluster(CLUSTER)
-            .service("web")
-            .force(true)
-            .send()
-            .await
-            .expect("DeleteService");
+        scenario.delete_service("web").await.expect("DeleteService");
     })
     .await;
     assert_outcome(&report, Outcome::Failed);

@@ -96,15 +96,14 @@ pub struct Sim {
 }
 
 pub async fn start(time_scale: f64, seed: u64) -> Sim {
-    let handle = ecs_sim::start(SimConfig {
+    let config = SimConfig {
         time_scale,
         seed,
         ..SimConfig::default()
-    })
-    .await
-    .expect("simulator starts");
-    let scenario = Scenario::new(ecs_sim::scenario::client(&handle.endpoint()), "prod");
-    scenario.create_cluster().await.expect("cluster");
+    };
+    let (handle, scenario) = ecs_sim::scenario::start_with_cluster(config, "prod")
+        .await
+        .expect("simulator starts with cluster prod");
     Sim { handle, scenario }
 }
 
@@ -142,14 +141,20 @@ impl Sim {
         self.deploy("web", behaviour).await
     }
 
+    /// The binary with `args`, pointed at this simulator.
+    pub async fn run(&self, args: &[&str]) -> Run {
+        run(command(Some(&self.endpoint())), args).await
+    }
+
     /// The binary waiting for `task_definition` on service `web`: [`wait_args`] plus `extra`.
     pub async fn wait(&self, task_definition: &str, extra: &[&str]) -> Run {
-        run(
-            command(Some(&self.endpoint())),
-            &wait_args("web", task_definition, extra),
-        )
-        .await
+        self.run(&wait_args("web", task_definition, extra)).await
     }
+}
+
+/// `--cluster prod --service web` plus `extra`.
+pub fn web_args<'a>(extra: &[&'a str]) -> Vec<&'a str> {
+    [&["--cluster", "prod", "--service", "web"], extra].concat()
 }
 
 /// `--cluster prod --service S --task-definition TD --poll-interval 100ms --output json` plus `extra`.

@@ -505,6 +505,11 @@ mod tests {
         })
     }
 
+    /// Revision `revision` of `web`, whose essential container exits 1 right after starting.
+    fn crashing(revision: u32) -> Arc<TaskDefinition> {
+        definition(revision, &["/bin/false"], "app")
+    }
+
     /// Points `svc` at `definition` at simulated time `now`: a new deployment.
     fn deploy(svc: &mut Service, ids: &mut Ids, definition: Arc<TaskDefinition>, now: f64) {
         let update = ServiceUpdate {
@@ -612,12 +617,7 @@ mod tests {
         let mut svc = service(2, breaker, &mut ids);
         svc.advance_to(20.0, &mut ids);
         let good = svc.primary().unwrap().number;
-        deploy(
-            &mut svc,
-            &mut ids,
-            definition(2, &["/bin/false"], "app"),
-            20.0,
-        );
+        deploy(&mut svc, &mut ids, crashing(2), 20.0);
         let bad = svc.primary().unwrap().number;
         let mut now = 20.0;
         while svc.deployment(bad).unwrap().rollout_state != RolloutState::Failed {
@@ -657,12 +657,7 @@ mod tests {
         let mut ids = Ids::new(4);
         let mut svc = service(1, CircuitBreaker::default(), &mut ids);
         svc.advance_to(20.0, &mut ids);
-        deploy(
-            &mut svc,
-            &mut ids,
-            definition(2, &["/bin/false"], "app"),
-            20.0,
-        );
+        deploy(&mut svc, &mut ids, crashing(2), 20.0);
         let bad = svc.primary().unwrap().number;
         svc.advance_to(200.0, &mut ids);
         let first_count = svc.deployment(bad).unwrap().failed_tasks;
@@ -805,12 +800,7 @@ mod tests {
     fn stopped_tasks_are_capped() {
         let mut ids = Ids::new(8);
         let mut svc = service(4, CircuitBreaker::default(), &mut ids);
-        deploy(
-            &mut svc,
-            &mut ids,
-            definition(2, &["/bin/false"], "app"),
-            0.0,
-        );
+        deploy(&mut svc, &mut ids, crashing(2), 0.0);
         svc.advance_to(2000.0, &mut ids);
         assert_eq!(svc.stopped_tasks.len(), STOPPED_TASK_CAP);
         let removed = svc

@@ -7,7 +7,8 @@ use std::time::{Duration, Instant};
 use aws_sdk_ecs::Client;
 use aws_sdk_ecs::config::retry::RetryConfig;
 use aws_sdk_ecs::error::{ProvideErrorMetadata, SdkError};
-use aws_sdk_ecs::types::Service;
+use aws_sdk_ecs::operation::list_tasks::builders::ListTasksFluentBuilder;
+use aws_sdk_ecs::types::{DesiredStatus, Service, Task};
 pub use ecs_sim::scenario::{self, CircuitBreaker, Scenario, TaskBehaviour, TaskSpec};
 use ecs_sim::{SimConfig, SimHandle};
 
@@ -86,6 +87,38 @@ pub async fn describe(client: &Client, service: &str) -> Service {
         .describe_service(service)
         .await
         .expect("DescribeServices")
+}
+
+/// The stopped tasks that ListTasks (desiredStatus STOPPED, narrowed by `filter`) names, described.
+pub async fn stopped_tasks(
+    ecs: &Client,
+    filter: impl FnOnce(ListTasksFluentBuilder) -> ListTasksFluentBuilder,
+) -> Vec<Task> {
+    let list = ecs
+        .list_tasks()
+        .cluster(CLUSTER)
+        .desired_status(DesiredStatus::Stopped);
+    let stopped = filter(list).send().await.expect("ListTasks");
+    if stopped.task_arns().is_empty() {
+        return Vec::new();
+    }
+    ecs.describe_tasks()
+        .cluster(CLUSTER)
+        .set_tasks(Some(stopped.task_arns().to_vec()))
+        .send()
+        .await
+        .expect("DescribeTasks")
+        .tasks()
+        .to_vec()
+}
+
+/// The messages of the service's events, newest first.
+pub fn event_messages(service: &Service) -> Vec<&str> {
+    service
+        .events()
+        .iter()
+        .filter_map(|e| e.message())
+        .collect()
 }
 
 /// The message of a service error the SDK read ("" for any other error).

@@ -90,6 +90,20 @@ pub fn runtime() -> tokio::runtime::Runtime {
         .expect("tokio runtime")
 }
 
+/// A Diff or Update request (same members) of the resource `wait`: state `olds`, checked inputs `news`.
+macro_rules! change_request {
+    ($request:ident, $id:expr, $olds:expr, $news:expr) => {
+        $request {
+            id: $id.to_owned(),
+            urn: urn("wait"),
+            olds: Some($olds.clone()),
+            news: Some($news.clone()),
+            r#type: TOKEN.into(),
+            ..Default::default()
+        }
+    };
+}
+
 /// A Pulumi engine that only records what the provider logs.
 #[derive(Clone, Default)]
 pub struct FakeEngine {
@@ -244,6 +258,21 @@ impl Harness {
             .expect("CreateCluster");
     }
 
+    /// Cluster `prod` and a service there of family `service`, whose first deployment runs a task definition
+    /// behaving as `behaviour`; returns that task definition's ARN.
+    pub async fn service_running(
+        &self,
+        service: &str,
+        behaviour: TaskBehaviour,
+        circuit_breaker: Option<bool>,
+    ) -> String {
+        self.create_cluster("prod").await;
+        let task_definition = self.register(service, behaviour).await;
+        self.create_service("prod", service, &task_definition, circuit_breaker)
+            .await;
+        task_definition
+    }
+
     /// Registers `family` with one essential container behaving as `behaviour`; returns the task
     /// definition ARN.
     pub async fn register(&self, family: &str, behaviour: TaskBehaviour) -> String {
@@ -302,36 +331,15 @@ impl Harness {
 
     /// Diff of the resource `wait`: `olds` (its state) against `news` (checked inputs).
     pub async fn diff(&mut self, id: &str, olds: &Struct, news: &Struct) -> DiffResponse {
-        self.client
-            .diff(DiffRequest {
-                id: id.to_owned(),
-                urn: urn("wait"),
-                olds: Some(olds.clone()),
-                news: Some(news.clone()),
-                r#type: TOKEN.into(),
-                ..Default::default()
-            })
-            .await
-            .expect("diff")
-            .into_inner()
+        let request = change_request!(DiffRequest, id, olds, news);
+        self.client.diff(request).await.expect("diff").into_inner()
     }
 
     /// Update of the resource `wait` from `olds` to `news`; returns the new outputs.
     pub async fn update(&mut self, id: &str, olds: &Struct, news: &Struct) -> Struct {
-        self.client
-            .update(UpdateRequest {
-                id: id.to_owned(),
-                urn: urn("wait"),
-                olds: Some(olds.clone()),
-                news: Some(news.clone()),
-                r#type: TOKEN.into(),
-                ..Default::default()
-            })
-            .await
-            .expect("update")
-            .into_inner()
-            .properties
-            .expect("update outputs")
+        let request = change_request!(UpdateRequest, id, olds, news);
+        let response = self.client.update(request).await.expect("update");
+        response.into_inner().properties.expect("update outputs")
     }
 
     /// Read (refresh) of the resource `wait` with state `properties` and `inputs`.
@@ -358,13 +366,9 @@ impl Harness {
     ) -> Result<(String, Struct), Status> {
         self.client
             .create(CreateRequest {
-                urn: urn("wait"),
-                properties: Some(properties),
                 timeout,
                 preview,
-                name: "wait".into(),
-                r#type: TOKEN.into(),
-                ..Default::default()
+                ..create_request(properties)
             })
             .await
             .map(|response| {
@@ -384,6 +388,24 @@ impl Harness {
             .into_iter()
             .map(|m| m.message)
             .collect()
+    }
+}
+
+/// The outputs a failed Create or Update recorded with its error (panics if there are none).
+pub fn failed_outputs(error: &Status) -> Struct {
+    pulumi_resource_wait_for_ecs_deploy::partial_failure::init_failure_of(error)
+        .and_then(|detail| detail.properties)
+        .expect("outputs recorded")
+}
+
+/// A Create of the resource `wait` with `properties` as its checked inputs.
+pub fn create_request(properties: Struct) -> CreateRequest {
+    CreateRequest {
+        urn: urn("wait"),
+        properties: Some(properties),
+        name: "wait".into(),
+        r#type: TOKEN.into(),
+        ..Default::default()
     }
 }
 

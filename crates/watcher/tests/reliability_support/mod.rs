@@ -51,16 +51,15 @@ pub fn ecs_client_with_attempts(
 }
 
 pub async fn start(time_scale: f64, seed: u64) -> Sim {
-    let handle = ecs_sim::start(SimConfig {
+    let config = SimConfig {
         time_scale,
         seed,
         ..SimConfig::default()
-    })
-    .await
-    .expect("simulator starts on 127.0.0.1");
-    let admin = ecs_client(&handle.endpoint(), None);
-    let scenario = Scenario::new(admin.clone(), CLUSTER);
-    scenario.create_cluster().await.expect("CreateCluster");
+    };
+    let (handle, scenario) = ecs_sim::scenario::start_with_cluster(config, CLUSTER)
+        .await
+        .expect("simulator starts on 127.0.0.1 with cluster prod");
+    let admin = scenario.ecs().clone();
     Sim {
         handle,
         admin,
