@@ -47,6 +47,21 @@ async fn list_web_deployments_error(
         .expect_err("the injected fault makes ListServiceDeployments fail")
 }
 
+/// `UpdateService` setting the desired count of `service`, expected to fail.
+async fn scale_error(
+    ecs: &aws_sdk_ecs::Client,
+    service: &str,
+    desired: i32,
+) -> SdkError<UpdateServiceError, aws_sdk_ecs::config::http::HttpResponse> {
+    ecs.update_service()
+        .cluster(CLUSTER)
+        .service(service)
+        .desired_count(desired)
+        .send()
+        .await
+        .expect_err("UpdateService fails")
+}
+
 async fn service_on_nginx(ecs: &aws_sdk_ecs::Client, name: &str) {
     let definition = register(ecs, name, TaskBehaviour::Healthy, "nginx:1").await;
     let breaker = CircuitBreaker::On { rollback: true };
@@ -78,14 +93,7 @@ async fn unknown_cluster_and_service_have_ecs_error_shapes() {
     );
 
     service_on_nginx(&ecs, "web").await;
-    let error = ecs
-        .update_service()
-        .cluster(CLUSTER)
-        .service("ghost")
-        .desired_count(2)
-        .send()
-        .await
-        .unwrap_err();
+    let error = scale_error(&ecs, "ghost", 2).await;
     assert!(
         matches!(
             error.as_service_error(),
@@ -211,14 +219,7 @@ async fn deleted_service_drains_and_is_no_longer_active() {
         s.status() == Some("INACTIVE")
     })
     .await;
-    let error = ecs
-        .update_service()
-        .cluster(CLUSTER)
-        .service("web")
-        .desired_count(1)
-        .send()
-        .await
-        .unwrap_err();
+    let error = scale_error(&ecs, "web", 1).await;
     assert!(
         matches!(
             error.as_service_error(),

@@ -484,25 +484,10 @@ mod tests {
     use super::*;
     use crate::model::deployment::{CircuitBreaker, DeploymentConfig};
     use crate::model::service::{NewService, ServiceUpdate};
-    use crate::model::task_definition::{ContainerSpec, TaskDefinition};
+    use crate::model::task_definition::{TaskDefinition, test_definition};
 
     fn definition(revision: u32, command: &[&str], image: &str) -> Arc<TaskDefinition> {
-        Arc::new(TaskDefinition {
-            arn: format!("arn:aws:ecs:us-east-1:123456789012:task-definition/web:{revision}"),
-            family: "web".into(),
-            revision,
-            registered_at: 0.0,
-            cpu_units: Some(256),
-            memory_mib: Some(512),
-            containers: vec![ContainerSpec {
-                name: "app".into(),
-                image: image.into(),
-                essential: true,
-                command: command.iter().map(|s| s.to_string()).collect(),
-                ..ContainerSpec::default()
-            }],
-            echo: Default::default(),
-        })
+        Arc::new(test_definition(revision, command, image))
     }
 
     /// Revision `revision` of `web`, whose essential container exits 1 right after starting.
