@@ -16,6 +16,12 @@ impl BenchError {
     }
 }
 
+impl From<ecs_sim::scenario::ScenarioError> for BenchError {
+    fn from(error: ecs_sim::scenario::ScenarioError) -> Self {
+        Self(error.to_string())
+    }
+}
+
 /// Adds what was being done to an error, keeping the full cause chain of SDK errors.
 pub trait Context<T> {
     fn context(self, doing: impl Display) -> BenchResult<T>;

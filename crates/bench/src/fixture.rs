@@ -4,11 +4,8 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use aws_sdk_ecs::config::{BehaviorVersion, Credentials, Region};
-use aws_sdk_ecs::types::{
-    ContainerDefinition, DeploymentCircuitBreaker, DeploymentConfiguration, KeyValuePair,
-    LaunchType, ServiceDeployment,
-};
+use aws_sdk_ecs::types::ServiceDeployment;
+pub use ecs_sim::scenario::{CircuitBreaker, REGION, Scenario, TaskBehaviour};
 use ecs_sim::{SimConfig, SimHandle};
 use ecs_watcher::Watcher;
 use ecs_watcher::aws::SdkEcsApi;
@@ -16,41 +13,12 @@ use ecs_watcher::budget::{BudgetConfig, BudgetedEcsApi, RequestBudget};
 
 use crate::error::{BenchError, BenchResult, Context};
 
-pub const REGION: &str = "us-east-1";
 pub const CLUSTER: &str = "bench";
-
-/// What the tasks of a task definition do, by the simulator's rules.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum TaskKind {
-    /// RUNNING 7 s after launch, healthy at once (no health check).
-    Healthy,
-    /// RUNNING after `2 + seconds` s: a rollout of one task then takes about `seconds + 9` s.
-    SlowStart(u32),
-    /// Essential container runs `/bin/false`: exits 1 two seconds after RUNNING.
-    CrashExit,
-    /// Image cannot be pulled: the task fails to start 5 s after launch.
-    MissingImage,
-    /// Stays PENDING for ~11 days: the deployment stays IN_PROGRESS for any benchmark.
-    NeverReady,
-}
-
-/// Whether a service has the deployment circuit breaker, and whether it rolls back.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Breaker {
-    Off,
-    On { rollback: bool },
-}
 
 /// An SDK client configured explicitly for a local simulator: static dummy credentials, no
 /// profile or environment lookups, so nothing can reach AWS.
 pub fn sdk_client(endpoint: &str) -> aws_sdk_ecs::Client {
-    let config = aws_sdk_ecs::Config::builder()
-        .behavior_version(BehaviorVersion::latest())
-        .region(Region::new(REGION))
-        .endpoint_url(endpoint)
-        .credentials_provider(Credentials::new("test", "test", None, None, "bench"))
-        .build();
-    aws_sdk_ecs::Client::from_conf(config)
+    ecs_sim::scenario::client(endpoint)
 }
 
 /// A watcher as `connect` builds one: SDK client behind the default request budget.
@@ -81,78 +49,32 @@ impl World {
         self.sim.endpoint()
     }
 
+    /// Clusters, task definitions and services in `cluster`.
+    pub fn scenario(&self, cluster: &str) -> Scenario {
+        Scenario::new(self.ecs.clone(), cluster)
+    }
+
     pub async fn create_cluster(&self, name: &str) -> BenchResult<()> {
-        self.ecs
-            .create_cluster()
-            .cluster_name(name)
-            .send()
-            .await
-            .context(format!("CreateCluster {name}"))?;
-        Ok(())
+        Ok(self.scenario(name).create_cluster().await?)
     }
 
-    /// Registers `family` with one essential container behaving as `kind`; returns its ARN.
-    pub async fn register(&self, family: &str, kind: TaskKind) -> BenchResult<String> {
-        let mut container = ContainerDefinition::builder()
-            .name("app")
-            .image("example/app:1")
-            .essential(true);
-        container = match kind {
-            TaskKind::Healthy => container,
-            TaskKind::SlowStart(seconds) => container.environment(startup(seconds)),
-            TaskKind::CrashExit => container.command("/bin/false"),
-            TaskKind::MissingImage => container.image("example/does-not-exist:1"),
-            TaskKind::NeverReady => container.environment(startup(1_000_000)),
-        };
-        let output = self
-            .ecs
-            .register_task_definition()
-            .family(family)
-            .container_definitions(container.build())
-            .cpu("256")
-            .memory("512")
-            .send()
-            .await
-            .context(format!("RegisterTaskDefinition {family}"))?;
-        output
-            .task_definition()
-            .and_then(|td| td.task_definition_arn())
-            .map(str::to_owned)
-            .context(format!("the ARN of task definition {family}"))
+    /// Registers `family` with one essential container behaving as `behaviour`; returns its ARN.
+    pub async fn register(&self, family: &str, behaviour: TaskBehaviour) -> BenchResult<String> {
+        Ok(self.scenario(CLUSTER).register(family, behaviour).await?)
     }
 
+    /// A service of one task.
     pub async fn create_service(
         &self,
         cluster: &str,
         service: &str,
         task_definition: &str,
-        breaker: Breaker,
+        breaker: CircuitBreaker,
     ) -> BenchResult<()> {
-        let mut request = self
-            .ecs
-            .create_service()
-            .cluster(cluster)
-            .service_name(service)
-            .task_definition(task_definition)
-            .desired_count(1)
-            .launch_type(LaunchType::Fargate);
-        if let Breaker::On { rollback } = breaker {
-            request = request.deployment_configuration(
-                DeploymentConfiguration::builder()
-                    .deployment_circuit_breaker(
-                        DeploymentCircuitBreaker::builder()
-                            .enable(true)
-                            .rollback(rollback)
-                            .build(),
-                    )
-                    .build(),
-            );
-        }
-        request
-            .send()
-            .await
-            .context(format!("CreateService {cluster}/{service}"))?;
-        Ok(())
+        let scenario = self.scenario(cluster);
+        Ok(scenario
+            .create_service(service, task_definition, 1, breaker)
+            .await?)
     }
 
     pub async fn update_service(
@@ -161,42 +83,23 @@ impl World {
         service: &str,
         task_definition: &str,
     ) -> BenchResult<()> {
-        self.ecs
-            .update_service()
-            .cluster(cluster)
-            .service(service)
-            .task_definition(task_definition)
-            .send()
-            .await
-            .context(format!("UpdateService {cluster}/{service}"))?;
-        Ok(())
+        let scenario = self.scenario(cluster);
+        Ok(scenario.update_service(service, task_definition).await?)
     }
 
     /// Jumps simulated time past the service's first rollout and checks it completed, so a
     /// scenario starts from a service with a COMPLETED deployment to roll back to.
     pub async fn settle(&self, cluster: &str, service: &str) -> BenchResult<()> {
         self.sim.skip_time(60.0);
-        let described = self
-            .ecs
-            .describe_services()
-            .cluster(cluster)
-            .services(service)
-            .send()
-            .await
-            .context(format!("DescribeServices {cluster}/{service}"))?;
-        let state = described
-            .services()
-            .first()
-            .and_then(|s| s.deployments().first())
-            .and_then(|d| d.rollout_state())
-            .map(|state| state.as_str().to_owned());
-        match state.as_deref() {
-            Some("COMPLETED") => Ok(()),
-            other => Err(BenchError::new(format!(
-                "the first rollout of {cluster}/{service} did not complete within 60 simulated seconds \
-                 (rolloutState {other:?})"
-            ))),
+        let scenario = self.scenario(cluster);
+        let states = scenario.rollout_states(service).await?;
+        if states == ["COMPLETED"] {
+            return Ok(());
         }
+        Err(BenchError::new(format!(
+            "the first rollout of {cluster}/{service} did not complete within 60 simulated seconds \
+             (rollout states {states:?})"
+        )))
     }
 
     /// The service's newest service deployment (the one the last UpdateService started).
@@ -276,13 +179,6 @@ impl World {
         times.sort_by(f64::total_cmp);
         Ok(times)
     }
-}
-
-fn startup(seconds: u32) -> KeyValuePair {
-    KeyValuePair::builder()
-        .name("SIM_STARTUP_SECONDS")
-        .value(seconds.to_string())
-        .build()
 }
 
 /// A random pause in `[0, upto)`, so runs start at different phases of the poll interval.

@@ -6,9 +6,8 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use aws_sdk_ecs::Client;
-use aws_sdk_ecs::types::{ContainerDefinition, DeploymentCircuitBreaker, DeploymentConfiguration};
 use clap::ValueEnum;
+use ecs_sim::scenario::{CircuitBreaker, Scenario as SimScenario, TaskBehaviour, TaskSpec};
 use ecs_watcher::{Outcome, WaitOptions, WaitRequest, Watcher};
 use tokio_util::sync::CancellationToken;
 
@@ -60,34 +59,32 @@ impl Scenario {
         }
     }
 
-    /// (circuit breaker enabled, rollback)
-    fn circuit_breaker(self) -> (bool, bool) {
+    fn circuit_breaker(self) -> CircuitBreaker {
         match self {
-            Scenario::Healthy | Scenario::CircuitBreakerRollback => (true, true),
-            Scenario::CrashLoop => (false, false),
-            Scenario::ImagePullFailure => (true, false),
-            Scenario::Timeout => (false, false),
+            Scenario::Healthy | Scenario::CircuitBreakerRollback => {
+                CircuitBreaker::On { rollback: true }
+            }
+            Scenario::ImagePullFailure => CircuitBreaker::On { rollback: false },
+            Scenario::CrashLoop | Scenario::Timeout => CircuitBreaker::Off,
         }
     }
 
-    /// The container of the task definition this scenario deploys (the simulator follows it as ECS would).
-    fn deployed_container(self) -> ContainerDefinition {
-        let base = ContainerDefinition::builder()
-            .name("web")
-            .essential(true)
-            .memory(512);
-        match self {
-            Scenario::Healthy => base.image("public.ecr.aws/nginx/nginx:1.28").build(),
-            Scenario::CircuitBreakerRollback | Scenario::CrashLoop => base
-                .image("public.ecr.aws/docker/library/busybox:1.36")
-                .command("/bin/false")
-                .build(),
-            Scenario::ImagePullFailure => base.image("nonexistent.example/web:2").build(),
-            Scenario::Timeout => base
-                .image("public.ecr.aws/nginx/nginx:1.28")
-                .memory(65_536)
-                .build(),
-        }
+    /// The task definition this scenario deploys (the simulator follows it as ECS would).
+    fn deployed(self, family: &str) -> TaskSpec {
+        let (behaviour, image) = match self {
+            Scenario::Healthy => (TaskBehaviour::Healthy, "public.ecr.aws/nginx/nginx:1.28"),
+            Scenario::CircuitBreakerRollback | Scenario::CrashLoop => (
+                TaskBehaviour::ExitsAtOnce,
+                "public.ecr.aws/docker/library/busybox:1.36",
+            ),
+            // Pulled from a registry that does not exist: `nonexistent.example/web:2`.
+            Scenario::ImagePullFailure => (TaskBehaviour::MissingImage, "web:2"),
+            Scenario::Timeout => (
+                TaskBehaviour::Unplaceable,
+                "public.ecr.aws/nginx/nginx:1.28",
+            ),
+        };
+        web_container(family, behaviour).image(image)
     }
 
     /// How long the verdict may take; the timeout scenario is meant to hit it.
@@ -118,8 +115,11 @@ pub async fn run(args: DemoArgs) -> ExitCode {
             return ExitCode::SetupError;
         }
     };
-    let client = sim_client(&sim.endpoint());
-    let watcher = Watcher::new(Arc::new(ecs_watcher::aws::SdkEcsApi::new(client.clone())));
+    // The demo talks only to the in-process simulator, with dummy credentials: never the user's real ones.
+    let setup = SimScenario::new(ecs_sim::scenario::client(&sim.endpoint()), CLUSTER);
+    let watcher = Watcher::new(Arc::new(ecs_watcher::aws::SdkEcsApi::new(
+        setup.ecs().clone(),
+    )));
     let cancel = CancellationToken::new();
     {
         let cancel = cancel.clone();
@@ -143,7 +143,7 @@ pub async fn run(args: DemoArgs) -> ExitCode {
     for scenario in scenarios {
         println!("\n== {}: {}", scenario.name(), scenario_summary(scenario));
         let started = Instant::now();
-        match play(scenario, &client, &watcher, &args, cancel.clone()).await {
+        match play(scenario, &setup, &watcher, &args, cancel.clone()).await {
             Ok(report) => {
                 let as_expected = report.outcome == scenario.expected();
                 all_as_expected &= as_expected;
@@ -198,91 +198,52 @@ enum DemoError {
 /// Sets the scenario's service up on a healthy revision, deploys the scenario's revision, and waits.
 async fn play(
     scenario: Scenario,
-    client: &Client,
+    setup: &SimScenario,
     watcher: &Watcher,
     args: &DemoArgs,
     cancel: CancellationToken,
 ) -> Result<ecs_watcher::WaitReport, DemoError> {
     let service = format!("web-{}", scenario.name());
-    let family = format!("web-{}", scenario.name());
-    let other = |error: String| DemoError::Other(error);
-    client
-        .create_cluster()
-        .cluster_name(CLUSTER)
-        .send()
-        .await
-        .map_err(|e| other(sdk_error(e)))?;
-    let healthy = register(client, &family, healthy_container())
+    let family = service.clone();
+    let other = |error: ecs_sim::scenario::ScenarioError| DemoError::Other(error.to_string());
+    setup.create_cluster().await.map_err(other)?;
+    let healthy = setup
+        .register_spec(&web_container(&family, TaskBehaviour::Healthy))
         .await
         .map_err(other)?;
-    let (enable, rollback) = scenario.circuit_breaker();
-    client
-        .create_service()
-        .cluster(CLUSTER)
-        .service_name(&service)
-        .task_definition(&healthy)
-        .desired_count(3)
-        .deployment_configuration(
-            DeploymentConfiguration::builder()
-                .deployment_circuit_breaker(
-                    DeploymentCircuitBreaker::builder()
-                        .enable(enable)
-                        .rollback(rollback)
-                        .build(),
-                )
-                .minimum_healthy_percent(100)
-                .maximum_percent(200)
-                .build(),
-        )
-        .send()
+    setup
+        .create_service(&service, &healthy, 3, scenario.circuit_breaker())
         .await
-        .map_err(|e| other(sdk_error(e)))?;
+        .map_err(other)?;
     let quiet = ProgressReporter::new(true, "");
-    let setup = watcher
+    let settled = watcher
         .wait(
-            WaitRequest {
-                cluster: CLUSTER.into(),
-                service: service.clone(),
-                desired_task_definition: Some(healthy.clone()),
-                deployment: None,
-            },
+            request(&service, &healthy),
             scaled_options(Duration::from_secs(60), args.time_scale),
             cancel.clone(),
             quiet.callback(),
         )
         .await
         .map_err(|error| wait_error(error, "setting the service up"))?;
-    if setup.outcome != Outcome::Completed {
-        return Err(other(format!(
+    if settled.outcome != Outcome::Completed {
+        return Err(DemoError::Other(format!(
             "the initial healthy rollout ended {}: {}",
-            setup.outcome.as_str(),
-            setup.failure_message
+            settled.outcome.as_str(),
+            settled.failure_message
         )));
     }
     println!(
         "   service {service} runs {} (3 tasks); deploying the new revision…",
         short(&healthy)
     );
-    let deployed = register(client, &family, scenario.deployed_container())
+    let deployed = setup
+        .deploy_spec(&service, &scenario.deployed(&family))
         .await
         .map_err(other)?;
-    client
-        .update_service()
-        .cluster(CLUSTER)
-        .service(&service)
-        .task_definition(&deployed)
-        .send()
-        .await
-        .map_err(|e| other(sdk_error(e)))?;
     let reporter = ProgressReporter::new(args.quiet, "   ");
     let report = watcher
         .wait(
-            WaitRequest {
-                cluster: CLUSTER.into(),
-                service,
-                desired_task_definition: Some(deployed),
-                deployment: None,
-            },
+            request(&service, &deployed),
             scaled_options(scenario.timeout(), args.time_scale),
             cancel,
             reporter.callback(),
@@ -291,6 +252,16 @@ async fn play(
         .map_err(|error| wait_error(error, "waiting for the deployment"))?;
     reporter.finish();
     Ok(report)
+}
+
+/// A wait for `task_definition` on `service` of the demo's cluster.
+fn request(service: &str, task_definition: &str) -> WaitRequest {
+    WaitRequest {
+        cluster: CLUSTER.into(),
+        service: service.into(),
+        desired_task_definition: Some(task_definition.into()),
+        deployment: None,
+    }
 }
 
 fn wait_error(error: ecs_watcher::WaitError, doing: &str) -> DemoError {
@@ -310,51 +281,11 @@ fn scaled_options(timeout: Duration, time_scale: f64) -> WaitOptions {
     }
 }
 
-fn healthy_container() -> ContainerDefinition {
-    ContainerDefinition::builder()
-        .name("web")
-        .essential(true)
-        .memory(512)
-        .image("public.ecr.aws/nginx/nginx:1.27")
-        .build()
-}
-
-async fn register(
-    client: &Client,
-    family: &str,
-    container: ContainerDefinition,
-) -> Result<String, String> {
-    let output = client
-        .register_task_definition()
-        .family(family)
-        .container_definitions(container)
-        .send()
-        .await
-        .map_err(sdk_error)?;
-    output
-        .task_definition()
-        .and_then(|definition| definition.task_definition_arn())
-        .map(str::to_owned)
-        .ok_or_else(|| "RegisterTaskDefinition returned no task definition ARN".to_owned())
+/// A task definition of `family` whose one container, `web`, behaves as `behaviour`.
+fn web_container(family: &str, behaviour: TaskBehaviour) -> TaskSpec {
+    TaskSpec::new(family, behaviour).container_name("web")
 }
 
 fn short(task_definition: &str) -> &str {
     crate::progress::short_task_definition(task_definition)
-}
-
-fn sdk_error<E: std::error::Error + 'static>(error: aws_sdk_ecs::error::SdkError<E>) -> String {
-    aws_sdk_ecs::error::DisplayErrorContext(&error).to_string()
-}
-
-/// The demo talks only to the in-process simulator, with dummy credentials: never the user's real ones.
-fn sim_client(endpoint: &str) -> Client {
-    let config = aws_sdk_ecs::Config::builder()
-        .behavior_version(aws_sdk_ecs::config::BehaviorVersion::latest())
-        .region(aws_sdk_ecs::config::Region::new("us-east-1"))
-        .credentials_provider(aws_sdk_ecs::config::Credentials::new(
-            "demo", "demo", None, None, "demo",
-        ))
-        .endpoint_url(endpoint)
-        .build();
-    Client::from_conf(config)
 }

@@ -19,13 +19,8 @@ async fn fixture() -> Sim {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn healthy_rollout_exits_0_with_one_json_verdict() {
     let fixture = fixture().await;
-    fixture.steady_service("web", Some(true)).await;
-    let desired = fixture.deploy("web", Behaviour::Healthy).await;
-    let run = run(
-        command(Some(&fixture.endpoint())),
-        &wait_args("web", &desired, &[]),
-    )
-    .await;
+    let desired = fixture.deploying(Some(true), TaskBehaviour::Healthy).await;
+    let run = fixture.wait(&desired, &[]).await;
     assert_eq!(run.code, 0, "stderr: {}", run.stderr);
     let verdict = run.json();
     assert_eq!(verdict["status"], "COMPLETED");
@@ -48,13 +43,8 @@ async fn healthy_rollout_exits_0_with_one_json_verdict() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn family_revision_form_matches_the_registered_arn() {
     let fixture = fixture().await;
-    fixture.steady_service("web", Some(true)).await;
-    fixture.deploy("web", Behaviour::Healthy).await;
-    let run = run(
-        command(Some(&fixture.endpoint())),
-        &wait_args("web", "web:2", &[]),
-    )
-    .await;
+    fixture.deploying(Some(true), TaskBehaviour::Healthy).await;
+    let run = fixture.wait("web:2", &[]).await;
     assert_eq!(run.code, 0, "stderr: {}", run.stderr);
     assert!(
         run.json()["primaryTaskDef"]
@@ -66,13 +56,10 @@ async fn family_revision_form_matches_the_registered_arn() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn circuit_breaker_rollback_exits_2_naming_the_revision_and_the_crash() {
     let fixture = fixture().await;
-    fixture.steady_service("web", Some(true)).await;
-    let desired = fixture.deploy("web", Behaviour::Crashing).await;
-    let run = run(
-        command(Some(&fixture.endpoint())),
-        &wait_args("web", &desired, &[]),
-    )
-    .await;
+    let desired = fixture
+        .deploying(Some(true), TaskBehaviour::ExitsAtOnce)
+        .await;
+    let run = fixture.wait(&desired, &[]).await;
     assert_eq!(run.code, 2, "stdout: {} stderr: {}", run.stdout, run.stderr);
     let verdict = run.json();
     assert_eq!(verdict["status"], "FAILED");
@@ -91,13 +78,8 @@ async fn circuit_breaker_rollback_exits_2_naming_the_revision_and_the_crash() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn crash_loop_without_circuit_breaker_fails_long_before_the_timeout() {
     let fixture = fixture().await;
-    fixture.steady_service("web", None).await;
-    let desired = fixture.deploy("web", Behaviour::Crashing).await;
-    let run = run(
-        command(Some(&fixture.endpoint())),
-        &wait_args("web", &desired, &["--timeout", "60s"]),
-    )
-    .await;
+    let desired = fixture.deploying(None, TaskBehaviour::ExitsAtOnce).await;
+    let run = fixture.wait(&desired, &["--timeout", "60s"]).await;
     assert_eq!(run.code, 1, "stdout: {} stderr: {}", run.stdout, run.stderr);
     assert!(
         run.elapsed < Duration::from_secs(20),
@@ -116,13 +98,8 @@ async fn crash_loop_without_circuit_breaker_fails_long_before_the_timeout() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn image_pull_failure_exits_1_with_the_pull_error() {
     let fixture = fixture().await;
-    fixture.steady_service("web", None).await;
-    let desired = fixture.deploy("web", Behaviour::MissingImage).await;
-    let run = run(
-        command(Some(&fixture.endpoint())),
-        &wait_args("web", &desired, &[]),
-    )
-    .await;
+    let desired = fixture.deploying(None, TaskBehaviour::MissingImage).await;
+    let run = fixture.wait(&desired, &[]).await;
     assert_eq!(run.code, 1, "stderr: {}", run.stderr);
     let message = run.json()["failureMessage"]
         .as_str()
@@ -134,15 +111,11 @@ async fn image_pull_failure_exits_1_with_the_pull_error() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn timeout_exits_3_within_one_poll_interval_of_the_deadline() {
     let fixture = fixture().await;
-    fixture.steady_service("web", Some(true)).await;
-    let desired = fixture.deploy("web", Behaviour::TooBig).await;
-    let run = run(
-        command(Some(&fixture.endpoint())),
-        &[
-            "--cluster",
-            "prod",
-            "--service",
-            "web",
+    let desired = fixture
+        .deploying(Some(true), TaskBehaviour::Unplaceable)
+        .await;
+    let run = fixture
+        .run(&web_args(&[
             "--task-definition",
             &desired,
             "--output",
@@ -151,9 +124,8 @@ async fn timeout_exits_3_within_one_poll_interval_of_the_deadline() {
             "2s",
             "--poll-interval",
             "500ms",
-        ],
-    )
-    .await;
+        ]))
+        .await;
     assert_eq!(run.code, 3, "stderr: {}", run.stderr);
     let verdict = run.json();
     assert_eq!(verdict["outcome"], "TIMED_OUT");
@@ -179,12 +151,8 @@ async fn fallback_without_service_deployments_api_or_rollout_state_still_complet
         ..Faults::default()
     });
     fixture.handle.reset_call_counts();
-    let desired = fixture.deploy("web", Behaviour::Healthy).await;
-    let run = run(
-        command(Some(&fixture.endpoint())),
-        &wait_args("web", &desired, &[]),
-    )
-    .await;
+    let desired = fixture.deploy("web", TaskBehaviour::Healthy).await;
+    let run = fixture.wait(&desired, &[]).await;
     assert_eq!(run.code, 0, "stderr: {}", run.stderr);
     let counts = fixture.handle.call_counts();
     let describe_deployments = counts
@@ -201,17 +169,14 @@ async fn fallback_without_service_deployments_api_or_rollout_state_still_complet
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn throttling_storm_does_not_change_the_verdict() {
     let fixture = fixture().await;
-    fixture.steady_service("web", Some(true)).await;
-    let desired = fixture.deploy("web", Behaviour::Crashing).await;
+    let desired = fixture
+        .deploying(Some(true), TaskBehaviour::ExitsAtOnce)
+        .await;
     fixture.handle.set_faults(Faults {
         throttle_probability: 0.6,
         ..Faults::default()
     });
-    let run = run(
-        command(Some(&fixture.endpoint())),
-        &wait_args("web", &desired, &["--timeout", "60s"]),
-    )
-    .await;
+    let run = fixture.wait(&desired, &["--timeout", "60s"]).await;
     fixture.handle.set_faults(Faults::default());
     assert_eq!(
         run.code, 2,
@@ -223,18 +188,16 @@ async fn throttling_storm_does_not_change_the_verdict() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn missing_service_and_cluster_exit_4_naming_them() {
     let fixture = fixture().await;
-    let service = run(
-        command(Some(&fixture.endpoint())),
-        &[
+    let service = fixture
+        .run(&[
             "--cluster",
             "prod",
             "--service",
             "nope",
             "--poll-interval",
             "100ms",
-        ],
-    )
-    .await;
+        ])
+        .await;
     assert_eq!(service.code, 4);
     assert!(
         service.stderr.contains("nope") && service.stderr.contains("prod"),
@@ -242,18 +205,16 @@ async fn missing_service_and_cluster_exit_4_naming_them() {
         service.stderr
     );
     assert!(service.stdout.is_empty());
-    let cluster = run(
-        command(Some(&fixture.endpoint())),
-        &[
+    let cluster = fixture
+        .run(&[
             "--cluster",
             "staging",
             "--service",
             "web",
             "--poll-interval",
             "100ms",
-        ],
-    )
-    .await;
+        ])
+        .await;
     assert_eq!(cluster.code, 4);
     assert!(cluster.stderr.contains("staging"), "{}", cluster.stderr);
 }
@@ -350,8 +311,9 @@ async fn help_lists_the_exit_codes() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigint_during_a_wait_exits_130_within_a_second() {
     let fixture = fixture().await;
-    fixture.steady_service("web", Some(true)).await;
-    let desired = fixture.deploy("web", Behaviour::TooBig).await;
+    let desired = fixture
+        .deploying(Some(true), TaskBehaviour::Unplaceable)
+        .await;
     let mut child = command(Some(&fixture.endpoint()))
         .args(wait_args("web", &desired, &["--timeout", "60s"]))
         .spawn()

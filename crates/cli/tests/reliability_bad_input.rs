@@ -26,6 +26,14 @@ fn case(args: &[&str], says: &[&'static str]) -> Case {
     }
 }
 
+/// A case for service `web` of cluster `prod`: `--cluster prod --service web` then `args`.
+fn web_case(args: &[&str], says: &[&'static str]) -> Case {
+    case(
+        &[&["--cluster", "prod", "--service", "web"], args].concat(),
+        says,
+    )
+}
+
 async fn assert_refused(args: &[String], says: &[&str]) {
     let run = run(
         command(Some(NOWHERE)),
@@ -56,139 +64,53 @@ async fn assert_refused(args: &[String], says: &[&str]) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn wrong_types_and_unparseable_values_name_the_flag_and_what_is_valid() {
     let cases = [
-        case(
-            &["--cluster", "prod", "--service", "web", "--timeout", "soon"],
-            &["--timeout", "soon", "90s"],
-        ),
-        case(
-            &[
-                "--cluster",
-                "prod",
-                "--service",
-                "web",
-                "--poll-interval",
-                "often",
-            ],
-            &["--poll-interval", "often"],
-        ),
-        case(
-            &[
-                "--cluster",
-                "prod",
-                "--service",
-                "web",
-                "--poll-interval",
-                "1ns",
-            ],
-            &["--poll-interval", "100ms"],
-        ),
-        case(
-            &[
-                "--cluster",
-                "prod",
-                "--service",
-                "web",
-                "--max-task-failures",
-                "many",
-            ],
+        web_case(&["--timeout", "soon"], &["--timeout", "soon", "90s"]),
+        web_case(&["--poll-interval", "often"], &["--poll-interval", "often"]),
+        web_case(&["--poll-interval", "1ns"], &["--poll-interval", "100ms"]),
+        web_case(
+            &["--max-task-failures", "many"],
             &["--max-task-failures", "many"],
         ),
-        case(
-            &[
-                "--cluster",
-                "prod",
-                "--service",
-                "web",
-                "--max-task-failures",
-                "99999999999",
-            ],
+        web_case(
+            &["--max-task-failures", "99999999999"],
             &["--max-task-failures", "99999999999"],
         ),
-        case(
-            &[
-                "--cluster",
-                "prod",
-                "--service",
-                "web",
-                "--timeout",
-                "99999999999999999999d",
-            ],
+        web_case(
+            &["--timeout", "99999999999999999999d"],
             &["--timeout", "99999999999999999999d"],
         ),
         case(
             &["--cluster", "prod", "--service", " web"],
             &["--service", "` web`", "letters, digits"],
         ),
-        case(
-            &[
-                "--cluster",
-                "prod",
-                "--service",
-                "web",
-                "--region",
-                "Sydney",
-            ],
+        web_case(
+            &["--region", "Sydney"],
             &["--region", "Sydney", "us-east-1"],
         ),
-        case(
-            &[
-                "--cluster",
-                "prod",
-                "--service",
-                "web",
-                "--endpoint-url",
-                "ftp://127.0.0.1",
-            ],
+        web_case(
+            &["--endpoint-url", "ftp://127.0.0.1"],
             &["--endpoint-url", "ftp://127.0.0.1", "http://"],
         ),
-        case(
-            &[
-                "--cluster",
-                "prod",
-                "--service",
-                "web",
-                "--assume-role",
-                "arn:aws:iam::12:role/x",
-            ],
+        web_case(
+            &["--assume-role", "arn:aws:iam::12:role/x"],
             &["--assume-role", "arn:aws:iam::12:role/x", "role ARN"],
         ),
-        case(
-            &[
-                "--cluster",
-                "prod",
-                "--service",
-                "web",
-                "--deployment",
-                "latest",
-            ],
+        web_case(
+            &["--deployment", "latest"],
             &["--deployment", "latest", "ecs-svc/"],
         ),
-        case(
+        web_case(
             &[
-                "--cluster",
-                "prod",
-                "--service",
-                "web",
                 "--task-definition",
                 "arn:aws:ecs:us-east-1:123456789012:task-definition/web",
             ],
             &["--task-definition", "<family>:<revision>"],
         ),
-        case(
-            &[
-                "--cluster",
-                "prod",
-                "--service",
-                "web",
-                "--task-definition",
-                "web:0",
-            ],
+        web_case(
+            &["--task-definition", "web:0"],
             &["--task-definition", "web:0"],
         ),
-        case(
-            &["--cluster", "prod", "--service", "web", "--output", "xml"],
-            &["--output", "xml", "json"],
-        ),
+        web_case(&["--output", "xml"], &["--output", "xml", "json"]),
     ];
     for Case { args, says } in &cases {
         assert_refused(args, says).await;

@@ -20,7 +20,7 @@ async fn assumed_role_sessions_expiring_mid_wait_are_refreshed_and_never_printed
     sim.steady_service("web", Some(true)).await;
     let lifetime = Duration::from_secs(12);
     sim.handle.allow_assume_role(ROLE, lifetime);
-    let desired = sim.deploy("web", Behaviour::SlowStart(150)).await;
+    let desired = sim.deploy("web", TaskBehaviour::SlowStart(150)).await;
 
     let mut logging_everything = command(Some(&sim.endpoint()));
     logging_everything.env("WAIT_FOR_ECS_DEPLOY_LOG", "trace");
@@ -94,20 +94,14 @@ async fn a_role_that_cannot_be_assumed_exits_4_naming_sts_assume_role() {
     let sim = start(50.0, 22).await;
     sim.steady_service("web", Some(true)).await;
     sim.handle.reset_call_counts();
-    let run = run(
-        command(Some(&sim.endpoint())),
-        &[
-            "--cluster",
-            "prod",
-            "--service",
-            "web",
+    let run = sim
+        .run(&web_args(&[
             "--assume-role",
             ROLE,
             "--external-id",
             EXTERNAL_ID,
-        ],
-    )
-    .await;
+        ]))
+        .await;
     assert_eq!(run.code, 4, "{}", run.stderr);
     assert!(run.stdout.is_empty(), "{}", run.stdout);
     for needle in [ROLE, "sts:AssumeRole"] {
@@ -126,19 +120,18 @@ async fn a_role_that_cannot_be_assumed_exits_4_naming_sts_assume_role() {
 }
 
 /// Denies `operation` and deploys `behaviour`; the wait must exit 4 naming `ecs:<operation>`.
-async fn missing_permission_exits_4_naming_it(operation: &str, behaviour: Behaviour, seed: u64) {
+async fn missing_permission_exits_4_naming_it(
+    operation: &str,
+    behaviour: TaskBehaviour,
+    seed: u64,
+) {
     let sim = start(50.0, seed).await;
-    sim.steady_service("web", None).await;
-    let desired = sim.deploy("web", behaviour).await;
+    let desired = sim.deploying(None, behaviour).await;
     sim.handle.set_faults(Faults {
         access_denied_operations: vec![operation.to_owned()],
         ..Faults::default()
     });
-    let run = run(
-        command(Some(&sim.endpoint())),
-        &wait_args("web", &desired, &["--timeout", "60s"]),
-    )
-    .await;
+    let run = sim.wait(&desired, &["--timeout", "60s"]).await;
     assert_eq!(run.code, 4, "{operation}: {}", run.stderr);
     assert!(
         run.stdout.is_empty(),
@@ -155,17 +148,17 @@ async fn missing_permission_exits_4_naming_it(operation: &str, behaviour: Behavi
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn without_describe_services_permission_exits_4_naming_it() {
-    missing_permission_exits_4_naming_it("DescribeServices", Behaviour::Healthy, 23).await;
+    missing_permission_exits_4_naming_it("DescribeServices", TaskBehaviour::Healthy, 23).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn without_list_tasks_permission_a_crash_loop_exits_4_naming_it() {
-    missing_permission_exits_4_naming_it("ListTasks", Behaviour::Crashing, 24).await;
+    missing_permission_exits_4_naming_it("ListTasks", TaskBehaviour::ExitsAtOnce, 24).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn without_describe_tasks_permission_a_crash_loop_exits_4_naming_it() {
-    missing_permission_exits_4_naming_it("DescribeTasks", Behaviour::Crashing, 25).await;
+    missing_permission_exits_4_naming_it("DescribeTasks", TaskBehaviour::ExitsAtOnce, 25).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -173,15 +166,14 @@ async fn without_list_service_deployments_permission_the_wait_falls_back_and_say
     // The service-deployment APIs only add detail (README, "AWS access"): their absence is worth a note
     // naming the permission, not a failed deploy gate.
     let sim = start(50.0, 26).await;
-    sim.steady_service("web", Some(true)).await;
-    let desired = sim.deploy("web", Behaviour::Healthy).await;
+    let desired = sim.deploying(Some(true), TaskBehaviour::Healthy).await;
     sim.handle.set_faults(Faults {
         access_denied_operations: vec!["ListServiceDeployments".to_owned()],
         ..Faults::default()
     });
     let mut text_output = wait_args("web", &desired, &["--timeout", "60s"]);
     text_output.retain(|arg| *arg != "--output" && *arg != "json");
-    let run = run(command(Some(&sim.endpoint())), &text_output).await;
+    let run = sim.run(&text_output).await;
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert!(
         run.stderr.contains("ecs:ListServiceDeployments"),

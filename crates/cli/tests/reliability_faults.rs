@@ -12,8 +12,7 @@ use support::*;
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_silent_connection_is_abandoned_after_the_attempt_timeout_and_the_wait_completes() {
     let sim = start(50.0, 31).await;
-    sim.steady_service("web", Some(true)).await;
-    let desired = sim.deploy("web", Behaviour::Healthy).await;
+    let desired = sim.deploying(Some(true), TaskBehaviour::Healthy).await;
     // The first calls get no answer for a minute (a connection a proxy silently dropped); then ECS is fine.
     sim.handle.set_faults(Faults {
         latency_ms: 60_000,
@@ -41,17 +40,12 @@ async fn a_silent_connection_is_abandoned_after_the_attempt_timeout_and_the_wait
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn endless_server_errors_exit_3_naming_the_call_and_the_error() {
     let sim = start(50.0, 32).await;
-    sim.steady_service("web", Some(true)).await;
-    let desired = sim.deploy("web", Behaviour::Healthy).await;
+    let desired = sim.deploying(Some(true), TaskBehaviour::Healthy).await;
     sim.handle.set_faults(Faults {
         server_error_probability: 1.0,
         ..Faults::default()
     });
-    let run = run(
-        command(Some(&sim.endpoint())),
-        &wait_args("web", &desired, &["--timeout", "2s"]),
-    )
-    .await;
+    let run = sim.wait(&desired, &["--timeout", "2s"]).await;
     assert_eq!(run.code, 3, "{}", run.stderr);
     let verdict = run.json();
     assert_eq!(verdict["outcome"], "TIMED_OUT");
@@ -65,21 +59,9 @@ async fn endless_server_errors_exit_3_naming_the_call_and_the_error() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_rollback_under_every_fault_at_once_still_exits_2() {
     let sim = start(50.0, 33).await;
-    sim.steady_service("web", Some(true)).await;
-    let desired = sim.deploy("web", Behaviour::Crashing).await;
-    sim.handle.set_faults(Faults {
-        throttle_probability: 0.15,
-        server_error_probability: 0.15,
-        connection_reset_probability: 0.1,
-        malformed_json_probability: 0.1,
-        html_error_probability: 0.1,
-        ..Faults::default()
-    });
-    let run = run(
-        command(Some(&sim.endpoint())),
-        &wait_args("web", &desired, &["--timeout", "90s"]),
-    )
-    .await;
+    let desired = sim.deploying(Some(true), TaskBehaviour::ExitsAtOnce).await;
+    sim.handle.set_faults(Faults::storm());
+    let run = sim.wait(&desired, &["--timeout", "90s"]).await;
     assert_eq!(run.code, 2, "{} {}", run.stdout, run.stderr);
     assert_eq!(run.json()["outcome"], "ROLLED_BACK");
 }

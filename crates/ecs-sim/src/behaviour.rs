@@ -219,6 +219,22 @@ mod tests {
         }
     }
 
+    /// An nginx container whose health check runs `command` (no start period).
+    fn with_health_check(
+        command: &[&str],
+        interval: Option<u32>,
+        retries: Option<u32>,
+    ) -> ContainerSpec {
+        let mut c = container("nginx");
+        c.health_check = Some(HealthCheckSpec {
+            command: command.iter().map(|s| s.to_string()).collect(),
+            interval,
+            retries,
+            start_period: None,
+        });
+        c
+    }
+
     fn plan(containers: Vec<ContainerSpec>) -> LaunchPlan {
         match Placement::of(&definition(containers)) {
             Placement::Placeable(plan) => plan,
@@ -282,13 +298,7 @@ mod tests {
 
     #[test]
     fn failing_health_check_uses_given_interval_and_retries() {
-        let mut c = container("nginx");
-        c.health_check = Some(HealthCheckSpec {
-            command: vec!["CMD-SHELL".into(), "exit 1".into()],
-            interval: Some(5),
-            retries: Some(2),
-            start_period: None,
-        });
+        let c = with_health_check(&["CMD-SHELL", "exit 1"], Some(5), Some(2));
         let plan = plan(vec![c]);
         assert_eq!(plan.health, Health::NeverHealthy);
         assert_eq!(
@@ -302,11 +312,7 @@ mod tests {
 
     #[test]
     fn failing_health_check_defaults_to_30s_times_3() {
-        let mut c = container("nginx");
-        c.health_check = Some(HealthCheckSpec {
-            command: vec!["CMD".into(), "/bin/false".into()],
-            ..Default::default()
-        });
+        let c = with_health_check(&["CMD", "/bin/false"], None, None);
         assert_eq!(
             plan(vec![c]).outcome,
             Outcome::FailsHealthChecks {

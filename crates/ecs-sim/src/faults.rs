@@ -56,6 +56,19 @@ pub struct FaultsError {
 }
 
 impl Faults {
+    /// Every kind of transient fault at once, often enough that a wait of a few dozen calls meets each:
+    /// throttling and 500s on 15% of calls, connection resets, cut JSON and HTML error pages on 10%.
+    pub fn storm() -> Faults {
+        Faults {
+            throttle_probability: 0.15,
+            server_error_probability: 0.15,
+            connection_reset_probability: 0.1,
+            malformed_json_probability: 0.1,
+            html_error_probability: 0.1,
+            ..Faults::default()
+        }
+    }
+
     pub fn validate(&self) -> Result<(), FaultsError> {
         let probabilities = [
             ("throttle_probability", self.throttle_probability),
@@ -206,20 +219,31 @@ mod tests {
         }
     }
 
+    /// A seeded injector (seed 1) with `faults` set.
+    fn injector_with(faults: Faults) -> FaultInjector {
+        let mut injector = FaultInjector::new(1);
+        injector.set(faults);
+        injector
+    }
+
+    /// What the next call of `operation` gets.
+    fn injected(injector: &mut FaultInjector, operation: &str) -> Option<Injected> {
+        injector.plan(operation).injected
+    }
+
     #[test]
     fn throttle_next_counts_down() {
-        let mut injector = FaultInjector::new(1);
-        injector.set(Faults {
+        let mut injector = injector_with(Faults {
             throttle_next: 2,
             ..Faults::default()
         });
         assert_eq!(
-            injector.plan("ListTasks").injected,
+            injected(&mut injector, "ListTasks"),
             Some(Injected::Throttle)
         );
         assert_eq!(injector.faults().throttle_next, 1);
         assert_eq!(
-            injector.plan("ListTasks").injected,
+            injected(&mut injector, "ListTasks"),
             Some(Injected::Throttle)
         );
         assert_eq!(injector.plan("ListTasks").injected, None);
@@ -245,13 +269,12 @@ mod tests {
 
     #[test]
     fn service_deployments_api_modes_only_hit_those_operations() {
-        let mut injector = FaultInjector::new(1);
-        injector.set(Faults {
+        let mut injector = injector_with(Faults {
             service_deployments_api: ServiceDeploymentsApi::UnknownOperation,
             ..Faults::default()
         });
         assert_eq!(
-            injector.plan("ListServiceDeployments").injected,
+            injected(&mut injector, "ListServiceDeployments"),
             Some(Injected::UnknownOperation)
         );
         assert_eq!(injector.plan("DescribeServices").injected, None);
@@ -259,13 +282,12 @@ mod tests {
 
     #[test]
     fn access_denied_by_operation_name() {
-        let mut injector = FaultInjector::new(1);
-        injector.set(Faults {
+        let mut injector = injector_with(Faults {
             access_denied_operations: vec!["ListTasks".into()],
             ..Faults::default()
         });
         assert_eq!(
-            injector.plan("ListTasks").injected,
+            injected(&mut injector, "ListTasks"),
             Some(Injected::AccessDenied)
         );
         assert_eq!(injector.plan("DescribeTasks").injected, None);

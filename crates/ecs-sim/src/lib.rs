@@ -66,6 +66,13 @@
 //! then ROLLBACK_SUCCESSFUL (its `rollback.serviceRevisionArn` is the rollback deployment's
 //! revision). Without the breaker, a failing deployment replaces tasks forever.
 //!
+//! # Scenarios
+//!
+//! [`scenario`] registers task definitions that behave like the rules above say (healthy, slow,
+//! crash-looping, failing health checks, missing image, unplaceable) and creates, settles and
+//! updates services through the real `aws-sdk-ecs` client: the one place that encodes the
+//! triggers, for tests, benchmarks and the CLI's demo.
+//!
 //! # Faults and counters
 //!
 //! See [`Faults`] (settable in-process or with `PUT /_sim/faults`) and [`SimHandle::call_counts`]
@@ -88,6 +95,7 @@ mod counters;
 mod faults;
 mod model;
 mod ops;
+pub mod scenario;
 mod server;
 mod sts;
 mod wire;

@@ -7,6 +7,7 @@ use std::time::Duration;
 use aws_sdk_ecs::config::retry::RetryConfig;
 use aws_sdk_ecs::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_ecs::operation::describe_services::DescribeServicesError;
+use aws_sdk_ecs::operation::list_service_deployments::ListServiceDeploymentsError;
 use aws_sdk_ecs::operation::update_service::UpdateServiceError;
 use common::*;
 use ecs_sim::{Faults, ServiceDeploymentsApi};
@@ -34,9 +35,37 @@ async fn describe_web_error(
         .expect_err("the injected fault makes DescribeServices fail")
 }
 
+/// `ListServiceDeployments` for `web` in `CLUSTER`, expected to fail under the faults that are set.
+async fn list_web_deployments_error(
+    ecs: &aws_sdk_ecs::Client,
+) -> SdkError<ListServiceDeploymentsError, aws_sdk_ecs::config::http::HttpResponse> {
+    ecs.list_service_deployments()
+        .cluster(CLUSTER)
+        .service("web")
+        .send()
+        .await
+        .expect_err("the injected fault makes ListServiceDeployments fail")
+}
+
+/// `UpdateService` setting the desired count of `service`, expected to fail.
+async fn scale_error(
+    ecs: &aws_sdk_ecs::Client,
+    service: &str,
+    desired: i32,
+) -> SdkError<UpdateServiceError, aws_sdk_ecs::config::http::HttpResponse> {
+    ecs.update_service()
+        .cluster(CLUSTER)
+        .service(service)
+        .desired_count(desired)
+        .send()
+        .await
+        .expect_err("UpdateService fails")
+}
+
 async fn service_on_nginx(ecs: &aws_sdk_ecs::Client, name: &str) {
-    let definition = register(ecs, name, container("nginx:1").build()).await;
-    steady_service(ecs, name, &definition, 1, circuit_breaker(true, true)).await;
+    let definition = register(ecs, name, TaskBehaviour::Healthy, "nginx:1").await;
+    let breaker = CircuitBreaker::On { rollback: true };
+    steady_service(ecs, name, &definition, 1, breaker).await;
 }
 
 #[tokio::test]
@@ -64,14 +93,7 @@ async fn unknown_cluster_and_service_have_ecs_error_shapes() {
     );
 
     service_on_nginx(&ecs, "web").await;
-    let error = ecs
-        .update_service()
-        .cluster(CLUSTER)
-        .service("ghost")
-        .desired_count(2)
-        .send()
-        .await
-        .unwrap_err();
+    let error = scale_error(&ecs, "ghost", 2).await;
     assert!(
         matches!(
             error.as_service_error(),
@@ -136,11 +158,7 @@ async fn bad_input_names_the_field_and_what_is_valid() {
         ),
         "{error:?}"
     );
-    let message = error
-        .as_service_error()
-        .and_then(|e| e.message())
-        .unwrap_or_default()
-        .to_owned();
+    let message = error_message(&error);
     assert!(
         message.contains("services") && message.contains("11") && message.contains("10"),
         "{message}"
@@ -154,11 +172,7 @@ async fn bad_input_names_the_field_and_what_is_valid() {
         .send()
         .await
         .unwrap_err();
-    let message = error
-        .as_service_error()
-        .and_then(|e| e.message())
-        .unwrap_or_default()
-        .to_owned();
+    let message = error_message(&error);
     assert!(
         message.starts_with("TaskDefinition not found") && message.contains("web:99"),
         "{message}"
@@ -205,14 +219,7 @@ async fn deleted_service_drains_and_is_no_longer_active() {
         s.status() == Some("INACTIVE")
     })
     .await;
-    let error = ecs
-        .update_service()
-        .cluster(CLUSTER)
-        .service("web")
-        .desired_count(1)
-        .send()
-        .await
-        .unwrap_err();
+    let error = scale_error(&ecs, "web", 1).await;
     assert!(
         matches!(
             error.as_service_error(),
@@ -238,10 +245,8 @@ async fn throttling_reaches_the_sdk_as_throttling_exception() {
         Some("Rate exceeded")
     );
     assert_eq!(sim.faults().throttle_next, 0, "the countdown is used up");
-    ecs.describe_services()
-        .cluster(CLUSTER)
-        .services("web")
-        .send()
+    scenario(&ecs)
+        .describe_service("web")
         .await
         .expect("the next call goes through");
 
@@ -309,10 +314,8 @@ async fn server_errors_html_pages_truncated_json_and_resets_are_errors() {
     assert!(matches!(error, SdkError::DispatchFailure(_)), "{error:?}");
 
     sim.set_faults(Faults::default());
-    ecs.describe_services()
-        .cluster(CLUSTER)
-        .services("web")
-        .send()
+    scenario(&ecs)
+        .describe_service("web")
         .await
         .expect("healthy again without faults");
 }
@@ -327,19 +330,9 @@ async fn service_deployments_api_can_be_switched_off() {
         service_deployments_api: ServiceDeploymentsApi::AccessDenied,
         ..Faults::default()
     });
-    let error = ecs
-        .list_service_deployments()
-        .cluster(CLUSTER)
-        .service("web")
-        .send()
-        .await
-        .unwrap_err();
+    let error = list_web_deployments_error(&ecs).await;
     assert_eq!(code(&error).as_deref(), Some("AccessDeniedException"));
-    let message = error
-        .as_service_error()
-        .and_then(|e| e.message())
-        .unwrap_or_default()
-        .to_owned();
+    let message = error_message(&error);
     assert!(
         message.contains("is not authorized to perform: ecs:ListServiceDeployments"),
         "{message}"
@@ -349,18 +342,10 @@ async fn service_deployments_api_can_be_switched_off() {
         service_deployments_api: ServiceDeploymentsApi::UnknownOperation,
         ..Faults::default()
     });
-    let error = ecs
-        .list_service_deployments()
-        .cluster(CLUSTER)
-        .service("web")
-        .send()
-        .await
-        .unwrap_err();
+    let error = list_web_deployments_error(&ecs).await;
     assert_eq!(code(&error).as_deref(), Some("UnknownOperationException"));
-    ecs.describe_services()
-        .cluster(CLUSTER)
-        .services("web")
-        .send()
+    scenario(&ecs)
+        .describe_service("web")
         .await
         .expect("other operations are unaffected");
 
@@ -444,8 +429,8 @@ async fn call_counters_and_admin_endpoints() {
 async fn list_operations_paginate() {
     let sim = sim().await;
     let ecs = client(&sim);
-    let definition = register(&ecs, "web", container("nginx:1").build()).await;
-    steady_service(&ecs, "web", &definition, 5, circuit_breaker(false, false)).await;
+    let definition = register(&ecs, "web", TaskBehaviour::Healthy, "nginx:1").await;
+    steady_service(&ecs, "web", &definition, 5, CircuitBreaker::Off).await;
     let first = ecs
         .list_tasks()
         .cluster(CLUSTER)
@@ -479,11 +464,7 @@ async fn list_operations_paginate() {
         .send()
         .await
         .unwrap_err();
-    let message = error
-        .as_service_error()
-        .and_then(|e| e.message())
-        .unwrap_or_default()
-        .to_owned();
+    let message = error_message(&error);
     assert!(
         message.contains("nextToken") && message.contains("garbage"),
         "{message}"

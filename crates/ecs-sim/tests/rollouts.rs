@@ -3,17 +3,17 @@
 
 mod common;
 
-use aws_sdk_ecs::types::{DesiredStatus, HealthCheck, KeyValuePair, ServiceDeploymentStatus};
+use aws_sdk_ecs::types::{ContainerDefinition, ServiceDeploymentStatus};
 use common::*;
 
 #[tokio::test]
 async fn update_to_good_task_definition_completes_and_old_deployment_disappears() {
     let sim = sim().await;
     let ecs = client(&sim);
-    let v1 = register(&ecs, "web", container("nginx:1").build()).await;
-    let v2 = register(&ecs, "web", container("nginx:2").build()).await;
+    let v1 = register(&ecs, "web", TaskBehaviour::Healthy, "nginx:1").await;
+    let v2 = register(&ecs, "web", TaskBehaviour::Healthy, "nginx:2").await;
     assert!(v2.ends_with("task-definition/web:2"), "{v2}");
-    steady_service(&ecs, "web", &v1, 2, circuit_breaker(true, true)).await;
+    steady_service(&ecs, "web", &v1, 2, CircuitBreaker::On { rollback: true }).await;
 
     let updated = ecs
         .update_service()
@@ -58,7 +58,7 @@ async fn update_to_good_task_definition_completes_and_old_deployment_disappears(
         ),
         (2, 2, 0)
     );
-    let messages: Vec<&str> = done.events().iter().filter_map(|e| e.message()).collect();
+    let messages = event_messages(&done);
     assert!(
         messages.contains(&"(service web) has reached a steady state."),
         "{messages:?}"
@@ -71,23 +71,9 @@ async fn update_to_good_task_definition_completes_and_old_deployment_disappears(
     );
 
     // The old tasks were stopped by the scheduler, and they say so.
-    let stopped = ecs
-        .list_tasks()
-        .cluster(CLUSTER)
-        .service_name("web")
-        .desired_status(DesiredStatus::Stopped)
-        .send()
-        .await
-        .expect("ListTasks");
-    assert_eq!(stopped.task_arns().len(), 2);
-    let tasks = ecs
-        .describe_tasks()
-        .cluster(CLUSTER)
-        .set_tasks(Some(stopped.task_arns().to_vec()))
-        .send()
-        .await
-        .expect("DescribeTasks");
-    for task in tasks.tasks() {
+    let tasks = stopped_tasks(&ecs, |list| list.service_name("web")).await;
+    assert_eq!(tasks.len(), 2);
+    for task in &tasks {
         assert_eq!(task.task_definition_arn(), Some(v1.as_str()));
         assert_eq!(task.last_status(), Some("STOPPED"));
         assert_eq!(
@@ -122,26 +108,15 @@ async fn update_to_good_task_definition_completes_and_old_deployment_disappears(
 async fn bin_false_with_circuit_breaker_rolls_back_to_previous_task_definition() {
     let sim = sim().await;
     let ecs = client(&sim);
-    let good = register(&ecs, "api", container("api:1").build()).await;
-    let bad = register(
-        &ecs,
-        "api",
-        container("api:2").command("/bin/false").build(),
-    )
-    .await;
-    steady_service(&ecs, "api", &good, 2, circuit_breaker(true, true)).await;
+    let good = register(&ecs, "api", TaskBehaviour::Healthy, "api:1").await;
+    let bad = register(&ecs, "api", TaskBehaviour::ExitsAtOnce, "api:2").await;
+    steady_service(&ecs, "api", &good, 2, CircuitBreaker::On { rollback: true }).await;
     let good_id = describe(&ecs, "api").await.deployments()[0]
         .id()
         .unwrap()
         .to_owned();
 
-    ecs.update_service()
-        .cluster(CLUSTER)
-        .service("api")
-        .task_definition(&bad)
-        .send()
-        .await
-        .expect("UpdateService");
+    update(&ecs, "api", &bad).await;
     let bad_id = describe(&ecs, "api").await.deployments()[0]
         .id()
         .unwrap()
@@ -248,25 +223,21 @@ async fn bin_false_with_circuit_breaker_rolls_back_to_previous_task_definition()
 async fn without_circuit_breaker_failed_tasks_keep_growing() {
     let sim = sim().await;
     let ecs = client(&sim);
-    let good = register(&ecs, "worker", container("worker:1").build()).await;
-    let bad = register(
-        &ecs,
-        "worker",
-        container("worker:2")
-            .command("sh")
-            .command("-c")
-            .command("exit 1")
-            .build(),
-    )
-    .await;
-    steady_service(&ecs, "worker", &good, 1, circuit_breaker(false, false)).await;
-    ecs.update_service()
-        .cluster(CLUSTER)
-        .service("worker")
-        .task_definition(&bad)
-        .send()
+    let good = register(&ecs, "worker", TaskBehaviour::Healthy, "worker:1").await;
+    // `sh -c "exit 1"` exits as `/bin/false` does (TaskBehaviour::ExitsAtOnce): the rule reads both.
+    let exit_1 = ContainerDefinition::builder()
+        .name("app")
+        .image("worker:2")
+        .command("sh")
+        .command("-c")
+        .command("exit 1")
+        .build();
+    let bad = scenario(&ecs)
+        .register_container("worker", exit_1)
         .await
-        .expect("UpdateService");
+        .expect("RegisterTaskDefinition");
+    steady_service(&ecs, "worker", &good, 1, CircuitBreaker::Off).await;
+    update(&ecs, "worker", &bad).await;
 
     let first = wait_for(&ecs, "worker", "three failed tasks", |s| {
         s.deployments()[0].failed_tasks() >= 3
@@ -283,24 +254,9 @@ async fn without_circuit_breaker_failed_tasks_keep_growing() {
     );
     assert_eq!(later.deployments()[0].id(), Some(deployment_id.as_str()));
 
-    let stopped = ecs
-        .list_tasks()
-        .cluster(CLUSTER)
-        .started_by(&deployment_id)
-        .desired_status(DesiredStatus::Stopped)
-        .send()
-        .await
-        .expect("ListTasks");
-    assert!(stopped.task_arns().len() >= 3);
-    let tasks = ecs
-        .describe_tasks()
-        .cluster(CLUSTER)
-        .set_tasks(Some(stopped.task_arns().to_vec()))
-        .send()
-        .await
-        .expect("DescribeTasks");
+    let tasks = stopped_tasks(&ecs, |list| list.started_by(&deployment_id)).await;
+    assert!(tasks.len() >= 3);
     let exited: Vec<_> = tasks
-        .tasks()
         .iter()
         .filter(|t| t.stop_code().map(|c| c.as_str()) == Some("EssentialContainerExited"))
         .collect();
@@ -314,7 +270,7 @@ async fn without_circuit_breaker_failed_tasks_keep_growing() {
         assert_eq!(task.containers()[0].exit_code(), Some(1));
         assert_eq!(task.task_definition_arn(), Some(bad.as_str()));
     }
-    let messages: Vec<&str> = later.events().iter().filter_map(|e| e.message()).collect();
+    let messages = event_messages(&later);
     assert!(
         messages
             .iter()
@@ -327,16 +283,17 @@ async fn without_circuit_breaker_failed_tasks_keep_growing() {
 async fn missing_image_fails_with_cannot_pull_container_error() {
     let sim = sim().await;
     let ecs = client(&sim);
-    let good = register(&ecs, "site", container("site:1").build()).await;
-    let bad = register(&ecs, "site", container("nonexistent.example/app:1").build()).await;
-    steady_service(&ecs, "site", &good, 1, circuit_breaker(true, false)).await;
-    ecs.update_service()
-        .cluster(CLUSTER)
-        .service("site")
-        .task_definition(&bad)
-        .send()
-        .await
-        .expect("UpdateService");
+    let good = register(&ecs, "site", TaskBehaviour::Healthy, "site:1").await;
+    let bad = register(&ecs, "site", TaskBehaviour::MissingImage, "app:1").await;
+    steady_service(
+        &ecs,
+        "site",
+        &good,
+        1,
+        CircuitBreaker::On { rollback: false },
+    )
+    .await;
+    update(&ecs, "site", &bad).await;
     let failed = wait_for(&ecs, "site", "the circuit breaker trips", |s| {
         s.deployments()[0].rollout_state().unwrap().as_str() == "FAILED"
     })
@@ -348,25 +305,11 @@ async fn missing_image_fails_with_cannot_pull_container_error() {
         "no rollback: stays PRIMARY"
     );
 
-    let stopped = ecs
-        .list_tasks()
-        .cluster(CLUSTER)
-        .started_by(&deployment_id)
-        .desired_status(DesiredStatus::Stopped)
-        .send()
-        .await
-        .expect("ListTasks");
-    let tasks = ecs
-        .describe_tasks()
-        .cluster(CLUSTER)
-        .set_tasks(Some(stopped.task_arns().to_vec()))
-        .send()
-        .await
-        .expect("DescribeTasks");
+    let tasks = stopped_tasks(&ecs, |list| list.started_by(&deployment_id)).await;
     let expected = "CannotPullContainerError: pull image manifest has been retried 5 time(s): \
                     failed to resolve ref nonexistent.example/app:1: not found";
-    assert!(!tasks.tasks().is_empty());
-    for task in tasks.tasks() {
+    assert!(!tasks.is_empty());
+    for task in &tasks {
         assert_eq!(
             task.stop_code().map(|c| c.as_str()),
             Some("TaskFailedToStart")
@@ -398,28 +341,10 @@ async fn missing_image_fails_with_cannot_pull_container_error() {
 async fn failing_health_check_replaces_unhealthy_tasks() {
     let sim = sim().await;
     let ecs = client(&sim);
-    let good = register(&ecs, "cache", container("redis:7").build()).await;
-    let check = HealthCheck::builder()
-        .command("CMD-SHELL")
-        .command("exit 1")
-        .interval(5)
-        .retries(2)
-        .build()
-        .unwrap();
-    let bad = register(
-        &ecs,
-        "cache",
-        container("redis:8").health_check(check).build(),
-    )
-    .await;
-    steady_service(&ecs, "cache", &good, 1, circuit_breaker(false, false)).await;
-    ecs.update_service()
-        .cluster(CLUSTER)
-        .service("cache")
-        .task_definition(&bad)
-        .send()
-        .await
-        .expect("UpdateService");
+    let good = register(&ecs, "cache", TaskBehaviour::Healthy, "redis:7").await;
+    let bad = register(&ecs, "cache", TaskBehaviour::FailsHealthChecks, "redis:8").await;
+    steady_service(&ecs, "cache", &good, 1, CircuitBreaker::Off).await;
+    update(&ecs, "cache", &bad).await;
     let failing = wait_for(&ecs, "cache", "two failed tasks", |s| {
         s.deployments()[0].failed_tasks() >= 2
     })
@@ -434,11 +359,7 @@ async fn failing_health_check_replaces_unhealthy_tasks() {
         1,
         "the old task stays: no new task ever became healthy"
     );
-    let messages: Vec<&str> = failing
-        .events()
-        .iter()
-        .filter_map(|e| e.message())
-        .collect();
+    let messages = event_messages(&failing);
     assert!(
         messages
             .iter()
@@ -446,45 +367,22 @@ async fn failing_health_check_replaces_unhealthy_tasks() {
                 && m.ends_with(") failed container health checks.")),
         "{messages:?}"
     );
-    let stopped = ecs
-        .list_tasks()
-        .cluster(CLUSTER)
-        .family("cache")
-        .desired_status(DesiredStatus::Stopped)
-        .send()
-        .await
-        .expect("ListTasks");
-    let tasks = ecs
-        .describe_tasks()
-        .cluster(CLUSTER)
-        .tasks(&stopped.task_arns()[0])
-        .send()
-        .await
-        .expect("DescribeTasks");
+    let tasks = stopped_tasks(&ecs, |list| list.family("cache")).await;
     assert_eq!(
-        tasks.tasks()[0].stopped_reason(),
+        tasks[0].stopped_reason(),
         Some("Task failed container health checks")
     );
-    assert_eq!(
-        tasks.tasks()[0].health_status().unwrap().as_str(),
-        "UNHEALTHY"
-    );
+    assert_eq!(tasks[0].health_status().unwrap().as_str(), "UNHEALTHY");
 }
 
 #[tokio::test]
 async fn oversized_task_is_never_placed_and_stays_in_progress() {
     let sim = sim().await;
     let ecs = client(&sim);
-    let good = register(&ecs, "big", container("app:1").build()).await;
-    let huge = register(&ecs, "big", container("app:2").memory(65536).build()).await;
-    steady_service(&ecs, "big", &good, 1, circuit_breaker(true, true)).await;
-    ecs.update_service()
-        .cluster(CLUSTER)
-        .service("big")
-        .task_definition(&huge)
-        .send()
-        .await
-        .expect("UpdateService");
+    let good = register(&ecs, "big", TaskBehaviour::Healthy, "app:1").await;
+    let huge = register(&ecs, "big", TaskBehaviour::Unplaceable, "app:2").await;
+    steady_service(&ecs, "big", &good, 1, CircuitBreaker::On { rollback: true }).await;
+    update(&ecs, "big", &huge).await;
     let unplaced = wait_for(&ecs, "big", "two placement events", |s| {
         s.events()
             .iter()
@@ -504,26 +402,11 @@ async fn oversized_task_is_never_placed_and_stays_in_progress() {
 async fn startup_override_and_scaling_to_zero() {
     let sim = sim().await;
     let ecs = client(&sim);
-    let slow = container("slow:1")
-        .environment(
-            KeyValuePair::builder()
-                .name("SIM_STARTUP_SECONDS")
-                .value("120")
-                .build(),
-        )
-        .build();
-    let definition = register(&ecs, "slow", slow).await;
-    ecs.create_cluster()
-        .cluster_name(CLUSTER)
-        .send()
-        .await
-        .expect("CreateCluster");
-    ecs.create_service()
-        .cluster(CLUSTER)
-        .service_name("slow")
-        .task_definition(&definition)
-        .desired_count(1)
-        .send()
+    let definition = register(&ecs, "slow", TaskBehaviour::SlowStart(120), "slow:1").await;
+    let scenario = scenario(&ecs);
+    scenario.create_cluster().await.expect("CreateCluster");
+    scenario
+        .create_service("slow", &definition, 1, CircuitBreaker::Off)
         .await
         .expect("CreateService");
     // 30 simulated seconds in: a normal task would be RUNNING; this one is still PENDING.

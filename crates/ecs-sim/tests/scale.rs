@@ -10,7 +10,7 @@ use common::*;
 async fn a_thousand_services_answer_quickly() {
     let sim = sim().await;
     let ecs = client(&sim);
-    let definition = register(&ecs, "web", container("nginx:1").build()).await;
+    let definition = register(&ecs, "web", TaskBehaviour::Healthy, "nginx:1").await;
     ecs.create_cluster()
         .cluster_name(CLUSTER)
         .send()

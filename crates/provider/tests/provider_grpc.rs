@@ -8,8 +8,7 @@ use common::*;
 use prost_types::Struct;
 use pulumi_gestalt_proto::pulumi::pulumirpc::diff_response::DiffChanges;
 use pulumi_gestalt_proto::pulumi::pulumirpc::{
-    CheckRequest, ConstructRequest, DeleteRequest, DiffRequest, GetSchemaRequest, InvokeRequest,
-    LogSeverity, ReadRequest, UpdateRequest,
+    ConstructRequest, DeleteRequest, GetSchemaRequest, InvokeRequest, LogSeverity,
 };
 use pulumi_resource_wait_for_ecs_deploy::partial_failure::init_failure_of;
 use tonic::Code;
@@ -39,9 +38,9 @@ fn healthy_rollout_goes_through_the_whole_lifecycle() {
     init_environment();
     runtime().block_on(async {
         let mut h = Harness::start().await;
-        h.create_cluster("prod").await;
-        let td1 = h.register_healthy("web", "example/web:1").await;
-        h.create_service("prod", "web", &td1, Some(true)).await;
+        let td1 = h
+            .service_running("web", TaskBehaviour::Healthy, Some(true))
+            .await;
 
         // Check applies the defaults.
         let checked = h.checked(object(&wait_inputs("prod", "web", &td1))).await;
@@ -79,74 +78,24 @@ fn healthy_rollout_goes_through_the_whole_lifecycle() {
         );
 
         // Unchanged inputs: nothing to do.
-        let diff = h
-            .client
-            .diff(DiffRequest {
-                id: id.clone(),
-                urn: urn("wait"),
-                olds: Some(outputs.clone()),
-                news: Some(checked.clone()),
-                r#type: TOKEN.into(),
-                ..Default::default()
-            })
-            .await
-            .expect("diff")
-            .into_inner();
+        let diff = h.diff(&id, &outputs, &checked).await;
         assert_eq!(diff.changes, DiffChanges::DiffNone as i32);
 
         // A new task definition: an in-place update that waits for the new deployment.
-        let td2 = h.register_healthy("web", "example/web:2").await;
+        let td2 = h.register("web", TaskBehaviour::Healthy).await;
         h.update_service("prod", "web", &td2).await;
         let news = h.checked(object(&wait_inputs("prod", "web", &td2))).await;
-        let diff = h
-            .client
-            .diff(DiffRequest {
-                id: id.clone(),
-                urn: urn("wait"),
-                olds: Some(outputs.clone()),
-                news: Some(news.clone()),
-                r#type: TOKEN.into(),
-                ..Default::default()
-            })
-            .await
-            .expect("diff")
-            .into_inner();
+        let diff = h.diff(&id, &outputs, &news).await;
         assert_eq!(diff.changes, DiffChanges::DiffSome as i32);
         assert_eq!(diff.diffs, ["desiredTaskDef"]);
         assert!(diff.replaces.is_empty());
 
-        let updated = h
-            .client
-            .update(UpdateRequest {
-                id: id.clone(),
-                urn: urn("wait"),
-                olds: Some(outputs.clone()),
-                news: Some(news.clone()),
-                r#type: TOKEN.into(),
-                ..Default::default()
-            })
-            .await
-            .expect("update")
-            .into_inner()
-            .properties
-            .expect("update outputs");
+        let updated = h.update(&id, &outputs, &news).await;
         assert_eq!(string_of(&updated, "status"), "COMPLETED");
         assert_eq!(string_of(&updated, "primaryTaskDef"), td2);
 
         // Refresh: still serving td2, so the state is unchanged.
-        let read = h
-            .client
-            .read(ReadRequest {
-                id: id.clone(),
-                urn: urn("wait"),
-                properties: Some(updated.clone()),
-                inputs: Some(news.clone()),
-                r#type: TOKEN.into(),
-                ..Default::default()
-            })
-            .await
-            .expect("read")
-            .into_inner();
+        let read = h.read(&id, updated.clone(), &news).await;
         assert_eq!(read.id, id);
         let refreshed = read.properties.expect("read properties");
         assert_eq!(string_of(&refreshed, "status"), "COMPLETED");
@@ -180,17 +129,7 @@ fn check_names_each_bad_property_and_lets_unknowns_through() {
             ("maxTaskFailures", number(100_000.0)),
             ("colour", text("blue")),
         ]);
-        let response = h
-            .client
-            .check(CheckRequest {
-                urn: urn("wait"),
-                news: Some(inputs),
-                r#type: TOKEN.into(),
-                ..Default::default()
-            })
-            .await
-            .expect("check")
-            .into_inner();
+        let response = h.check(inputs).await.expect("check");
         let mut properties: Vec<&str> = response
             .failures
             .iter()
@@ -241,19 +180,12 @@ fn check_names_each_bad_property_and_lets_unknowns_through() {
 
         // A missing required property is named too.
         let response = h
-            .client
-            .check(CheckRequest {
-                urn: urn("wait"),
-                news: Some(object(&[
-                    ("clusterName", text("prod")),
-                    ("desiredTaskDef", text("web:1")),
-                ])),
-                r#type: TOKEN.into(),
-                ..Default::default()
-            })
+            .check(object(&[
+                ("clusterName", text("prod")),
+                ("desiredTaskDef", text("web:1")),
+            ]))
             .await
-            .expect("check")
-            .into_inner();
+            .expect("check");
         assert_eq!(response.failures.len(), 1);
         assert_eq!(response.failures[0].property, "serviceName");
     });
@@ -264,15 +196,15 @@ fn circuit_breaker_rollback_fails_with_the_outputs_recorded() {
     init_environment();
     runtime().block_on(async {
         let mut h = Harness::start().await;
-        h.create_cluster("prod").await;
-        let good = h.register_healthy("api", "example/api:1").await;
-        h.create_service("prod", "api", &good, Some(true)).await;
+        let good = h
+            .service_running("api", TaskBehaviour::Healthy, Some(true))
+            .await;
         let first = h.checked(object(&wait_inputs("prod", "api", &good))).await;
         h.create(first, false, 0.0)
             .await
             .expect("first deployment completes");
 
-        let bad = h.register_crashing("api").await;
+        let bad = h.register("api", TaskBehaviour::ExitsAtOnce).await;
         h.update_service("prod", "api", &bad).await;
         let inputs = h.checked(object(&wait_inputs("prod", "api", &bad))).await;
         let error = h
@@ -307,9 +239,9 @@ fn crash_loop_without_circuit_breaker_fails_with_the_real_reason() {
     init_environment();
     runtime().block_on(async {
         let mut h = Harness::start().await;
-        h.create_cluster("prod").await;
-        let bad = h.register_crashing("worker").await;
-        h.create_service("prod", "worker", &bad, None).await;
+        let bad = h
+            .service_running("worker", TaskBehaviour::ExitsAtOnce, None)
+            .await;
         let inputs = h
             .checked(object(&wait_inputs("prod", "worker", &bad)))
             .await;
@@ -323,9 +255,7 @@ fn crash_loop_without_circuit_breaker_fails_with_the_real_reason() {
             "crash loop took {:?}",
             started.elapsed()
         );
-        let outputs = init_failure_of(&error)
-            .and_then(|d| d.properties)
-            .expect("outputs recorded");
+        let outputs = failed_outputs(&error);
         assert_eq!(string_of(&outputs, "outcome"), "FAILED");
         let failure_message = string_of(&outputs, "failureMessage");
         assert!(failure_message.contains("exited 1"), "{failure_message}");
@@ -348,9 +278,9 @@ fn fail_on_error_false_records_the_failure_without_failing() {
     runtime().block_on(async {
         // Attach instead of Handshake: the engine address arrives the PULUMI_DEBUG_PROVIDERS way.
         let mut h = Harness::start_linked(EngineLink::Attach).await;
-        h.create_cluster("prod").await;
-        let bad = h.register_crashing("batch").await;
-        h.create_service("prod", "batch", &bad, None).await;
+        let bad = h
+            .service_running("batch", TaskBehaviour::ExitsAtOnce, None)
+            .await;
         let inputs = h
             .checked(with(
                 wait_inputs("prod", "batch", &bad),
@@ -380,9 +310,9 @@ fn falling_back_to_describe_services_is_noted_and_still_decides() {
             service_deployments_api: ecs_sim::ServiceDeploymentsApi::AccessDenied,
             ..ecs_sim::Faults::default()
         });
-        h.create_cluster("prod").await;
-        let td = h.register_healthy("legacy", "example/legacy:1").await;
-        h.create_service("prod", "legacy", &td, Some(true)).await;
+        let td = h
+            .service_running("legacy", TaskBehaviour::Healthy, Some(true))
+            .await;
         let inputs = h.checked(object(&wait_inputs("prod", "legacy", &td))).await;
         let (_, outputs) = h.create(inputs, false, 0.0).await.expect("create");
         assert_eq!(string_of(&outputs, "status"), "COMPLETED");
@@ -406,9 +336,9 @@ fn the_engine_timeout_wins_over_a_longer_timeout_ms() {
     init_environment();
     runtime().block_on(async {
         let mut h = Harness::start().await;
-        h.create_cluster("prod").await;
-        let huge = h.register_unplaceable("big").await;
-        h.create_service("prod", "big", &huge, Some(true)).await;
+        let huge = h
+            .service_running("big", TaskBehaviour::Unplaceable, Some(true))
+            .await;
         let inputs = h
             .checked(with(
                 wait_inputs("prod", "big", &huge),
@@ -429,9 +359,7 @@ fn the_engine_timeout_wins_over_a_longer_timeout_ms() {
             elapsed < Duration::from_secs(5),
             "the 1.5 s engine timeout was not honoured: {elapsed:?}"
         );
-        let outputs = init_failure_of(&error)
-            .and_then(|d| d.properties)
-            .expect("outputs recorded");
+        let outputs = failed_outputs(&error);
         assert_eq!(string_of(&outputs, "outcome"), "TIMED_OUT");
         let failure_message = string_of(&outputs, "failureMessage");
         assert!(
@@ -446,24 +374,16 @@ fn cancel_ends_a_wait_within_a_second_and_stops_the_server() {
     init_environment();
     runtime().block_on(async {
         let mut h = Harness::start().await;
-        h.create_cluster("prod").await;
-        let huge = h.register_unplaceable("stuck").await;
-        h.create_service("prod", "stuck", &huge, None).await;
+        let huge = h
+            .service_running("stuck", TaskBehaviour::Unplaceable, None)
+            .await;
         let inputs = h
             .checked(object(&wait_inputs("prod", "stuck", &huge)))
             .await;
 
         let mut waiting_client = h.client.clone();
-        let waiting = tokio::spawn(async move {
-            waiting_client
-                .create(pulumi_gestalt_proto::pulumi::pulumirpc::CreateRequest {
-                    urn: urn("wait"),
-                    properties: Some(inputs),
-                    r#type: TOKEN.into(),
-                    ..Default::default()
-                })
-                .await
-        });
+        let waiting =
+            tokio::spawn(async move { waiting_client.create(create_request(inputs)).await });
         let engine = h.engine.clone();
         assert!(
             eventually(Duration::from_secs(10), || engine
@@ -498,7 +418,7 @@ fn secret_inputs_stay_secret_and_out_of_messages() {
     runtime().block_on(async {
         let mut h = Harness::start().await;
         h.create_cluster("prod").await;
-        let td = h.register_healthy("hidden", "example/hidden:1").await;
+        let td = h.register("hidden", TaskBehaviour::Healthy).await;
         h.create_service("prod", "svc-hush-7f3a9", &td, Some(true))
             .await;
         let inputs = with(
@@ -529,39 +449,25 @@ fn refresh_shows_someone_elses_deploy_and_deleted_services() {
     init_environment();
     runtime().block_on(async {
         let mut h = Harness::start().await;
-        h.create_cluster("prod").await;
-        let td1 = h.register_healthy("site", "example/site:1").await;
-        h.create_service("prod", "site", &td1, Some(true)).await;
+        let td1 = h
+            .service_running("site", TaskBehaviour::Healthy, Some(true))
+            .await;
         let inputs = h.checked(object(&wait_inputs("prod", "site", &td1))).await;
         let (id, outputs) = h.create(inputs.clone(), false, 0.0).await.expect("create");
 
         // Someone deploys another task definition outside Pulumi, and it completes.
-        let td2 = h.register_healthy("site", "example/site:2").await;
+        let td2 = h.register("site", TaskBehaviour::Healthy).await;
         h.update_service("prod", "site", &td2).await;
         let other = h.checked(object(&wait_inputs("prod", "site", &td2))).await;
         h.create(other, false, 0.0)
             .await
             .expect("the other deploy completes");
 
-        let read = |properties: Struct| {
-            let mut client = h.client.clone();
-            let (id, inputs) = (id.clone(), inputs.clone());
-            async move {
-                client
-                    .read(ReadRequest {
-                        id,
-                        urn: urn("wait"),
-                        properties: Some(properties),
-                        inputs: Some(inputs),
-                        r#type: TOKEN.into(),
-                        ..Default::default()
-                    })
-                    .await
-                    .expect("read")
-                    .into_inner()
-            }
-        };
-        let drifted = read(outputs.clone()).await.properties.expect("properties");
+        let drifted = h
+            .read(&id, outputs.clone(), &inputs)
+            .await
+            .properties
+            .expect("properties");
         assert_eq!(string_of(&drifted, "status"), "FAILED");
         assert_eq!(string_of(&drifted, "primaryTaskDef"), td2);
         assert!(string_of(&drifted, "failureMessage").contains("now serves site:2"));
@@ -570,7 +476,7 @@ fn refresh_shows_someone_elses_deploy_and_deleted_services() {
         gone.fields
             .insert("serviceName".into(), text("no-such-service"));
         assert_eq!(
-            read(gone).await.id,
+            h.read(&id, gone, &inputs).await.id,
             "",
             "a missing service reads as deleted"
         );

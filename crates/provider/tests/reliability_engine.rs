@@ -9,28 +9,18 @@ use std::time::{Duration, Instant};
 
 use common::*;
 use pulumi_gestalt_proto::pulumi::pulumirpc::resource_provider_client::ResourceProviderClient;
-use pulumi_gestalt_proto::pulumi::pulumirpc::{ConfigureRequest, CreateRequest};
+use pulumi_gestalt_proto::pulumi::pulumirpc::{ConfigureRequest, CreateResponse};
 
 const BINARY: &str = env!("CARGO_BIN_EXE_pulumi-resource-wait-for-ecs-deploy");
 
 /// A service whose new deployment can never be placed, and the checked inputs of a wait for it: the wait
 /// would poll until its timeout.
 async fn endless_wait(h: &mut Harness) -> prost_types::Struct {
-    h.create_cluster("prod").await;
-    let huge = h.register_unplaceable("stuck").await;
-    h.create_service("prod", "stuck", &huge, None).await;
+    let huge = h
+        .service_running("stuck", TaskBehaviour::Unplaceable, None)
+        .await;
     h.checked(object(&wait_inputs("prod", "stuck", &huge)))
         .await
-}
-
-fn create_request(inputs: prost_types::Struct) -> CreateRequest {
-    CreateRequest {
-        urn: urn("wait"),
-        properties: Some(inputs),
-        r#type: TOKEN.into(),
-        name: "wait".into(),
-        ..Default::default()
-    }
 }
 
 /// Simulator calls made during `window`, after waiting `settle` for in-flight calls to land.
@@ -157,28 +147,47 @@ async fn exits_within(pid: u32, limit: Duration) -> bool {
     !is_running(pid)
 }
 
+/// The provider binary under a shell standing in for the engine, in the middle of an endless wait
+/// (polled at least once): the shell, the provider's pid, and the in-flight Create.
+async fn waiting_provider(
+    h: &mut Harness,
+) -> (
+    Child,
+    u32,
+    tokio::task::JoinHandle<Result<tonic::Response<CreateResponse>, tonic::Status>>,
+) {
+    let inputs = endless_wait(h).await;
+    let endpoint = h.sim.endpoint();
+    let (shell, provider, port) = start_under_a_mortal_parent(&endpoint);
+    let mut client = configured_client(port, &endpoint).await;
+    let waiting = tokio::spawn(async move { client.create(create_request(inputs)).await });
+    assert!(
+        calls_during(h, Duration::from_millis(300), Duration::from_millis(700)).await > 0,
+        "the provider's wait never polled"
+    );
+    (shell, provider, waiting)
+}
+
+/// Whether the provider exits within `limit`; if not, it is killed so no process outlives the test.
+async fn exits_or_is_killed(pid: u32, limit: Duration) -> bool {
+    let gone = exits_within(pid, limit).await;
+    if !gone {
+        signal(pid, "-KILL");
+    }
+    gone
+}
+
 #[test]
 fn an_engine_that_dies_mid_wait_leaves_no_provider_process_behind() {
     init_environment();
     runtime().block_on(async {
         let mut h = Harness::start().await;
-        let inputs = endless_wait(&mut h).await;
-        let endpoint = h.sim.endpoint();
-        let (mut shell, provider, port) = start_under_a_mortal_parent(&endpoint);
-        let mut client = configured_client(port, &endpoint).await;
-        let waiting = tokio::spawn(async move { client.create(create_request(inputs)).await });
-        assert!(
-            calls_during(&h, Duration::from_millis(300), Duration::from_millis(700)).await > 0,
-            "the provider's wait never polled"
-        );
+        let (mut shell, provider, waiting) = waiting_provider(&mut h).await;
 
         // The engine crashes: no Cancel, no signal to the provider.
         let _ = shell.kill();
         let _ = shell.wait();
-        let gone = exits_within(provider, Duration::from_secs(8)).await;
-        if !gone {
-            signal(provider, "-KILL");
-        }
+        let gone = exits_or_is_killed(provider, Duration::from_secs(8)).await;
         assert!(gone, "the provider outlived its engine");
         let answer = tokio::time::timeout(Duration::from_secs(5), waiting)
             .await
@@ -193,15 +202,7 @@ fn sigterm_mid_wait_ends_the_wait_and_the_process_promptly() {
     init_environment();
     runtime().block_on(async {
         let mut h = Harness::start().await;
-        let inputs = endless_wait(&mut h).await;
-        let endpoint = h.sim.endpoint();
-        let (mut shell, provider, port) = start_under_a_mortal_parent(&endpoint);
-        let mut client = configured_client(port, &endpoint).await;
-        let waiting = tokio::spawn(async move { client.create(create_request(inputs)).await });
-        assert!(
-            calls_during(&h, Duration::from_millis(300), Duration::from_millis(700)).await > 0,
-            "the provider's wait never polled"
-        );
+        let (mut shell, provider, waiting) = waiting_provider(&mut h).await;
 
         let signalled = Instant::now();
         signal(provider, "-TERM");
@@ -211,10 +212,7 @@ fn sigterm_mid_wait_ends_the_wait_and_the_process_promptly() {
             .expect("task");
         let status = answer.expect_err("a cancelled wait has no verdict");
         assert_eq!(status.code(), tonic::Code::Cancelled, "{status:?}");
-        let gone = exits_within(provider, Duration::from_secs(5)).await;
-        if !gone {
-            signal(provider, "-KILL");
-        }
+        let gone = exits_or_is_killed(provider, Duration::from_secs(5)).await;
         assert!(gone, "the provider did not exit after SIGTERM");
         assert!(
             signalled.elapsed() < Duration::from_secs(2),

@@ -20,17 +20,7 @@ use tonic::Code;
 use tonic::codec::{Codec, DecodeBuf, Decoder, EncodeBuf, Encoder};
 
 async fn check(h: &mut Harness, inputs: Struct) -> CheckResponse {
-    h.client
-        .check(CheckRequest {
-            urn: urn("wait"),
-            news: Some(inputs),
-            r#type: TOKEN.into(),
-            name: "wait".into(),
-            ..Default::default()
-        })
-        .await
-        .expect("Check answers")
-        .into_inner()
+    h.check(inputs).await.expect("Check answers")
 }
 
 fn valid() -> Vec<(&'static str, Value)> {
@@ -332,16 +322,7 @@ fn input_the_protocol_cannot_carry_is_refused_by_grpc_and_the_provider_keeps_ser
 
         // Over the gRPC message size limit (4 MiB).
         let oversized = with(&[("serviceName", text(&"w".repeat(5 * 1024 * 1024)))]);
-        let status = h
-            .client
-            .check(CheckRequest {
-                urn: urn("wait"),
-                news: Some(oversized),
-                r#type: TOKEN.into(),
-                ..Default::default()
-            })
-            .await
-            .expect_err("too large");
+        let status = h.check(oversized).await.expect_err("too large");
         assert!(
             matches!(
                 status.code(),
@@ -366,7 +347,7 @@ fn assumed_role_sessions_external_ids_and_secret_inputs_never_leak() {
         let hidden_service = "svc-hush-0d9b";
         h.sim.allow_assume_role(role, Duration::from_secs(900));
         h.create_cluster("prod").await;
-        let good = h.register_healthy("app", "example/app:1").await;
+        let good = h.register("app", TaskBehaviour::Healthy).await;
         h.create_service("prod", hidden_service, &good, None).await;
         let first = h
             .checked(object(&wait_inputs("prod", hidden_service, &good)))
@@ -374,7 +355,7 @@ fn assumed_role_sessions_external_ids_and_secret_inputs_never_leak() {
         h.create(first, false, 0.0).await.expect("first rollout");
         // That wait named the service in the clear; from here on it is a secret.
         h.engine.logs.lock().unwrap().clear();
-        let crashing = h.register_crashing("app").await;
+        let crashing = h.register("app", TaskBehaviour::ExitsAtOnce).await;
         h.update_service("prod", hidden_service, &crashing).await;
 
         let inputs = h

@@ -84,7 +84,7 @@ fn thousands_of_waits_leave_no_file_descriptors_tasks_or_memory_behind() {
         let mut inputs = Vec::new();
         for index in 0..SERVICES {
             let name = format!("svc-{index}");
-            let task_definition = h.register_healthy(&name, "example/app:1").await;
+            let task_definition = h.register(&name, TaskBehaviour::Healthy).await;
             h.create_service("prod", &name, &task_definition, Some(true))
                 .await;
             let mut wait = wait_inputs("prod", &name, &task_definition);

@@ -13,6 +13,13 @@ use reliability_support::*;
 /// 100 simulated seconds per real second: a healthy rollout takes a fraction of a second.
 const FAST: f64 = 100.0;
 
+/// No faults but the one `set` sets.
+fn faults(set: impl FnOnce(&mut Faults)) -> Faults {
+    let mut faults = Faults::default();
+    set(&mut faults);
+    faults
+}
+
 fn verdict(result: Result<WaitReport, ecs_watcher::WaitError>) -> WaitReport {
     match result {
         Ok(report) => report,
@@ -26,8 +33,8 @@ async fn right_verdicts_under(faults: Faults, seed: u64) {
     let sim = start(FAST, seed).await;
     sim.steady_service("good", Some(true)).await;
     sim.steady_service("bad", Some(true)).await;
-    let healthy = sim.deploy("good", Behaviour::Healthy).await;
-    let crashing = sim.deploy("bad", Behaviour::Crashing).await;
+    let healthy = sim.deploy("good", TaskBehaviour::Healthy).await;
+    let crashing = sim.deploy("bad", TaskBehaviour::ExitsAtOnce).await;
     sim.handle.set_faults(faults.clone());
     // Without SDK-level retries every injected fault reaches the watcher: with ≥ 10 calls at p ≥ 0.4 the
     // chance that none is hit (and the retry assertion below fails) is below 1%.
@@ -64,62 +71,27 @@ async fn right_verdicts_under(faults: Faults, seed: u64) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn throttling_half_the_calls_keeps_both_verdicts_right() {
-    right_verdicts_under(
-        Faults {
-            throttle_probability: 0.5,
-            ..Faults::default()
-        },
-        1,
-    )
-    .await;
+    right_verdicts_under(faults(|f| f.throttle_probability = 0.5), 1).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn server_errors_on_half_the_calls_keep_both_verdicts_right() {
-    right_verdicts_under(
-        Faults {
-            server_error_probability: 0.5,
-            ..Faults::default()
-        },
-        2,
-    )
-    .await;
+    right_verdicts_under(faults(|f| f.server_error_probability = 0.5), 2).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn connection_resets_keep_both_verdicts_right() {
-    right_verdicts_under(
-        Faults {
-            connection_reset_probability: 0.4,
-            ..Faults::default()
-        },
-        3,
-    )
-    .await;
+    right_verdicts_under(faults(|f| f.connection_reset_probability = 0.4), 3).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn truncated_json_keeps_both_verdicts_right() {
-    right_verdicts_under(
-        Faults {
-            malformed_json_probability: 0.4,
-            ..Faults::default()
-        },
-        4,
-    )
-    .await;
+    right_verdicts_under(faults(|f| f.malformed_json_probability = 0.4), 4).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn html_error_pages_keep_both_verdicts_right() {
-    right_verdicts_under(
-        Faults {
-            html_error_probability: 0.4,
-            ..Faults::default()
-        },
-        5,
-    )
-    .await;
+    right_verdicts_under(faults(|f| f.html_error_probability = 0.4), 5).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -128,36 +100,18 @@ async fn all_faults_at_once_never_turn_a_crash_loop_into_completed() {
     // false COMPLETED, and every kind of fault hits the calls it depends on (ListTasks, DescribeTasks).
     let sim = start(FAST, 6).await;
     sim.steady_service("loop", None).await;
-    let crashing = sim.deploy("loop", Behaviour::Crashing).await;
-    sim.handle.set_faults(Faults {
-        throttle_probability: 0.15,
-        server_error_probability: 0.15,
-        connection_reset_probability: 0.1,
-        malformed_json_probability: 0.1,
-        html_error_probability: 0.1,
-        ..Faults::default()
-    });
+    let crashing = sim.deploy("loop", TaskBehaviour::ExitsAtOnce).await;
+    sim.handle.set_faults(Faults::storm());
     let (result, events) = wait(&sim.watcher(None), "loop", Some(&crashing), options(90)).await;
     let report = verdict(result);
-    assert_eq!(
-        report.outcome,
-        Outcome::Failed,
-        "{}",
-        report.failure_message
-    );
-    assert!(
-        report.failure_message.contains("keep failing"),
-        "{}",
-        report.failure_message
-    );
+    assert_outcome(&report, Outcome::Failed);
+    assert_message_contains(&report, &["keep failing"]);
     assert!(!retries(&events).is_empty());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_throttling_storm_of_seconds_backs_off_then_completes() {
-    let sim = start(FAST, 7).await;
-    sim.steady_service("web", Some(true)).await;
-    let healthy = sim.deploy("web", Behaviour::Healthy).await;
+    let (sim, healthy) = deploying(FAST, 7, TaskBehaviour::Healthy).await;
     sim.handle.set_faults(Faults {
         throttle_probability: 1.0,
         ..Faults::default()
@@ -174,12 +128,7 @@ async fn a_throttling_storm_of_seconds_backs_off_then_completes() {
     };
     let ((result, events), calls_during_storm) = tokio::join!(waiting, calm);
     let report = verdict(result);
-    assert_eq!(
-        report.outcome,
-        Outcome::Completed,
-        "{}",
-        report.failure_message
-    );
+    assert_outcome(&report, Outcome::Completed);
     let throttled = retries(&events);
     assert!(
         throttled.len() >= 3 && throttled.iter().all(|(_, e)| e.contains("Throttling")),
@@ -195,10 +144,8 @@ async fn a_throttling_storm_of_seconds_backs_off_then_completes() {
 
 /// A fault that never stops: the wait ends at its deadline (TIMED_OUT, never COMPLETED) and the message
 /// names what kept failing.
-async fn persistent_fault_times_out_naming_it(faults: Faults, expected: &[&str], seed: u64) {
-    let sim = start(FAST, seed).await;
-    sim.steady_service("web", Some(true)).await;
-    let healthy = sim.deploy("web", Behaviour::Healthy).await;
+async fn times_out_naming(faults: Faults, expected: &[&str], seed: u64) {
+    let (sim, healthy) = deploying(FAST, seed, TaskBehaviour::Healthy).await;
     sim.handle.set_faults(faults.clone());
     let timeout = Duration::from_secs(2);
     let began = Instant::now();
@@ -232,87 +179,43 @@ async fn persistent_fault_times_out_naming_it(faults: Faults, expected: &[&str],
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn endless_throttling_times_out_naming_throttling() {
-    persistent_fault_times_out_naming_it(
-        Faults {
-            throttle_probability: 1.0,
-            ..Faults::default()
-        },
-        &["ThrottlingException"],
-        8,
-    )
-    .await;
+    let faults = faults(|f| f.throttle_probability = 1.0);
+    times_out_naming(faults, &["ThrottlingException"], 8).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn endless_server_errors_time_out_naming_them() {
-    persistent_fault_times_out_naming_it(
-        Faults {
-            server_error_probability: 1.0,
-            ..Faults::default()
-        },
-        &["ServerException"],
-        9,
-    )
-    .await;
+    let faults = faults(|f| f.server_error_probability = 1.0);
+    times_out_naming(faults, &["ServerException"], 9).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn endless_connection_resets_time_out_naming_them() {
-    persistent_fault_times_out_naming_it(
-        Faults {
-            connection_reset_probability: 1.0,
-            ..Faults::default()
-        },
-        &["DescribeServices", "could not reach ECS"],
-        10,
-    )
-    .await;
+    let faults = faults(|f| f.connection_reset_probability = 1.0);
+    times_out_naming(faults, &["DescribeServices", "could not reach ECS"], 10).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn endless_truncated_json_times_out_naming_it() {
-    persistent_fault_times_out_naming_it(
-        Faults {
-            malformed_json_probability: 1.0,
-            ..Faults::default()
-        },
-        &["DescribeServices", "unreadable answer"],
-        11,
-    )
-    .await;
+    let faults = faults(|f| f.malformed_json_probability = 1.0);
+    times_out_naming(faults, &["DescribeServices", "unreadable answer"], 11).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn endless_html_error_pages_time_out_naming_them() {
-    persistent_fault_times_out_naming_it(
-        Faults {
-            html_error_probability: 1.0,
-            ..Faults::default()
-        },
-        &["DescribeServices", "HTTP 502"],
-        12,
-    )
-    .await;
+    let faults = faults(|f| f.html_error_probability = 1.0);
+    times_out_naming(faults, &["DescribeServices", "HTTP 502"], 12).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn answers_slower_than_the_sdk_timeout_time_out_naming_the_timeout() {
-    persistent_fault_times_out_naming_it(
-        Faults {
-            latency_ms: 5_000,
-            ..Faults::default()
-        },
-        &["DescribeServices", "no answer in time"],
-        13,
-    )
-    .await;
+    let faults = faults(|f| f.latency_ms = 5_000);
+    times_out_naming(faults, &["DescribeServices", "no answer in time"], 13).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn answers_slower_than_the_sdk_timeout_are_retried_and_the_verdict_stands() {
-    let sim = start(FAST, 14).await;
-    sim.steady_service("web", Some(true)).await;
-    let healthy = sim.deploy("web", Behaviour::Healthy).await;
+    let (sim, healthy) = deploying(FAST, 14, TaskBehaviour::Healthy).await;
     // Every call takes 1.5 s for 2 s; the SDK gives each attempt 500 ms.
     sim.handle.set_faults(Faults {
         latency_ms: 1_500,
@@ -326,12 +229,7 @@ async fn answers_slower_than_the_sdk_timeout_are_retried_and_the_verdict_stands(
     };
     let ((result, events), ()) = tokio::join!(waiting, recover);
     let report = verdict(result);
-    assert_eq!(
-        report.outcome,
-        Outcome::Completed,
-        "{}",
-        report.failure_message
-    );
+    assert_outcome(&report, Outcome::Completed);
     assert!(
         retries(&events)
             .iter()
@@ -344,9 +242,7 @@ async fn answers_slower_than_the_sdk_timeout_are_retried_and_the_verdict_stands(
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_ecs_call_that_never_answers_cannot_hold_a_wait_past_its_deadline() {
     // No SDK timeout at all: only the watcher's own hard stop (deadline + one poll interval) ends the wait.
-    let sim = start(FAST, 15).await;
-    sim.steady_service("web", Some(true)).await;
-    let healthy = sim.deploy("web", Behaviour::Healthy).await;
+    let (sim, healthy) = deploying(FAST, 15, TaskBehaviour::Healthy).await;
     sim.handle.set_faults(Faults {
         latency_ms: 60_000,
         ..Faults::default()
@@ -366,9 +262,7 @@ async fn an_ecs_call_that_never_answers_cannot_hold_a_wait_past_its_deadline() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn cancelling_during_a_fault_storm_ends_the_wait_promptly() {
-    let sim = start(FAST, 16).await;
-    sim.steady_service("web", Some(true)).await;
-    let healthy = sim.deploy("web", Behaviour::Healthy).await;
+    let (sim, healthy) = deploying(FAST, 16, TaskBehaviour::Healthy).await;
     sim.handle.set_faults(Faults {
         throttle_probability: 1.0,
         ..Faults::default()

@@ -17,12 +17,10 @@ const SCALE: f64 = 20.0;
 /// and returns the verdict.
 async fn verdict_after<F, Fut>(seed: u64, interfere: F) -> (WaitReport, Vec<ProgressEvent>)
 where
-    F: FnOnce(aws_sdk_ecs::Client, String) -> Fut,
+    F: FnOnce(Scenario, String) -> Fut,
     Fut: std::future::Future<Output = ()>,
 {
-    let sim = start(SCALE, seed).await;
-    sim.steady_service("web", Some(true)).await;
-    let desired = sim.deploy("web", Behaviour::SlowStart(60)).await;
+    let (sim, desired) = deploying(SCALE, seed, TaskBehaviour::SlowStart(60)).await;
     let watcher = sim.watcher(None);
     let (events, callback) = recorder();
     let waiting = watcher.wait(
@@ -32,7 +30,7 @@ where
         callback,
     );
     let seen = events.clone();
-    let admin = sim.admin.clone();
+    let scenario = sim.scenario.clone();
     let interference = async move {
         for _ in 0..200 {
             let found = seen
@@ -45,7 +43,7 @@ where
             }
             tokio::time::sleep(Duration::from_millis(10)).await;
         }
-        interfere(admin, desired).await;
+        interfere(scenario, desired).await;
     };
     let (result, ()) = tokio::join!(waiting, interference);
     let report = match result {
@@ -58,34 +56,19 @@ where
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_service_deleted_mid_wait_fails_saying_so() {
-    let (report, _) = verdict_after(41, |admin, _| async move {
-        admin
-            .delete_service()
-            .cluster(CLUSTER)
-            .service("web")
-            .force(true)
-            .send()
-            .await
-            .expect("DeleteService");
+    let (report, _) = verdict_after(41, |scenario, _| async move {
+        scenario.delete_service("web").await.expect("DeleteService");
     })
     .await;
-    assert_eq!(
-        report.outcome,
-        Outcome::Failed,
-        "{}",
-        report.failure_message
-    );
-    assert!(
-        report.failure_message.contains("deleted"),
-        "{}",
-        report.failure_message
-    );
+    assert_outcome(&report, Outcome::Failed);
+    assert_message_contains(&report, &["deleted"]);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_service_scaled_to_zero_mid_wait_fails_saying_so() {
-    let (report, _) = verdict_after(42, |admin, _| async move {
-        admin
+    let (report, _) = verdict_after(42, |scenario, _| async move {
+        scenario
+            .ecs()
             .update_service()
             .cluster(CLUSTER)
             .service("web")
@@ -101,57 +84,20 @@ async fn a_service_scaled_to_zero_mid_wait_fails_saying_so() {
         "a deployment that serves nothing is no success: {}",
         report.failure_message
     );
-    assert!(
-        report.failure_message.contains("scaled to zero"),
-        "{}",
-        report.failure_message
-    );
+    assert_message_contains(&report, &["scaled to zero"]);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_deployment_superseded_by_someone_else_fails_naming_the_newer_one() {
-    let (report, _) = verdict_after(43, |admin, _| async move {
-        let other = admin
-            .register_task_definition()
-            .family("web")
-            .container_definitions(
-                aws_sdk_ecs::types::ContainerDefinition::builder()
-                    .name("app")
-                    .image("public.ecr.aws/nginx/nginx:1.28")
-                    .essential(true)
-                    .build(),
-            )
-            .cpu("256")
-            .memory("512")
-            .send()
+    let (report, _) = verdict_after(43, |scenario, _| async move {
+        scenario
+            .deploy("web", TaskBehaviour::Healthy)
             .await
-            .expect("RegisterTaskDefinition")
-            .task_definition()
-            .and_then(|td| td.task_definition_arn())
-            .expect("arn")
-            .to_owned();
-        admin
-            .update_service()
-            .cluster(CLUSTER)
-            .service("web")
-            .task_definition(other)
-            .send()
-            .await
-            .expect("UpdateService");
+            .expect("someone else's deployment");
     })
     .await;
-    assert_eq!(
-        report.outcome,
-        Outcome::Failed,
-        "{}",
-        report.failure_message
-    );
-    assert!(
-        report.failure_message.contains("superseded by deployment")
-            && report.failure_message.contains("web:3"),
-        "{}",
-        report.failure_message
-    );
+    assert_outcome(&report, Outcome::Failed);
+    assert_message_contains(&report, &["superseded by deployment", "web:3"]);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -159,22 +105,12 @@ async fn a_service_that_runs_no_tasks_by_design_still_completes() {
     // Desired count 0 from the start (a worker scaled to zero between runs) is not an intervention: its
     // deployment completes and the wait says so.
     let sim = start(50.0, 44).await;
-    let first = sim.register("idle", Behaviour::Healthy).await;
-    sim.admin
-        .create_service()
-        .cluster(CLUSTER)
-        .service_name("idle")
-        .task_definition(&first)
-        .desired_count(0)
-        .send()
+    let first = sim.register("idle", TaskBehaviour::Healthy).await;
+    sim.scenario
+        .create_service("idle", &first, 0, CircuitBreaker::Off)
         .await
         .expect("CreateService");
     let (result, _) = wait(&sim.watcher(None), "idle", Some(&first), options(30)).await;
     let report = result.expect("a verdict");
-    assert_eq!(
-        report.outcome,
-        Outcome::Completed,
-        "{}",
-        report.failure_message
-    );
+    assert_outcome(&report, Outcome::Completed);
 }

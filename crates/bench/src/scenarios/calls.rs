@@ -9,7 +9,9 @@ use futures::future::join_all;
 use tokio_util::sync::CancellationToken;
 
 use crate::error::{BenchError, BenchResult};
-use crate::fixture::{Breaker, CLUSTER, TaskKind, World, budgeted_watcher, random_offset};
+use crate::fixture::{
+    CLUSTER, CircuitBreaker, TaskBehaviour, World, budgeted_watcher, random_offset,
+};
 
 const SERVICE: &str = "web";
 /// PENDING time that makes the whole rollout take 60 s: 2 s provisioning, then this, then
@@ -35,13 +37,13 @@ pub async fn measure(runs: usize) -> BenchResult<Vec<Run>> {
 async fn run_once() -> BenchResult<Run> {
     let world = World::start(1.0).await?;
     world.create_cluster(CLUSTER).await?;
-    let v1 = world.register("app", TaskKind::Healthy).await?;
+    let v1 = world.register("app", TaskBehaviour::Healthy).await?;
     world
-        .create_service(CLUSTER, SERVICE, &v1, Breaker::On { rollback: true })
+        .create_service(CLUSTER, SERVICE, &v1, CircuitBreaker::On { rollback: true })
         .await?;
     world.settle(CLUSTER, SERVICE).await?;
     let v2 = world
-        .register("app", TaskKind::SlowStart(PENDING_SECONDS))
+        .register("app", TaskBehaviour::SlowStart(PENDING_SECONDS))
         .await?;
     world.update_service(CLUSTER, SERVICE, &v2).await?;
     let updated_at = world.sim.sim_now();

@@ -7,8 +7,9 @@
 use std::time::Duration;
 
 use ecs_sim::SimHandle;
+use ecs_sim::scenario::Scenario;
 
-use crate::error::{BenchError, BenchResult, Context};
+use crate::error::{BenchError, BenchResult};
 use crate::fixture::random_offset;
 
 pub const PEER_POLL: Duration = Duration::from_secs(15);
@@ -24,8 +25,7 @@ pub enum PeerVerdict {
 /// simulated epoch seconds at which it was reached.
 pub async fn watch(
     sim: &SimHandle,
-    ecs: &aws_sdk_ecs::Client,
-    cluster: &str,
+    scenario: &Scenario,
     service: &str,
     task_definition: &str,
     max_task_failures: i32,
@@ -36,18 +36,11 @@ pub async fn watch(
     let started = tokio::time::Instant::now();
     let mut seen_target = false;
     loop {
-        let described = ecs
-            .describe_services()
-            .cluster(cluster)
-            .services(service)
-            .send()
+        let described = scenario
+            .describe_service(service)
             .await
-            .context(format!("peer: DescribeServices {cluster}/{service}"))?;
-        let deployments = described
-            .services()
-            .first()
-            .map(|s| s.deployments().to_vec())
-            .unwrap_or_default();
+            .map_err(|error| BenchError::new(format!("peer: {error}")))?;
+        let deployments = described.deployments();
         let target = deployments
             .iter()
             .filter(|d| d.task_definition() == Some(task_definition))
@@ -89,7 +82,8 @@ pub async fn watch(
         }
         if started.elapsed() >= give_up {
             return Err(BenchError::new(format!(
-                "peer: no verdict for {cluster}/{service} within {give_up:?}"
+                "peer: no verdict for {}/{service} within {give_up:?}",
+                scenario.cluster()
             )));
         }
         tokio::time::sleep(PEER_POLL).await;

@@ -15,7 +15,7 @@ use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
 
 use crate::error::{BenchError, BenchResult, Context};
-use crate::fixture::{Breaker, CLUSTER, REGION, TaskKind, World};
+use crate::fixture::{CLUSTER, CircuitBreaker, REGION, TaskBehaviour, World};
 use crate::procfs;
 use crate::recorder::epoch_seconds;
 
@@ -186,9 +186,9 @@ fn sample(pid: u32, world: &World) -> Option<Sample> {
 async fn cli_one_service(program: &Path) -> BenchResult<Footprint> {
     let world = World::start(1.0).await?;
     world.create_cluster(CLUSTER).await?;
-    let task_definition = world.register("app", TaskKind::NeverReady).await?;
+    let task_definition = world.register("app", TaskBehaviour::NeverReady).await?;
     world
-        .create_service(CLUSTER, "web", &task_definition, Breaker::Off)
+        .create_service(CLUSTER, "web", &task_definition, CircuitBreaker::Off)
         .await?;
     world.sim.reset_call_counts();
     let mut command = isolated(program);
@@ -273,14 +273,14 @@ fn object(fields: &[(&str, Value)]) -> Struct {
 async fn provider_waits(program: &Path, waits: usize) -> BenchResult<Footprint> {
     let world = World::start(1.0).await?;
     world.create_cluster(CLUSTER).await?;
-    let task_definition = world.register("app", TaskKind::NeverReady).await?;
+    let task_definition = world.register("app", TaskBehaviour::NeverReady).await?;
     for i in 0..waits {
         world
             .create_service(
                 CLUSTER,
                 &format!("svc-{i:04}"),
                 &task_definition,
-                Breaker::Off,
+                CircuitBreaker::Off,
             )
             .await?;
     }

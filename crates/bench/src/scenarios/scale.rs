@@ -12,7 +12,7 @@ use ecs_watcher::WaitOptions;
 use futures::StreamExt;
 
 use crate::error::{BenchError, BenchResult};
-use crate::fixture::{Breaker, TaskKind, World};
+use crate::fixture::{CircuitBreaker, TaskBehaviour, World};
 use crate::load::{self, LoadRun};
 use crate::recorder::CallRecord;
 use crate::stats::busiest_window;
@@ -69,13 +69,13 @@ pub async fn populate(world: &World, waits: usize, clusters: usize) -> BenchResu
     for c in 0..clusters {
         world.create_cluster(&format!("c{c}")).await?;
     }
-    let task_definition = world.register("load", TaskKind::NeverReady).await?;
+    let task_definition = world.register("load", TaskBehaviour::NeverReady).await?;
     let targets: Vec<(String, String)> = (0..waits)
         .map(|i| (format!("c{}", i % clusters), format!("svc-{i:04}")))
         .collect();
     let created: Vec<BenchResult<()>> = futures::stream::iter(targets.iter())
         .map(|(cluster, service)| {
-            world.create_service(cluster, service, &task_definition, Breaker::Off)
+            world.create_service(cluster, service, &task_definition, CircuitBreaker::Off)
         })
         .buffer_unordered(16)
         .collect()

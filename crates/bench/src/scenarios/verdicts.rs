@@ -12,7 +12,9 @@ use tokio_util::sync::CancellationToken;
 
 use super::peer::{self, PeerVerdict};
 use crate::error::{BenchError, BenchResult};
-use crate::fixture::{Breaker, CLUSTER, TaskKind, World, budgeted_watcher, random_offset};
+use crate::fixture::{
+    CLUSTER, CircuitBreaker, TaskBehaviour, World, budgeted_watcher, random_offset,
+};
 
 const SERVICE: &str = "web";
 
@@ -49,19 +51,19 @@ impl Case {
         }
     }
 
-    fn new_tasks(self) -> TaskKind {
+    fn new_tasks(self) -> TaskBehaviour {
         match self {
-            Case::Completes => TaskKind::Healthy,
-            Case::BreakerFails | Case::BreakerRollsBack => TaskKind::MissingImage,
-            Case::CrashLoop => TaskKind::CrashExit,
+            Case::Completes => TaskBehaviour::Healthy,
+            Case::BreakerFails | Case::BreakerRollsBack => TaskBehaviour::MissingImage,
+            Case::CrashLoop => TaskBehaviour::ExitsAtOnce,
         }
     }
 
-    fn breaker(self) -> Breaker {
+    fn breaker(self) -> CircuitBreaker {
         match self {
-            Case::Completes | Case::BreakerRollsBack => Breaker::On { rollback: true },
-            Case::BreakerFails => Breaker::On { rollback: false },
-            Case::CrashLoop => Breaker::Off,
+            Case::Completes | Case::BreakerRollsBack => CircuitBreaker::On { rollback: true },
+            Case::BreakerFails => CircuitBreaker::On { rollback: false },
+            Case::CrashLoop => CircuitBreaker::Off,
         }
     }
 
@@ -118,7 +120,7 @@ pub async fn measure(case: Case, runs: usize) -> BenchResult<Vec<Run>> {
 async fn run_once(case: Case) -> BenchResult<Run> {
     let world = World::start(1.0).await?;
     world.create_cluster(CLUSTER).await?;
-    let v1 = world.register("app", TaskKind::Healthy).await?;
+    let v1 = world.register("app", TaskBehaviour::Healthy).await?;
     world
         .create_service(CLUSTER, SERVICE, &v1, case.breaker())
         .await?;
@@ -146,10 +148,10 @@ async fn run_once(case: Case) -> BenchResult<Run> {
             .await;
         (result, world.sim.sim_now())
     };
+    let scenario = world.scenario(CLUSTER);
     let theirs = peer::watch(
         &world.sim,
-        &world.ecs,
-        CLUSTER,
+        &scenario,
         SERVICE,
         &v2,
         i32::try_from(options.max_task_failures).unwrap_or(i32::MAX),

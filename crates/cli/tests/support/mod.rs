@@ -7,10 +7,7 @@
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-use aws_sdk_ecs::config::{BehaviorVersion, Credentials, Region};
-use aws_sdk_ecs::types::{
-    ContainerDefinition, DeploymentCircuitBreaker, DeploymentConfiguration, KeyValuePair,
-};
+pub use ecs_sim::scenario::{CircuitBreaker, Scenario, TaskBehaviour};
 use ecs_sim::{SimConfig, SimHandle};
 use serde_json::Value;
 
@@ -94,45 +91,20 @@ pub async fn run(mut command: tokio::process::Command, args: &[&str]) -> Run {
 
 pub struct Sim {
     pub handle: SimHandle,
-    pub admin: aws_sdk_ecs::Client,
+    /// Scenarios in cluster `prod` through a fault-free admin client (never the binary under test).
+    pub scenario: Scenario,
 }
 
 pub async fn start(time_scale: f64, seed: u64) -> Sim {
-    let handle = ecs_sim::start(SimConfig {
+    let config = SimConfig {
         time_scale,
         seed,
         ..SimConfig::default()
-    })
-    .await
-    .expect("simulator starts");
-    let config = aws_sdk_ecs::Config::builder()
-        .behavior_version(BehaviorVersion::latest())
-        .region(Region::new("us-east-1"))
-        .endpoint_url(handle.endpoint())
-        .credentials_provider(Credentials::new("admin", "admin", None, None, "tests"))
-        .build();
-    let admin = aws_sdk_ecs::Client::from_conf(config);
-    admin
-        .create_cluster()
-        .cluster_name("prod")
-        .send()
+    };
+    let (handle, scenario) = ecs_sim::scenario::start_with_cluster(config, "prod")
         .await
-        .expect("cluster");
-    Sim { handle, admin }
-}
-
-/// What the tasks of a revision do in the simulator.
-#[derive(Clone, Copy, Debug)]
-pub enum Behaviour {
-    Healthy,
-    /// Healthy, but every task stays PENDING this many simulated seconds first.
-    SlowStart(u32),
-    /// The essential container exits 1 right after starting.
-    Crashing,
-    /// The image cannot be pulled (CannotPullContainerError).
-    MissingImage,
-    /// Asks for more memory than any capacity: no task can be placed.
-    TooBig,
+        .expect("simulator starts with cluster prod");
+    Sim { handle, scenario }
 }
 
 impl Sim {
@@ -140,103 +112,49 @@ impl Sim {
         self.handle.endpoint()
     }
 
-    pub async fn register(&self, family: &str, behaviour: Behaviour) -> String {
-        let mut container = ContainerDefinition::builder()
-            .name("app")
-            .essential(true)
-            .memory(256)
-            .image("public.ecr.aws/nginx/nginx:1.27");
-        match behaviour {
-            Behaviour::Healthy => {}
-            Behaviour::SlowStart(seconds) => {
-                container = container.environment(
-                    KeyValuePair::builder()
-                        .name("SIM_STARTUP_SECONDS")
-                        .value(seconds.to_string())
-                        .build(),
-                );
-            }
-            Behaviour::Crashing => container = container.command("/bin/false"),
-            Behaviour::MissingImage => container = container.image("nonexistent.example/app:2"),
-            Behaviour::TooBig => container = container.memory(65_536),
-        }
-        self.admin
-            .register_task_definition()
-            .family(family)
-            .container_definitions(container.build())
-            .send()
-            .await
-            .expect("register")
-            .task_definition()
-            .and_then(|td| td.task_definition_arn())
-            .expect("arn")
-            .to_owned()
-    }
-
-    /// A service on a healthy first revision, settled (checked through the admin client, not the binary).
+    /// A service on a healthy first revision, settled (checked through the admin client, not the binary,
+    /// at most a minute of real time). `circuit_breaker`: `None` for none, `Some(rollback)`.
     pub async fn steady_service(&self, name: &str, circuit_breaker: Option<bool>) -> String {
-        let first = self.register(name, Behaviour::Healthy).await;
-        let mut configuration = DeploymentConfiguration::builder();
-        if let Some(rollback) = circuit_breaker {
-            configuration = configuration.deployment_circuit_breaker(
-                DeploymentCircuitBreaker::builder()
-                    .enable(true)
-                    .rollback(rollback)
-                    .build(),
-            );
-        }
-        self.admin
-            .create_service()
-            .cluster("prod")
-            .service_name(name)
-            .task_definition(&first)
-            .desired_count(2)
-            .deployment_configuration(configuration.build())
-            .send()
+        let breaker = CircuitBreaker::from_rollback(circuit_breaker);
+        self.scenario
+            .steady_service(name, 2, breaker)
             .await
-            .expect("create service");
-        self.settle(name).await;
-        first
+            .expect("a steady service")
     }
 
-    /// Waits (at most a minute of real time) until the service's only deployment has completed.
-    pub async fn settle(&self, name: &str) {
-        let deadline = Instant::now() + Duration::from_secs(60);
-        loop {
-            let described = self
-                .admin
-                .describe_services()
-                .cluster("prod")
-                .services(name)
-                .send()
-                .await
-                .expect("describe");
-            let settled = described.services().first().is_some_and(|service| {
-                service.deployments().len() == 1
-                    && service.deployments()[0]
-                        .rollout_state()
-                        .is_some_and(|state| state.as_str() == "COMPLETED")
-            });
-            if settled {
-                return;
-            }
-            assert!(Instant::now() < deadline, "service {name} never settled");
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
+    /// Registers a revision behaving as `behaviour` and points the service at it; returns its ARN.
+    pub async fn deploy(&self, service: &str, behaviour: TaskBehaviour) -> String {
+        self.scenario
+            .deploy(service, behaviour)
+            .await
+            .expect("a new deployment")
     }
 
-    pub async fn deploy(&self, service: &str, behaviour: Behaviour) -> String {
-        let task_definition = self.register(service, behaviour).await;
-        self.admin
-            .update_service()
-            .cluster("prod")
-            .service(service)
-            .task_definition(&task_definition)
-            .send()
-            .await
-            .expect("update service");
-        task_definition
+    /// Service `web` settled (`circuit_breaker` as in [`Sim::steady_service`]), then deploying a revision
+    /// behaving as `behaviour`; returns its ARN.
+    pub async fn deploying(
+        &self,
+        circuit_breaker: Option<bool>,
+        behaviour: TaskBehaviour,
+    ) -> String {
+        self.steady_service("web", circuit_breaker).await;
+        self.deploy("web", behaviour).await
     }
+
+    /// The binary with `args`, pointed at this simulator.
+    pub async fn run(&self, args: &[&str]) -> Run {
+        run(command(Some(&self.endpoint())), args).await
+    }
+
+    /// The binary waiting for `task_definition` on service `web`: [`wait_args`] plus `extra`.
+    pub async fn wait(&self, task_definition: &str, extra: &[&str]) -> Run {
+        self.run(&wait_args("web", task_definition, extra)).await
+    }
+}
+
+/// `--cluster prod --service web` plus `extra`.
+pub fn web_args<'a>(extra: &[&'a str]) -> Vec<&'a str> {
+    [&["--cluster", "prod", "--service", "web"], extra].concat()
 }
 
 /// `--cluster prod --service S --task-definition TD --poll-interval 100ms --output json` plus `extra`.

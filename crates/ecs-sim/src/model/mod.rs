@@ -41,10 +41,19 @@ impl Model {
     /// The cluster named `name` (or ClusterNotFoundException) together with the id generator,
     /// which advancing its services needs.
     pub fn cluster_mut(&mut self, name: &str) -> Result<(&mut Cluster, &mut Ids), EcsError> {
+        let (cluster, ids, _) = self.cluster_with_arns(name)?;
+        Ok((cluster, ids))
+    }
+
+    /// As [`Model::cluster_mut`], with the ARN builder, for answers that name what they list.
+    pub fn cluster_with_arns(
+        &mut self,
+        name: &str,
+    ) -> Result<(&mut Cluster, &mut Ids, &Arns), EcsError> {
         let cluster = self
             .clusters
             .get_mut(name)
             .ok_or_else(EcsError::cluster_not_found)?;
-        Ok((cluster, &mut self.ids))
+        Ok((cluster, &mut self.ids, &self.arns))
     }
 }

@@ -484,25 +484,33 @@ mod tests {
     use super::*;
     use crate::model::deployment::{CircuitBreaker, DeploymentConfig};
     use crate::model::service::{NewService, ServiceUpdate};
-    use crate::model::task_definition::{ContainerSpec, TaskDefinition};
+    use crate::model::task_definition::{TaskDefinition, test_definition};
 
     fn definition(revision: u32, command: &[&str], image: &str) -> Arc<TaskDefinition> {
-        Arc::new(TaskDefinition {
-            arn: format!("arn:aws:ecs:us-east-1:123456789012:task-definition/web:{revision}"),
-            family: "web".into(),
-            revision,
-            registered_at: 0.0,
-            cpu_units: Some(256),
-            memory_mib: Some(512),
-            containers: vec![ContainerSpec {
-                name: "app".into(),
-                image: image.into(),
-                essential: true,
-                command: command.iter().map(|s| s.to_string()).collect(),
-                ..ContainerSpec::default()
-            }],
-            echo: Default::default(),
-        })
+        Arc::new(test_definition(revision, command, image))
+    }
+
+    /// Revision `revision` of `web`, whose essential container exits 1 right after starting.
+    fn crashing(revision: u32) -> Arc<TaskDefinition> {
+        definition(revision, &["/bin/false"], "app")
+    }
+
+    /// Points `svc` at `definition` at simulated time `now`: a new deployment.
+    fn deploy(svc: &mut Service, ids: &mut Ids, definition: Arc<TaskDefinition>, now: f64) {
+        let update = ServiceUpdate {
+            task_definition: Some(definition),
+            ..Default::default()
+        };
+        svc.update(update, ids, now);
+    }
+
+    /// Sets the desired count of `svc` at simulated time `now`.
+    fn scale(svc: &mut Service, ids: &mut Ids, desired: u32, now: f64) {
+        let update = ServiceUpdate {
+            desired_count: Some(desired),
+            ..Default::default()
+        };
+        svc.update(update, ids, now);
     }
 
     fn service(desired: u32, breaker: CircuitBreaker, ids: &mut Ids) -> Service {
@@ -563,14 +571,7 @@ mod tests {
         let mut svc = service(2, CircuitBreaker::default(), &mut ids);
         svc.advance_to(20.0, &mut ids);
         let first = svc.primary().unwrap().number;
-        svc.update(
-            ServiceUpdate {
-                task_definition: Some(definition(2, &[], "nginx:2")),
-                ..Default::default()
-            },
-            &mut ids,
-            20.0,
-        );
+        deploy(&mut svc, &mut ids, definition(2, &[], "nginx:2"), 20.0);
         // Max 200%: two new tasks start while both old ones keep running.
         assert_eq!(
             svc.live_tasks.iter().filter(|t| !t.is_stopping()).count(),
@@ -601,14 +602,7 @@ mod tests {
         let mut svc = service(2, breaker, &mut ids);
         svc.advance_to(20.0, &mut ids);
         let good = svc.primary().unwrap().number;
-        svc.update(
-            ServiceUpdate {
-                task_definition: Some(definition(2, &["/bin/false"], "app")),
-                ..Default::default()
-            },
-            &mut ids,
-            20.0,
-        );
+        deploy(&mut svc, &mut ids, crashing(2), 20.0);
         let bad = svc.primary().unwrap().number;
         let mut now = 20.0;
         while svc.deployment(bad).unwrap().rollout_state != RolloutState::Failed {
@@ -648,14 +642,7 @@ mod tests {
         let mut ids = Ids::new(4);
         let mut svc = service(1, CircuitBreaker::default(), &mut ids);
         svc.advance_to(20.0, &mut ids);
-        svc.update(
-            ServiceUpdate {
-                task_definition: Some(definition(2, &["/bin/false"], "app")),
-                ..Default::default()
-            },
-            &mut ids,
-            20.0,
-        );
+        deploy(&mut svc, &mut ids, crashing(2), 20.0);
         let bad = svc.primary().unwrap().number;
         svc.advance_to(200.0, &mut ids);
         let first_count = svc.deployment(bad).unwrap().failed_tasks;
@@ -685,14 +672,7 @@ mod tests {
         svc.advance_to(20.0, &mut ids);
         let mut huge = (*definition(2, &[], "nginx")).clone();
         huge.memory_mib = Some(65536);
-        svc.update(
-            ServiceUpdate {
-                task_definition: Some(Arc::new(huge)),
-                ..Default::default()
-            },
-            &mut ids,
-            20.0,
-        );
+        deploy(&mut svc, &mut ids, Arc::new(huge), 20.0);
         svc.advance_to(150.0, &mut ids);
         let unable = svc
             .events
@@ -788,25 +768,11 @@ mod tests {
         let mut ids = Ids::new(7);
         let mut svc = service(1, CircuitBreaker::default(), &mut ids);
         svc.advance_to(20.0, &mut ids);
-        svc.update(
-            ServiceUpdate {
-                desired_count: Some(3),
-                ..Default::default()
-            },
-            &mut ids,
-            20.0,
-        );
+        scale(&mut svc, &mut ids, 3, 20.0);
         assert_eq!(listed(&svc).len(), 1);
         svc.advance_to(40.0, &mut ids);
         assert_eq!(svc.task_counts(None), (3, 0));
-        svc.update(
-            ServiceUpdate {
-                desired_count: Some(0),
-                ..Default::default()
-            },
-            &mut ids,
-            40.0,
-        );
+        scale(&mut svc, &mut ids, 0, 40.0);
         svc.advance_to(50.0, &mut ids);
         assert!(svc.live_tasks.is_empty());
         assert_eq!(
@@ -819,14 +785,7 @@ mod tests {
     fn stopped_tasks_are_capped() {
         let mut ids = Ids::new(8);
         let mut svc = service(4, CircuitBreaker::default(), &mut ids);
-        svc.update(
-            ServiceUpdate {
-                task_definition: Some(definition(2, &["/bin/false"], "app")),
-                ..Default::default()
-            },
-            &mut ids,
-            0.0,
-        );
+        deploy(&mut svc, &mut ids, crashing(2), 0.0);
         svc.advance_to(2000.0, &mut ids);
         assert_eq!(svc.stopped_tasks.len(), STOPPED_TASK_CAP);
         let removed = svc

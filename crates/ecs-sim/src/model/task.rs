@@ -374,25 +374,10 @@ impl Task {
 mod tests {
     use super::*;
     use crate::behaviour::{DEFAULT_PENDING_SECONDS, Placement};
-    use crate::model::task_definition::ContainerSpec;
+    use crate::model::task_definition::test_definition;
 
     fn task_with(command: &[&str], image: &str) -> Task {
-        let definition = TaskDefinition {
-            arn: "arn".into(),
-            family: "web".into(),
-            revision: 1,
-            registered_at: 0.0,
-            cpu_units: None,
-            memory_mib: None,
-            containers: vec![ContainerSpec {
-                name: "app".into(),
-                image: image.into(),
-                essential: true,
-                command: command.iter().map(|s| s.to_string()).collect(),
-                ..ContainerSpec::default()
-            }],
-            echo: Default::default(),
-        };
+        let definition = test_definition(1, command, image);
         let Placement::Placeable(plan) = Placement::of(&definition) else {
             panic!("placeable")
         };

@@ -219,6 +219,28 @@ impl TaskDefinitions {
     }
 }
 
+/// A revision of family `web` with one essential container `app` running `image` with `command`
+/// (256 CPU units, 512 MiB), for the simulator's unit tests.
+#[cfg(test)]
+pub fn test_definition(revision: u32, command: &[&str], image: &str) -> TaskDefinition {
+    TaskDefinition {
+        arn: format!("arn:aws:ecs:us-east-1:123456789012:task-definition/web:{revision}"),
+        family: "web".into(),
+        revision,
+        registered_at: 0.0,
+        cpu_units: Some(256),
+        memory_mib: Some(512),
+        containers: vec![ContainerSpec {
+            name: "app".into(),
+            image: image.into(),
+            essential: true,
+            command: command.iter().map(|s| s.to_string()).collect(),
+            ..ContainerSpec::default()
+        }],
+        echo: Default::default(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -8,6 +8,7 @@ use super::view::{self, Failure, ViewContext};
 use super::{answer, bounded_list, cluster_field};
 use crate::model::Model;
 use crate::model::deployment::ServiceDeploymentStatus;
+use crate::model::service::Service;
 use crate::wire::{self, EcsError, Fields, arn};
 
 #[derive(Deserialize)]
@@ -80,45 +81,25 @@ pub fn list(model: &mut Model, fields: &Fields, now: f64) -> Result<Vec<u8>, Ecs
 }
 
 pub fn describe(model: &mut Model, fields: &Fields, now: f64) -> Result<Vec<u8>, EcsError> {
-    let arns = bounded_list(
+    let (found, failures) = describe_each(
+        model,
         fields,
-        "serviceDeploymentArns",
-        "DescribeServiceDeployments",
-        20,
-    )?;
-    let mut found = Vec::new();
-    let mut failures = Vec::new();
-    for deployment_arn in arns {
-        let Some((cluster_name, service_name, token)) =
-            arn::parse_service_deployment_arn(&deployment_arn)
-        else {
-            return Err(EcsError::invalid_parameter(format!(
-                "serviceDeploymentArns: `{deployment_arn}` is not a service deployment ARN \
-                 (arn:aws:ecs:<region>:<account>:service-deployment/<cluster>/<service>/<id>)."
-            )));
-        };
-        let Some(cluster) = model.clusters.get_mut(&cluster_name) else {
-            failures.push(Failure::missing(deployment_arn));
-            continue;
-        };
-        cluster.with_service(&service_name, now, &mut model.ids, |_, _| ());
-        let ctx = ViewContext {
-            arns: &model.arns,
-            cluster: &cluster_name,
-            omit_rollout_state: false,
-        };
-        let view = cluster.services.get(&service_name).and_then(|service| {
+        now,
+        ArnList {
+            member: "serviceDeploymentArns",
+            operation: "DescribeServiceDeployments",
+            what: "a service deployment ARN",
+            shape: "service-deployment/<cluster>/<service>/<id>",
+        },
+        arn::parse_service_deployment_arn,
+        |ctx, service, token| {
             service
                 .deployments
                 .iter()
-                .find(|d| d.record.as_ref().is_some_and(|r| r.token == token))
-                .and_then(|d| view::service_deployment(&ctx, service, d))
-        });
-        match view {
-            Some(view) => found.push(view),
-            None => failures.push(Failure::missing(deployment_arn)),
-        }
-    }
+                .find(|d| d.record.as_ref().is_some_and(|r| &r.token == token))
+                .and_then(|d| view::service_deployment(ctx, service, d))
+        },
+    )?;
     answer(&json!({ "serviceDeployments": found, "failures": failures }))
 }
 
@@ -127,25 +108,57 @@ pub fn describe_revisions(
     fields: &Fields,
     now: f64,
 ) -> Result<Vec<u8>, EcsError> {
-    let arns = bounded_list(
+    let (found, failures) = describe_each(
+        model,
         fields,
-        "serviceRevisionArns",
-        "DescribeServiceRevisions",
-        20,
+        now,
+        ArnList {
+            member: "serviceRevisionArns",
+            operation: "DescribeServiceRevisions",
+            what: "a service revision ARN",
+            shape: "service-revision/<cluster>/<service>/<number>",
+        },
+        arn::parse_service_revision_arn,
+        |ctx, service, number| {
+            service
+                .deployment(*number)
+                .map(|d| view::service_revision(ctx, service, d))
+        },
     )?;
+    answer(&json!({ "serviceRevisions": found, "failures": failures }))
+}
+
+/// The request member listing the ARNs a Describe operation takes (at most 20), and what they look like.
+struct ArnList {
+    member: &'static str,
+    operation: &'static str,
+    what: &'static str,
+    shape: &'static str,
+}
+
+/// For each ARN in `list.member`: `parse` splits it into cluster, service and a key, and `view` finds
+/// what the key names in the service (brought up to `now` first). ARNs naming nothing are MISSING
+/// failures; one that does not parse fails the call.
+fn describe_each<K, V>(
+    model: &mut Model,
+    fields: &Fields,
+    now: f64,
+    list: ArnList,
+    parse: impl Fn(&str) -> Option<(String, String, K)>,
+    view: impl Fn(&ViewContext, &Service, &K) -> Option<V>,
+) -> Result<(Vec<V>, Vec<Failure>), EcsError> {
+    let arns = bounded_list(fields, list.member, list.operation, 20)?;
     let mut found = Vec::new();
     let mut failures = Vec::new();
-    for revision_arn in arns {
-        let Some((cluster_name, service_name, number)) =
-            arn::parse_service_revision_arn(&revision_arn)
-        else {
+    for requested in arns {
+        let Some((cluster_name, service_name, key)) = parse(&requested) else {
             return Err(EcsError::invalid_parameter(format!(
-                "serviceRevisionArns: `{revision_arn}` is not a service revision ARN \
-                 (arn:aws:ecs:<region>:<account>:service-revision/<cluster>/<service>/<number>)."
+                "{}: `{requested}` is not {} (arn:aws:ecs:<region>:<account>:{}).",
+                list.member, list.what, list.shape
             )));
         };
         let Some(cluster) = model.clusters.get_mut(&cluster_name) else {
-            failures.push(Failure::missing(revision_arn));
+            failures.push(Failure::missing(requested));
             continue;
         };
         cluster.with_service(&service_name, now, &mut model.ids, |_, _| ());
@@ -154,15 +167,14 @@ pub fn describe_revisions(
             cluster: &cluster_name,
             omit_rollout_state: false,
         };
-        let view = cluster.services.get(&service_name).and_then(|service| {
-            service
-                .deployment(number)
-                .map(|d| view::service_revision(&ctx, service, d))
-        });
-        match view {
-            Some(view) => found.push(view),
-            None => failures.push(Failure::missing(revision_arn)),
+        let described = cluster
+            .services
+            .get(&service_name)
+            .and_then(|service| view(&ctx, service, &key));
+        match described {
+            Some(described) => found.push(described),
+            None => failures.push(Failure::missing(requested)),
         }
     }
-    answer(&json!({ "serviceRevisions": found, "failures": failures }))
+    Ok((found, failures))
 }

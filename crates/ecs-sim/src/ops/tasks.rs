@@ -30,15 +30,7 @@ pub fn list_tasks(model: &mut Model, fields: &Fields, now: f64) -> Result<Vec<u8
         None => 0,
     };
 
-    let Model {
-        arns,
-        ids,
-        clusters,
-        ..
-    } = model;
-    let cluster = clusters
-        .get_mut(&cluster_name)
-        .ok_or_else(EcsError::cluster_not_found)?;
+    let (cluster, ids, arns) = model.cluster_with_arns(&cluster_name)?;
     match &service_name {
         Some(name) => {
             cluster
@@ -81,15 +73,7 @@ pub fn list_tasks(model: &mut Model, fields: &Fields, now: f64) -> Result<Vec<u8
 pub fn describe_tasks(model: &mut Model, fields: &Fields, now: f64) -> Result<Vec<u8>, EcsError> {
     let cluster_name = cluster_field(fields)?;
     let references = bounded_list(fields, "tasks", "DescribeTasks", 100)?;
-    let Model {
-        arns,
-        ids,
-        clusters,
-        ..
-    } = model;
-    let cluster = clusters
-        .get_mut(&cluster_name)
-        .ok_or_else(EcsError::cluster_not_found)?;
+    let (cluster, ids, arns) = model.cluster_with_arns(&cluster_name)?;
     let ctx = ViewContext {
         arns,
         cluster: &cluster_name,

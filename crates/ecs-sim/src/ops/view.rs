@@ -6,7 +6,7 @@
 use serde::Serialize;
 use serde_json::{Value, json};
 
-use crate::model::deployment::{Deployment, DeploymentConfig};
+use crate::model::deployment::{Deployment, DeploymentConfig, ServiceDeploymentRecord};
 use crate::model::events::ServiceEvent;
 use crate::model::service::Service;
 use crate::model::task::{LastStatus, Task};
@@ -423,11 +423,8 @@ pub struct ServiceDeploymentCircuitBreakerView {
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ServiceDeploymentView {
-    service_deployment_arn: String,
-    service_arn: String,
-    cluster_arn: String,
-    created_at: f64,
-    started_at: f64,
+    #[serde(flatten)]
+    identity: ServiceDeploymentIdentity,
     #[serde(skip_serializing_if = "Option::is_none")]
     finished_at: Option<f64>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -444,6 +441,38 @@ pub struct ServiceDeploymentView {
     deployment_circuit_breaker: ServiceDeploymentCircuitBreakerView,
 }
 
+/// What a ServiceDeployment and its brief both say about which deployment it is, and when it began.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ServiceDeploymentIdentity {
+    service_deployment_arn: String,
+    service_arn: String,
+    cluster_arn: String,
+    created_at: f64,
+    started_at: f64,
+}
+
+impl ServiceDeploymentIdentity {
+    fn of(
+        ctx: &ViewContext,
+        service: &Service,
+        deployment: &Deployment,
+        record: &ServiceDeploymentRecord,
+    ) -> Self {
+        Self {
+            service_deployment_arn: ctx.arns.service_deployment(
+                ctx.cluster,
+                &service.name,
+                &record.token,
+            ),
+            service_arn: service.arn.clone(),
+            cluster_arn: ctx.arns.cluster(ctx.cluster),
+            created_at: timestamp(deployment.created_at),
+            started_at: timestamp(record.started_at),
+        }
+    }
+}
+
 /// The ServiceDeployment of a requested deployment; `None` for rollback deployments.
 pub fn service_deployment(
     ctx: &ViewContext,
@@ -458,15 +487,7 @@ pub fn service_deployment(
         .map(|d| revision_summary(ctx, service, d))
         .collect();
     Some(ServiceDeploymentView {
-        service_deployment_arn: ctx.arns.service_deployment(
-            ctx.cluster,
-            &service.name,
-            &record.token,
-        ),
-        service_arn: service.arn.clone(),
-        cluster_arn: ctx.arns.cluster(ctx.cluster),
-        created_at: timestamp(deployment.created_at),
-        started_at: timestamp(record.started_at),
+        identity: ServiceDeploymentIdentity::of(ctx, service, deployment, record),
         finished_at: record.finished_at.map(timestamp),
         stopped_at: record.stopped_at.map(timestamp),
         // The record changes after the deployment itself stops changing (e.g. when its rollback
@@ -504,11 +525,8 @@ pub fn service_deployment(
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ServiceDeploymentBriefView {
-    service_deployment_arn: String,
-    service_arn: String,
-    cluster_arn: String,
-    created_at: f64,
-    started_at: f64,
+    #[serde(flatten)]
+    identity: ServiceDeploymentIdentity,
     #[serde(skip_serializing_if = "Option::is_none")]
     finished_at: Option<f64>,
     target_service_revision_arn: String,
@@ -524,15 +542,7 @@ pub fn service_deployment_brief(
 ) -> Option<ServiceDeploymentBriefView> {
     let record = deployment.record.as_ref()?;
     Some(ServiceDeploymentBriefView {
-        service_deployment_arn: ctx.arns.service_deployment(
-            ctx.cluster,
-            &service.name,
-            &record.token,
-        ),
-        service_arn: service.arn.clone(),
-        cluster_arn: ctx.arns.cluster(ctx.cluster),
-        created_at: timestamp(deployment.created_at),
-        started_at: timestamp(record.started_at),
+        identity: ServiceDeploymentIdentity::of(ctx, service, deployment, record),
         finished_at: record.finished_at.or(record.stopped_at).map(timestamp),
         target_service_revision_arn: ctx.arns.service_revision(
             ctx.cluster,

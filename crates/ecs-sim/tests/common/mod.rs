@@ -6,10 +6,10 @@ use std::time::{Duration, Instant};
 
 use aws_sdk_ecs::Client;
 use aws_sdk_ecs::config::retry::RetryConfig;
-use aws_sdk_ecs::config::{BehaviorVersion, Credentials, Region};
-use aws_sdk_ecs::types::{
-    ContainerDefinition, DeploymentCircuitBreaker, DeploymentConfiguration, Service,
-};
+use aws_sdk_ecs::error::{ProvideErrorMetadata, SdkError};
+use aws_sdk_ecs::operation::list_tasks::builders::ListTasksFluentBuilder;
+use aws_sdk_ecs::types::{DesiredStatus, Service, Task};
+pub use ecs_sim::scenario::{self, CircuitBreaker, Scenario, TaskBehaviour, TaskSpec};
 use ecs_sim::{SimConfig, SimHandle};
 
 /// Fast enough that a rollout takes a fraction of a real second.
@@ -33,101 +33,100 @@ pub fn client(sim: &SimHandle) -> Client {
 }
 
 pub fn client_with_retry(sim: &SimHandle, retry: RetryConfig) -> Client {
-    let config = aws_sdk_ecs::Config::builder()
-        .behavior_version(BehaviorVersion::latest())
-        .region(Region::new("us-east-1"))
-        .endpoint_url(sim.endpoint())
-        .credentials_provider(Credentials::new(
-            "test",
-            "test",
-            None,
-            None,
-            "ecs-sim-tests",
-        ))
-        .retry_config(retry)
-        .build();
-    Client::from_conf(config)
+    Client::from_conf(
+        scenario::client_config(&sim.endpoint())
+            .retry_config(retry)
+            .build(),
+    )
 }
 
-pub fn container(image: &str) -> aws_sdk_ecs::types::builders::ContainerDefinitionBuilder {
-    ContainerDefinition::builder()
-        .name("app")
-        .image(image)
-        .essential(true)
+/// Scenarios in [`CLUSTER`] through `ecs`.
+pub fn scenario(ecs: &Client) -> Scenario {
+    Scenario::new(ecs.clone(), CLUSTER)
 }
 
-/// Registers `family` with one container; returns the task definition ARN.
-pub async fn register(client: &Client, family: &str, container: ContainerDefinition) -> String {
-    client
-        .register_task_definition()
-        .family(family)
-        .container_definitions(container)
-        .cpu("256")
-        .memory("512")
-        .send()
+/// Registers `family` with one container behaving as `behaviour`, running `image`; returns the
+/// task definition ARN.
+pub async fn register(ecs: &Client, family: &str, behaviour: TaskBehaviour, image: &str) -> String {
+    scenario(ecs)
+        .register_spec(&TaskSpec::new(family, behaviour).image(image))
         .await
         .expect("RegisterTaskDefinition")
-        .task_definition()
-        .and_then(|td| td.task_definition_arn())
-        .expect("task definition ARN")
-        .to_owned()
-}
-
-pub fn circuit_breaker(enable: bool, rollback: bool) -> DeploymentConfiguration {
-    DeploymentConfiguration::builder()
-        .deployment_circuit_breaker(
-            DeploymentCircuitBreaker::builder()
-                .enable(enable)
-                .rollback(rollback)
-                .build(),
-        )
-        .build()
 }
 
 /// Creates the cluster and a service on `task_definition`, and waits until its rollout completes.
 pub async fn steady_service(
-    client: &Client,
+    ecs: &Client,
     service: &str,
     task_definition: &str,
     desired: i32,
-    config: DeploymentConfiguration,
+    circuit_breaker: CircuitBreaker,
 ) {
-    client
-        .create_cluster()
-        .cluster_name(CLUSTER)
-        .send()
-        .await
-        .expect("CreateCluster");
-    client
-        .create_service()
-        .cluster(CLUSTER)
-        .service_name(service)
-        .task_definition(task_definition)
-        .desired_count(desired)
-        .deployment_configuration(config)
-        .send()
+    let scenario = scenario(ecs);
+    scenario.create_cluster().await.expect("CreateCluster");
+    scenario
+        .create_service(service, task_definition, desired, circuit_breaker)
         .await
         .expect("CreateService");
-    wait_for(client, service, "first rollout completes", |s| {
-        let deployments = s.deployments();
-        deployments.len() == 1
-            && deployments[0].rollout_state().map(|r| r.as_str()) == Some("COMPLETED")
-    })
-    .await;
+    scenario
+        .wait_until_steady(service, Duration::from_secs(20))
+        .await
+        .expect("first rollout completes");
+}
+
+/// Points `service` at `task_definition`.
+pub async fn update(ecs: &Client, service: &str, task_definition: &str) {
+    scenario(ecs)
+        .update_service(service, task_definition)
+        .await
+        .expect("UpdateService");
 }
 
 pub async fn describe(client: &Client, service: &str) -> Service {
-    client
-        .describe_services()
-        .cluster(CLUSTER)
-        .services(service)
-        .send()
+    scenario(client)
+        .describe_service(service)
         .await
         .expect("DescribeServices")
-        .services()
-        .first()
-        .cloned()
-        .expect("service described")
+}
+
+/// The stopped tasks that ListTasks (desiredStatus STOPPED, narrowed by `filter`) names, described.
+pub async fn stopped_tasks(
+    ecs: &Client,
+    filter: impl FnOnce(ListTasksFluentBuilder) -> ListTasksFluentBuilder,
+) -> Vec<Task> {
+    let list = ecs
+        .list_tasks()
+        .cluster(CLUSTER)
+        .desired_status(DesiredStatus::Stopped);
+    let stopped = filter(list).send().await.expect("ListTasks");
+    if stopped.task_arns().is_empty() {
+        return Vec::new();
+    }
+    ecs.describe_tasks()
+        .cluster(CLUSTER)
+        .set_tasks(Some(stopped.task_arns().to_vec()))
+        .send()
+        .await
+        .expect("DescribeTasks")
+        .tasks()
+        .to_vec()
+}
+
+/// The messages of the service's events, newest first.
+pub fn event_messages(service: &Service) -> Vec<&str> {
+    service
+        .events()
+        .iter()
+        .filter_map(|e| e.message())
+        .collect()
+}
+
+/// The message of a service error the SDK read ("" for any other error).
+pub fn error_message<E: ProvideErrorMetadata, R>(error: &SdkError<E, R>) -> String {
+    match error {
+        SdkError::ServiceError(e) => e.err().message().unwrap_or_default().to_owned(),
+        _ => String::new(),
+    }
 }
 
 /// Polls DescribeServices until `done` holds (real-time limit 20 s).

@@ -7,20 +7,18 @@ use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, Once};
 use std::time::Duration;
 
-use aws_sdk_ecs::config::{BehaviorVersion, Credentials, Region};
-use aws_sdk_ecs::types::{
-    ContainerDefinition, DeploymentCircuitBreaker, DeploymentConfiguration, LaunchType,
-};
+pub use ecs_sim::scenario::{CircuitBreaker, Scenario, TaskBehaviour};
 use ecs_sim::{SimConfig, SimHandle};
 use prost_types::value::Kind;
 use prost_types::{Struct, Value};
 use pulumi_gestalt_proto::pulumi::pulumirpc::engine_server::{Engine, EngineServer};
 use pulumi_gestalt_proto::pulumi::pulumirpc::resource_provider_client::ResourceProviderClient;
 use pulumi_gestalt_proto::pulumi::pulumirpc::{
-    CheckRequest, ConfigureRequest, CreateRequest, GetRootResourceRequest, GetRootResourceResponse,
-    LogRequest, PluginAttach, ProviderHandshakeRequest, RequirePulumiVersionRequest,
+    CheckRequest, CheckResponse, ConfigureRequest, CreateRequest, DiffRequest, DiffResponse,
+    GetRootResourceRequest, GetRootResourceResponse, LogRequest, PluginAttach,
+    ProviderHandshakeRequest, ReadRequest, ReadResponse, RequirePulumiVersionRequest,
     RequirePulumiVersionResponse, SetRootResourceRequest, SetRootResourceResponse,
-    StartDebuggingRequest,
+    StartDebuggingRequest, UpdateRequest,
 };
 use pulumi_resource_wait_for_ecs_deploy::{ServeError, serve};
 use tokio::net::TcpListener;
@@ -92,6 +90,20 @@ pub fn runtime() -> tokio::runtime::Runtime {
         .expect("tokio runtime")
 }
 
+/// A Diff or Update request (same members) of the resource `wait`: state `olds`, checked inputs `news`.
+macro_rules! change_request {
+    ($request:ident, $id:expr, $olds:expr, $news:expr) => {
+        $request {
+            id: $id.to_owned(),
+            urn: urn("wait"),
+            olds: Some($olds.clone()),
+            news: Some($news.clone()),
+            r#type: TOKEN.into(),
+            ..Default::default()
+        }
+    };
+}
+
 /// A Pulumi engine that only records what the provider logs.
 #[derive(Clone, Default)]
 pub struct FakeEngine {
@@ -155,7 +167,8 @@ impl FakeEngine {
 
 pub struct Harness {
     pub sim: SimHandle,
-    pub ecs: aws_sdk_ecs::Client,
+    /// Sets up clusters, task definitions and services (in cluster `prod` unless told otherwise).
+    pub scenario: Scenario,
     pub engine: FakeEngine,
     pub client: ResourceProviderClient<Channel>,
     /// `http://127.0.0.1:PORT` of the provider, for tests that open connections of their own.
@@ -225,22 +238,10 @@ impl Harness {
             .await
             .expect("configure");
 
-        let ecs_config = aws_sdk_ecs::Config::builder()
-            .behavior_version(BehaviorVersion::latest())
-            .region(Region::new(REGION))
-            .endpoint_url(sim.endpoint())
-            .credentials_provider(Credentials::new(
-                "test",
-                DUMMY_SECRET_KEY,
-                None,
-                None,
-                "tests",
-            ))
-            .build();
-        let ecs = aws_sdk_ecs::Client::from_conf(ecs_config);
+        let scenario = Scenario::new(ecs_sim::scenario::client(&sim.endpoint()), "prod");
         Harness {
             sim,
-            ecs,
+            scenario,
             engine,
             client,
             provider_uri,
@@ -250,59 +251,38 @@ impl Harness {
     }
 
     pub async fn create_cluster(&self, name: &str) {
-        self.ecs
+        self.scenario
+            .in_cluster(name)
             .create_cluster()
-            .cluster_name(name)
-            .send()
             .await
             .expect("CreateCluster");
     }
 
-    /// Registers `family` with one essential container; returns the task definition ARN.
-    pub async fn register(&self, family: &str, container: ContainerDefinition) -> String {
-        let output = self
-            .ecs
-            .register_task_definition()
-            .family(family)
-            .container_definitions(container)
-            .cpu("256")
-            .memory("512")
-            .send()
+    /// Cluster `prod` and a service there of family `service`, whose first deployment runs a task definition
+    /// behaving as `behaviour`; returns that task definition's ARN.
+    pub async fn service_running(
+        &self,
+        service: &str,
+        behaviour: TaskBehaviour,
+        circuit_breaker: Option<bool>,
+    ) -> String {
+        self.create_cluster("prod").await;
+        let task_definition = self.register(service, behaviour).await;
+        self.create_service("prod", service, &task_definition, circuit_breaker)
+            .await;
+        task_definition
+    }
+
+    /// Registers `family` with one essential container behaving as `behaviour`; returns the task
+    /// definition ARN.
+    pub async fn register(&self, family: &str, behaviour: TaskBehaviour) -> String {
+        self.scenario
+            .register(family, behaviour)
             .await
-            .expect("RegisterTaskDefinition");
-        output
-            .task_definition()
-            .and_then(|td| td.task_definition_arn())
-            .expect("task definition ARN")
-            .to_string()
+            .expect("RegisterTaskDefinition")
     }
 
-    pub async fn register_healthy(&self, family: &str, image: &str) -> String {
-        self.register(family, container(image)).await
-    }
-
-    /// A task definition whose essential container exits 1 right after starting.
-    pub async fn register_crashing(&self, family: &str) -> String {
-        let crashing = ContainerDefinition::builder()
-            .name("app")
-            .image("example/app:broken")
-            .essential(true)
-            .command("/bin/false")
-            .build();
-        self.register(family, crashing).await
-    }
-
-    /// A task definition no container instance can place: its tasks never start.
-    pub async fn register_unplaceable(&self, family: &str) -> String {
-        let huge = ContainerDefinition::builder()
-            .name("app")
-            .image("example/app:huge")
-            .essential(true)
-            .memory(40_000)
-            .build();
-        self.register(family, huge).await
-    }
-
+    /// A service of 2 tasks; `circuit_breaker`: `None` for none, `Some(rollback)` for one.
     pub async fn create_service(
         &self,
         cluster: &str,
@@ -310,60 +290,72 @@ impl Harness {
         task_definition: &str,
         circuit_breaker: Option<bool>,
     ) {
-        let mut request = self
-            .ecs
-            .create_service()
-            .cluster(cluster)
-            .service_name(service)
-            .task_definition(task_definition)
-            .desired_count(2)
-            .launch_type(LaunchType::Fargate);
-        if let Some(rollback) = circuit_breaker {
-            request = request.deployment_configuration(
-                DeploymentConfiguration::builder()
-                    .deployment_circuit_breaker(
-                        DeploymentCircuitBreaker::builder()
-                            .enable(true)
-                            .rollback(rollback)
-                            .build(),
-                    )
-                    .build(),
-            );
-        }
-        request.send().await.expect("CreateService");
+        self.scenario
+            .in_cluster(cluster)
+            .create_service(
+                service,
+                task_definition,
+                2,
+                CircuitBreaker::from_rollback(circuit_breaker),
+            )
+            .await
+            .expect("CreateService");
     }
 
     pub async fn update_service(&self, cluster: &str, service: &str, task_definition: &str) {
-        self.ecs
-            .update_service()
-            .cluster(cluster)
-            .service(service)
-            .task_definition(task_definition)
-            .send()
+        self.scenario
+            .in_cluster(cluster)
+            .update_service(service, task_definition)
             .await
             .expect("UpdateService");
     }
 
+    /// Check of the resource `wait` with `inputs` as its news.
+    pub async fn check(&mut self, inputs: Struct) -> Result<CheckResponse, Status> {
+        self.client
+            .check(check_request(inputs))
+            .await
+            .map(Response::into_inner)
+    }
+
     /// Runs Check and returns the checked inputs (panics on failures).
     pub async fn checked(&mut self, inputs: Struct) -> Struct {
-        let response = self
-            .client
-            .check(CheckRequest {
-                urn: urn("wait"),
-                news: Some(inputs),
-                r#type: TOKEN.into(),
-                name: "wait".into(),
-                ..Default::default()
-            })
-            .await
-            .expect("Check")
-            .into_inner();
+        let response = self.check(inputs).await.expect("Check");
         assert!(
             response.failures.is_empty(),
             "unexpected check failures: {:?}",
             response.failures
         );
         response.inputs.expect("checked inputs")
+    }
+
+    /// Diff of the resource `wait`: `olds` (its state) against `news` (checked inputs).
+    pub async fn diff(&mut self, id: &str, olds: &Struct, news: &Struct) -> DiffResponse {
+        let request = change_request!(DiffRequest, id, olds, news);
+        self.client.diff(request).await.expect("diff").into_inner()
+    }
+
+    /// Update of the resource `wait` from `olds` to `news`; returns the new outputs.
+    pub async fn update(&mut self, id: &str, olds: &Struct, news: &Struct) -> Struct {
+        let request = change_request!(UpdateRequest, id, olds, news);
+        let response = self.client.update(request).await.expect("update");
+        response.into_inner().properties.expect("update outputs")
+    }
+
+    /// Read (refresh) of the resource `wait` with state `properties` and `inputs`.
+    pub async fn read(&mut self, id: &str, properties: Struct, inputs: &Struct) -> ReadResponse {
+        self.client
+            .read(ReadRequest {
+                id: id.to_owned(),
+                urn: urn("wait"),
+                properties: Some(properties),
+                inputs: Some(inputs.clone()),
+                r#type: TOKEN.into(),
+                ..Default::default()
+            })
+            .await
+            .expect("read")
+            .into_inner()
     }
 
     pub async fn create(
@@ -374,13 +366,9 @@ impl Harness {
     ) -> Result<(String, Struct), Status> {
         self.client
             .create(CreateRequest {
-                urn: urn("wait"),
-                properties: Some(properties),
                 timeout,
                 preview,
-                name: "wait".into(),
-                r#type: TOKEN.into(),
-                ..Default::default()
+                ..create_request(properties)
             })
             .await
             .map(|response| {
@@ -403,12 +391,33 @@ impl Harness {
     }
 }
 
-pub fn container(image: &str) -> ContainerDefinition {
-    ContainerDefinition::builder()
-        .name("app")
-        .image(image)
-        .essential(true)
-        .build()
+/// The outputs a failed Create or Update recorded with its error (panics if there are none).
+pub fn failed_outputs(error: &Status) -> Struct {
+    pulumi_resource_wait_for_ecs_deploy::partial_failure::init_failure_of(error)
+        .and_then(|detail| detail.properties)
+        .expect("outputs recorded")
+}
+
+/// A Create of the resource `wait` with `properties` as its checked inputs.
+pub fn create_request(properties: Struct) -> CreateRequest {
+    CreateRequest {
+        urn: urn("wait"),
+        properties: Some(properties),
+        name: "wait".into(),
+        r#type: TOKEN.into(),
+        ..Default::default()
+    }
+}
+
+/// A Check request for the resource `wait` with `inputs` as its news.
+pub fn check_request(inputs: Struct) -> CheckRequest {
+    CheckRequest {
+        urn: urn("wait"),
+        news: Some(inputs),
+        r#type: TOKEN.into(),
+        name: "wait".into(),
+        ..Default::default()
+    }
 }
 
 pub fn urn(name: &str) -> String {

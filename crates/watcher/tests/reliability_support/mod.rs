@@ -9,10 +9,7 @@ use std::time::Duration;
 
 use aws_sdk_ecs::config::retry::RetryConfig;
 use aws_sdk_ecs::config::timeout::TimeoutConfig;
-use aws_sdk_ecs::config::{BehaviorVersion, Credentials, Region};
-use aws_sdk_ecs::types::{
-    ContainerDefinition, DeploymentCircuitBreaker, DeploymentConfiguration, KeyValuePair,
-};
+pub use ecs_sim::scenario::{CircuitBreaker, Scenario, TaskBehaviour};
 use ecs_sim::{SimConfig, SimHandle};
 use ecs_watcher::aws::SdkEcsApi;
 use ecs_watcher::{
@@ -26,6 +23,8 @@ pub const CLUSTER: &str = "prod";
 pub struct Sim {
     pub handle: SimHandle,
     pub admin: aws_sdk_ecs::Client,
+    /// Scenarios in [`CLUSTER`] through `admin`.
+    pub scenario: Scenario,
 }
 
 /// An ECS client pointed at `endpoint`, set up like `ecs_watcher::connect` does (two SDK attempts), with an
@@ -44,11 +43,7 @@ pub fn ecs_client_with_attempts(
     if let Some(limit) = attempt_timeout {
         timeouts = timeouts.operation_attempt_timeout(limit);
     }
-    let config = aws_sdk_ecs::Config::builder()
-        .behavior_version(BehaviorVersion::latest())
-        .region(Region::new("us-east-1"))
-        .endpoint_url(endpoint)
-        .credentials_provider(Credentials::new("test", "test", None, None, "reliability"))
+    let config = ecs_sim::scenario::client_config(endpoint)
         .retry_config(RetryConfig::standard().with_max_attempts(attempts))
         .timeout_config(timeouts.build())
         .build();
@@ -56,31 +51,20 @@ pub fn ecs_client_with_attempts(
 }
 
 pub async fn start(time_scale: f64, seed: u64) -> Sim {
-    let handle = ecs_sim::start(SimConfig {
+    let config = SimConfig {
         time_scale,
         seed,
         ..SimConfig::default()
-    })
-    .await
-    .expect("simulator starts on 127.0.0.1");
-    let admin = ecs_client(&handle.endpoint(), None);
-    admin
-        .create_cluster()
-        .cluster_name(CLUSTER)
-        .send()
+    };
+    let (handle, scenario) = ecs_sim::scenario::start_with_cluster(config, CLUSTER)
         .await
-        .expect("CreateCluster");
-    Sim { handle, admin }
-}
-
-/// What the tasks of a task definition do in the simulator.
-#[derive(Clone, Copy, Debug)]
-pub enum Behaviour {
-    Healthy,
-    /// Healthy, but each task stays PENDING this many simulated seconds first.
-    SlowStart(u32),
-    /// The essential container exits 1 right after starting.
-    Crashing,
+        .expect("simulator starts on 127.0.0.1 with cluster prod");
+    let admin = scenario.ecs().clone();
+    Sim {
+        handle,
+        admin,
+        scenario,
+    }
 }
 
 impl Sim {
@@ -105,85 +89,76 @@ impl Sim {
         ))))
     }
 
-    pub async fn register(&self, family: &str, behaviour: Behaviour) -> String {
-        let mut container = ContainerDefinition::builder()
-            .name("app")
-            .image("public.ecr.aws/nginx/nginx:1.27")
-            .essential(true);
-        match behaviour {
-            Behaviour::Healthy => {}
-            Behaviour::SlowStart(seconds) => {
-                container = container.environment(
-                    KeyValuePair::builder()
-                        .name("SIM_STARTUP_SECONDS")
-                        .value(seconds.to_string())
-                        .build(),
-                );
-            }
-            Behaviour::Crashing => container = container.command("/bin/false"),
-        }
-        self.admin
-            .register_task_definition()
-            .family(family)
-            .container_definitions(container.build())
-            .cpu("256")
-            .memory("512")
-            .send()
+    pub async fn register(&self, family: &str, behaviour: TaskBehaviour) -> String {
+        self.scenario
+            .register(family, behaviour)
             .await
             .expect("RegisterTaskDefinition")
-            .task_definition()
-            .and_then(|td| td.task_definition_arn())
-            .expect("a task definition ARN")
-            .to_owned()
     }
 
-    /// A service running a healthy first revision, settled. `circuit_breaker`: `None` for none,
-    /// `Some(rollback)` for one with or without rollback. Returns the first task definition.
+    /// A service running a healthy first revision, settled: the watcher itself saw its first rollout
+    /// complete. `circuit_breaker`: `None` for none, `Some(rollback)` for one with or without rollback.
+    /// Returns the first task definition.
     pub async fn steady_service(&self, name: &str, circuit_breaker: Option<bool>) -> String {
-        let first = self.register(name, Behaviour::Healthy).await;
-        let mut configuration = DeploymentConfiguration::builder();
-        if let Some(rollback) = circuit_breaker {
-            configuration = configuration.deployment_circuit_breaker(
-                DeploymentCircuitBreaker::builder()
-                    .enable(true)
-                    .rollback(rollback)
-                    .build(),
-            );
-        }
-        self.admin
-            .create_service()
-            .cluster(CLUSTER)
-            .service_name(name)
-            .task_definition(&first)
-            .desired_count(2)
-            .deployment_configuration(configuration.build())
-            .send()
+        self.steady_service_seen_by(&self.watcher(None), name, circuit_breaker)
+            .await
+    }
+
+    /// As [`Sim::steady_service`], with `watcher` seeing the first rollout complete (a watcher remembers
+    /// what the endpoint lacks, e.g. the service-deployment API, from one wait to the next).
+    pub async fn steady_service_seen_by(
+        &self,
+        watcher: &Watcher,
+        name: &str,
+        circuit_breaker: Option<bool>,
+    ) -> String {
+        let first = self.register(name, TaskBehaviour::Healthy).await;
+        let breaker = CircuitBreaker::from_rollback(circuit_breaker);
+        self.scenario
+            .create_service(name, &first, 2, breaker)
             .await
             .expect("CreateService");
-        let (settled, _) = wait(&self.watcher(None), name, Some(&first), options(30)).await;
-        let report = settled.expect("the first rollout reaches a verdict");
-        assert_eq!(
-            report.outcome,
-            Outcome::Completed,
-            "{}",
-            report.failure_message
-        );
+        let (settled, _) = wait(watcher, name, Some(&first), options(30)).await;
+        assert_completed(&settled.expect("the first rollout reaches a verdict"));
         first
     }
 
     /// Registers a revision with `behaviour` and points the service at it; returns its ARN.
-    pub async fn deploy(&self, service: &str, behaviour: Behaviour) -> String {
-        let task_definition = self.register(service, behaviour).await;
-        self.admin
-            .update_service()
-            .cluster(CLUSTER)
-            .service(service)
-            .task_definition(&task_definition)
-            .send()
+    pub async fn deploy(&self, service: &str, behaviour: TaskBehaviour) -> String {
+        self.scenario
+            .deploy(service, behaviour)
             .await
-            .expect("UpdateService");
-        task_definition
+            .expect("a new deployment")
     }
+}
+
+/// Panics with the failure message unless the verdict is `expected`.
+pub fn assert_outcome(report: &WaitReport, expected: Outcome) {
+    assert_eq!(report.outcome, expected, "{}", report.failure_message);
+}
+
+pub fn assert_completed(report: &WaitReport) {
+    assert_outcome(report, Outcome::Completed);
+}
+
+/// Panics unless the failure message contains every one of `parts`.
+pub fn assert_message_contains(report: &WaitReport, parts: &[&str]) {
+    for part in parts {
+        assert!(
+            report.failure_message.contains(part),
+            "no {part:?} in: {}",
+            report.failure_message
+        );
+    }
+}
+
+/// A sim whose service `web` (circuit breaker with rollback) runs a settled healthy revision and has just
+/// been pointed at a new revision behaving as `behaviour`; returns the sim and the new revision's ARN.
+pub async fn deploying(time_scale: f64, seed: u64, behaviour: TaskBehaviour) -> (Sim, String) {
+    let sim = start(time_scale, seed).await;
+    sim.steady_service("web", Some(true)).await;
+    let desired = sim.deploy("web", behaviour).await;
+    (sim, desired)
 }
 
 /// Fast polling, so a verdict under faults takes seconds rather than minutes.
