@@ -19,7 +19,7 @@
 //! - `config`: the provider configuration and the AWS settings it gives each resource.
 //! - `schema`: the Pulumi package schema, generated from the field tables.
 //! - `diff`: `Diff`/`DiffConfig` as a typed `DiffResult`: which properties change (never a replacement).
-//! - `refresh`: `Read`'s refresh of a recorded state against a fresh DescribeServices.
+//! - `refresh`: `Read`'s refresh: a recorded state judged against a fresh DescribeServices by the watcher's verdict.
 //! - `progress`: the watcher's progress events as engine log lines.
 //! - `operations`: what each operation does, on typed values; every failure is an `OperationError`.
 //! - `server`: the gRPC service and server, the only module that speaks the protocol's requests, responses and
