@@ -301,11 +301,8 @@ impl CallLayer for Arc<RequestBudget> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::api::{
-        ApiResult, DescribeServiceDeploymentsOutput, DescribeServicesOutput, DesiredStatus, EcsApi,
-    };
-    use crate::model::{ServiceDeploymentBrief, ServiceRevision, StoppedTask};
-    use std::sync::atomic::{AtomicUsize, Ordering};
+    use crate::api::{DesiredStatus, EcsApi};
+    use crate::watch::fake::{FakeEcs, Step, exited_task, service};
 
     fn budget(rate: f64, burst: u32) -> Arc<RequestBudget> {
         Arc::new(RequestBudget::new(BudgetConfig::new(rate, burst).unwrap()))
@@ -428,13 +425,7 @@ mod tests {
     async fn backlogged_while_empty_or_while_anyone_waits() {
         let budget = budget(10.0, 1);
         assert!(!budget.is_backlogged());
-        let api = BudgetedEcsApi::new(
-            Arc::new(Counting {
-                calls: AtomicUsize::new(0),
-                stopped_tasks: 0,
-            }),
-            Arc::clone(&budget),
-        );
+        let api = BudgetedEcsApi::new(Arc::new(FakeEcs::new()), Arc::clone(&budget));
         assert!(!api.is_backlogged());
         budget.acquire().await;
         assert!(budget.is_backlogged(), "the bucket is empty");
@@ -521,71 +512,16 @@ mod tests {
         assert!(!Arc::ptr_eq(&a, &other));
     }
 
-    /// Answers every call with nothing, except `list_tasks`: `stopped_tasks` ARNs.
-    struct Counting {
-        calls: AtomicUsize,
-        stopped_tasks: usize,
-    }
-
-    impl EcsApi for Counting {
-        fn describe_services<'a>(
-            &'a self,
-            _: &'a str,
-            _: &'a [String],
-        ) -> BoxFuture<'a, ApiResult<DescribeServicesOutput>> {
-            self.calls.fetch_add(1, Ordering::SeqCst);
-            Box::pin(async { Ok(DescribeServicesOutput::default()) })
-        }
-        fn list_service_deployments<'a>(
-            &'a self,
-            _: &'a str,
-            _: &'a str,
-        ) -> BoxFuture<'a, ApiResult<Vec<ServiceDeploymentBrief>>> {
-            self.calls.fetch_add(1, Ordering::SeqCst);
-            Box::pin(async { Ok(Vec::new()) })
-        }
-        fn describe_service_deployments<'a>(
-            &'a self,
-            _: &'a [String],
-        ) -> BoxFuture<'a, ApiResult<DescribeServiceDeploymentsOutput>> {
-            self.calls.fetch_add(1, Ordering::SeqCst);
-            Box::pin(async { Ok(DescribeServiceDeploymentsOutput::default()) })
-        }
-        fn describe_service_revisions<'a>(
-            &'a self,
-            _: &'a [String],
-        ) -> BoxFuture<'a, ApiResult<Vec<ServiceRevision>>> {
-            self.calls.fetch_add(1, Ordering::SeqCst);
-            Box::pin(async { Ok(Vec::new()) })
-        }
-        fn list_tasks<'a>(
-            &'a self,
-            _: &'a str,
-            _: &'a str,
-            _: DesiredStatus,
-        ) -> BoxFuture<'a, ApiResult<Vec<String>>> {
-            self.calls.fetch_add(1, Ordering::SeqCst);
-            let arns = (0..self.stopped_tasks)
-                .map(|i| format!("task/{i}"))
-                .collect();
-            Box::pin(async move { Ok(arns) })
-        }
-        fn describe_tasks<'a>(
-            &'a self,
-            _: &'a str,
-            _: &'a [String],
-        ) -> BoxFuture<'a, ApiResult<Vec<StoppedTask>>> {
-            self.calls.fetch_add(1, Ordering::SeqCst);
-            Box::pin(async { Ok(Vec::new()) })
-        }
-    }
-
     #[tokio::test(start_paused = true)]
     async fn every_call_through_the_wrapper_takes_a_token_and_extra_pages_are_charged() {
-        let inner = Arc::new(Counting {
-            calls: AtomicUsize::new(0),
-            stopped_tasks: 250,
-        });
+        let inner = Arc::new(FakeEcs::new());
+        let stopped = (0..250)
+            .map(|i| exited_task(&format!("{i:032x}"), "ecs-svc/1", 1))
+            .collect();
+        inner.support_service_deployments().script(
+            "web",
+            vec![Step::of(service("web", Vec::new())).with_stopped(stopped)],
+        );
         let budget = budget(10.0, 10);
         let api = BudgetedEcsApi::new(inner.clone(), Arc::clone(&budget));
         let services = vec!["web".to_owned()];
@@ -600,7 +536,11 @@ mod tests {
             .await
             .unwrap();
         assert!((budget.available() - 2.0).abs() < 1e-9);
-        assert_eq!(inner.calls.load(Ordering::SeqCst), 6);
+        let calls: usize = Operation::ALL
+            .iter()
+            .map(|operation| inner.calls(operation.as_str()).len())
+            .sum();
+        assert_eq!(calls, 6);
         assert_eq!(extra_pages(0, 100), 0);
         assert_eq!(extra_pages(100, 100), 0);
         assert_eq!(extra_pages(101, 100), 1);

@@ -25,6 +25,16 @@ pub enum Operation {
 }
 
 impl Operation {
+    /// Every operation, in the trait's order.
+    pub const ALL: [Operation; 6] = [
+        Operation::DescribeServices,
+        Operation::ListServiceDeployments,
+        Operation::DescribeServiceDeployments,
+        Operation::DescribeServiceRevisions,
+        Operation::ListTasks,
+        Operation::DescribeTasks,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Operation::DescribeServices => "DescribeServices",

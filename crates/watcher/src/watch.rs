@@ -12,7 +12,7 @@ mod discovery;
 mod session;
 
 #[cfg(test)]
-mod fake;
+pub(crate) mod fake;
 #[cfg(test)]
 mod tests;
 
