@@ -213,64 +213,61 @@ mod tests {
 
     #[test]
     fn each_error_class_has_one_recovery_per_call_role() {
-        let text = || ("Code".to_owned(), "message".to_owned());
+        use Recovery::{Fail, FallBack, Retry};
+        let (code, message) = (|| "Code".to_owned(), || "message".to_owned());
+        // (error, recovery of an essential call, recovery of a service-deployment call)
         let cases = [
             (
                 ApiError::Throttled {
-                    code: text().0,
-                    message: text().1,
+                    code: code(),
+                    message: message(),
                 },
-                Recovery::Retry,
-                Recovery::Retry,
+                Retry,
+                Retry,
             ),
-            (
-                ApiError::Transport { message: text().1 },
-                Recovery::Retry,
-                Recovery::Retry,
-            ),
+            (ApiError::Transport { message: message() }, Retry, Retry),
             (
                 ApiError::Unavailable {
-                    code: text().0,
-                    message: text().1,
+                    code: code(),
+                    message: message(),
                 },
-                Recovery::Retry,
-                Recovery::FallBack,
+                Retry,
+                FallBack,
             ),
             (
                 ApiError::Unsupported {
-                    code: text().0,
-                    message: text().1,
+                    code: code(),
+                    message: message(),
                 },
-                Recovery::Fail,
-                Recovery::FallBack,
+                Fail,
+                FallBack,
             ),
             (
-                ApiError::AccessDenied { message: text().1 },
-                Recovery::Fail,
-                Recovery::FallBack,
+                ApiError::AccessDenied { message: message() },
+                Fail,
+                FallBack,
             ),
             (
                 ApiError::InvalidParameter {
-                    code: text().0,
-                    message: text().1,
+                    code: code(),
+                    message: message(),
                 },
-                Recovery::Fail,
-                Recovery::FallBack,
+                Fail,
+                FallBack,
             ),
             (
-                ApiError::ClusterNotFound { message: text().1 },
-                Recovery::Fail,
-                Recovery::FallBack,
+                ApiError::ClusterNotFound { message: message() },
+                Fail,
+                FallBack,
             ),
         ];
         for (error, essential, service_deployments) in cases {
-            assert_eq!(error.recovery(CallRole::Essential), essential, "{error:?}");
-            assert_eq!(
+            let recoveries = (
+                error.recovery(CallRole::Essential),
                 error.recovery(CallRole::ServiceDeployments),
-                service_deployments,
-                "{error:?}"
             );
-            assert_eq!(error.is_retryable(), essential == Recovery::Retry);
+            assert_eq!(recoveries, (essential, service_deployments), "{error:?}");
+            assert_eq!(error.is_retryable(), essential == Retry);
         }
     }
 }

@@ -137,45 +137,54 @@ fn parse_ecs_arn(value: &str) -> Option<EcsArn<'_>> {
 
 /// A cluster name or cluster ARN (`arn:aws:ecs:<region>:<account>:cluster/<name>`).
 pub fn cluster(field: &str, value: &str) -> Result<String, InputError> {
-    let expected = format!(
-        "expected a cluster name ({NAME_RULE}) or a cluster ARN \
-         (arn:aws:ecs:<region>:<account>:cluster/<name>)"
-    );
-    let valid = match parse_ecs_arn(value) {
-        Some(arn) => arn
-            .resource
-            .strip_prefix("cluster/")
-            .is_some_and(is_ecs_name),
-        None => is_ecs_name(value),
-    };
-    if valid {
-        Ok(value.to_owned())
-    } else {
-        Err(InputError::new(field, value, expected))
-    }
+    let is_cluster_arn =
+        |resource: &str| resource.strip_prefix("cluster/").is_some_and(is_ecs_name);
+    name_or_arn(field, value, "cluster", "cluster/<name>", is_cluster_arn)
 }
 
 /// A service name or service ARN, in the old (`service/<name>`) or the new
 /// (`service/<cluster>/<name>`) format.
 pub fn service(field: &str, value: &str) -> Result<String, InputError> {
-    let expected = format!(
-        "expected a service name ({NAME_RULE}) or a service ARN \
-         (arn:aws:ecs:<region>:<account>:service/<cluster>/<name>)"
-    );
-    let valid = match parse_ecs_arn(value) {
-        Some(arn) => match arn.resource.strip_prefix("service/") {
-            Some(path) => match path.split_once('/') {
-                Some((cluster, name)) => is_ecs_name(cluster) && is_ecs_name(name),
-                None => is_ecs_name(path),
-            },
-            None => false,
+    let is_service_arn = |resource: &str| match resource.strip_prefix("service/") {
+        Some(path) => match path.split_once('/') {
+            Some((cluster, name)) => is_ecs_name(cluster) && is_ecs_name(name),
+            None => is_ecs_name(path),
         },
+        None => false,
+    };
+    name_or_arn(
+        field,
+        value,
+        "service",
+        "service/<cluster>/<name>",
+        is_service_arn,
+    )
+}
+
+/// `value` as given when it is a valid ECS name, or an ECS ARN whose resource
+/// part `valid_resource` accepts; the error shows the ARN's `resource_form`.
+fn name_or_arn(
+    field: &str,
+    value: &str,
+    kind: &str,
+    resource_form: &str,
+    valid_resource: impl Fn(&str) -> bool,
+) -> Result<String, InputError> {
+    let valid = match parse_ecs_arn(value) {
+        Some(arn) => valid_resource(arn.resource),
         None => is_ecs_name(value),
     };
     if valid {
         Ok(value.to_owned())
     } else {
-        Err(InputError::new(field, value, expected))
+        Err(InputError::new(
+            field,
+            value,
+            format!(
+                "expected a {kind} name ({NAME_RULE}) or a {kind} ARN \
+                 (arn:aws:ecs:<region>:<account>:{resource_form})"
+            ),
+        ))
     }
 }
 

@@ -162,52 +162,70 @@ mod tests {
         classify_code(code, message, Some(status), || "described".to_owned())
     }
 
+    /// The class's name, so a table can say which class it expects.
+    fn class(error: &ApiError) -> &'static str {
+        match error {
+            ApiError::Throttled { .. } => "Throttled",
+            ApiError::Unavailable { .. } => "Unavailable",
+            ApiError::Unsupported { .. } => "Unsupported",
+            ApiError::AccessDenied { .. } => "AccessDenied",
+            ApiError::ClusterNotFound { .. } => "ClusterNotFound",
+            ApiError::ServiceNotFound { .. } => "ServiceNotFound",
+            ApiError::InvalidParameter { .. } => "InvalidParameter",
+            ApiError::Transport { .. } => "Transport",
+        }
+    }
+
+    fn assert_classes(cases: &[(Option<&str>, &str, u16, &str)]) {
+        for &(code, message, status, expected) in cases {
+            assert_eq!(
+                class(&classify_of(code, message, status)),
+                expected,
+                "{code:?} {message:?} HTTP {status}"
+            );
+        }
+    }
+
     #[test]
     fn throttling_is_recognised_by_code_status_or_message() {
-        assert!(matches!(
-            classify_of(Some("ThrottlingException"), "Rate exceeded", 400),
-            ApiError::Throttled { .. }
-        ));
-        assert!(matches!(
-            classify_of(None, "", 429),
-            ApiError::Throttled { .. }
-        ));
-        assert!(matches!(
-            classify_of(Some("ClientException"), "Rate exceeded", 400),
-            ApiError::Throttled { .. }
-        ));
+        assert_classes(&[
+            (
+                Some("ThrottlingException"),
+                "Rate exceeded",
+                400,
+                "Throttled",
+            ),
+            (None, "", 429, "Throttled"),
+            (Some("ClientException"), "Rate exceeded", 400, "Throttled"),
+        ]);
     }
 
     #[test]
     fn ecs_error_codes_map_to_their_classes() {
-        assert!(matches!(
-            classify_of(Some("AccessDeniedException"), "no", 400),
-            ApiError::AccessDenied { .. }
-        ));
-        assert!(matches!(
-            classify_of(Some("ClusterNotFoundException"), "Cluster not found.", 400),
-            ApiError::ClusterNotFound { .. }
-        ));
-        assert!(matches!(
-            classify_of(Some("ServiceNotFoundException"), "x", 400),
-            ApiError::ServiceNotFound { .. }
-        ));
-        assert!(matches!(
-            classify_of(Some("ServerException"), "x", 500),
-            ApiError::Unavailable { .. }
-        ));
-        assert!(matches!(
-            classify_of(Some("UnknownOperationException"), "x", 400),
-            ApiError::Unsupported { .. }
-        ));
-        assert!(matches!(
-            classify_of(None, "", 501),
-            ApiError::Unsupported { .. }
-        ));
-        assert!(matches!(
-            classify_of(Some("InvalidParameterException"), "x", 400),
-            ApiError::InvalidParameter { .. }
-        ));
+        assert_classes(&[
+            (Some("AccessDeniedException"), "no", 400, "AccessDenied"),
+            (
+                Some("ClusterNotFoundException"),
+                "Cluster not found.",
+                400,
+                "ClusterNotFound",
+            ),
+            (
+                Some("ServiceNotFoundException"),
+                "x",
+                400,
+                "ServiceNotFound",
+            ),
+            (Some("ServerException"), "x", 500, "Unavailable"),
+            (Some("UnknownOperationException"), "x", 400, "Unsupported"),
+            (None, "", 501, "Unsupported"),
+            (
+                Some("InvalidParameterException"),
+                "x",
+                400,
+                "InvalidParameter",
+            ),
+        ]);
     }
 
     #[test]
