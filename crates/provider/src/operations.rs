@@ -378,7 +378,7 @@ fn wait_error(error: &WaitError, redactor: &Redactor) -> OperationError {
             OperationError::NotFound(message)
         }
         WaitError::AccessDenied { .. } => OperationError::AccessDenied(message),
-        WaitError::Input(_) => OperationError::InvalidInput(message),
+        WaitError::Input(_) | WaitError::Unsupported(_) => OperationError::InvalidInput(message),
         WaitError::Api(_) => OperationError::Unavailable(message),
     }
 }

@@ -75,6 +75,7 @@ fn refreshed_results(state: &WaitState, service: &ServiceSnapshot) -> WaitResult
         // Stopped tasks are not looked at on refresh.
         max_task_failures: 0,
         peak_desired_count: 0,
+        wait_until: Default::default(),
     };
     let no_revisions = HashMap::new();
     let observation = Observation {
@@ -83,6 +84,7 @@ fn refreshed_results(state: &WaitState, service: &ServiceSnapshot) -> WaitResult
         last_seen_target: listed.is_none().then_some(&recorded),
         stopped_tasks: &[],
         revision_task_definitions: &no_revisions,
+        stage_reached: None,
     };
     let verdict = |outcome: Outcome, failure_message: String| WaitResults {
         status: outcome.status().to_string(),

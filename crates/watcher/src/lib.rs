@@ -17,9 +17,11 @@ pub mod message;
 pub mod model;
 pub mod runtime;
 pub mod verdict;
+pub mod wait_until;
 pub mod watch;
 
 pub use aws::{AssumeRole, AwsSettings, SetupError, connect};
 pub use budget::{BudgetConfig, BudgetedEcsApi, RequestBudget};
 pub use input::InputError;
+pub use wait_until::WaitUntil;
 pub use watch::{Outcome, ProgressEvent, WaitError, WaitOptions, WaitReport, WaitRequest, Watcher};

@@ -12,8 +12,8 @@ use std::time::Duration;
 pub use progress::{ProgressKind, ProgressLine, progress_line};
 
 use crate::api::ApiError;
-use crate::model::{ServiceEvent, StoppedTask, short_task_definition};
-use crate::verdict::{Progress, is_failure_stop};
+use crate::model::{PausedHook, ServiceEvent, StoppedTask, short_task_definition};
+use crate::verdict::{Checkpoint, Progress, is_failure_stop};
 
 /// At most this many distinct stopped-task reasons are shown.
 pub const MAX_TASK_REASONS: usize = 3;
@@ -144,6 +144,8 @@ pub struct TimeoutContext<'a> {
     /// A call that had not answered when the wait gave up, and how long it had waited.
     pub unanswered_call: Option<(&'a str, Duration)>,
     pub stopped_tasks: &'a [StoppedTask],
+    /// The PAUSE hook the deployment still waited at.
+    pub paused_hook: Option<&'a PausedHook>,
 }
 
 /// `timed out after 3m waiting for deployment ecs-svc/1 (my-app:3): 2/3 running, 1 pending; last event: ...`
@@ -198,6 +200,12 @@ pub fn timed_out(context: &TimeoutContext<'_>) -> String {
     if let Some(tasks) = stopped_tasks_summary(context.stopped_tasks) {
         details.push(tasks);
     }
+    if let Some(hook) = context.paused_hook {
+        details.push(format!(
+            "the deployment was {} and nobody continued it",
+            paused_at(hook)
+        ));
+    }
     if let Some(event) = context.last_event {
         details.push(format!("last event: {}", truncate(&one_line(event))));
     }
@@ -206,6 +214,44 @@ pub fn timed_out(context: &TimeoutContext<'_>) -> String {
         message.push_str(&details.join("; "));
     }
     message
+}
+
+/// `paused at lifecycle hook approve (stage POST_TEST_TRAFFIC_SHIFT) until
+/// 2026-12-02T10:00:00Z, then ROLLBACK`.
+pub fn paused_at(hook: &PausedHook) -> String {
+    let mut text = format!("paused at lifecycle hook {}", hook.hook_id);
+    if let Some(stage) = &hook.stage {
+        text.push_str(&format!(" (stage {stage})"));
+    }
+    match (&hook.expires_at, &hook.timeout_action) {
+        (Some(at), Some(action)) => text.push_str(&format!(" until {at}, then {action}")),
+        (Some(at), None) => text.push_str(&format!(" until {at}")),
+        (None, Some(action)) => text.push_str(&format!(", {action} at its timeout")),
+        (None, None) => {}
+    }
+    text
+}
+
+/// What a checkpoint short of "deployed" looked like when the wait stopped at it.
+pub fn checkpoint_reached(checkpoint: &Checkpoint) -> String {
+    match checkpoint {
+        Checkpoint::Paused(hook) => paused_at(hook),
+        Checkpoint::Stage { wanted, reached } if wanted == reached => {
+            format!("reached lifecycle stage {reached}")
+        }
+        Checkpoint::Stage { wanted, reached } => {
+            format!("reached lifecycle stage {reached} (past {wanted})")
+        }
+    }
+}
+
+/// The command that continues (or, with `ROLLBACK`, rolls back) a paused deployment.
+pub fn continue_command(service_deployment_arn: Option<&str>, hook_id: &str) -> String {
+    format!(
+        "aws ecs continue-service-deployment --service-deployment-arn {} --hook-id {hook_id} \
+         --action CONTINUE",
+        service_deployment_arn.unwrap_or("<service deployment ARN>")
+    )
 }
 
 /// `no deployment of task definition my-app:3 found for service web (it runs my-app:2)`;
@@ -436,6 +482,7 @@ mod tests {
             desired: 3,
             pending: 1,
             failed_tasks: 0,
+            staged: None,
         };
         let message = timed_out(&TimeoutContext {
             timeout: Duration::from_secs(180),

@@ -13,8 +13,8 @@ mod states;
 
 pub use states::{
     AlarmStatus, CircuitBreakerStatus, DeploymentControllerType, DeploymentStatus,
-    DeploymentStrategy, LifecycleStage, RolloutState, ServiceDeploymentStatus, ServiceStatus,
-    TaskStopCode,
+    DeploymentStrategy, LifecycleHookAction, LifecycleHookStatus, LifecycleHookTargetType,
+    LifecycleStage, RolloutState, ServiceDeploymentStatus, ServiceStatus, TaskStopCode,
 };
 
 /// A point in time as ECS reported it, kept to the millisecond.
@@ -227,7 +227,10 @@ pub struct ServiceDeployment {
     pub target_service_revision: Option<ServiceRevisionSummary>,
     pub status: Option<ServiceDeploymentStatus>,
     pub status_reason: Option<String>,
+    /// Staged strategies only: where the deployment is in its course.
     pub lifecycle_stage: Option<LifecycleStage>,
+    /// The lifecycle hooks active so far, with their outcome.
+    pub lifecycle_hook_details: Vec<LifecycleHookDetail>,
     pub rollback: Option<Rollback>,
     pub deployment_circuit_breaker: Option<CircuitBreakerState>,
     pub alarms: Option<AlarmsState>,
@@ -240,6 +243,66 @@ pub struct ServiceRevisionSummary {
     pub requested_task_count: i32,
     pub running_task_count: i32,
     pub pending_task_count: i32,
+    /// Staged strategies: the share of test / production traffic (0–100) ECS
+    /// routes to this revision.
+    pub requested_test_traffic_weight: Option<f64>,
+    pub requested_production_traffic_weight: Option<f64>,
+}
+
+/// One entry of `ServiceDeployment.lifecycleHookDetails[]`.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct LifecycleHookDetail {
+    /// What `ContinueServiceDeployment` takes to continue or roll back a paused deployment.
+    pub hook_id: Option<String>,
+    pub target_type: Option<LifecycleHookTargetType>,
+    /// The Lambda function ARN; absent for PAUSE hooks.
+    pub target_arn: Option<String>,
+    pub status: Option<LifecycleHookStatus>,
+    /// When ECS takes `timeout_action` unless the hook finished.
+    pub expires_at: Option<Timestamp>,
+    pub timeout_action: Option<LifecycleHookAction>,
+}
+
+impl LifecycleHookDetail {
+    /// A PAUSE hook waiting for someone to continue the deployment.
+    pub fn is_awaiting_action(&self) -> bool {
+        self.status == Some(LifecycleHookStatus::AwaitingAction)
+    }
+}
+
+impl ServiceDeployment {
+    /// The hook the deployment is paused at, if any.
+    pub fn awaiting_hook(&self) -> Option<&LifecycleHookDetail> {
+        self.lifecycle_hook_details
+            .iter()
+            .find(|hook| hook.is_awaiting_action())
+    }
+}
+
+/// A deployment waiting at a PAUSE hook, as the caller is told about it.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct PausedHook {
+    pub hook_id: String,
+    /// The lifecycle stage the deployment paused in.
+    pub stage: Option<LifecycleStage>,
+    pub expires_at: Option<Timestamp>,
+    /// What ECS does at `expires_at` unless someone continues or rolls back first.
+    pub timeout_action: Option<LifecycleHookAction>,
+}
+
+impl PausedHook {
+    /// The hook `sd` is paused at, if any.
+    pub fn of(sd: &ServiceDeployment) -> Option<Self> {
+        let hook = sd.awaiting_hook()?;
+        Some(Self {
+            hook_id: hook.hook_id.clone().unwrap_or_default(),
+            stage: sd.lifecycle_stage.clone(),
+            expires_at: hook.expires_at,
+            timeout_action: hook.timeout_action.clone(),
+        })
+    }
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]

@@ -27,9 +27,10 @@ pub use evidence::{is_failure_stop, is_health_check_stop, suggests_failure};
 
 use crate::input::TaskDefinitionRef;
 use crate::model::{
-    Deployment, DeploymentControllerType, DeploymentStrategy, ServiceDeployment, ServiceSnapshot,
-    StoppedTask,
+    Deployment, DeploymentControllerType, DeploymentStrategy, LifecycleStage, PausedHook,
+    ServiceDeployment, ServiceSnapshot, StoppedTask,
 };
+use crate::wait_until::WaitUntil;
 use view::TargetView;
 
 /// The deployment being watched, as far as it is known.
@@ -48,6 +49,8 @@ pub struct Target {
     /// The highest desired count the service had while waiting. A deployment that
     /// "completes" after someone scaled the service from this to zero proved nothing.
     pub peak_desired_count: i32,
+    /// What counts as done; checkpoints other than `Deployed` need a staged strategy.
+    pub wait_until: WaitUntil,
 }
 
 /// Everything the loop knows at one tick.
@@ -65,10 +68,14 @@ pub struct Observation<'a> {
     pub stopped_tasks: &'a [StoppedTask],
     /// Service revision ARN → task definition ARN (revisions are immutable).
     pub revision_task_definitions: &'a HashMap<String, String>,
+    /// The furthest lifecycle stage the target was seen in while rolling forward:
+    /// a rollback is reported in the stage it interrupted, whatever ECS shows
+    /// while it undoes the deployment.
+    pub stage_reached: Option<&'a LifecycleStage>,
 }
 
 /// Where the rollout stands while it is still undecided.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Progress {
     /// The rollout or service-deployment status, e.g. `IN_PROGRESS`.
     pub rollout_state: String,
@@ -76,12 +83,40 @@ pub struct Progress {
     pub desired: i32,
     pub pending: i32,
     pub failed_tasks: i32,
+    /// Stage, traffic and hooks, for the staged strategies' service deployments.
+    pub staged: Option<StagedProgress>,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// Where a staged (blue/green, linear, canary) deployment stands.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct StagedProgress {
+    pub stage: Option<LifecycleStage>,
+    /// Share (0–100) of test / production traffic on the target revision.
+    pub test_traffic_weight: Option<f64>,
+    pub production_traffic_weight: Option<f64>,
+    /// The PAUSE hook the deployment waits at, if any.
+    pub paused_hook: Option<PausedHook>,
+}
+
+/// A point short of "deployed" that the caller asked to stop at.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Checkpoint {
+    /// A PAUSE hook is awaiting action.
+    Paused(PausedHook),
+    /// The deployment reached `reached`, at or past the `wanted` stage.
+    Stage {
+        wanted: LifecycleStage,
+        reached: LifecycleStage,
+    },
+}
+
+#[derive(Clone, Debug, PartialEq)]
 pub enum Assessment {
     Pending(Progress),
     Completed,
+    /// The caller's checkpoint (`--wait-until paused` / `stage:…`) was reached
+    /// without a rollback: reported as COMPLETED.
+    Checkpoint(Checkpoint),
     /// `reason` is the head of the failure message; `message` adds task and event details.
     Failed {
         reason: String,

@@ -30,7 +30,11 @@ use crate::api::{
     ApiResult, EcsApi, MAX_SERVICE_DEPLOYMENTS_PER_CALL, MAX_SERVICES_PER_CALL, MAX_TASKS_PER_CALL,
 };
 use crate::input::InputError;
-use crate::model::{ServiceDeployment, ServiceRevision, ServiceSnapshot, StoppedTask};
+use crate::model::{
+    DeploymentStrategy, LifecycleStage, PausedHook, ServiceDeployment, ServiceRevision,
+    ServiceSnapshot, StoppedTask,
+};
+use crate::wait_until::WaitUntil;
 use batch::Batcher;
 
 /// How a wait ended.
@@ -85,6 +89,8 @@ pub struct WaitOptions {
     /// How long a deployment of the desired task definition may take to appear
     /// after UpdateService returned. Default 30 s, capped by the timeout.
     pub discovery_grace: Duration,
+    /// What counts as done. Default: deployed.
+    pub wait_until: WaitUntil,
 }
 
 impl Default for WaitOptions {
@@ -94,6 +100,7 @@ impl Default for WaitOptions {
             poll_interval: Duration::from_secs(2),
             max_task_failures: 3,
             discovery_grace: Duration::from_secs(30),
+            wait_until: WaitUntil::Deployed,
         }
     }
 }
@@ -121,6 +128,15 @@ pub struct WaitReport {
     /// True when the verdict came from `DescribeServices` alone, without the
     /// service-deployment APIs.
     pub used_fallback: bool,
+    /// How ECS deploys the service (`ROLLING`, `BLUE_GREEN`, …), once seen.
+    pub strategy: Option<DeploymentStrategy>,
+    /// The staged deployment's lifecycle stage at the end.
+    pub lifecycle_stage: Option<LifecycleStage>,
+    /// The PAUSE hook the wait stopped at (`--wait-until paused`), or the one the
+    /// deployment still waited at when the wait ended.
+    pub paused_hook: Option<PausedHook>,
+    /// Set when the wait stopped at the caller's checkpoint short of "deployed".
+    pub checkpoint: Option<String>,
 }
 
 /// Why a wait ended without a verdict.
@@ -141,6 +157,10 @@ pub enum WaitError {
     /// ECS refused the request for a reason retrying will not fix.
     #[error("{0}")]
     Api(String),
+    /// The service cannot be waited on the way asked (another deployment
+    /// controller, or a checkpoint its strategy or endpoint cannot report).
+    #[error("{0}")]
+    Unsupported(String),
 }
 
 /// What a wait reports while it runs, for progress output.
@@ -168,6 +188,30 @@ pub enum ProgressEvent {
     },
     FallbackToDescribeServices {
         reason: String,
+    },
+    /// A staged deployment moved to a later lifecycle stage (possibly past several).
+    StageChanged {
+        deployment_id: String,
+        stage: LifecycleStage,
+    },
+    /// Linear and canary steps: how traffic is split now.
+    TrafficShifted {
+        deployment_id: String,
+        /// `family:revision` of the target.
+        task_definition: Option<String>,
+        test_traffic_weight: Option<f64>,
+        production_traffic_weight: Option<f64>,
+    },
+    /// The deployment waits at a PAUSE hook (once per hook).
+    Paused {
+        deployment_id: String,
+        hook: PausedHook,
+        service_deployment_arn: Option<String>,
+    },
+    /// A staged strategy followed without the service-deployment APIs: its stages
+    /// and hooks cannot be seen (once).
+    StagesInvisible {
+        strategy: DeploymentStrategy,
     },
     Retrying {
         operation: String,

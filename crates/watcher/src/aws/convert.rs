@@ -6,8 +6,9 @@ use aws_sdk_ecs::types;
 use crate::api::DesiredStatus;
 use crate::model::{
     AlarmsState, CircuitBreakerState, Deployment, DeploymentConfiguration, DeploymentController,
-    Failure, Rollback, ServiceDeployment, ServiceDeploymentBrief, ServiceEvent, ServiceRevision,
-    ServiceRevisionSummary, ServiceSnapshot, StoppedContainer, StoppedTask, Timestamp,
+    Failure, LifecycleHookDetail, Rollback, ServiceDeployment, ServiceDeploymentBrief,
+    ServiceEvent, ServiceRevision, ServiceRevisionSummary, ServiceSnapshot, StoppedContainer,
+    StoppedTask, Timestamp,
 };
 
 fn timestamp(value: Option<&aws_smithy_types::DateTime>) -> Option<Timestamp> {
@@ -89,6 +90,8 @@ fn revision_summary(summary: &types::ServiceRevisionSummary) -> ServiceRevisionS
         requested_task_count: summary.requested_task_count(),
         running_task_count: summary.running_task_count(),
         pending_task_count: summary.pending_task_count(),
+        requested_test_traffic_weight: summary.requested_test_traffic_weight(),
+        requested_production_traffic_weight: summary.requested_production_traffic_weight(),
     }
 }
 
@@ -111,6 +114,18 @@ pub(super) fn service_deployment(sd: &types::ServiceDeployment) -> ServiceDeploy
         status: state(sd.status().map(|s| s.as_str())),
         status_reason: owned(sd.status_reason()),
         lifecycle_stage: state(sd.lifecycle_stage().map(|s| s.as_str())),
+        lifecycle_hook_details: sd
+            .lifecycle_hook_details()
+            .iter()
+            .map(|hook| LifecycleHookDetail {
+                hook_id: owned(hook.hook_id()),
+                target_type: state(hook.target_type().map(|t| t.as_str())),
+                target_arn: owned(hook.target_arn()),
+                status: state(hook.status().map(|s| s.as_str())),
+                expires_at: timestamp(hook.expires_at()),
+                timeout_action: state(hook.timeout_action().map(|a| a.as_str())),
+            })
+            .collect(),
         rollback: sd.rollback().map(|r| Rollback {
             reason: owned(r.reason()),
             started_at: timestamp(r.started_at()),

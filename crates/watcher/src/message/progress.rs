@@ -3,6 +3,7 @@
 //! line of each [`ProgressKind`].
 
 use super::{is_relevant_event, stopped_task_reason};
+use crate::message;
 use crate::model::{ServiceEvent, short_task_definition};
 use crate::watch::ProgressEvent;
 
@@ -89,6 +90,50 @@ pub fn progress_line(event: &ProgressEvent) -> ProgressLine {
                  through DescribeServices"
             ),
         ),
+        ProgressEvent::StageChanged {
+            deployment_id,
+            stage,
+        } => ProgressLine::new(
+            ProgressKind::Happened,
+            format!("deployment {deployment_id} is in lifecycle stage {stage}"),
+        ),
+        ProgressEvent::TrafficShifted {
+            deployment_id,
+            task_definition,
+            test_traffic_weight,
+            production_traffic_weight,
+        } => {
+            let on = task_definition.as_deref().unwrap_or(deployment_id.as_str());
+            let shares: Vec<String> = [
+                ("production", production_traffic_weight),
+                ("test", test_traffic_weight),
+            ]
+            .into_iter()
+            .filter_map(|(kind, weight)| {
+                weight.map(|w| format!("{kind} traffic {} % on {on}", percent(w)))
+            })
+            .collect();
+            ProgressLine::new(ProgressKind::Happened, shares.join(", "))
+        }
+        ProgressEvent::Paused {
+            deployment_id,
+            hook,
+            service_deployment_arn,
+        } => ProgressLine::new(
+            ProgressKind::Notice,
+            format!(
+                "deployment {deployment_id} is {}; still waiting. To continue it: {}",
+                message::paused_at(hook),
+                message::continue_command(service_deployment_arn.as_deref(), &hook.hook_id)
+            ),
+        ),
+        ProgressEvent::StagesInvisible { strategy } => ProgressLine::new(
+            ProgressKind::Notice,
+            format!(
+                "the service deploys with strategy {strategy}, but without the service-deployment \
+                 APIs its lifecycle stages and hooks cannot be seen: deciding from DescribeServices"
+            ),
+        ),
         ProgressEvent::Retrying {
             operation,
             error,
@@ -97,6 +142,16 @@ pub fn progress_line(event: &ProgressEvent) -> ProgressLine {
             ProgressKind::Status,
             format!("ECS {operation} failed ({error}); retrying (attempt {attempt})"),
         ),
+    }
+}
+
+/// `30`, `12.5`: a traffic weight without noise.
+fn percent(weight: f64) -> String {
+    let rounded = (weight * 10.0).round() / 10.0;
+    if rounded.fract() == 0.0 {
+        format!("{rounded:.0}")
+    } else {
+        format!("{rounded:.1}")
     }
 }
 

@@ -226,6 +226,35 @@ ecs_enum! {
     }
 }
 
+ecs_enum! {
+    /// `DeploymentLifecycleHookDetail.status`: where one lifecycle hook stands.
+    LifecycleHookStatus {
+        /// A PAUSE hook waiting for `ContinueServiceDeployment`.
+        AwaitingAction = "AWAITING_ACTION",
+        InProgress = "IN_PROGRESS",
+        Succeeded = "SUCCEEDED",
+        Failed = "FAILED",
+        TimedOut = "TIMED_OUT",
+    }
+}
+
+ecs_enum! {
+    /// `DeploymentLifecycleHookDetail.targetType`: what runs the hook.
+    LifecycleHookTargetType {
+        AwsLambda = "AWS_LAMBDA",
+        /// Waits for a person or a pipeline to continue or roll back.
+        Pause = "PAUSE",
+    }
+}
+
+ecs_enum! {
+    /// `DeploymentLifecycleHookDetail.timeoutAction`: what ECS does when a hook times out.
+    LifecycleHookAction {
+        Continue = "CONTINUE",
+        Rollback = "ROLLBACK",
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

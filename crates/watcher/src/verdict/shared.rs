@@ -4,8 +4,8 @@
 use super::view::TargetView;
 use super::{Assessment, Target, evidence};
 use crate::model::{
-    AlarmStatus, CircuitBreakerStatus, ServiceDeployment, ServiceDeploymentStatus, ServiceSnapshot,
-    ServiceStatus, StoppedTask,
+    AlarmStatus, CircuitBreakerStatus, LifecycleHookDetail, LifecycleHookStatus, ServiceDeployment,
+    ServiceDeploymentStatus, ServiceSnapshot, ServiceStatus, StoppedTask,
 };
 
 /// The service, unless it was deleted or is being deleted: then nothing will
@@ -161,6 +161,14 @@ fn rollback_reason(sd: &ServiceDeployment) -> String {
             cb.failure_count, cb.threshold
         ));
     }
+    for hook in sd.lifecycle_hook_details.iter().filter(|hook| {
+        matches!(
+            hook.status,
+            Some(LifecycleHookStatus::Failed | LifecycleHookStatus::TimedOut)
+        )
+    }) {
+        parts.push(hook_outcome(hook));
+    }
     if let Some(alarms) = sd
         .alarms
         .as_ref()
@@ -184,4 +192,26 @@ fn rollback_reason(sd: &ServiceDeployment) -> String {
             .collect::<Vec<_>>()
             .join("; ")
     }
+}
+
+/// `lifecycle hook check-health (AWS_LAMBDA arn:aws:lambda:…:function:check) FAILED`.
+pub(super) fn hook_outcome(hook: &LifecycleHookDetail) -> String {
+    let id = hook.hook_id.as_deref().unwrap_or("(no id)");
+    let runs_on = match (&hook.target_type, hook.target_arn.as_deref()) {
+        (Some(kind), Some(arn)) => format!(" ({kind} {arn})"),
+        (Some(kind), None) => format!(" ({kind})"),
+        (None, Some(arn)) => format!(" ({arn})"),
+        (None, None) => String::new(),
+    };
+    let status = hook
+        .status
+        .as_ref()
+        .map_or("in an unknown state", |s| s.as_str());
+    let mut text = format!("lifecycle hook {id}{runs_on} {status}");
+    if hook.status == Some(LifecycleHookStatus::TimedOut)
+        && let Some(action) = &hook.timeout_action
+    {
+        text.push_str(&format!(" (timeout action {action})"));
+    }
+    text
 }

@@ -7,7 +7,8 @@ use serde_json::json;
 
 use super::*;
 use crate::input;
-use crate::model::{ServiceDeployment, ServiceSnapshot, StoppedTask};
+use crate::model::{LifecycleStage, ServiceDeployment, ServiceSnapshot, StoppedTask};
+use crate::wait_until::WaitUntil;
 
 const REV2: &str = "arn:aws:ecs:ap-southeast-2:291971919224:task-definition/news-thewest-pr713-web-app-task-definition:2";
 const REV3: &str = "arn:aws:ecs:ap-southeast-2:291971919224:task-definition/news-thewest-pr713-web-app-task-definition:3";
@@ -32,6 +33,7 @@ fn target(deployment_id: &str, task_definition: &str) -> Target {
         desired_task_definition: Some(input::task_definition("td", task_definition).unwrap()),
         max_task_failures: 3,
         peak_desired_count: 0,
+        wait_until: WaitUntil::Deployed,
     }
 }
 
@@ -41,6 +43,7 @@ struct Case<'a> {
     last_seen_target: Option<&'a Deployment>,
     stopped_tasks: &'a [StoppedTask],
     revisions: HashMap<String, String>,
+    stage_reached: Option<LifecycleStage>,
 }
 
 impl<'a> Case<'a> {
@@ -51,6 +54,7 @@ impl<'a> Case<'a> {
             last_seen_target: None,
             stopped_tasks: &[],
             revisions: HashMap::new(),
+            stage_reached: None,
         }
     }
 
@@ -62,6 +66,7 @@ impl<'a> Case<'a> {
                 last_seen_target: self.last_seen_target,
                 stopped_tasks: self.stopped_tasks,
                 revision_task_definitions: &self.revisions,
+                stage_reached: self.stage_reached.as_ref(),
             },
             target,
         )
@@ -265,7 +270,8 @@ fn stays_pending_while_rollout_is_in_progress() {
             running: 1,
             desired: 2,
             pending: 0,
-            failed_tasks: 0
+            failed_tasks: 0,
+            staged: None,
         })
     );
 }
@@ -703,3 +709,5 @@ fn staged_deployments_wait_for_successful_through_bake_time() {
     case.service_deployment = Some(&done);
     assert_eq!(case.assess(&wanted), Assessment::Completed);
 }
+
+mod staged;

@@ -2,8 +2,10 @@
 //! `deployments[]` entry is the target, what it runs, who took over from it, and
 //! where its counts stand. Every strategy's rules read the observation through it.
 
-use super::{Assessment, Observation, Progress, Target};
-use crate::model::{Deployment, RolloutState, ServiceSnapshot, short_task_definition};
+use super::{Assessment, Observation, Progress, StagedProgress, Target};
+use crate::model::{
+    Deployment, LifecycleStage, PausedHook, RolloutState, ServiceSnapshot, short_task_definition,
+};
 
 pub(super) struct TargetView<'a> {
     pub(super) observation: &'a Observation<'a>,
@@ -207,6 +209,34 @@ impl<'a> TargetView<'a> {
             desired,
             pending,
             failed_tasks,
+            staged: self.staged_progress(),
+        }
+    }
+
+    /// Stage, traffic split and pause of a staged deployment; `None` when the
+    /// service deployment reports none of them (rolling, or no such API).
+    fn staged_progress(&self) -> Option<StagedProgress> {
+        let sd = self.observation.service_deployment?;
+        let revision = sd.target_service_revision.as_ref();
+        let staged = StagedProgress {
+            stage: sd.lifecycle_stage.clone(),
+            test_traffic_weight: revision.and_then(|r| r.requested_test_traffic_weight),
+            production_traffic_weight: revision.and_then(|r| r.requested_production_traffic_weight),
+            paused_hook: PausedHook::of(sd),
+        };
+        (staged != StagedProgress::default()).then_some(staged)
+    }
+
+    /// The stage the target got to: the furthest seen, or the one it shows now.
+    pub(super) fn stage_reached(&self) -> Option<&'a LifecycleStage> {
+        let now = self
+            .observation
+            .service_deployment
+            .and_then(|sd| sd.lifecycle_stage.as_ref());
+        match (self.observation.stage_reached, now) {
+            (Some(seen), Some(now)) if now.position() > seen.position() => Some(now),
+            (Some(seen), _) => Some(seen),
+            (None, now) => now,
         }
     }
 }

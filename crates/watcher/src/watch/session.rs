@@ -27,7 +27,8 @@ use tokio_util::sync::CancellationToken;
 use super::{ProgressEvent, Shared, WaitError, WaitOptions, WaitReport, WaitRequest, backoff};
 use crate::api::ApiError;
 use crate::model::{
-    Deployment, ServiceDeployment, ServiceEvent, ServiceSnapshot, Timestamp, resource_name,
+    Deployment, LifecycleStage, ServiceDeployment, ServiceEvent, ServiceSnapshot, Timestamp,
+    resource_name, short_task_definition,
 };
 use crate::verdict::{self, Assessment, Observation, Progress, Target};
 use calls::FailureStreak;
@@ -103,6 +104,10 @@ struct Following {
     /// `ListServiceDeployments` look-ups spent finding its service deployment.
     service_deployment_lookups: u32,
     last_progress: Option<Progress>,
+    /// The furthest lifecycle stage seen while it rolled forward.
+    stage_reached: Option<LifecycleStage>,
+    /// The PAUSE hook progress last told about, so it is told once.
+    told_paused: Option<String>,
 }
 
 impl Following {
@@ -113,6 +118,8 @@ impl Following {
             service_deployment: None,
             service_deployment_lookups: 0,
             last_progress: None,
+            stage_reached: None,
+            told_paused: None,
         }
     }
 }
@@ -134,6 +141,8 @@ pub(super) struct Session<'a> {
     peak_desired_count: i32,
     evidence: Evidence,
     failures: FailureStreak,
+    /// The caller was told that stages cannot be seen without the newer APIs.
+    told_stages_invisible: bool,
 }
 
 impl<'a> Session<'a> {
@@ -162,6 +171,7 @@ impl<'a> Session<'a> {
             peak_desired_count: 0,
             evidence: Evidence::default(),
             failures: FailureStreak::default(),
+            told_stages_invisible: false,
         })
     }
 
@@ -299,6 +309,9 @@ impl<'a> Session<'a> {
             *service_seen = true;
         }
         self.peak_desired_count = self.peak_desired_count.max(snapshot.desired_count);
+        if let Some(error) = setup::unsupported(&snapshot, &self.options.wait_until) {
+            return Err(error.into());
+        }
 
         if let Some(step) = self.discover(&snapshot).await? {
             return Ok(step);
@@ -321,6 +334,8 @@ impl<'a> Session<'a> {
         if let Some(step) = self.refresh_service_deployment().await? {
             return Ok(step);
         }
+        self.note_stage_reached();
+        self.check_stages_visible()?;
         let mut tasks_throttled = false;
         let suspect_failure = match &self.snapshot {
             Some(snapshot) => {
@@ -369,6 +384,7 @@ impl<'a> Session<'a> {
             desired_task_definition: self.plan.desired.clone(),
             max_task_failures: self.options.max_task_failures,
             peak_desired_count: self.peak_desired_count,
+            wait_until: self.options.wait_until.clone(),
         }
     }
 
@@ -380,6 +396,7 @@ impl<'a> Session<'a> {
             last_seen_target: self.following().and_then(|f| f.last_seen_target.as_ref()),
             stopped_tasks: &self.evidence.stopped,
             revision_task_definitions: &revisions,
+            stage_reached: self.following().and_then(|f| f.stage_reached.as_ref()),
         };
         verdict::assess(&observation, &self.verdict_target())
     }
@@ -399,6 +416,10 @@ impl<'a> Session<'a> {
         if following.last_progress.as_ref() == Some(&progress) {
             return;
         }
+        self.report_staged_progress(&progress);
+        let Some(following) = self.following() else {
+            return;
+        };
         self.emit(ProgressEvent::Status {
             deployment_id: following.target.deployment_id.clone(),
             rollout_state: progress.rollout_state.clone(),
@@ -410,6 +431,100 @@ impl<'a> Session<'a> {
         if let Some(following) = self.following_mut() {
             following.last_progress = Some(progress);
         }
+    }
+
+    /// Stage changes, traffic shifts and pauses, each told when it changes.
+    fn report_staged_progress(&mut self, progress: &Progress) {
+        let Some(following) = self.following() else {
+            return;
+        };
+        let Some(staged) = &progress.staged else {
+            return;
+        };
+        let deployment_id = following.target.deployment_id.clone();
+        let before = following
+            .last_progress
+            .as_ref()
+            .and_then(|p| p.staged.clone())
+            .unwrap_or_default();
+        if let Some(stage) = &staged.stage
+            && before.stage.as_ref() != Some(stage)
+        {
+            self.emit(ProgressEvent::StageChanged {
+                deployment_id: deployment_id.clone(),
+                stage: stage.clone(),
+            });
+        }
+        let weights = (staged.test_traffic_weight, staged.production_traffic_weight);
+        if weights != (None, None)
+            && weights != (before.test_traffic_weight, before.production_traffic_weight)
+        {
+            self.emit(ProgressEvent::TrafficShifted {
+                deployment_id: deployment_id.clone(),
+                task_definition: following
+                    .target
+                    .task_definition
+                    .as_deref()
+                    .map(|td| short_task_definition(td).to_owned()),
+                test_traffic_weight: staged.test_traffic_weight,
+                production_traffic_weight: staged.production_traffic_weight,
+            });
+        }
+        if let Some(hook) = &staged.paused_hook
+            && following.told_paused.as_deref() != Some(hook.hook_id.as_str())
+        {
+            self.emit(ProgressEvent::Paused {
+                deployment_id,
+                hook: hook.clone(),
+                service_deployment_arn: following.target.service_deployment_arn.clone(),
+            });
+            let hook_id = hook.hook_id.clone();
+            if let Some(following) = self.following_mut() {
+                following.told_paused = Some(hook_id);
+            }
+        }
+    }
+
+    /// Keeps the furthest stage the target reached while rolling forward.
+    fn note_stage_reached(&mut self) {
+        let Some(following) = self.following_mut() else {
+            return;
+        };
+        let Some(sd) = &following.service_deployment else {
+            return;
+        };
+        if !sd.status.as_ref().is_some_and(|s| s.is_running()) {
+            return;
+        }
+        if let Some(stage) = &sd.lifecycle_stage
+            && stage.position() > following.stage_reached.as_ref().and_then(|s| s.position())
+        {
+            following.stage_reached = Some(stage.clone());
+        }
+    }
+
+    /// Without the service-deployment APIs a staged deployment's stages and hooks
+    /// are invisible: a checkpoint cannot be reached (an error), and "deployed"
+    /// is decided from `DescribeServices` as for rolling deployments (said once).
+    fn check_stages_visible(&mut self) -> Result<(), Stop> {
+        if self.source != Source::DescribeServicesOnly {
+            return Ok(());
+        }
+        let Some(snapshot) = &self.snapshot else {
+            return Ok(());
+        };
+        if verdict::Rules::for_service(snapshot) != verdict::Rules::Lifecycle {
+            return Ok(());
+        }
+        if let Some(error) = setup::checkpoint_needs_service_deployments(&self.options.wait_until) {
+            return Err(error.into());
+        }
+        if !self.told_stages_invisible {
+            self.told_stages_invisible = true;
+            let strategy = snapshot.strategy();
+            self.emit(ProgressEvent::StagesInvisible { strategy });
+        }
+        Ok(())
     }
 
     /// What the wait was looking for, for a not-found verdict.

@@ -4,7 +4,8 @@
 use super::super::{Outcome, WaitReport};
 use super::{Session, UnansweredCall};
 use crate::message::{self, TimeoutContext};
-use crate::verdict::Assessment;
+use crate::model::PausedHook;
+use crate::verdict::{Assessment, Checkpoint};
 
 impl Session<'_> {
     /// The report for `assessment`; `unanswered` names a call the deadline cut off.
@@ -16,6 +17,14 @@ impl Session<'_> {
         let evidence = &self.evidence;
         match assessment {
             Assessment::Completed => self.report(Outcome::Completed, String::new()),
+            Assessment::Checkpoint(checkpoint) => {
+                let mut report = self.report(Outcome::Completed, String::new());
+                report.checkpoint = Some(message::checkpoint_reached(&checkpoint));
+                if let Checkpoint::Paused(hook) = checkpoint {
+                    report.paused_hook = Some(hook);
+                }
+                report
+            }
             Assessment::Failed { reason } => self.report(
                 Outcome::Failed,
                 message::failure_message(&reason, &evidence.stopped, &evidence.events),
@@ -53,6 +62,12 @@ impl Session<'_> {
             elapsed: self.clock.started.elapsed(),
             stopped_tasks: self.evidence.stopped.clone(),
             used_fallback: self.service_deployment().is_none(),
+            strategy: self.snapshot.as_ref().map(|s| s.strategy()),
+            lifecycle_stage: self
+                .service_deployment()
+                .and_then(|sd| sd.lifecycle_stage.clone()),
+            paused_hook: self.service_deployment().and_then(PausedHook::of),
+            checkpoint: None,
         }
     }
 
@@ -73,6 +88,7 @@ impl Session<'_> {
             failing_operation: persistent.map(|(operation, _, _)| operation),
             unanswered_call: unanswered.map(|call| (call.operation, call.waited)),
             stopped_tasks: &self.evidence.stopped,
+            paused_hook: self.service_deployment().and_then(PausedHook::of).as_ref(),
         });
         self.report(Outcome::TimedOut, message)
     }
