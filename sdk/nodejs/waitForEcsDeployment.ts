@@ -87,6 +87,11 @@ export class WaitForEcsDeployment extends pulumi.CustomResource {
      */
     declare public /*out*/ readonly failureMessage: pulumi.Output<string>;
     /**
+     * Blue/green, linear and canary deployments: the lifecycle stage the deployment was in when the wait
+     * ended (e.g. `BAKE_TIME`, `CLEAN_UP`).
+     */
+    declare public /*out*/ readonly lifecycleStage: pulumi.Output<string | undefined>;
+    /**
      * How many tasks of the deployment may stop (fail to start, exit, fail health checks) while none is
      * healthy before the deployment is declared FAILED as a crash loop, with or without a circuit breaker.
      * 0 turns crash-loop detection off.
@@ -96,6 +101,11 @@ export class WaitForEcsDeployment extends pulumi.CustomResource {
      * The precise verdict: `COMPLETED`, `FAILED`, `ROLLED_BACK` (ECS rolled the service back) or `TIMED_OUT`.
      */
     declare public /*out*/ readonly outcome: pulumi.Output<string>;
+    /**
+     * The id of the PAUSE lifecycle hook the deployment waits at (with `waitUntil: paused`), to pass to
+     * `aws ecs continue-service-deployment --hook-id`.
+     */
+    declare public /*out*/ readonly pausedHookId: pulumi.Output<string | undefined>;
     /**
      * How often to poll ECS, in milliseconds (100 to 300000).
      */
@@ -118,6 +128,14 @@ export class WaitForEcsDeployment extends pulumi.CustomResource {
      * At most 86400000 (24 hours). A shorter Pulumi `customTimeouts` create/update value wins.
      */
     declare public readonly timeoutMs: pulumi.Output<number>;
+    /**
+     * What counts as done (default `deployed`): `deployed` waits until the deployment finished, after any
+     * bake time; `paused` stops as soon as a PAUSE lifecycle hook awaits action (an approval gate);
+     * `stage:<LIFECYCLE_STAGE>` stops once the deployment reached or passed that stage, e.g.
+     * `stage:POST_TEST_TRAFFIC_SHIFT` (test traffic is on the new revision). `paused` and `stage:` need a
+     * service deploying with strategy BLUE_GREEN, LINEAR or CANARY.
+     */
+    declare public readonly waitUntil: pulumi.Output<string | undefined>;
 
     /**
      * Create a WaitForEcsDeployment resource with the given unique name, arguments, and options.
@@ -149,10 +167,13 @@ export class WaitForEcsDeployment extends pulumi.CustomResource {
             resourceInputs["pollIntervalMs"] = (args?.pollIntervalMs) ?? 2000;
             resourceInputs["serviceName"] = args?.serviceName;
             resourceInputs["timeoutMs"] = (args?.timeoutMs) ?? 180000;
+            resourceInputs["waitUntil"] = args?.waitUntil;
             resourceInputs["deploymentId"] = undefined /*out*/;
             resourceInputs["elapsedSeconds"] = undefined /*out*/;
             resourceInputs["failureMessage"] = undefined /*out*/;
+            resourceInputs["lifecycleStage"] = undefined /*out*/;
             resourceInputs["outcome"] = undefined /*out*/;
+            resourceInputs["pausedHookId"] = undefined /*out*/;
             resourceInputs["primaryTaskDef"] = undefined /*out*/;
             resourceInputs["status"] = undefined /*out*/;
         } else {
@@ -165,13 +186,16 @@ export class WaitForEcsDeployment extends pulumi.CustomResource {
             resourceInputs["externalId"] = undefined /*out*/;
             resourceInputs["failOnError"] = undefined /*out*/;
             resourceInputs["failureMessage"] = undefined /*out*/;
+            resourceInputs["lifecycleStage"] = undefined /*out*/;
             resourceInputs["maxTaskFailures"] = undefined /*out*/;
             resourceInputs["outcome"] = undefined /*out*/;
+            resourceInputs["pausedHookId"] = undefined /*out*/;
             resourceInputs["pollIntervalMs"] = undefined /*out*/;
             resourceInputs["primaryTaskDef"] = undefined /*out*/;
             resourceInputs["serviceName"] = undefined /*out*/;
             resourceInputs["status"] = undefined /*out*/;
             resourceInputs["timeoutMs"] = undefined /*out*/;
+            resourceInputs["waitUntil"] = undefined /*out*/;
         }
         opts = pulumi.mergeOptions(utilities.resourceOptsDefaults(), opts);
         const secretOpts = { additionalSecretOutputs: ["externalId"] };
@@ -229,4 +253,12 @@ export interface WaitForEcsDeploymentArgs {
      * At most 86400000 (24 hours). A shorter Pulumi `customTimeouts` create/update value wins.
      */
     timeoutMs?: pulumi.Input<number | undefined>;
+    /**
+     * What counts as done (default `deployed`): `deployed` waits until the deployment finished, after any
+     * bake time; `paused` stops as soon as a PAUSE lifecycle hook awaits action (an approval gate);
+     * `stage:<LIFECYCLE_STAGE>` stops once the deployment reached or passed that stage, e.g.
+     * `stage:POST_TEST_TRAFFIC_SHIFT` (test traffic is on the new revision). `paused` and `stage:` need a
+     * service deploying with strategy BLUE_GREEN, LINEAR or CANARY.
+     */
+    waitUntil?: pulumi.Input<string | undefined>;
 }

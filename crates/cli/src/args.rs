@@ -82,6 +82,16 @@ pub struct WaitArgs {
     )]
     pub max_task_failures: u32,
 
+    /// What counts as done: `deployed` (the deployment finished, after any bake time), `paused` (a PAUSE
+    /// lifecycle hook awaits action), or `stage:<LIFECYCLE_STAGE>` (e.g. stage:POST_TEST_TRAFFIC_SHIFT: test
+    /// traffic is on the new revision). `paused` and `stage:` need a BLUE_GREEN, LINEAR or CANARY service.
+    #[arg(
+        long,
+        default_value = "deployed",
+        value_name = "deployed|paused|stage:STAGE"
+    )]
+    pub wait_until: String,
+
     /// AWS region (else AWS_REGION / AWS_DEFAULT_REGION / the profile's region).
     #[arg(long, value_name = "REGION")]
     pub region: Option<String>,

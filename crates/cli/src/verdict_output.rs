@@ -1,6 +1,7 @@
 //! The verdict as CI consumes it: one text line, or exactly one JSON object (the npm package's `status` and
 //! `failureMessage`, plus what the watcher knows).
 
+use ecs_watcher::model::PausedHook;
 use ecs_watcher::{Outcome, WaitReport};
 use serde::Serialize;
 
@@ -19,6 +20,18 @@ pub struct JsonVerdict<'a> {
     pub primary_task_def: Option<&'a str>,
     pub elapsed_seconds: f64,
     pub stopped_tasks: Vec<JsonStoppedTask<'a>>,
+    /// How ECS deploys the service: ROLLING, BLUE_GREEN, LINEAR or CANARY.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub strategy: Option<&'a str>,
+    /// Staged strategies: the lifecycle stage at the end.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lifecycle_stage: Option<&'a str>,
+    /// The PAUSE hook the wait stopped at (`--wait-until paused`) or that the deployment still waited at.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub paused_hook: Option<&'a PausedHook>,
+    /// What was reached when `--wait-until` stopped short of `deployed`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub checkpoint: Option<&'a str>,
 }
 
 #[derive(Debug, Serialize)]
@@ -68,6 +81,10 @@ impl<'a> JsonVerdict<'a> {
                         .collect(),
                 })
                 .collect(),
+            strategy: report.strategy.as_ref().map(|s| s.as_str()),
+            lifecycle_stage: report.lifecycle_stage.as_ref().map(|s| s.as_str()),
+            paused_hook: report.paused_hook.as_ref(),
+            checkpoint: report.checkpoint.as_deref(),
         }
     }
 }
@@ -93,6 +110,9 @@ pub fn text_line(report: &WaitReport) -> String {
         ));
     }
     line.push_str(&format!(", after {:.1}s", report.elapsed.as_secs_f64()));
+    if let Some(checkpoint) = &report.checkpoint {
+        line.push_str(&format!(": {checkpoint}"));
+    }
     if !report.failure_message.is_empty() {
         line.push_str(": ");
         line.push_str(&report.failure_message);

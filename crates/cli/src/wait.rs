@@ -121,6 +121,8 @@ fn validate(args: &WaitArgs) -> Result<(WaitRequest, WaitOptions), String> {
         args.region.as_deref().map(|value| given("--region", value)),
     )
     .map_err(|error| error.to_string())?;
+    let wait_until = ecs_watcher::WaitUntil::parse("--wait-until", &args.wait_until)
+        .map_err(|error| error.to_string())?;
     let request = WaitRequest {
         cluster: cluster.to_owned(),
         service: service.to_owned(),
@@ -131,6 +133,7 @@ fn validate(args: &WaitArgs) -> Result<(WaitRequest, WaitOptions), String> {
         timeout: args.timeout,
         poll_interval: args.poll_interval,
         max_task_failures: args.max_task_failures,
+        wait_until,
         ..WaitOptions::default()
     };
     Ok((request, options))

@@ -93,6 +93,9 @@ fn refreshed_results(state: &WaitState, service: &ServiceSnapshot) -> WaitResult
         deployment_id: old.deployment_id.clone(),
         primary_task_def: primary_task_def.clone(),
         elapsed_seconds: old.elapsed_seconds,
+        // A refresh looks at DescribeServices only: stages and hooks are as the wait saw them.
+        lifecycle_stage: old.lifecycle_stage.clone(),
+        paused_hook_id: old.paused_hook_id.clone(),
     };
     // When the service runs something else, say so: that is the drift a refresh shows.
     let drift_message = |reason: String| match service.primary_deployment() {
@@ -119,7 +122,9 @@ fn refreshed_results(state: &WaitState, service: &ServiceSnapshot) -> WaitResult
         Assessment::RolledBack { reason, .. } => {
             verdict(Outcome::RolledBack, drift_message(reason))
         }
-        Assessment::Pending(_) | Assessment::TimedOut => WaitResults {
+        // A refresh asks for "deployed" only, so a checkpoint cannot come back; if
+        // it did, it would say nothing new about the recorded result.
+        Assessment::Pending(_) | Assessment::TimedOut | Assessment::Checkpoint(_) => WaitResults {
             primary_task_def,
             ..old.clone()
         },
@@ -190,6 +195,8 @@ mod tests {
                 deployment_id: Some("ecs-svc/1281894607538416024".into()),
                 primary_task_def: Some(TD3.into()),
                 elapsed_seconds: 42.0,
+                lifecycle_stage: None,
+                paused_hook_id: None,
             },
         }
     }

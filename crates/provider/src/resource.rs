@@ -8,7 +8,7 @@
 use std::time::Duration;
 
 use ecs_watcher::input::{self, DurationInput, InputError};
-use ecs_watcher::{Outcome, WaitOptions, WaitReport, WaitRequest};
+use ecs_watcher::{Outcome, WaitOptions, WaitReport, WaitRequest, WaitUntil};
 use prost_types::Value;
 use prost_types::value::Kind;
 
@@ -72,6 +72,14 @@ typed_properties! {
         poll_interval_ms: u64 as "pollIntervalMs" {
             default: Some(FieldDefault::Integer(2000)), secret: false, validate: valid_poll_interval,
         },
+        /// What counts as done (default `deployed`): `deployed` waits until the deployment finished, after any
+        /// bake time; `paused` stops as soon as a PAUSE lifecycle hook awaits action (an approval gate);
+        /// `stage:<LIFECYCLE_STAGE>` stops once the deployment reached or passed that stage, e.g.
+        /// `stage:POST_TEST_TRAFFIC_SHIFT` (test traffic is on the new revision). `paused` and `stage:` need a
+        /// service deploying with strategy BLUE_GREEN, LINEAR or CANARY.
+        wait_until: Option<String> as "waitUntil" {
+            default: None, secret: false, validate: validate::optional(WaitUntil::parse),
+        },
     }
 }
 
@@ -94,6 +102,16 @@ typed_properties! {
         },
         /// How long the wait took, in seconds.
         elapsed_seconds: f64 as "elapsedSeconds" { default: None, secret: false, validate: any_value },
+        /// Blue/green, linear and canary deployments: the lifecycle stage the deployment was in when the wait
+        /// ended (e.g. `BAKE_TIME`, `CLEAN_UP`).
+        lifecycle_stage: Option<String> as "lifecycleStage" {
+            default: None, secret: false, validate: any_value,
+        },
+        /// The id of the PAUSE lifecycle hook the deployment waits at (with `waitUntil: paused`), to pass to
+        /// `aws ecs continue-service-deployment --hook-id`.
+        paused_hook_id: Option<String> as "pausedHookId" {
+            default: None, secret: false, validate: any_value,
+        },
     }
 }
 
@@ -168,6 +186,8 @@ impl WaitState {
             primary_task_def: report.primary_task_definition.clone(),
             // Tenths of a second: finer digits would only make every refresh look like drift.
             elapsed_seconds: (report.elapsed.as_secs_f64() * 10.0).round() / 10.0,
+            lifecycle_stage: report.lifecycle_stage.as_ref().map(ToString::to_string),
+            paused_hook_id: report.paused_hook.as_ref().map(|hook| hook.hook_id.clone()),
         };
         WaitState { args, results }
     }
@@ -219,6 +239,12 @@ impl WaitArgs {
             timeout: self.effective_timeout(engine_timeout_seconds),
             poll_interval: Duration::from_millis(self.poll_interval_ms),
             max_task_failures: self.max_task_failures,
+            // Check validated it; an unparsable value here would be a state written by hand.
+            wait_until: self
+                .wait_until
+                .as_deref()
+                .and_then(|text| WaitUntil::parse("waitUntil", text).ok())
+                .unwrap_or_default(),
             ..WaitOptions::default()
         }
     }
@@ -485,6 +511,8 @@ mod tests {
                 deployment_id: Some("ecs-svc/12".into()),
                 primary_task_def: None,
                 elapsed_seconds: 4.5,
+                lifecycle_stage: None,
+                paused_hook_id: None,
             },
         };
         let wire = Revealed {

@@ -84,7 +84,7 @@ pub struct Progress {
     pub pending: i32,
     pub failed_tasks: i32,
     /// Stage, traffic and hooks, for the staged strategies' service deployments.
-    pub staged: Option<StagedProgress>,
+    pub staged: Option<Box<StagedProgress>>,
 }
 
 /// Where a staged (blue/green, linear, canary) deployment stands.

@@ -230,6 +230,7 @@ fn target_for(service: &ServiceSnapshot) -> Target {
         desired_task_definition: input::task_definition("desired", "web:3").ok(),
         max_task_failures: 3,
         peak_desired_count: 2,
+        wait_until: Default::default(),
     }
 }
 
@@ -264,6 +265,7 @@ fn ecs_answers_of_any_shape_never_panic_the_client_the_verdict_or_the_message() 
                         last_seen_target: service.deployments.first(),
                         stopped_tasks: &[],
                         revision_task_definitions: &revisions,
+                        stage_reached: None,
                     };
                     let verdict = assess(&observation, &target_for(service));
                     if let Assessment::Failed { reason } | Assessment::RolledBack { reason, .. } = &verdict {
@@ -455,6 +457,7 @@ proptest! {
             desired_task_definition: desired.and_then(|d| input::task_definition("desired", d).ok()),
             max_task_failures,
             peak_desired_count: peak,
+            wait_until: Default::default(),
         };
         let revisions = HashMap::new();
         let observation = Observation {
@@ -463,6 +466,7 @@ proptest! {
             last_seen_target: last_seen.as_ref(),
             stopped_tasks: &stopped,
             revision_task_definitions: &revisions,
+            stage_reached: None,
         };
         let verdict = assess(&observation, &target);
         if verdict == Assessment::Completed {

@@ -40,12 +40,18 @@ type WaitForEcsDeployment struct {
 	// Why the deployment did not complete, in one line: the ECS status reason, up to three distinct
 	// stopped-task reasons with container name and exit code, and relevant service events. Empty on success.
 	FailureMessage pulumi.StringOutput `pulumi:"failureMessage"`
+	// Blue/green, linear and canary deployments: the lifecycle stage the deployment was in when the wait
+	// ended (e.g. `BAKE_TIME`, `CLEAN_UP`).
+	LifecycleStage pulumi.StringPtrOutput `pulumi:"lifecycleStage"`
 	// How many tasks of the deployment may stop (fail to start, exit, fail health checks) while none is
 	// healthy before the deployment is declared FAILED as a crash loop, with or without a circuit breaker.
 	// 0 turns crash-loop detection off.
 	MaxTaskFailures pulumi.IntOutput `pulumi:"maxTaskFailures"`
 	// The precise verdict: `COMPLETED`, `FAILED`, `ROLLED_BACK` (ECS rolled the service back) or `TIMED_OUT`.
 	Outcome pulumi.StringOutput `pulumi:"outcome"`
+	// The id of the PAUSE lifecycle hook the deployment waits at (with `waitUntil: paused`), to pass to
+	// `aws ecs continue-service-deployment --hook-id`.
+	PausedHookId pulumi.StringPtrOutput `pulumi:"pausedHookId"`
 	// How often to poll ECS, in milliseconds (100 to 300000).
 	PollIntervalMs pulumi.IntOutput `pulumi:"pollIntervalMs"`
 	// The task definition ARN the service's primary deployment actually serves, as last seen.
@@ -58,6 +64,12 @@ type WaitForEcsDeployment struct {
 	// How long to wait, in milliseconds, before treating the deployment as failed (outcome TIMED_OUT).
 	// At most 86400000 (24 hours). A shorter Pulumi `customTimeouts` create/update value wins.
 	TimeoutMs pulumi.IntOutput `pulumi:"timeoutMs"`
+	// What counts as done (default `deployed`): `deployed` waits until the deployment finished, after any
+	// bake time; `paused` stops as soon as a PAUSE lifecycle hook awaits action (an approval gate);
+	// `stage:<LIFECYCLE_STAGE>` stops once the deployment reached or passed that stage, e.g.
+	// `stage:POST_TEST_TRAFFIC_SHIFT` (test traffic is on the new revision). `paused` and `stage:` need a
+	// service deploying with strategy BLUE_GREEN, LINEAR or CANARY.
+	WaitUntil pulumi.StringPtrOutput `pulumi:"waitUntil"`
 }
 
 // NewWaitForEcsDeployment registers a new resource with the given unique name, arguments, and options.
@@ -159,6 +171,12 @@ type waitForEcsDeploymentArgs struct {
 	// How long to wait, in milliseconds, before treating the deployment as failed (outcome TIMED_OUT).
 	// At most 86400000 (24 hours). A shorter Pulumi `customTimeouts` create/update value wins.
 	TimeoutMs *int `pulumi:"timeoutMs"`
+	// What counts as done (default `deployed`): `deployed` waits until the deployment finished, after any
+	// bake time; `paused` stops as soon as a PAUSE lifecycle hook awaits action (an approval gate);
+	// `stage:<LIFECYCLE_STAGE>` stops once the deployment reached or passed that stage, e.g.
+	// `stage:POST_TEST_TRAFFIC_SHIFT` (test traffic is on the new revision). `paused` and `stage:` need a
+	// service deploying with strategy BLUE_GREEN, LINEAR or CANARY.
+	WaitUntil *string `pulumi:"waitUntil"`
 }
 
 // The set of arguments for constructing a WaitForEcsDeployment resource.
@@ -188,6 +206,12 @@ type WaitForEcsDeploymentArgs struct {
 	// How long to wait, in milliseconds, before treating the deployment as failed (outcome TIMED_OUT).
 	// At most 86400000 (24 hours). A shorter Pulumi `customTimeouts` create/update value wins.
 	TimeoutMs pulumi.IntPtrInput
+	// What counts as done (default `deployed`): `deployed` waits until the deployment finished, after any
+	// bake time; `paused` stops as soon as a PAUSE lifecycle hook awaits action (an approval gate);
+	// `stage:<LIFECYCLE_STAGE>` stops once the deployment reached or passed that stage, e.g.
+	// `stage:POST_TEST_TRAFFIC_SHIFT` (test traffic is on the new revision). `paused` and `stage:` need a
+	// service deploying with strategy BLUE_GREEN, LINEAR or CANARY.
+	WaitUntil pulumi.StringPtrInput
 }
 
 func (WaitForEcsDeploymentArgs) ElementType() reflect.Type {
@@ -275,6 +299,12 @@ func (o WaitForEcsDeploymentOutput) FailureMessage() pulumi.StringOutput {
 	return o.ApplyT(func(v *WaitForEcsDeployment) pulumi.StringOutput { return v.FailureMessage }).(pulumi.StringOutput)
 }
 
+// Blue/green, linear and canary deployments: the lifecycle stage the deployment was in when the wait
+// ended (e.g. `BAKE_TIME`, `CLEAN_UP`).
+func (o WaitForEcsDeploymentOutput) LifecycleStage() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *WaitForEcsDeployment) pulumi.StringPtrOutput { return v.LifecycleStage }).(pulumi.StringPtrOutput)
+}
+
 // How many tasks of the deployment may stop (fail to start, exit, fail health checks) while none is
 // healthy before the deployment is declared FAILED as a crash loop, with or without a circuit breaker.
 // 0 turns crash-loop detection off.
@@ -285,6 +315,12 @@ func (o WaitForEcsDeploymentOutput) MaxTaskFailures() pulumi.IntOutput {
 // The precise verdict: `COMPLETED`, `FAILED`, `ROLLED_BACK` (ECS rolled the service back) or `TIMED_OUT`.
 func (o WaitForEcsDeploymentOutput) Outcome() pulumi.StringOutput {
 	return o.ApplyT(func(v *WaitForEcsDeployment) pulumi.StringOutput { return v.Outcome }).(pulumi.StringOutput)
+}
+
+// The id of the PAUSE lifecycle hook the deployment waits at (with `waitUntil: paused`), to pass to
+// `aws ecs continue-service-deployment --hook-id`.
+func (o WaitForEcsDeploymentOutput) PausedHookId() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *WaitForEcsDeployment) pulumi.StringPtrOutput { return v.PausedHookId }).(pulumi.StringPtrOutput)
 }
 
 // How often to poll ECS, in milliseconds (100 to 300000).
@@ -312,6 +348,15 @@ func (o WaitForEcsDeploymentOutput) Status() pulumi.StringOutput {
 // At most 86400000 (24 hours). A shorter Pulumi `customTimeouts` create/update value wins.
 func (o WaitForEcsDeploymentOutput) TimeoutMs() pulumi.IntOutput {
 	return o.ApplyT(func(v *WaitForEcsDeployment) pulumi.IntOutput { return v.TimeoutMs }).(pulumi.IntOutput)
+}
+
+// What counts as done (default `deployed`): `deployed` waits until the deployment finished, after any
+// bake time; `paused` stops as soon as a PAUSE lifecycle hook awaits action (an approval gate);
+// `stage:<LIFECYCLE_STAGE>` stops once the deployment reached or passed that stage, e.g.
+// `stage:POST_TEST_TRAFFIC_SHIFT` (test traffic is on the new revision). `paused` and `stage:` need a
+// service deploying with strategy BLUE_GREEN, LINEAR or CANARY.
+func (o WaitForEcsDeploymentOutput) WaitUntil() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *WaitForEcsDeployment) pulumi.StringPtrOutput { return v.WaitUntil }).(pulumi.StringPtrOutput)
 }
 
 func init() {

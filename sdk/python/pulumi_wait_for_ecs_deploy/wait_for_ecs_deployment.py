@@ -28,7 +28,8 @@ class WaitForEcsDeploymentArgs:
                  fail_on_error: pulumi.Input[Optional[_builtins.bool]] = None,
                  max_task_failures: pulumi.Input[Optional[_builtins.int]] = None,
                  poll_interval_ms: pulumi.Input[Optional[_builtins.int]] = None,
-                 timeout_ms: pulumi.Input[Optional[_builtins.int]] = None):
+                 timeout_ms: pulumi.Input[Optional[_builtins.int]] = None,
+                 wait_until: pulumi.Input[Optional[_builtins.str]] = None):
         """
         The set of arguments for constructing a WaitForEcsDeployment resource.
 
@@ -47,6 +48,11 @@ class WaitForEcsDeploymentArgs:
         :param pulumi.Input[_builtins.int] poll_interval_ms: How often to poll ECS, in milliseconds (100 to 300000).
         :param pulumi.Input[_builtins.int] timeout_ms: How long to wait, in milliseconds, before treating the deployment as failed (outcome TIMED_OUT).
                At most 86400000 (24 hours). A shorter Pulumi `customTimeouts` create/update value wins.
+        :param pulumi.Input[_builtins.str] wait_until: What counts as done (default `deployed`): `deployed` waits until the deployment finished, after any
+               bake time; `paused` stops as soon as a PAUSE lifecycle hook awaits action (an approval gate);
+               `stage:<LIFECYCLE_STAGE>` stops once the deployment reached or passed that stage, e.g.
+               `stage:POST_TEST_TRAFFIC_SHIFT` (test traffic is on the new revision). `paused` and `stage:` need a
+               service deploying with strategy BLUE_GREEN, LINEAR or CANARY.
         """
         pulumi.set(__self__, "cluster_name", cluster_name)
         pulumi.set(__self__, "desired_task_def", desired_task_def)
@@ -73,6 +79,8 @@ class WaitForEcsDeploymentArgs:
             timeout_ms = 180000
         if timeout_ms is not None:
             pulumi.set(__self__, "timeout_ms", timeout_ms)
+        if wait_until is not None:
+            pulumi.set(__self__, "wait_until", wait_until)
 
     @_builtins.property
     @pulumi.getter(name="clusterName")
@@ -199,6 +207,22 @@ class WaitForEcsDeploymentArgs:
     def timeout_ms(self, value: pulumi.Input[Optional[_builtins.int]]):
         pulumi.set(self, "timeout_ms", value)
 
+    @_builtins.property
+    @pulumi.getter(name="waitUntil")
+    def wait_until(self) -> pulumi.Input[Optional[_builtins.str]]:
+        """
+        What counts as done (default `deployed`): `deployed` waits until the deployment finished, after any
+        bake time; `paused` stops as soon as a PAUSE lifecycle hook awaits action (an approval gate);
+        `stage:<LIFECYCLE_STAGE>` stops once the deployment reached or passed that stage, e.g.
+        `stage:POST_TEST_TRAFFIC_SHIFT` (test traffic is on the new revision). `paused` and `stage:` need a
+        service deploying with strategy BLUE_GREEN, LINEAR or CANARY.
+        """
+        return pulumi.get(self, "wait_until")
+
+    @wait_until.setter
+    def wait_until(self, value: pulumi.Input[Optional[_builtins.str]]):
+        pulumi.set(self, "wait_until", value)
+
 
 @pulumi.type_token("wait-for-ecs-deploy:index:WaitForEcsDeployment")
 class WaitForEcsDeployment(pulumi.CustomResource):
@@ -216,6 +240,7 @@ class WaitForEcsDeployment(pulumi.CustomResource):
                  poll_interval_ms: pulumi.Input[Optional[_builtins.int]] = None,
                  service_name: pulumi.Input[Optional[_builtins.str]] = None,
                  timeout_ms: pulumi.Input[Optional[_builtins.int]] = None,
+                 wait_until: pulumi.Input[Optional[_builtins.str]] = None,
                  __props__=None):
         """
         Waits for an Amazon ECS service deployment of `desiredTaskDef` to finish, then records whether it worked
@@ -240,6 +265,11 @@ class WaitForEcsDeployment(pulumi.CustomResource):
         :param pulumi.Input[_builtins.str] service_name: The name or ARN of the ECS service being deployed.
         :param pulumi.Input[_builtins.int] timeout_ms: How long to wait, in milliseconds, before treating the deployment as failed (outcome TIMED_OUT).
                At most 86400000 (24 hours). A shorter Pulumi `customTimeouts` create/update value wins.
+        :param pulumi.Input[_builtins.str] wait_until: What counts as done (default `deployed`): `deployed` waits until the deployment finished, after any
+               bake time; `paused` stops as soon as a PAUSE lifecycle hook awaits action (an approval gate);
+               `stage:<LIFECYCLE_STAGE>` stops once the deployment reached or passed that stage, e.g.
+               `stage:POST_TEST_TRAFFIC_SHIFT` (test traffic is on the new revision). `paused` and `stage:` need a
+               service deploying with strategy BLUE_GREEN, LINEAR or CANARY.
         """
         ...
     @overload
@@ -278,6 +308,7 @@ class WaitForEcsDeployment(pulumi.CustomResource):
                  poll_interval_ms: pulumi.Input[Optional[_builtins.int]] = None,
                  service_name: pulumi.Input[Optional[_builtins.str]] = None,
                  timeout_ms: pulumi.Input[Optional[_builtins.int]] = None,
+                 wait_until: pulumi.Input[Optional[_builtins.str]] = None,
                  __props__=None):
         opts = pulumi.ResourceOptions.merge(_utilities.get_resource_opts_defaults(), opts)
         if not isinstance(opts, pulumi.ResourceOptions):
@@ -311,10 +342,13 @@ class WaitForEcsDeployment(pulumi.CustomResource):
             if timeout_ms is None:
                 timeout_ms = 180000
             __props__.__dict__["timeout_ms"] = timeout_ms
+            __props__.__dict__["wait_until"] = wait_until
             __props__.__dict__["deployment_id"] = None
             __props__.__dict__["elapsed_seconds"] = None
             __props__.__dict__["failure_message"] = None
+            __props__.__dict__["lifecycle_stage"] = None
             __props__.__dict__["outcome"] = None
+            __props__.__dict__["paused_hook_id"] = None
             __props__.__dict__["primary_task_def"] = None
             __props__.__dict__["status"] = None
         secret_opts = pulumi.ResourceOptions(additional_secret_outputs=["externalId"])
@@ -350,13 +384,16 @@ class WaitForEcsDeployment(pulumi.CustomResource):
         __props__.__dict__["external_id"] = None
         __props__.__dict__["fail_on_error"] = None
         __props__.__dict__["failure_message"] = None
+        __props__.__dict__["lifecycle_stage"] = None
         __props__.__dict__["max_task_failures"] = None
         __props__.__dict__["outcome"] = None
+        __props__.__dict__["paused_hook_id"] = None
         __props__.__dict__["poll_interval_ms"] = None
         __props__.__dict__["primary_task_def"] = None
         __props__.__dict__["service_name"] = None
         __props__.__dict__["status"] = None
         __props__.__dict__["timeout_ms"] = None
+        __props__.__dict__["wait_until"] = None
         return WaitForEcsDeployment(resource_name, opts=opts, __props__=__props__)
 
     @staticmethod
@@ -441,6 +478,15 @@ class WaitForEcsDeployment(pulumi.CustomResource):
         return pulumi.get(self, "failure_message")
 
     @_builtins.property
+    @pulumi.getter(name="lifecycleStage")
+    def lifecycle_stage(self) -> pulumi.Output[Optional[_builtins.str]]:
+        """
+        Blue/green, linear and canary deployments: the lifecycle stage the deployment was in when the wait
+        ended (e.g. `BAKE_TIME`, `CLEAN_UP`).
+        """
+        return pulumi.get(self, "lifecycle_stage")
+
+    @_builtins.property
     @pulumi.getter(name="maxTaskFailures")
     def max_task_failures(self) -> pulumi.Output[_builtins.int]:
         """
@@ -457,6 +503,15 @@ class WaitForEcsDeployment(pulumi.CustomResource):
         The precise verdict: `COMPLETED`, `FAILED`, `ROLLED_BACK` (ECS rolled the service back) or `TIMED_OUT`.
         """
         return pulumi.get(self, "outcome")
+
+    @_builtins.property
+    @pulumi.getter(name="pausedHookId")
+    def paused_hook_id(self) -> pulumi.Output[Optional[_builtins.str]]:
+        """
+        The id of the PAUSE lifecycle hook the deployment waits at (with `waitUntil: paused`), to pass to
+        `aws ecs continue-service-deployment --hook-id`.
+        """
+        return pulumi.get(self, "paused_hook_id")
 
     @_builtins.property
     @pulumi.getter(name="pollIntervalMs")
@@ -499,4 +554,16 @@ class WaitForEcsDeployment(pulumi.CustomResource):
         At most 86400000 (24 hours). A shorter Pulumi `customTimeouts` create/update value wins.
         """
         return pulumi.get(self, "timeout_ms")
+
+    @_builtins.property
+    @pulumi.getter(name="waitUntil")
+    def wait_until(self) -> pulumi.Output[Optional[_builtins.str]]:
+        """
+        What counts as done (default `deployed`): `deployed` waits until the deployment finished, after any
+        bake time; `paused` stops as soon as a PAUSE lifecycle hook awaits action (an approval gate);
+        `stage:<LIFECYCLE_STAGE>` stops once the deployment reached or passed that stage, e.g.
+        `stage:POST_TEST_TRAFFIC_SHIFT` (test traffic is on the new revision). `paused` and `stage:` need a
+        service deploying with strategy BLUE_GREEN, LINEAR or CANARY.
+        """
+        return pulumi.get(self, "wait_until")
 

@@ -215,7 +215,7 @@ impl<'a> TargetView<'a> {
 
     /// Stage, traffic split and pause of a staged deployment; `None` when the
     /// service deployment reports none of them (rolling, or no such API).
-    fn staged_progress(&self) -> Option<StagedProgress> {
+    fn staged_progress(&self) -> Option<Box<StagedProgress>> {
         let sd = self.observation.service_deployment?;
         let revision = sd.target_service_revision.as_ref();
         let staged = StagedProgress {
@@ -224,7 +224,7 @@ impl<'a> TargetView<'a> {
             production_traffic_weight: revision.and_then(|r| r.requested_production_traffic_weight),
             paused_hook: PausedHook::of(sd),
         };
-        (staged != StagedProgress::default()).then_some(staged)
+        (staged != StagedProgress::default()).then(|| Box::new(staged))
     }
 
     /// The stage the target got to: the furthest seen, or the one it shows now.

@@ -445,7 +445,7 @@ impl<'a> Session<'a> {
         let before = following
             .last_progress
             .as_ref()
-            .and_then(|p| p.staged.clone())
+            .and_then(|p| p.staged.as_deref().cloned())
             .unwrap_or_default();
         if let Some(stage) = &staged.stage
             && before.stage.as_ref() != Some(stage)
