@@ -811,3 +811,5 @@ async fn throttled_task_lookups_delay_but_do_not_decide() {
         .count();
     assert_eq!(retries, 2);
 }
+
+mod staged;
