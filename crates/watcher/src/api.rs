@@ -1,6 +1,8 @@
 //! [`EcsApi`]: the only door from the watcher to ECS.
 //!
-//! The trait is deliberately narrow (six read-only calls) and speaks `model` types,
+//! The trait is deliberately narrow (six read-only calls, and the two actions a
+//! caller may opt into: stop a deployment with a rollback, continue a paused one)
+//! and speaks `model` types,
 //! so the polling loop can be tested against an in-memory fake and the AWS SDK
 //! stays confined to the `aws` module. Errors arrive already classified, because
 //! the loop's policy (retry, fall back, or stop) depends only on the class.
@@ -8,8 +10,8 @@
 use futures::future::BoxFuture;
 
 use crate::model::{
-    Failure, ServiceDeployment, ServiceDeploymentBrief, ServiceRevision, ServiceSnapshot,
-    StoppedTask,
+    Failure, LifecycleHookAction, ServiceDeployment, ServiceDeploymentBrief, ServiceRevision,
+    ServiceSnapshot, StoppedTask,
 };
 
 /// Largest batch ECS accepts per `DescribeServices` call.
@@ -134,6 +136,24 @@ impl DesiredStatus {
     }
 }
 
+/// `StopServiceDeployment`'s `stopType`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum StopType {
+    /// Roll the service back to the revision it ran before.
+    Rollback,
+    /// Stop where it is, leaving both revisions as they are.
+    Abandon,
+}
+
+impl StopType {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StopType::Rollback => "ROLLBACK",
+            StopType::Abandon => "ABANDON",
+        }
+    }
+}
+
 /// `DescribeServices`: the services found and the `failures[]` (e.g. `MISSING`).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct DescribeServicesOutput {
@@ -197,6 +217,24 @@ pub trait EcsApi: Send + Sync {
         cluster: &'a str,
         task_arns: &'a [String],
     ) -> BoxFuture<'a, ApiResult<Vec<StoppedTask>>>;
+
+    /// `StopServiceDeployment`: the one call that changes a deployment without a
+    /// person asking for it in that moment, so only `--rollback-on` and the
+    /// `rollback` command make it.
+    fn stop_service_deployment<'a>(
+        &'a self,
+        service_deployment_arn: &'a str,
+        stop_type: StopType,
+    ) -> BoxFuture<'a, ApiResult<()>>;
+
+    /// `ContinueServiceDeployment`: continue (or roll back) a deployment paused at
+    /// the PAUSE hook `hook_id`.
+    fn continue_service_deployment<'a>(
+        &'a self,
+        service_deployment_arn: &'a str,
+        hook_id: &'a str,
+        action: LifecycleHookAction,
+    ) -> BoxFuture<'a, ApiResult<()>>;
 
     /// True while a call made now would have to wait its turn for a client-side
     /// request budget (see [`crate::budget`]). The watcher keeps a batch open

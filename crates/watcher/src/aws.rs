@@ -22,11 +22,11 @@ use futures::future::BoxFuture;
 
 use crate::api::{
     ApiResult, DescribeServiceDeploymentsOutput, DescribeServicesOutput, DesiredStatus, EcsApi,
-    LIST_TASKS_PAGE_SIZE,
+    LIST_TASKS_PAGE_SIZE, StopType,
 };
 use crate::budget::{BudgetConfig, BudgetScope, BudgetedEcsApi, shared_budget};
 use crate::input::{self, InputError};
-use crate::model::{ServiceDeploymentBrief, ServiceRevision, StoppedTask};
+use crate::model::{LifecycleHookAction, ServiceDeploymentBrief, ServiceRevision, StoppedTask};
 
 pub use errors::classify;
 use errors::error_chain;
@@ -389,6 +389,46 @@ impl EcsApi for SdkEcsApi {
                 .await
                 .map_err(classify)?;
             Ok(output.tasks().iter().map(convert::task).collect())
+        })
+    }
+
+    fn stop_service_deployment<'a>(
+        &'a self,
+        service_deployment_arn: &'a str,
+        stop_type: StopType,
+    ) -> BoxFuture<'a, ApiResult<()>> {
+        Box::pin(async move {
+            self.client
+                .stop_service_deployment()
+                .service_deployment_arn(service_deployment_arn)
+                .stop_type(aws_sdk_ecs::types::StopServiceDeploymentStopType::from(
+                    stop_type.as_str(),
+                ))
+                .send()
+                .await
+                .map_err(classify)?;
+            Ok(())
+        })
+    }
+
+    fn continue_service_deployment<'a>(
+        &'a self,
+        service_deployment_arn: &'a str,
+        hook_id: &'a str,
+        action: LifecycleHookAction,
+    ) -> BoxFuture<'a, ApiResult<()>> {
+        Box::pin(async move {
+            self.client
+                .continue_service_deployment()
+                .service_deployment_arn(service_deployment_arn)
+                .hook_id(hook_id)
+                .action(aws_sdk_ecs::types::DeploymentLifecycleHookAction::from(
+                    action.as_str(),
+                ))
+                .send()
+                .await
+                .map_err(classify)?;
+            Ok(())
         })
     }
 }

@@ -1,7 +1,7 @@
 //! Layers over an [`EcsApi`]: work done around every call, whatever the
 //! operation — take a token from the request budget, log the call. A layer says
 //! what it does before and after a call once ([`CallLayer`]); [`Layered`] applies
-//! it to all six operations, so no layer re-implements the trait.
+//! it to all eight operations, so no layer re-implements the trait.
 
 use std::ops::Deref;
 use std::sync::Arc;
@@ -10,8 +10,9 @@ use futures::future::BoxFuture;
 
 use crate::api::{
     ApiResult, DescribeServiceDeploymentsOutput, DescribeServicesOutput, DesiredStatus, EcsApi,
+    StopType,
 };
-use crate::model::{ServiceDeploymentBrief, ServiceRevision, StoppedTask};
+use crate::model::{LifecycleHookAction, ServiceDeploymentBrief, ServiceRevision, StoppedTask};
 
 /// The operations of [`EcsApi`], by their ECS names.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -22,17 +23,21 @@ pub enum Operation {
     DescribeServiceRevisions,
     ListTasks,
     DescribeTasks,
+    StopServiceDeployment,
+    ContinueServiceDeployment,
 }
 
 impl Operation {
     /// Every operation, in the trait's order.
-    pub const ALL: [Operation; 6] = [
+    pub const ALL: [Operation; 8] = [
         Operation::DescribeServices,
         Operation::ListServiceDeployments,
         Operation::DescribeServiceDeployments,
         Operation::DescribeServiceRevisions,
         Operation::ListTasks,
         Operation::DescribeTasks,
+        Operation::StopServiceDeployment,
+        Operation::ContinueServiceDeployment,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -43,6 +48,8 @@ impl Operation {
             Operation::DescribeServiceRevisions => "DescribeServiceRevisions",
             Operation::ListTasks => "ListTasks",
             Operation::DescribeTasks => "DescribeTasks",
+            Operation::StopServiceDeployment => "StopServiceDeployment",
+            Operation::ContinueServiceDeployment => "ContinueServiceDeployment",
         }
     }
 }
@@ -228,6 +235,51 @@ impl<L: CallLayer> EcsApi for Layered<L> {
             self.inner.describe_tasks(cluster, task_arns),
             not_a_list,
         ))
+    }
+
+    fn stop_service_deployment<'a>(
+        &'a self,
+        service_deployment_arn: &'a str,
+        stop_type: StopType,
+    ) -> BoxFuture<'a, ApiResult<()>> {
+        Box::pin(async move {
+            let items = [service_deployment_arn.to_owned()];
+            let call = Call {
+                operation: Operation::StopServiceDeployment,
+                cluster: None,
+                items: &items,
+            };
+            self.around(
+                call,
+                self.inner
+                    .stop_service_deployment(service_deployment_arn, stop_type),
+                not_a_list,
+            )
+            .await
+        })
+    }
+
+    fn continue_service_deployment<'a>(
+        &'a self,
+        service_deployment_arn: &'a str,
+        hook_id: &'a str,
+        action: LifecycleHookAction,
+    ) -> BoxFuture<'a, ApiResult<()>> {
+        Box::pin(async move {
+            let items = [service_deployment_arn.to_owned()];
+            let call = Call {
+                operation: Operation::ContinueServiceDeployment,
+                cluster: None,
+                items: &items,
+            };
+            self.around(
+                call,
+                self.inner
+                    .continue_service_deployment(service_deployment_arn, hook_id, action),
+                not_a_list,
+            )
+            .await
+        })
     }
 
     fn is_backlogged(&self) -> bool {

@@ -7,6 +7,7 @@
 //! parsing, printing or process exit handling, and it never changes anything in
 //! AWS (every call it makes is read-only).
 
+pub mod actions;
 pub mod api;
 pub mod aws;
 pub mod budget;

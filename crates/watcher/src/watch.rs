@@ -120,6 +120,8 @@ pub struct WaitReport {
     pub desired_task_definition: Option<String>,
     /// The deployment that was watched (`ecs-svc/<number>`), once known.
     pub deployment_id: Option<String>,
+    /// Its service deployment ARN, when the service-deployment APIs found it.
+    pub service_deployment_arn: Option<String>,
     /// The task definition of the service's PRIMARY deployment at the end.
     pub primary_task_definition: Option<String>,
     pub elapsed: Duration,

@@ -9,12 +9,12 @@ use futures::future::BoxFuture;
 
 use crate::api::{
     ApiError, ApiResult, DescribeServiceDeploymentsOutput, DescribeServicesOutput, DesiredStatus,
-    EcsApi,
+    EcsApi, StopType,
 };
 use crate::model::{
-    Deployment, Failure, ServiceDeployment, ServiceDeploymentBrief, ServiceRevision,
-    ServiceRevisionSummary, ServiceSnapshot, StoppedContainer, StoppedTask, Timestamp,
-    resource_name,
+    Deployment, Failure, LifecycleHookAction, ServiceDeployment, ServiceDeploymentBrief,
+    ServiceRevision, ServiceRevisionSummary, ServiceSnapshot, StoppedContainer, StoppedTask,
+    Timestamp, resource_name,
 };
 
 pub(crate) const CLUSTER: &str = "prod";
@@ -507,6 +507,44 @@ impl EcsApi for FakeEcs {
                         .map(|t| (*t).clone())
                 })
                 .collect())
+        })
+    }
+
+    /// Logged, and answered with an injected error if any; the script decides
+    /// what ECS shows afterwards.
+    fn stop_service_deployment<'a>(
+        &'a self,
+        service_deployment_arn: &'a str,
+        stop_type: StopType,
+    ) -> BoxFuture<'a, ApiResult<()>> {
+        Box::pin(async move {
+            self.enter(
+                "StopServiceDeployment",
+                vec![
+                    service_deployment_arn.to_owned(),
+                    stop_type.as_str().to_owned(),
+                ],
+            )
+            .await
+        })
+    }
+
+    fn continue_service_deployment<'a>(
+        &'a self,
+        service_deployment_arn: &'a str,
+        hook_id: &'a str,
+        action: LifecycleHookAction,
+    ) -> BoxFuture<'a, ApiResult<()>> {
+        Box::pin(async move {
+            self.enter(
+                "ContinueServiceDeployment",
+                vec![
+                    service_deployment_arn.to_owned(),
+                    hook_id.to_owned(),
+                    action.as_str().to_owned(),
+                ],
+            )
+            .await
         })
     }
 }

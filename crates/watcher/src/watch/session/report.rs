@@ -58,6 +58,7 @@ impl Session<'_> {
             service: self.request.service.clone(),
             desired_task_definition: self.request.desired_task_definition.clone(),
             deployment_id: self.target().map(|t| t.deployment_id.clone()),
+            service_deployment_arn: self.target().and_then(|t| t.service_deployment_arn.clone()),
             primary_task_definition,
             elapsed: self.clock.started.elapsed(),
             stopped_tasks: self.evidence.stopped.clone(),
