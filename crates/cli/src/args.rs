@@ -9,17 +9,20 @@ use crate::ExitCode;
 
 const EXIT_CODES_HELP: &str = "\
 Exit codes:
-  0    COMPLETED    the deployment finished and serves the desired task definition
+  0    COMPLETED    the deployment finished and serves the desired task definition (or reached --wait-until)
   1    FAILED       it failed (circuit breaker without rollback, crash loop, stopped, superseded, service deleted)
   2    ROLLED_BACK  ECS rolled the service back (circuit breaker or CloudWatch alarm)
   3    TIMED_OUT    the timeout passed before a verdict
   4    bad input, or an AWS/setup error (service or cluster not found, access denied, no region, no credentials)
   130  interrupted (Ctrl-C)
+With several --service: 4 if any setup error, else 1 if any FAILED, else 2 if any ROLLED_BACK, else 3 if any
+TIMED_OUT, else 0.
 
 AWS access uses the standard credential chain (environment, profiles incl. SSO, web identity, container, instance
 metadata). The endpoint can also be set with AWS_ENDPOINT_URL or AWS_ENDPOINT_URL_ECS.
 Needed IAM permissions: ecs:DescribeServices, ecs:ListServiceDeployments, ecs:DescribeServiceDeployments,
-ecs:DescribeServiceRevisions, ecs:ListTasks, ecs:DescribeTasks (and sts:AssumeRole with --assume-role).
+ecs:DescribeServiceRevisions, ecs:ListTasks, ecs:DescribeTasks (and sts:AssumeRole with --assume-role);
+ecs:StopServiceDeployment for --rollback-on and `rollback`, ecs:ContinueServiceDeployment for `continue`.
 Calls share a client-side budget per account and Region (default 20 requests/s, bursts of 40): set
 WAIT_FOR_ECS_DEPLOY_REQUESTS_PER_SECOND and WAIT_FOR_ECS_DEPLOY_REQUEST_BURST to change it.";
 
@@ -43,6 +46,12 @@ pub struct Cli {
 pub enum Command {
     /// Play rollout scenarios against the built-in ECS simulator (offline; no AWS account needed).
     Demo(DemoArgs),
+    /// Continue (or roll back) the service's deployment paused at a PAUSE lifecycle hook
+    /// (ContinueServiceDeployment). Exit 4 if nothing is paused.
+    Continue(ContinueArgs),
+    /// Roll back the service's deployment in progress (StopServiceDeployment, stopType ROLLBACK). Exit 4 if no
+    /// deployment is in progress; with --wait, 0 when the rollback succeeded and 1 when it failed.
+    Rollback(RollbackArgs),
 }
 
 #[derive(Debug, Args)]
@@ -51,12 +60,13 @@ pub struct WaitArgs {
     #[arg(long, required = true, value_name = "NAME|ARN")]
     pub cluster: Option<String>,
 
-    /// Service name or ARN.
-    #[arg(long, required = true, value_name = "NAME|ARN")]
-    pub service: Option<String>,
+    /// Service name or ARN. Repeat it to wait for several services of the cluster at once; give each its task
+    /// definition as `--service web=web:7` (then without --task-definition).
+    #[arg(long, required = true, value_name = "NAME|ARN[=TASK_DEF]")]
+    pub service: Vec<String>,
 
     /// The task definition the deployment should serve (full ARN or family:revision). Without it (and without
-    /// --deployment), the service's current deployment is watched.
+    /// --deployment), the service's current deployment is watched. One service only.
     #[arg(long, value_name = "ARN|FAMILY:REV")]
     pub task_definition: Option<String>,
 
@@ -92,6 +102,32 @@ pub struct WaitArgs {
     )]
     pub wait_until: String,
 
+    /// Roll the watched deployment back (StopServiceDeployment ROLLBACK) when the verdict is one of these:
+    /// comma-separated `failed`, `timed-out`, `interrupted` (Ctrl-C or SIGTERM). Default: never. The verdict and
+    /// exit code stay what they were; the result says what the rollback did. Needs ecs:StopServiceDeployment.
+    #[arg(long, default_value = "", value_name = "LIST")]
+    pub rollback_on: String,
+
+    /// How long to follow a rollback --rollback-on requested (a second Ctrl-C stops following, not the
+    /// rollback).
+    #[arg(long, default_value = "10m", value_parser = parse_duration, value_name = "DURATION", allow_hyphen_values = true)]
+    pub rollback_timeout: Duration,
+
+    /// With several services: the first one that does not complete ends the wait for all (the others are
+    /// reported as not waited for).
+    #[arg(long)]
+    pub fail_fast: bool,
+
+    #[command(flatten)]
+    pub aws: AwsArgs,
+
+    #[command(flatten)]
+    pub display: DisplayArgs,
+}
+
+/// How to reach ECS: shared by the wait and the commands that act on a deployment.
+#[derive(Debug, Args, Clone, Default)]
+pub struct AwsArgs {
     /// AWS region (else AWS_REGION / AWS_DEFAULT_REGION / the profile's region).
     #[arg(long, value_name = "REGION")]
     pub region: Option<String>,
@@ -115,7 +151,11 @@ pub struct WaitArgs {
     /// Send ECS calls to this endpoint (e.g. a local simulator).
     #[arg(long, value_name = "URL")]
     pub endpoint_url: Option<String>,
+}
 
+/// How results are shown.
+#[derive(Debug, Args, Clone, Copy)]
+pub struct DisplayArgs {
     /// `text`: live progress on stderr and a verdict line on stdout. `json`: exactly one JSON object on stdout.
     #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
     pub output: OutputFormat,
@@ -123,6 +163,72 @@ pub struct WaitArgs {
     /// No progress output; only the verdict (and errors).
     #[arg(long, short)]
     pub quiet: bool,
+}
+
+/// `continue`: the paused deployment of one service.
+#[derive(Debug, Args)]
+pub struct ContinueArgs {
+    /// Cluster name or ARN.
+    #[arg(long, value_name = "NAME|ARN")]
+    pub cluster: String,
+
+    /// Service name or ARN.
+    #[arg(long, value_name = "NAME|ARN")]
+    pub service: String,
+
+    /// The PAUSE hook to continue; needed only when several hooks await action.
+    #[arg(long, value_name = "ID")]
+    pub hook_id: Option<String>,
+
+    /// `continue` lets the deployment go on; `rollback` rolls it back.
+    #[arg(long, value_enum, default_value_t = HookAction::Continue)]
+    pub action: HookAction,
+
+    /// Then wait for the deployment as the main command does, and exit with its verdict.
+    #[arg(long)]
+    pub wait: bool,
+
+    /// With --wait: give up after this long.
+    #[arg(long, default_value = "3m", value_parser = parse_duration, value_name = "DURATION", allow_hyphen_values = true)]
+    pub timeout: Duration,
+
+    #[command(flatten)]
+    pub aws: AwsArgs,
+
+    #[command(flatten)]
+    pub display: DisplayArgs,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum HookAction {
+    Continue,
+    Rollback,
+}
+
+/// `rollback`: the deployment in progress of one service.
+#[derive(Debug, Args)]
+pub struct RollbackArgs {
+    /// Cluster name or ARN.
+    #[arg(long, value_name = "NAME|ARN")]
+    pub cluster: String,
+
+    /// Service name or ARN.
+    #[arg(long, value_name = "NAME|ARN")]
+    pub service: String,
+
+    /// Then follow the rollback to its end: exit 0 when it succeeded, 1 when it failed, 3 when --timeout passed.
+    #[arg(long)]
+    pub wait: bool,
+
+    /// With --wait: stop following after this long (the rollback goes on).
+    #[arg(long, default_value = "10m", value_parser = parse_duration, value_name = "DURATION", allow_hyphen_values = true)]
+    pub timeout: Duration,
+
+    #[command(flatten)]
+    pub aws: AwsArgs,
+
+    #[command(flatten)]
+    pub display: DisplayArgs,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -254,7 +360,7 @@ mod tests {
         assert!(cli.command.is_none());
         assert_eq!(cli.wait.cluster.as_deref(), Some("prod"));
         assert_eq!(cli.wait.timeout, Duration::from_secs(90));
-        assert_eq!(cli.wait.output, OutputFormat::Json);
+        assert_eq!(cli.wait.display.output, OutputFormat::Json);
         assert_eq!(cli.wait.max_task_failures, 3);
     }
 

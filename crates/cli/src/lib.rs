@@ -1,12 +1,16 @@
 //! The `wait-for-ecs-deploy` command line: waits for one Amazon ECS service deployment and exits with a code
 //! that tells a CI pipeline what happened (0 COMPLETED, 1 FAILED, 2 ROLLED_BACK, 3 TIMED_OUT, 4 bad input or
 //! setup error, 130 interrupted). It is a thin shell around the `ecs-watcher` core: parsing flags, showing
-//! progress, printing the verdict. `demo` plays scenarios against the built-in `ecs-sim` simulator.
+//! progress, printing the verdict. `continue` and `rollback` act on a deployment in flight. `demo` plays
+//! scenarios against the built-in `ecs-sim` simulator.
 
 mod args;
+mod commands;
 mod demo;
 mod exit_code;
 mod progress;
+mod signals;
+mod targets;
 mod verdict_output;
 mod wait;
 
@@ -36,6 +40,10 @@ pub fn run_from_env() -> i32 {
     let code = runtime.block_on(async move {
         match cli.command {
             Some(Command::Demo(demo_args)) => demo::run(demo_args).await,
+            Some(Command::Continue(continue_args)) => {
+                commands::continue_paused(continue_args).await
+            }
+            Some(Command::Rollback(rollback_args)) => commands::roll_back(rollback_args).await,
             None => wait::run(cli.wait).await,
         }
     });

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use ecs_watcher::ProgressEvent;
 use ecs_watcher::message::{ProgressKind, progress_line};
-use indicatif::{ProgressBar, ProgressStyle};
+use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
 
 pub struct ProgressReporter {
     mode: Mode,
@@ -28,12 +28,7 @@ impl ProgressReporter {
         let mode = if quiet {
             Mode::Quiet
         } else if std::io::stderr().is_terminal() {
-            let bar = ProgressBar::new_spinner();
-            bar.set_style(
-                ProgressStyle::with_template("{spinner} {elapsed:>4} {msg}")
-                    .unwrap_or_else(|_| ProgressStyle::default_spinner()),
-            );
-            bar.enable_steady_tick(Duration::from_millis(120));
+            let bar = Self::spinner();
             bar.set_message("looking for the deployment…");
             Mode::Spinner(bar)
         } else {
@@ -44,6 +39,45 @@ impl ProgressReporter {
             last_status: Mutex::new(String::new()),
             prefix: prefix.into(),
         })
+    }
+
+    /// One reporter per service, each line prefixed with the service's name when there are several; on a
+    /// terminal their spinners stack.
+    pub fn several(quiet: bool, services: &[String]) -> Vec<Arc<Self>> {
+        if services.len() <= 1 {
+            return vec![Self::new(quiet, "")];
+        }
+        let multi = (!quiet && std::io::stderr().is_terminal()).then(MultiProgress::new);
+        services
+            .iter()
+            .map(|service| {
+                let prefix = format!("{service}: ");
+                let mode = match &multi {
+                    None if quiet => Mode::Quiet,
+                    None => Mode::Plain,
+                    Some(multi) => {
+                        let bar = multi.add(Self::spinner());
+                        bar.set_message(format!("{prefix}looking for the deployment…"));
+                        Mode::Spinner(bar)
+                    }
+                };
+                Arc::new(Self {
+                    mode,
+                    last_status: Mutex::new(String::new()),
+                    prefix,
+                })
+            })
+            .collect()
+    }
+
+    fn spinner() -> ProgressBar {
+        let bar = ProgressBar::new_spinner();
+        bar.set_style(
+            ProgressStyle::with_template("{spinner} {elapsed:>4} {msg}")
+                .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+        );
+        bar.enable_steady_tick(Duration::from_millis(120));
+        bar
     }
 
     /// The callback handed to the watcher.

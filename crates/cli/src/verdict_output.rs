@@ -1,9 +1,38 @@
 //! The verdict as CI consumes it: one text line, or exactly one JSON object (the npm package's `status` and
 //! `failureMessage`, plus what the watcher knows).
 
+use ecs_watcher::actions::RollbackReport;
 use ecs_watcher::model::PausedHook;
 use ecs_watcher::{Outcome, WaitReport};
 use serde::Serialize;
+
+use crate::ExitCode;
+use crate::args::OutputFormat;
+
+/// How the wait for one service ended.
+#[derive(Debug)]
+pub enum WaitEnd {
+    /// A verdict, and what `--rollback-on` did about it.
+    Verdict {
+        report: Box<WaitReport>,
+        rollback: Option<RollbackReport>,
+    },
+    /// Ctrl-C or SIGTERM; with `--rollback-on interrupted`, what the rollback did.
+    Interrupted { rollback: Option<RollbackReport> },
+    /// `--fail-fast` ended this wait because another service failed.
+    NotWaitedFor { reason: String },
+    /// Bad input or a setup error (not found, access denied, …).
+    Error(String),
+}
+
+/// One service's result.
+#[derive(Debug)]
+pub struct ServiceResult {
+    pub cluster: String,
+    pub service: String,
+    pub desired_task_definition: Option<String>,
+    pub end: WaitEnd,
+}
 
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -32,6 +61,40 @@ pub struct JsonVerdict<'a> {
     /// What was reached when `--wait-until` stopped short of `deployed`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub checkpoint: Option<&'a str>,
+    /// What `--rollback-on` did, when the verdict triggered it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rollback: Option<&'a RollbackReport>,
+}
+
+/// A service that has no verdict (error, interrupted, not waited for), in the several-services JSON.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct JsonNoVerdict<'a> {
+    pub status: &'static str,
+    /// `ERROR`, `INTERRUPTED`, or `TIMED_OUT` for a service `--fail-fast` did not wait for.
+    pub outcome: &'static str,
+    pub failure_message: &'a str,
+    pub cluster: &'a str,
+    pub service: &'a str,
+    pub desired_task_def: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rollback: Option<&'a RollbackReport>,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(untagged)]
+pub enum JsonService<'a> {
+    Verdict(Box<JsonVerdict<'a>>),
+    NoVerdict(JsonNoVerdict<'a>),
+}
+
+/// `--output json` with several services: the most severe outcome, and one object per service.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct JsonSeveral<'a> {
+    pub status: &'static str,
+    pub outcome: &'static str,
+    pub services: Vec<JsonService<'a>>,
 }
 
 #[derive(Debug, Serialize)]
@@ -85,6 +148,7 @@ impl<'a> JsonVerdict<'a> {
             lifecycle_stage: report.lifecycle_stage.as_ref().map(|s| s.as_str()),
             paused_hook: report.paused_hook.as_ref(),
             checkpoint: report.checkpoint.as_deref(),
+            rollback: None,
         }
     }
 }
@@ -120,8 +184,138 @@ pub fn text_line(report: &WaitReport) -> String {
     line
 }
 
-pub fn json_line(report: &WaitReport) -> String {
-    serde_json::to_string(&JsonVerdict::from_report(report)).unwrap_or_else(|error| {
+fn encode(value: &impl Serialize) -> String {
+    serde_json::to_string(value).unwrap_or_else(|error| {
         format!("{{\"status\":\"FAILED\",\"failureMessage\":\"cannot encode verdict: {error}\"}}")
     })
+}
+
+/// `; rolled back to web:3` or `; rollback not requested: …`: what `--rollback-on` did, for the text line.
+fn rollback_suffix(rollback: &RollbackReport) -> String {
+    format!("; {}", rollback.reason)
+}
+
+/// The exit code of several results: 4 if any setup error, else 1 if any FAILED, else 2 if any ROLLED_BACK,
+/// else 3 if any TIMED_OUT, else 0 — and 130 when interrupted.
+pub fn exit_code(results: &[ServiceResult]) -> ExitCode {
+    let ends = || results.iter().map(|r| &r.end);
+    if ends().any(|e| matches!(e, WaitEnd::Interrupted { .. })) {
+        return ExitCode::Interrupted;
+    }
+    if ends().any(|e| matches!(e, WaitEnd::Error(_))) {
+        return ExitCode::SetupError;
+    }
+    ExitCode::from(most_severe(results))
+}
+
+/// The most severe verdict among the results, by the exit-code precedence.
+fn most_severe(results: &[ServiceResult]) -> Outcome {
+    let outcomes: Vec<Outcome> = results
+        .iter()
+        .filter_map(|r| match &r.end {
+            WaitEnd::Verdict { report, .. } => Some(report.outcome),
+            WaitEnd::NotWaitedFor { .. } => Some(Outcome::TimedOut),
+            WaitEnd::Interrupted { .. } | WaitEnd::Error(_) => None,
+        })
+        .collect();
+    [Outcome::Failed, Outcome::RolledBack, Outcome::TimedOut]
+        .into_iter()
+        .find(|severe| outcomes.contains(severe))
+        .unwrap_or(Outcome::Completed)
+}
+
+/// Prints every result (stdout: verdicts; stderr: errors and interruptions) and returns the exit code.
+pub fn print_all(results: &[ServiceResult], output: OutputFormat) -> ExitCode {
+    let several = results.len() > 1;
+    for result in results {
+        let name = if several {
+            format!("service {}: ", result.service)
+        } else {
+            String::new()
+        };
+        match &result.end {
+            WaitEnd::Interrupted { rollback } => {
+                let mut line = format!(
+                    "interrupted: {name}stopped waiting (the deployment itself goes on in ECS)"
+                );
+                if let Some(rollback) = rollback {
+                    line.push_str(&rollback_suffix(rollback));
+                }
+                eprintln!("{line}");
+            }
+            WaitEnd::Error(message) => eprintln!("error: {name}{message}"),
+            WaitEnd::Verdict { .. } | WaitEnd::NotWaitedFor { .. } => {}
+        }
+    }
+    match output {
+        OutputFormat::Text => {
+            for result in results {
+                match &result.end {
+                    WaitEnd::Verdict { report, rollback } => {
+                        let mut line = text_line(report);
+                        if let Some(rollback) = rollback {
+                            line.push_str(&rollback_suffix(rollback));
+                        }
+                        println!("{line}");
+                    }
+                    WaitEnd::NotWaitedFor { reason } => println!(
+                        "TIMED_OUT service {} (cluster {}): {reason}",
+                        result.service, result.cluster
+                    ),
+                    WaitEnd::Interrupted { .. } | WaitEnd::Error(_) => {}
+                }
+            }
+        }
+        OutputFormat::Json if !several => {
+            if let Some(WaitEnd::Verdict { report, rollback }) = results.first().map(|r| &r.end) {
+                let mut verdict = JsonVerdict::from_report(report);
+                verdict.rollback = rollback.as_ref();
+                println!("{}", encode(&verdict));
+            }
+        }
+        OutputFormat::Json => {
+            let outcome = most_severe(results);
+            let all_completed = results.iter().all(
+                |r| matches!(&r.end, WaitEnd::Verdict { report, .. } if report.outcome == Outcome::Completed),
+            );
+            let services = results.iter().map(json_service).collect();
+            println!(
+                "{}",
+                encode(&JsonSeveral {
+                    status: if all_completed { "COMPLETED" } else { "FAILED" },
+                    outcome: outcome.as_str(),
+                    services,
+                })
+            );
+        }
+    }
+    exit_code(results)
+}
+
+fn json_service(result: &ServiceResult) -> JsonService<'_> {
+    let no_verdict = |outcome, failure_message, rollback| {
+        JsonService::NoVerdict(JsonNoVerdict {
+            status: "FAILED",
+            outcome,
+            failure_message,
+            cluster: &result.cluster,
+            service: &result.service,
+            desired_task_def: result.desired_task_definition.as_deref(),
+            rollback,
+        })
+    };
+    match &result.end {
+        WaitEnd::Verdict { report, rollback } => {
+            let mut verdict = JsonVerdict::from_report(report);
+            verdict.rollback = rollback.as_ref();
+            JsonService::Verdict(Box::new(verdict))
+        }
+        WaitEnd::NotWaitedFor { reason } => no_verdict("TIMED_OUT", reason, None),
+        WaitEnd::Interrupted { rollback } => no_verdict(
+            "INTERRUPTED",
+            "interrupted: stopped waiting",
+            rollback.as_ref(),
+        ),
+        WaitEnd::Error(message) => no_verdict("ERROR", message, None),
+    }
 }

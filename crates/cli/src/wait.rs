@@ -1,19 +1,26 @@
-//! The main job: validate flags, connect to ECS, wait for the verdict, print it, map it to an exit code.
+//! The main job: validate flags, connect to ECS, wait for the verdict of every service asked about (one
+//! watcher, so their calls are batched and share one request budget), act on it if asked (`--rollback-on`),
+//! print it, map it to an exit code.
 
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use ecs_watcher::actions::{self, FollowOptions, RollbackReport, RollbackTrigger};
+use ecs_watcher::api::EcsApi;
 use ecs_watcher::input::DurationInput;
 use ecs_watcher::{
-    AssumeRole, AwsSettings, WaitError, WaitOptions, WaitReport, WaitRequest, Watcher,
+    AssumeRole, AwsSettings, Outcome, ProgressEvent, WaitError, WaitOptions, WaitRequest, Watcher,
 };
 use tokio_util::sync::CancellationToken;
 
-use crate::args::{OutputFormat, WaitArgs};
+use crate::args::{AwsArgs, WaitArgs};
 use crate::progress::ProgressReporter;
-use crate::{ExitCode, verdict_output};
+use crate::signals::Interrupts;
+use crate::verdict_output::{self, ServiceResult, WaitEnd};
+use crate::{ExitCode, targets};
 
 /// Durations are flags such as `--timeout 90s`: a refused one is shown back the way humantime writes it.
-const FLAG_DURATION: DurationInput = DurationInput::Text {
+pub const FLAG_DURATION: DurationInput = DurationInput::Text {
     show: flag_duration,
 };
 
@@ -21,122 +28,307 @@ fn flag_duration(duration: Duration) -> String {
     humantime::format_duration(duration).to_string()
 }
 
+/// Everything the flags asked for, validated.
+struct Plan {
+    requests: Vec<WaitRequest>,
+    options: WaitOptions,
+    rollback_on: Vec<RollbackTrigger>,
+    follow: FollowOptions,
+    fail_fast: bool,
+}
+
 pub async fn run(args: WaitArgs) -> ExitCode {
-    let (request, options) = match validate(&args) {
-        Ok(valid) => valid,
+    let plan = match validate(&args) {
+        Ok(plan) => plan,
         Err(message) => {
             eprintln!("error: {message}");
             return ExitCode::SetupError;
         }
     };
-    let settings = AwsSettings {
-        region: args.region.clone(),
-        profile: args.profile.clone(),
-        assume_role: args.assume_role.clone().map(|role_arn| AssumeRole {
-            role_arn,
-            external_id: args.external_id.clone(),
-            session_name: args.role_session_name.clone(),
-        }),
-        endpoint_url: args.endpoint_url.clone(),
-    };
-    let api = match ecs_watcher::connect(&settings).await {
+    let api = match connect(&args.aws).await {
         Ok(api) => api,
-        Err(error) => {
-            eprintln!("error: {error}");
-            return ExitCode::SetupError;
-        }
+        Err(code) => return code,
     };
-    let cancel = CancellationToken::new();
-    cancel_on_ctrl_c(cancel.clone());
-    let reporter = ProgressReporter::new(args.quiet, "");
-    let result = Watcher::new(api)
-        .wait(request, options, cancel, reporter.callback())
-        .await;
-    reporter.finish();
-    finish(result, args.output)
+    let interrupts = Interrupts::install();
+    let names: Vec<String> = plan.requests.iter().map(|r| r.service.clone()).collect();
+    let reporters = ProgressReporter::several(args.display.quiet, &names);
+    let watcher = Watcher::new(Arc::clone(&api));
+    let fail_fast = FailFast::new(&interrupts.waiting, plan.fail_fast);
+    let waits = plan
+        .requests
+        .iter()
+        .zip(&reporters)
+        .map(|(request, reporter)| {
+            wait_one(
+                &watcher,
+                api.as_ref(),
+                request.clone(),
+                &plan,
+                &interrupts,
+                &fail_fast,
+                Arc::clone(reporter),
+            )
+        });
+    let results = futures::future::join_all(waits).await;
+    for reporter in &reporters {
+        reporter.finish();
+    }
+    verdict_output::print_all(&results, args.display.output)
 }
 
-/// Prints the verdict (stdout) or the error (stderr) and chooses the exit code.
-pub fn finish(result: Result<WaitReport, WaitError>, output: OutputFormat) -> ExitCode {
-    match result {
-        Ok(report) => {
-            match output {
-                OutputFormat::Text => println!("{}", verdict_output::text_line(&report)),
-                OutputFormat::Json => println!("{}", verdict_output::json_line(&report)),
-            }
-            ExitCode::from(report.outcome)
+/// Builds the ECS client for `aws`; a setup error is printed and becomes exit 4.
+pub async fn connect(aws: &AwsArgs) -> Result<Arc<dyn EcsApi>, ExitCode> {
+    let settings = AwsSettings {
+        region: aws.region.clone(),
+        profile: aws.profile.clone(),
+        assume_role: aws.assume_role.clone().map(|role_arn| AssumeRole {
+            role_arn,
+            external_id: aws.external_id.clone(),
+            session_name: aws.role_session_name.clone(),
+        }),
+        endpoint_url: aws.endpoint_url.clone(),
+    };
+    ecs_watcher::connect(&settings).await.map_err(|error| {
+        eprintln!("error: {error}");
+        ExitCode::SetupError
+    })
+}
+
+/// `--fail-fast`: the first service that does not complete cancels the others' waits (not an interrupt).
+struct FailFast {
+    enabled: bool,
+    token: CancellationToken,
+    first: Mutex<Option<String>>,
+}
+
+impl FailFast {
+    fn new(interrupted: &CancellationToken, enabled: bool) -> Self {
+        Self {
+            enabled,
+            token: interrupted.child_token(),
+            first: Mutex::new(None),
         }
-        Err(WaitError::Cancelled) => {
-            eprintln!("interrupted: stopped waiting (the deployment itself goes on in ECS)");
-            ExitCode::Interrupted
+    }
+
+    fn failed(&self, what: String) {
+        if !self.enabled {
+            return;
         }
-        Err(error) => {
-            eprintln!("error: {error}");
-            ExitCode::SetupError
+        let mut first = self.first.lock().unwrap_or_else(|p| p.into_inner());
+        if first.is_none() {
+            *first = Some(what);
+            self.token.cancel();
         }
+    }
+
+    fn reason(&self) -> String {
+        let first = self.first.lock().unwrap_or_else(|p| p.into_inner());
+        format!(
+            "not waited for: --fail-fast ended the wait when {}",
+            first.as_deref().unwrap_or("another service failed")
+        )
     }
 }
 
-fn cancel_on_ctrl_c(cancel: CancellationToken) {
-    tokio::spawn(async move {
-        if tokio::signal::ctrl_c().await.is_ok() {
-            cancel.cancel();
+/// One service: wait, then roll back if its verdict is one of `--rollback-on`.
+async fn wait_one(
+    watcher: &Watcher,
+    api: &dyn EcsApi,
+    request: WaitRequest,
+    plan: &Plan,
+    interrupts: &Interrupts,
+    fail_fast: &FailFast,
+    reporter: Arc<ProgressReporter>,
+) -> ServiceResult {
+    let watched: Arc<Mutex<Option<String>>> = Arc::default();
+    let progress = {
+        let watched = Arc::clone(&watched);
+        let show = reporter.callback();
+        Arc::new(move |event: ProgressEvent| {
+            if let ProgressEvent::DeploymentFound { deployment_id, .. } = &event {
+                *watched.lock().unwrap_or_else(|p| p.into_inner()) = Some(deployment_id.clone());
+            }
+            show(event)
+        })
+    };
+    let result = watcher
+        .wait(
+            request.clone(),
+            plan.options.clone(),
+            fail_fast.token.child_token(),
+            progress,
+        )
+        .await;
+    let wants = |trigger| plan.rollback_on.contains(&trigger);
+    let roll_back = |report| async move {
+        reporter.note("requesting a rollback (--rollback-on)");
+        actions::roll_back_watched(api, report, plan.follow, &interrupts.following).await
+    };
+    let end = match result {
+        Ok(report) => {
+            if report.outcome != Outcome::Completed {
+                fail_fast.failed(format!(
+                    "service {} was {}",
+                    request.service,
+                    report.outcome.as_str()
+                ));
+            }
+            let trigger = match report.outcome {
+                Outcome::Failed => Some(RollbackTrigger::Failed),
+                Outcome::TimedOut => Some(RollbackTrigger::TimedOut),
+                Outcome::Completed | Outcome::RolledBack => None,
+            };
+            let rollback = match trigger {
+                Some(trigger) if wants(trigger) => Some(roll_back(&report).await),
+                _ => None,
+            };
+            WaitEnd::Verdict {
+                report: Box::new(report),
+                rollback,
+            }
         }
-    });
+        Err(WaitError::Cancelled) if interrupts.waiting.is_cancelled() => {
+            let rollback = if wants(RollbackTrigger::Interrupted) {
+                Some(roll_back_interrupted(api, &request, &watched, plan, interrupts).await)
+            } else {
+                None
+            };
+            WaitEnd::Interrupted { rollback }
+        }
+        Err(WaitError::Cancelled) => WaitEnd::NotWaitedFor {
+            reason: fail_fast.reason(),
+        },
+        Err(error) => {
+            fail_fast.failed(format!(
+                "service {} could not be waited for",
+                request.service
+            ));
+            WaitEnd::Error(error.to_string())
+        }
+    };
+    ServiceResult {
+        cluster: request.cluster,
+        service: request.service,
+        desired_task_definition: request.desired_task_definition,
+        end,
+    }
+}
+
+/// After Ctrl-C: roll back the deployment in progress if it is the one that was being watched.
+async fn roll_back_interrupted(
+    api: &dyn EcsApi,
+    request: &WaitRequest,
+    watched: &Mutex<Option<String>>,
+    plan: &Plan,
+    interrupts: &Interrupts,
+) -> RollbackReport {
+    let watched = watched.lock().unwrap_or_else(|p| p.into_inner()).clone();
+    let Some(watched) = watched else {
+        return RollbackReport {
+            reason: "rollback not requested: the watched deployment had not been found yet".into(),
+            ..RollbackReport::default()
+        };
+    };
+    match actions::roll_back_in_progress(
+        api,
+        &request.cluster,
+        &request.service,
+        Some(&watched),
+        plan.follow,
+        &interrupts.following,
+    )
+    .await
+    {
+        Ok(report) => report,
+        Err(error) => RollbackReport {
+            reason: format!("rollback not requested: {error}"),
+            ..RollbackReport::default()
+        },
+    }
 }
 
 /// Checks every flag value before any AWS call, so bad input never costs a request and always names the flag.
-fn validate(args: &WaitArgs) -> Result<(WaitRequest, WaitOptions), String> {
+fn validate(args: &WaitArgs) -> Result<Plan, String> {
     use ecs_watcher::input;
     let cluster = args.cluster.as_deref().unwrap_or_default();
-    let service = args.service.as_deref().unwrap_or_default();
     input::cluster("--cluster", cluster).map_err(|error| error.to_string())?;
-    input::service("--service", service).map_err(|error| error.to_string())?;
-    if let Some(task_definition) = &args.task_definition {
-        input::task_definition("--task-definition", task_definition)
-            .map_err(|error| error.to_string())?;
-    }
+    let wanted = targets::parse(&args.service, args.task_definition.as_deref())?;
     if let Some(deployment) = &args.deployment {
         input::deployment("--deployment", deployment).map_err(|error| error.to_string())?;
+        if wanted.len() > 1 {
+            return Err(format!(
+                "invalid --deployment `{deployment}`: it names one deployment, but {} services were \
+                 given; wait for one service with --deployment, or drop it",
+                wanted.len()
+            ));
+        }
     }
     input::timeout("--timeout", args.timeout, FLAG_DURATION).map_err(|error| error.to_string())?;
     input::poll_interval("--poll-interval", args.poll_interval, FLAG_DURATION)
         .map_err(|error| error.to_string())?;
-    if let Some(region) = &args.region {
-        input::region("--region", region).map_err(|error| error.to_string())?;
+    input::timeout("--rollback-timeout", args.rollback_timeout, FLAG_DURATION)
+        .map_err(|error| error.to_string())?;
+    validate_aws(&args.aws)?;
+    for target in &wanted {
+        let given = |field, value| input::Given { field, value };
+        input::same_place(
+            Some(given("--cluster", cluster)),
+            Some(given("--service", &target.service)),
+            target
+                .task_definition
+                .as_deref()
+                .map(|value| given(target.task_definition_field(), value)),
+            args.aws
+                .region
+                .as_deref()
+                .map(|value| given("--region", value)),
+        )
+        .map_err(|error| error.to_string())?;
     }
-    if let Some(role) = &args.assume_role {
-        input::role_arn("--assume-role", role).map_err(|error| error.to_string())?;
-    }
-    if let Some(url) = &args.endpoint_url {
-        input::endpoint_url("--endpoint-url", url).map_err(|error| error.to_string())?;
-    }
-    let given = |field, value| input::Given { field, value };
-    input::same_place(
-        Some(given("--cluster", cluster)),
-        Some(given("--service", service)),
-        args.task_definition
-            .as_deref()
-            .map(|value| given("--task-definition", value)),
-        args.region.as_deref().map(|value| given("--region", value)),
-    )
-    .map_err(|error| error.to_string())?;
     let wait_until = ecs_watcher::WaitUntil::parse("--wait-until", &args.wait_until)
         .map_err(|error| error.to_string())?;
-    let request = WaitRequest {
-        cluster: cluster.to_owned(),
-        service: service.to_owned(),
-        desired_task_definition: args.task_definition.clone(),
-        deployment: args.deployment.clone(),
-    };
-    let options = WaitOptions {
-        timeout: args.timeout,
-        poll_interval: args.poll_interval,
-        max_task_failures: args.max_task_failures,
-        wait_until,
-        ..WaitOptions::default()
-    };
-    Ok((request, options))
+    let rollback_on = RollbackTrigger::parse_list("--rollback-on", &args.rollback_on)
+        .map_err(|error| error.to_string())?;
+    let requests = wanted
+        .into_iter()
+        .map(|target| WaitRequest {
+            cluster: cluster.to_owned(),
+            service: target.service,
+            desired_task_definition: target.task_definition,
+            deployment: args.deployment.clone(),
+        })
+        .collect();
+    Ok(Plan {
+        requests,
+        options: WaitOptions {
+            timeout: args.timeout,
+            poll_interval: args.poll_interval,
+            max_task_failures: args.max_task_failures,
+            wait_until,
+            ..WaitOptions::default()
+        },
+        rollback_on,
+        follow: FollowOptions {
+            timeout: args.rollback_timeout,
+            poll_interval: args.poll_interval,
+        },
+        fail_fast: args.fail_fast,
+    })
+}
+
+/// The AWS flags every command shares.
+pub fn validate_aws(aws: &AwsArgs) -> Result<(), String> {
+    use ecs_watcher::input;
+    if let Some(region) = &aws.region {
+        input::region("--region", region).map_err(|error| error.to_string())?;
+    }
+    if let Some(role) = &aws.assume_role {
+        input::role_arn("--assume-role", role).map_err(|error| error.to_string())?;
+    }
+    if let Some(url) = &aws.endpoint_url {
+        input::endpoint_url("--endpoint-url", url).map_err(|error| error.to_string())?;
+    }
+    Ok(())
 }
 
 #[cfg(test)]

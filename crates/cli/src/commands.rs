@@ -1,0 +1,184 @@
+//! `continue` and `rollback`: acting on a deployment in flight, then (with `--wait`) following it.
+
+use ecs_watcher::actions::{self, ActionError, FollowOptions};
+use ecs_watcher::model::LifecycleHookAction;
+use ecs_watcher::{WaitOptions, WaitRequest, Watcher, input};
+
+use crate::ExitCode;
+use crate::args::{ContinueArgs, HookAction, OutputFormat, RollbackArgs};
+use crate::progress::ProgressReporter;
+use crate::signals::Interrupts;
+use crate::verdict_output::{self, ServiceResult, WaitEnd};
+use crate::wait::{FLAG_DURATION, connect, validate_aws};
+
+/// `continue`: ContinueServiceDeployment at the paused hook, then optionally wait for the verdict.
+pub async fn continue_paused(args: ContinueArgs) -> ExitCode {
+    if let Err(message) = validate(&args.cluster, &args.service, &args.aws, args.timeout) {
+        eprintln!("error: {message}");
+        return ExitCode::SetupError;
+    }
+    let api = match connect(&args.aws).await {
+        Ok(api) => api,
+        Err(code) => return code,
+    };
+    let action = match args.action {
+        HookAction::Continue => LifecycleHookAction::Continue,
+        HookAction::Rollback => LifecycleHookAction::Rollback,
+    };
+    let continued = match actions::continue_paused(
+        api.as_ref(),
+        &args.cluster,
+        &args.service,
+        args.hook_id.as_deref(),
+        action,
+    )
+    .await
+    {
+        Ok(continued) => continued,
+        Err(error) => return action_failed(error),
+    };
+    let stage = continued
+        .stage
+        .as_ref()
+        .map(|s| format!(" in stage {s}"))
+        .unwrap_or_default();
+    eprintln!(
+        "sent {} to lifecycle hook {} of {}{stage}",
+        continued.action, continued.hook_id, continued.service_deployment_arn
+    );
+    if !args.wait {
+        return ExitCode::Completed;
+    }
+    let interrupts = Interrupts::install();
+    let reporter = ProgressReporter::new(args.display.quiet, "");
+    let request = WaitRequest {
+        cluster: args.cluster.clone(),
+        service: args.service.clone(),
+        desired_task_definition: None,
+        deployment: Some(continued.service_deployment_arn.clone()),
+    };
+    let options = WaitOptions {
+        timeout: args.timeout,
+        ..WaitOptions::default()
+    };
+    let result = Watcher::new(api)
+        .wait(
+            request,
+            options,
+            interrupts.waiting.clone(),
+            reporter.callback(),
+        )
+        .await;
+    reporter.finish();
+    let end = match result {
+        Ok(report) => WaitEnd::Verdict {
+            report: Box::new(report),
+            rollback: None,
+        },
+        Err(ecs_watcher::WaitError::Cancelled) => WaitEnd::Interrupted { rollback: None },
+        Err(error) => WaitEnd::Error(error.to_string()),
+    };
+    verdict_output::print_all(
+        &[ServiceResult {
+            cluster: args.cluster,
+            service: args.service,
+            desired_task_definition: None,
+            end,
+        }],
+        args.display.output,
+    )
+}
+
+/// `rollback`: StopServiceDeployment ROLLBACK on the deployment in progress, then optionally follow it.
+pub async fn roll_back(args: RollbackArgs) -> ExitCode {
+    if let Err(message) = validate(&args.cluster, &args.service, &args.aws, args.timeout) {
+        eprintln!("error: {message}");
+        return ExitCode::SetupError;
+    }
+    let api = match connect(&args.aws).await {
+        Ok(api) => api,
+        Err(code) => return code,
+    };
+    let interrupts = Interrupts::install();
+    let reporter = ProgressReporter::new(args.display.quiet, "");
+    let in_progress =
+        match actions::in_progress_deployment(api.as_ref(), &args.cluster, &args.service).await {
+            Ok(in_progress) => in_progress,
+            Err(error) => return action_failed(error),
+        };
+    // Without --wait, follow for no time at all: one look right after the request.
+    let follow = FollowOptions {
+        timeout: if args.wait {
+            args.timeout
+        } else {
+            std::time::Duration::ZERO
+        },
+        ..FollowOptions::default()
+    };
+    reporter.note(&format!(
+        "requesting a rollback of {}",
+        in_progress.service_deployment_arn
+    ));
+    let rollback = actions::roll_back_deployment(
+        api.as_ref(),
+        &in_progress.deployment,
+        follow,
+        &interrupts.waiting,
+    )
+    .await;
+    reporter.finish();
+    match args.display.output {
+        OutputFormat::Text => println!(
+            "{} service {} (cluster {}): {}",
+            rollback
+                .status
+                .as_ref()
+                .map_or("ROLLBACK_NOT_REQUESTED", |s| s.as_str()),
+            args.service,
+            args.cluster,
+            rollback.reason
+        ),
+        OutputFormat::Json => println!(
+            "{}",
+            serde_json::json!({
+                "cluster": args.cluster,
+                "service": args.service,
+                "serviceDeploymentArn": in_progress.service_deployment_arn,
+                "rollback": rollback,
+            })
+        ),
+    }
+    if !rollback.requested {
+        return ExitCode::SetupError;
+    }
+    if !args.wait {
+        return ExitCode::Completed;
+    }
+    use ecs_watcher::model::ServiceDeploymentStatus;
+    match rollback.status {
+        Some(ServiceDeploymentStatus::RollbackSuccessful) => ExitCode::Completed,
+        Some(ServiceDeploymentStatus::RollbackFailed | ServiceDeploymentStatus::Stopped) => {
+            ExitCode::Failed
+        }
+        _ if interrupts.waiting.is_cancelled() => ExitCode::Interrupted,
+        _ => ExitCode::TimedOut,
+    }
+}
+
+fn validate(
+    cluster: &str,
+    service: &str,
+    aws: &crate::args::AwsArgs,
+    timeout: std::time::Duration,
+) -> Result<(), String> {
+    input::cluster("--cluster", cluster).map_err(|error| error.to_string())?;
+    input::service("--service", service).map_err(|error| error.to_string())?;
+    input::timeout("--timeout", timeout, FLAG_DURATION).map_err(|error| error.to_string())?;
+    validate_aws(aws)
+}
+
+/// Every action error is one waiting would not fix: exit 4.
+fn action_failed(error: ActionError) -> ExitCode {
+    eprintln!("error: {error}");
+    ExitCode::SetupError
+}
