@@ -1,0 +1,171 @@
+//! One wait for several services (`--service` repeated): one verdict per service, the most severe exit code,
+//! the aggregate JSON, and `--fail-fast`, against `ecs-sim` through the real binary.
+
+mod support;
+
+use serde_json::Value;
+use support::*;
+
+async fn fixture() -> Sim {
+    start(50.0, 23).await
+}
+
+/// Settles `service` on a healthy revision, then deploys one behaving as `behaviour`: `--service S=ARN`.
+async fn deploying(
+    sim: &Sim,
+    service: &str,
+    breaker: Option<bool>,
+    behaviour: TaskBehaviour,
+) -> String {
+    sim.steady_service(service, breaker).await;
+    let arn = sim.deploy(service, behaviour).await;
+    format!("{service}={arn}")
+}
+
+async fn wait_for(sim: &Sim, services: &[&str], extra: &[&str]) -> Run {
+    let mut args = vec!["--cluster", "prod", "--poll-interval", "100ms"];
+    if !extra.contains(&"--timeout") {
+        args.extend(["--timeout", "60s"]);
+    }
+    for service in services {
+        args.extend(["--service", service]);
+    }
+    args.extend_from_slice(extra);
+    sim.run(&args).await
+}
+
+fn entry<'a>(verdict: &'a Value, service: &str) -> &'a Value {
+    verdict["services"]
+        .as_array()
+        .and_then(|all| all.iter().find(|s| s["service"] == service))
+        .unwrap_or_else(|| panic!("no entry for {service}: {verdict}"))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_service_gets_its_verdict_and_the_most_severe_sets_the_exit_code() {
+    let sim = fixture().await;
+    let web = deploying(&sim, "web", Some(true), TaskBehaviour::Healthy).await;
+    let api = deploying(&sim, "api", None, TaskBehaviour::ExitsAtOnce).await;
+    let worker = deploying(&sim, "worker", Some(true), TaskBehaviour::ExitsAtOnce).await;
+    let run = wait_for(&sim, &[&web, &api, &worker], &["--output", "json"]).await;
+    assert_eq!(
+        run.code, 1,
+        "FAILED beats ROLLED_BACK: {} {}",
+        run.stdout, run.stderr
+    );
+    let verdict = run.json();
+    assert_eq!(verdict["status"], "FAILED");
+    assert_eq!(verdict["outcome"], "FAILED");
+    assert_eq!(verdict["services"].as_array().map(Vec::len), Some(3));
+    assert_eq!(entry(&verdict, "web")["outcome"], "COMPLETED");
+    assert_eq!(entry(&verdict, "api")["outcome"], "FAILED");
+    assert_eq!(entry(&verdict, "worker")["outcome"], "ROLLED_BACK");
+    // Each entry is the single-service object.
+    assert!(
+        entry(&verdict, "api")["stoppedTasks"]
+            .as_array()
+            .is_some_and(|t| !t.is_empty())
+    );
+    assert_eq!(
+        entry(&verdict, "web")["desiredTaskDef"],
+        web.split_once('=').unwrap().1
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rolled_back_beats_timed_out_and_all_completed_is_0() {
+    let sim = fixture().await;
+    let web = deploying(&sim, "web", Some(true), TaskBehaviour::ExitsAtOnce).await;
+    let api = deploying(&sim, "api", Some(true), TaskBehaviour::Unplaceable).await;
+    let run = wait_for(
+        &sim,
+        &[&web, &api],
+        &["--output", "json", "--timeout", "8s"],
+    )
+    .await;
+    assert_eq!(run.code, 2, "{} {}", run.stdout, run.stderr);
+    let verdict = run.json();
+    assert_eq!(verdict["outcome"], "ROLLED_BACK");
+    assert_eq!(entry(&verdict, "api")["outcome"], "TIMED_OUT");
+
+    let sim = fixture().await;
+    let web = deploying(&sim, "web", None, TaskBehaviour::Healthy).await;
+    let api = deploying(&sim, "api", None, TaskBehaviour::Healthy).await;
+    let run = wait_for(&sim, &[&web, &api], &[]).await;
+    assert_eq!(run.code, 0, "{} {}", run.stdout, run.stderr);
+    let lines: Vec<&str> = run.stdout.lines().collect();
+    assert_eq!(
+        lines.len(),
+        2,
+        "one verdict line per service: {}",
+        run.stdout
+    );
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with("COMPLETED service web ")),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with("COMPLETED service api ")),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stderr.contains("web: "),
+        "progress names the service: {}",
+        run.stderr
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_setup_error_for_one_service_exits_4_and_the_others_still_report() {
+    let sim = fixture().await;
+    let web = deploying(&sim, "web", None, TaskBehaviour::Healthy).await;
+    let run = wait_for(&sim, &[&web, "ghost"], &["--output", "json"]).await;
+    assert_eq!(run.code, 4, "{} {}", run.stdout, run.stderr);
+    let verdict = run.json();
+    assert_eq!(entry(&verdict, "web")["outcome"], "COMPLETED");
+    assert_eq!(entry(&verdict, "ghost")["outcome"], "ERROR");
+    assert!(run.stderr.contains("service ghost"), "{}", run.stderr);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fail_fast_ends_every_wait_at_the_first_failure_naming_it() {
+    let sim = fixture().await;
+    let web = deploying(&sim, "web", Some(true), TaskBehaviour::Unplaceable).await;
+    let api = deploying(&sim, "api", None, TaskBehaviour::ExitsAtOnce).await;
+    let run = wait_for(&sim, &[&web, &api], &["--output", "json", "--fail-fast"]).await;
+    assert_eq!(run.code, 1, "{} {}", run.stdout, run.stderr);
+    let verdict = run.json();
+    assert_eq!(entry(&verdict, "api")["outcome"], "FAILED");
+    let skipped = entry(&verdict, "web");
+    assert_eq!(skipped["outcome"], "TIMED_OUT");
+    let message = skipped["failureMessage"].as_str().unwrap_or_default();
+    assert!(
+        message.starts_with("not waited for: --fail-fast"),
+        "{message}"
+    );
+    assert!(message.contains("service api was FAILED"), "{message}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_task_definition_for_several_services_is_bad_input() {
+    let sim = fixture().await;
+    sim.handle.reset_call_counts();
+    let run = wait_for(&sim, &["web", "api"], &["--task-definition", "web:3"]).await;
+    assert_eq!(run.code, 4);
+    assert!(
+        run.stderr.contains("--service NAME=TASK_DEF"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(
+        sim.handle.call_counts().values().sum::<u64>(),
+        0,
+        "no ECS call for bad input"
+    );
+}
