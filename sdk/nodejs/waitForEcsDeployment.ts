@@ -115,6 +115,21 @@ export class WaitForEcsDeployment extends pulumi.CustomResource {
      */
     declare public /*out*/ readonly primaryTaskDef: pulumi.Output<string | undefined>;
     /**
+     * Roll the deployment back (ECS StopServiceDeployment with stopType ROLLBACK) when the wait ends in one
+     * of these: `failed` (FAILED, e.g. a crash loop without circuit breaker), `timedOut` (TIMED_OUT: the
+     * deployment is still in progress), `cancelled` (the Pulumi operation was cancelled, e.g. Ctrl-C on
+     * `pulumi up`; the rollback is requested before the provider stops). Default: never. The outcome stays
+     * what it was; `rollbackStatus` and `failureMessage` say what the rollback did. Needs the IAM
+     * permission ecs:StopServiceDeployment.
+     */
+    declare public readonly rollbackOn: pulumi.Output<string[] | undefined>;
+    /**
+     * With `rollbackOn`: what the rollback did — `ROLLBACK_SUCCESSFUL`, `ROLLBACK_FAILED`, still
+     * `ROLLBACK_IN_PROGRESS` when the provider stopped following it, or `NOT_REQUESTED` (the reason is in
+     * `failureMessage`, e.g. the deployment had already ended or the permission is missing).
+     */
+    declare public /*out*/ readonly rollbackStatus: pulumi.Output<string | undefined>;
+    /**
      * The name or ARN of the ECS service being deployed.
      */
     declare public readonly serviceName: pulumi.Output<string>;
@@ -165,6 +180,7 @@ export class WaitForEcsDeployment extends pulumi.CustomResource {
             resourceInputs["failOnError"] = (args?.failOnError) ?? true;
             resourceInputs["maxTaskFailures"] = (args?.maxTaskFailures) ?? 3;
             resourceInputs["pollIntervalMs"] = (args?.pollIntervalMs) ?? 2000;
+            resourceInputs["rollbackOn"] = args?.rollbackOn;
             resourceInputs["serviceName"] = args?.serviceName;
             resourceInputs["timeoutMs"] = (args?.timeoutMs) ?? 180000;
             resourceInputs["waitUntil"] = args?.waitUntil;
@@ -175,6 +191,7 @@ export class WaitForEcsDeployment extends pulumi.CustomResource {
             resourceInputs["outcome"] = undefined /*out*/;
             resourceInputs["pausedHookId"] = undefined /*out*/;
             resourceInputs["primaryTaskDef"] = undefined /*out*/;
+            resourceInputs["rollbackStatus"] = undefined /*out*/;
             resourceInputs["status"] = undefined /*out*/;
         } else {
             resourceInputs["assumeRole"] = undefined /*out*/;
@@ -192,6 +209,8 @@ export class WaitForEcsDeployment extends pulumi.CustomResource {
             resourceInputs["pausedHookId"] = undefined /*out*/;
             resourceInputs["pollIntervalMs"] = undefined /*out*/;
             resourceInputs["primaryTaskDef"] = undefined /*out*/;
+            resourceInputs["rollbackOn"] = undefined /*out*/;
+            resourceInputs["rollbackStatus"] = undefined /*out*/;
             resourceInputs["serviceName"] = undefined /*out*/;
             resourceInputs["status"] = undefined /*out*/;
             resourceInputs["timeoutMs"] = undefined /*out*/;
@@ -244,6 +263,15 @@ export interface WaitForEcsDeploymentArgs {
      * How often to poll ECS, in milliseconds (100 to 300000).
      */
     pollIntervalMs?: pulumi.Input<number | undefined>;
+    /**
+     * Roll the deployment back (ECS StopServiceDeployment with stopType ROLLBACK) when the wait ends in one
+     * of these: `failed` (FAILED, e.g. a crash loop without circuit breaker), `timedOut` (TIMED_OUT: the
+     * deployment is still in progress), `cancelled` (the Pulumi operation was cancelled, e.g. Ctrl-C on
+     * `pulumi up`; the rollback is requested before the provider stops). Default: never. The outcome stays
+     * what it was; `rollbackStatus` and `failureMessage` say what the rollback did. Needs the IAM
+     * permission ecs:StopServiceDeployment.
+     */
+    rollbackOn?: pulumi.Input<pulumi.Input<string>[] | undefined>;
     /**
      * The name or ARN of the ECS service being deployed.
      */

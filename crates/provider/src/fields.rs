@@ -4,13 +4,15 @@
 //! A leaf: it imports nothing from the crate, so the modules that declare tables (`resource`, `config`), convert
 //! values by them (`properties`, `diff`) and publish them (`schema`) all depend on it and not on each other.
 
-/// The schema type of a property (Pulumi schema primitive types only: every property here is a scalar).
+/// The schema type of a property: Pulumi schema primitive types, and lists of strings.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum FieldType {
     String,
     Integer,
     Number,
     Boolean,
+    /// `{"type": "array", "items": {"type": "string"}}`.
+    StringList,
 }
 
 impl FieldType {
@@ -21,6 +23,7 @@ impl FieldType {
             FieldType::Integer => "integer",
             FieldType::Number => "number",
             FieldType::Boolean => "boolean",
+            FieldType::StringList => "array",
         }
     }
 }

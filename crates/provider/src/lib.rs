@@ -21,6 +21,8 @@
 //! - `diff`: `Diff`/`DiffConfig` as a typed `DiffResult`: which properties change (never a replacement).
 //! - `refresh`: `Read`'s refresh: a recorded state judged against a fresh DescribeServices by the watcher's verdict.
 //! - `progress`: the watcher's progress events as engine log lines.
+//! - `rollback_on`: `rollbackOn` — when a verdict or a cancel calls for the watcher's rollback, and how its
+//!   result shows in the outputs.
 //! - `operations`: what each operation does, on typed values; every failure is an `OperationError`.
 //! - `server`: the gRPC service and server, the only module that speaks the protocol's requests, responses and
 //!   statuses: unpacks requests, packs typed results, maps `OperationError` to a status.
@@ -38,6 +40,7 @@ pub mod properties;
 pub mod redact;
 pub mod refresh;
 pub mod resource;
+pub mod rollback_on;
 pub mod schema;
 pub mod server;
 pub mod validate;

@@ -25,6 +25,7 @@ use crate::refresh::{Refreshed, refresh};
 use crate::resource::{
     OUTPUT_TABLES, WaitArgs, WaitResults, WaitState, check_inputs, checked_inputs,
 };
+use crate::rollback_on;
 
 /// Why an operation did not do what the engine asked. Every message is already redacted.
 #[derive(Debug, thiserror::Error)]
@@ -223,26 +224,66 @@ impl Operations {
                 args.service_name
             ))),
         );
+        // The deployment being watched, for a rollback after a cancel.
+        let watched: Arc<std::sync::Mutex<Option<String>>> = Arc::default();
         let progress = {
             let (log, urn, redactor) = (self.log.clone(), urn.to_string(), redactor.clone());
+            let watched = Arc::clone(&watched);
             Arc::new(move |event: ProgressEvent| {
+                if let ProgressEvent::DeploymentFound { deployment_id, .. } = &event {
+                    *watched.lock().unwrap_or_else(|p| p.into_inner()) =
+                        Some(deployment_id.clone());
+                }
                 let mut entry = progress::log_entry(&event);
                 entry.text = redactor.apply(&entry.text);
                 log.log(&urn, entry);
             })
         };
+        let (wait_timeout, poll_interval) = (options.timeout, options.poll_interval);
         let result = connection
             .watcher
-            .wait(args.wait_request(), options, cancel, progress)
+            .wait(args.wait_request(), options, cancel.clone(), progress)
             .await;
         let outcome = match result {
             Ok(report) => {
-                let state = WaitState::from_report(args, &report);
+                let mut state = WaitState::from_report(args, &report);
+                if let Some(rollback) = rollback_on::after_verdict(
+                    connection.api.as_ref(),
+                    &report,
+                    &mut state,
+                    wait_timeout,
+                    poll_interval,
+                    &cancel,
+                )
+                .await
+                {
+                    self.log.log(
+                        urn,
+                        LogEntry::info(redactor.apply(&format!("rollback: {}", rollback.reason))),
+                    );
+                }
                 self.log
                     .log(urn, LogEntry::info(redactor.apply(&verdict_note(&state))));
                 Ok(state)
             }
-            Err(WaitError::Cancelled) => Err(cancelled(&args)),
+            Err(WaitError::Cancelled) => {
+                let watched = watched.lock().unwrap_or_else(|p| p.into_inner()).clone();
+                let rollback =
+                    rollback_on::after_cancel(connection.api.as_ref(), &args, watched).await;
+                Err(match rollback {
+                    Some(rollback) => OperationError::Cancelled(redactor.apply(&format!(
+                        "stopped waiting for the deployment to service {}: the operation was \
+                         cancelled; {}",
+                        args.service_name,
+                        if rollback.requested {
+                            "requested its rollback (rollbackOn: cancelled)".to_owned()
+                        } else {
+                            rollback.reason
+                        }
+                    ))),
+                    None => cancelled(&args),
+                })
+            }
             Err(error) => Err(wait_error(&error, redactor)),
         };
         self.log.flush().await;

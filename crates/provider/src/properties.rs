@@ -381,6 +381,38 @@ impl PropertyValue for f64 {
     }
 }
 
+/// A list of strings; absent means empty, and an empty list is left out of the outputs (so a state written
+/// before the property existed shows no change).
+impl PropertyValue for Vec<String> {
+    const FIELD_TYPE: FieldType = FieldType::StringList;
+    const OPTIONAL: bool = true;
+
+    fn from_value(spec: &FieldSpec, value: &Value) -> Result<Self, FieldError> {
+        let Some(Kind::ListValue(list)) = &value.kind else {
+            return Err(type_error(spec, value, "a list of strings"));
+        };
+        list.values
+            .iter()
+            .map(|item| match &item.kind {
+                Some(Kind::StringValue(text)) => Ok(text.clone()),
+                _ => Err(type_error(spec, item, "a list of strings")),
+            })
+            .collect()
+    }
+
+    fn from_missing(_spec: &FieldSpec) -> Result<Self, FieldError> {
+        Ok(Vec::new())
+    }
+
+    fn to_value(&self) -> Option<Value> {
+        (!self.is_empty()).then(|| Value {
+            kind: Some(Kind::ListValue(prost_types::ListValue {
+                values: self.iter().map(|text| string_value(text.clone())).collect(),
+            })),
+        })
+    }
+}
+
 impl<T: PropertyValue> PropertyValue for Option<T> {
     const FIELD_TYPE: FieldType = T::FIELD_TYPE;
     const OPTIONAL: bool = true;

@@ -96,6 +96,7 @@ fn refreshed_results(state: &WaitState, service: &ServiceSnapshot) -> WaitResult
         // A refresh looks at DescribeServices only: stages and hooks are as the wait saw them.
         lifecycle_stage: old.lifecycle_stage.clone(),
         paused_hook_id: old.paused_hook_id.clone(),
+        rollback_status: old.rollback_status.clone(),
     };
     // When the service runs something else, say so: that is the drift a refresh shows.
     let drift_message = |reason: String| match service.primary_deployment() {
@@ -197,6 +198,7 @@ mod tests {
                 elapsed_seconds: 42.0,
                 lifecycle_stage: None,
                 paused_hook_id: None,
+                rollback_status: None,
             },
         }
     }

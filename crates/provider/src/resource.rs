@@ -80,6 +80,15 @@ typed_properties! {
         wait_until: Option<String> as "waitUntil" {
             default: None, secret: false, validate: validate::optional(WaitUntil::parse),
         },
+        /// Roll the deployment back (ECS StopServiceDeployment with stopType ROLLBACK) when the wait ends in one
+        /// of these: `failed` (FAILED, e.g. a crash loop without circuit breaker), `timedOut` (TIMED_OUT: the
+        /// deployment is still in progress), `cancelled` (the Pulumi operation was cancelled, e.g. Ctrl-C on
+        /// `pulumi up`; the rollback is requested before the provider stops). Default: never. The outcome stays
+        /// what it was; `rollbackStatus` and `failureMessage` say what the rollback did. Needs the IAM
+        /// permission ecs:StopServiceDeployment.
+        rollback_on: Vec<String> as "rollbackOn" {
+            default: None, secret: false, validate: valid_rollback_on,
+        },
     }
 }
 
@@ -110,6 +119,12 @@ typed_properties! {
         /// The id of the PAUSE lifecycle hook the deployment waits at (with `waitUntil: paused`), to pass to
         /// `aws ecs continue-service-deployment --hook-id`.
         paused_hook_id: Option<String> as "pausedHookId" {
+            default: None, secret: false, validate: any_value,
+        },
+        /// With `rollbackOn`: what the rollback did — `ROLLBACK_SUCCESSFUL`, `ROLLBACK_FAILED`, still
+        /// `ROLLBACK_IN_PROGRESS` when the provider stopped following it, or `NOT_REQUESTED` (the reason is in
+        /// `failureMessage`, e.g. the deployment had already ended or the permission is missing).
+        rollback_status: Option<String> as "rollbackStatus" {
             default: None, secret: false, validate: any_value,
         },
     }
@@ -188,6 +203,7 @@ impl WaitState {
             elapsed_seconds: (report.elapsed.as_secs_f64() * 10.0).round() / 10.0,
             lifecycle_stage: report.lifecycle_stage.as_ref().map(ToString::to_string),
             paused_hook_id: report.paused_hook.as_ref().map(|hook| hook.hook_id.clone()),
+            rollback_status: None,
         };
         WaitState { args, results }
     }
@@ -334,6 +350,20 @@ fn valid_poll_interval(field: &str, value: &u64) -> Result<(), String> {
     ))
 }
 
+fn valid_rollback_on(field: &str, values: &Vec<String>) -> Result<(), String> {
+    for value in values {
+        if !matches!(value.as_str(), "failed" | "timedOut" | "cancelled") {
+            return Err(InputError::new(
+                field,
+                value,
+                "expected a list of `failed`, `timedOut` and `cancelled`",
+            )
+            .to_string());
+        }
+    }
+    Ok(())
+}
+
 fn valid_max_task_failures(field: &str, value: &u32) -> Result<(), String> {
     if *value <= MAX_TASK_FAILURES_LIMIT {
         Ok(())
@@ -389,6 +419,54 @@ mod tests {
         assert_eq!(args.max_task_failures, 3);
         assert!(args.fail_on_error);
         assert_eq!(args.poll_interval_ms, 2000);
+    }
+
+    #[test]
+    fn wait_until_and_rollback_on_are_checked_and_reach_the_wait() {
+        let list = |items: &[&str]| Value {
+            kind: Some(Kind::ListValue(prost_types::ListValue {
+                values: items.iter().map(|item| string_value(*item)).collect(),
+            })),
+        };
+        let news = minimal_with(&[
+            ("waitUntil", string_value("stage:POST_TEST_TRAFFIC_SHIFT")),
+            ("rollbackOn", list(&["failed", "cancelled"])),
+        ]);
+        assert!(check_inputs(&news).is_empty());
+        let args = WaitArgs::decode(&checked_inputs(&news).values).unwrap();
+        assert_eq!(
+            args.wait_options(0.0).wait_until,
+            WaitUntil::Stage(ecs_watcher::model::LifecycleStage::PostTestTrafficShift)
+        );
+        assert_eq!(args.rollback_on, ["failed", "cancelled"]);
+        // Absent: deployed, and never a rollback; an empty list is left out of the outputs.
+        let plain = WaitArgs::decode(&checked_inputs(&minimal_with(&[])).values).unwrap();
+        assert_eq!(plain.wait_options(0.0).wait_until, WaitUntil::Deployed);
+        assert!(plain.rollback_on.is_empty());
+
+        let failures = check_inputs(&minimal_with(&[
+            ("waitUntil", string_value("halfway")),
+            ("rollbackOn", list(&["failed", "timed-out"])),
+        ]));
+        let reason = |name: &str| {
+            failures
+                .iter()
+                .find(|f| f.property == name)
+                .map(|f| f.reason.clone())
+                .unwrap_or_default()
+        };
+        assert!(reason("waitUntil").contains("`halfway`"), "{failures:?}");
+        assert!(
+            reason("waitUntil").contains("stage:<LIFECYCLE_STAGE>"),
+            "{failures:?}"
+        );
+        assert!(reason("rollbackOn").contains("`timed-out`"), "{failures:?}");
+        assert!(reason("rollbackOn").contains("`timedOut`"), "{failures:?}");
+        assert_eq!(
+            failed_properties(&[("rollbackOn", string_value("failed"))]),
+            ["rollbackOn"],
+            "a list, not a string"
+        );
     }
 
     #[test]
@@ -513,6 +591,7 @@ mod tests {
                 elapsed_seconds: 4.5,
                 lifecycle_stage: None,
                 paused_hook_id: None,
+                rollback_status: None,
             },
         };
         let wire = Revealed {

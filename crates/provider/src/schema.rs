@@ -8,7 +8,7 @@
 use serde_json::{Map, Value, json};
 
 use crate::config::ProviderConfig;
-use crate::fields::{FieldDefault, FieldSpec, doc_text};
+use crate::fields::{FieldDefault, FieldSpec, FieldType, doc_text};
 use crate::resource::{OUTPUT_TABLES, WaitArgs};
 use crate::{PACKAGE_NAME, RESOURCE_TOKEN, VERSION};
 
@@ -24,6 +24,9 @@ fn default_json(default: FieldDefault) -> Value {
 fn property_schema(field: &FieldSpec, with_default: bool) -> Value {
     let mut property = Map::new();
     property.insert("type".into(), json!(field.field_type.schema_name()));
+    if field.field_type == FieldType::StringList {
+        property.insert("items".into(), json!({"type": "string"}));
+    }
     property.insert("description".into(), json!(field.description_text()));
     if let Some(default) = field.default.filter(|_| with_default) {
         property.insert("default".into(), default_json(default));

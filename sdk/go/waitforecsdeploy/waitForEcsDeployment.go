@@ -56,6 +56,17 @@ type WaitForEcsDeployment struct {
 	PollIntervalMs pulumi.IntOutput `pulumi:"pollIntervalMs"`
 	// The task definition ARN the service's primary deployment actually serves, as last seen.
 	PrimaryTaskDef pulumi.StringPtrOutput `pulumi:"primaryTaskDef"`
+	// Roll the deployment back (ECS StopServiceDeployment with stopType ROLLBACK) when the wait ends in one
+	// of these: `failed` (FAILED, e.g. a crash loop without circuit breaker), `timedOut` (TIMED_OUT: the
+	// deployment is still in progress), `cancelled` (the Pulumi operation was cancelled, e.g. Ctrl-C on
+	// `pulumi up`; the rollback is requested before the provider stops). Default: never. The outcome stays
+	// what it was; `rollbackStatus` and `failureMessage` say what the rollback did. Needs the IAM
+	// permission ecs:StopServiceDeployment.
+	RollbackOn pulumi.StringArrayOutput `pulumi:"rollbackOn"`
+	// With `rollbackOn`: what the rollback did — `ROLLBACK_SUCCESSFUL`, `ROLLBACK_FAILED`, still
+	// `ROLLBACK_IN_PROGRESS` when the provider stopped following it, or `NOT_REQUESTED` (the reason is in
+	// `failureMessage`, e.g. the deployment had already ended or the permission is missing).
+	RollbackStatus pulumi.StringPtrOutput `pulumi:"rollbackStatus"`
 	// The name or ARN of the ECS service being deployed.
 	ServiceName pulumi.StringOutput `pulumi:"serviceName"`
 	// `COMPLETED` when the deployment finished and serves `desiredTaskDef`, otherwise `FAILED` (the values of
@@ -166,6 +177,13 @@ type waitForEcsDeploymentArgs struct {
 	MaxTaskFailures *int `pulumi:"maxTaskFailures"`
 	// How often to poll ECS, in milliseconds (100 to 300000).
 	PollIntervalMs *int `pulumi:"pollIntervalMs"`
+	// Roll the deployment back (ECS StopServiceDeployment with stopType ROLLBACK) when the wait ends in one
+	// of these: `failed` (FAILED, e.g. a crash loop without circuit breaker), `timedOut` (TIMED_OUT: the
+	// deployment is still in progress), `cancelled` (the Pulumi operation was cancelled, e.g. Ctrl-C on
+	// `pulumi up`; the rollback is requested before the provider stops). Default: never. The outcome stays
+	// what it was; `rollbackStatus` and `failureMessage` say what the rollback did. Needs the IAM
+	// permission ecs:StopServiceDeployment.
+	RollbackOn []string `pulumi:"rollbackOn"`
 	// The name or ARN of the ECS service being deployed.
 	ServiceName string `pulumi:"serviceName"`
 	// How long to wait, in milliseconds, before treating the deployment as failed (outcome TIMED_OUT).
@@ -201,6 +219,13 @@ type WaitForEcsDeploymentArgs struct {
 	MaxTaskFailures pulumi.IntPtrInput
 	// How often to poll ECS, in milliseconds (100 to 300000).
 	PollIntervalMs pulumi.IntPtrInput
+	// Roll the deployment back (ECS StopServiceDeployment with stopType ROLLBACK) when the wait ends in one
+	// of these: `failed` (FAILED, e.g. a crash loop without circuit breaker), `timedOut` (TIMED_OUT: the
+	// deployment is still in progress), `cancelled` (the Pulumi operation was cancelled, e.g. Ctrl-C on
+	// `pulumi up`; the rollback is requested before the provider stops). Default: never. The outcome stays
+	// what it was; `rollbackStatus` and `failureMessage` say what the rollback did. Needs the IAM
+	// permission ecs:StopServiceDeployment.
+	RollbackOn pulumi.StringArrayInput
 	// The name or ARN of the ECS service being deployed.
 	ServiceName pulumi.StringInput
 	// How long to wait, in milliseconds, before treating the deployment as failed (outcome TIMED_OUT).
@@ -331,6 +356,23 @@ func (o WaitForEcsDeploymentOutput) PollIntervalMs() pulumi.IntOutput {
 // The task definition ARN the service's primary deployment actually serves, as last seen.
 func (o WaitForEcsDeploymentOutput) PrimaryTaskDef() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *WaitForEcsDeployment) pulumi.StringPtrOutput { return v.PrimaryTaskDef }).(pulumi.StringPtrOutput)
+}
+
+// Roll the deployment back (ECS StopServiceDeployment with stopType ROLLBACK) when the wait ends in one
+// of these: `failed` (FAILED, e.g. a crash loop without circuit breaker), `timedOut` (TIMED_OUT: the
+// deployment is still in progress), `cancelled` (the Pulumi operation was cancelled, e.g. Ctrl-C on
+// `pulumi up`; the rollback is requested before the provider stops). Default: never. The outcome stays
+// what it was; `rollbackStatus` and `failureMessage` say what the rollback did. Needs the IAM
+// permission ecs:StopServiceDeployment.
+func (o WaitForEcsDeploymentOutput) RollbackOn() pulumi.StringArrayOutput {
+	return o.ApplyT(func(v *WaitForEcsDeployment) pulumi.StringArrayOutput { return v.RollbackOn }).(pulumi.StringArrayOutput)
+}
+
+// With `rollbackOn`: what the rollback did — `ROLLBACK_SUCCESSFUL`, `ROLLBACK_FAILED`, still
+// `ROLLBACK_IN_PROGRESS` when the provider stopped following it, or `NOT_REQUESTED` (the reason is in
+// `failureMessage`, e.g. the deployment had already ended or the permission is missing).
+func (o WaitForEcsDeploymentOutput) RollbackStatus() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *WaitForEcsDeployment) pulumi.StringPtrOutput { return v.RollbackStatus }).(pulumi.StringPtrOutput)
 }
 
 // The name or ARN of the ECS service being deployed.

@@ -28,6 +28,7 @@ class WaitForEcsDeploymentArgs:
                  fail_on_error: pulumi.Input[Optional[_builtins.bool]] = None,
                  max_task_failures: pulumi.Input[Optional[_builtins.int]] = None,
                  poll_interval_ms: pulumi.Input[Optional[_builtins.int]] = None,
+                 rollback_on: pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]] = None,
                  timeout_ms: pulumi.Input[Optional[_builtins.int]] = None,
                  wait_until: pulumi.Input[Optional[_builtins.str]] = None):
         """
@@ -46,6 +47,12 @@ class WaitForEcsDeploymentArgs:
                healthy before the deployment is declared FAILED as a crash loop, with or without a circuit breaker.
                0 turns crash-loop detection off.
         :param pulumi.Input[_builtins.int] poll_interval_ms: How often to poll ECS, in milliseconds (100 to 300000).
+        :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] rollback_on: Roll the deployment back (ECS StopServiceDeployment with stopType ROLLBACK) when the wait ends in one
+               of these: `failed` (FAILED, e.g. a crash loop without circuit breaker), `timedOut` (TIMED_OUT: the
+               deployment is still in progress), `cancelled` (the Pulumi operation was cancelled, e.g. Ctrl-C on
+               `pulumi up`; the rollback is requested before the provider stops). Default: never. The outcome stays
+               what it was; `rollbackStatus` and `failureMessage` say what the rollback did. Needs the IAM
+               permission ecs:StopServiceDeployment.
         :param pulumi.Input[_builtins.int] timeout_ms: How long to wait, in milliseconds, before treating the deployment as failed (outcome TIMED_OUT).
                At most 86400000 (24 hours). A shorter Pulumi `customTimeouts` create/update value wins.
         :param pulumi.Input[_builtins.str] wait_until: What counts as done (default `deployed`): `deployed` waits until the deployment finished, after any
@@ -75,6 +82,8 @@ class WaitForEcsDeploymentArgs:
             poll_interval_ms = 2000
         if poll_interval_ms is not None:
             pulumi.set(__self__, "poll_interval_ms", poll_interval_ms)
+        if rollback_on is not None:
+            pulumi.set(__self__, "rollback_on", rollback_on)
         if timeout_ms is None:
             timeout_ms = 180000
         if timeout_ms is not None:
@@ -195,6 +204,23 @@ class WaitForEcsDeploymentArgs:
         pulumi.set(self, "poll_interval_ms", value)
 
     @_builtins.property
+    @pulumi.getter(name="rollbackOn")
+    def rollback_on(self) -> pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]]:
+        """
+        Roll the deployment back (ECS StopServiceDeployment with stopType ROLLBACK) when the wait ends in one
+        of these: `failed` (FAILED, e.g. a crash loop without circuit breaker), `timedOut` (TIMED_OUT: the
+        deployment is still in progress), `cancelled` (the Pulumi operation was cancelled, e.g. Ctrl-C on
+        `pulumi up`; the rollback is requested before the provider stops). Default: never. The outcome stays
+        what it was; `rollbackStatus` and `failureMessage` say what the rollback did. Needs the IAM
+        permission ecs:StopServiceDeployment.
+        """
+        return pulumi.get(self, "rollback_on")
+
+    @rollback_on.setter
+    def rollback_on(self, value: pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]]):
+        pulumi.set(self, "rollback_on", value)
+
+    @_builtins.property
     @pulumi.getter(name="timeoutMs")
     def timeout_ms(self) -> pulumi.Input[Optional[_builtins.int]]:
         """
@@ -238,6 +264,7 @@ class WaitForEcsDeployment(pulumi.CustomResource):
                  fail_on_error: pulumi.Input[Optional[_builtins.bool]] = None,
                  max_task_failures: pulumi.Input[Optional[_builtins.int]] = None,
                  poll_interval_ms: pulumi.Input[Optional[_builtins.int]] = None,
+                 rollback_on: pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]] = None,
                  service_name: pulumi.Input[Optional[_builtins.str]] = None,
                  timeout_ms: pulumi.Input[Optional[_builtins.int]] = None,
                  wait_until: pulumi.Input[Optional[_builtins.str]] = None,
@@ -262,6 +289,12 @@ class WaitForEcsDeployment(pulumi.CustomResource):
                healthy before the deployment is declared FAILED as a crash loop, with or without a circuit breaker.
                0 turns crash-loop detection off.
         :param pulumi.Input[_builtins.int] poll_interval_ms: How often to poll ECS, in milliseconds (100 to 300000).
+        :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] rollback_on: Roll the deployment back (ECS StopServiceDeployment with stopType ROLLBACK) when the wait ends in one
+               of these: `failed` (FAILED, e.g. a crash loop without circuit breaker), `timedOut` (TIMED_OUT: the
+               deployment is still in progress), `cancelled` (the Pulumi operation was cancelled, e.g. Ctrl-C on
+               `pulumi up`; the rollback is requested before the provider stops). Default: never. The outcome stays
+               what it was; `rollbackStatus` and `failureMessage` say what the rollback did. Needs the IAM
+               permission ecs:StopServiceDeployment.
         :param pulumi.Input[_builtins.str] service_name: The name or ARN of the ECS service being deployed.
         :param pulumi.Input[_builtins.int] timeout_ms: How long to wait, in milliseconds, before treating the deployment as failed (outcome TIMED_OUT).
                At most 86400000 (24 hours). A shorter Pulumi `customTimeouts` create/update value wins.
@@ -306,6 +339,7 @@ class WaitForEcsDeployment(pulumi.CustomResource):
                  fail_on_error: pulumi.Input[Optional[_builtins.bool]] = None,
                  max_task_failures: pulumi.Input[Optional[_builtins.int]] = None,
                  poll_interval_ms: pulumi.Input[Optional[_builtins.int]] = None,
+                 rollback_on: pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]] = None,
                  service_name: pulumi.Input[Optional[_builtins.str]] = None,
                  timeout_ms: pulumi.Input[Optional[_builtins.int]] = None,
                  wait_until: pulumi.Input[Optional[_builtins.str]] = None,
@@ -336,6 +370,7 @@ class WaitForEcsDeployment(pulumi.CustomResource):
             if poll_interval_ms is None:
                 poll_interval_ms = 2000
             __props__.__dict__["poll_interval_ms"] = poll_interval_ms
+            __props__.__dict__["rollback_on"] = rollback_on
             if service_name is None and not opts.urn:
                 raise TypeError("Missing required property 'service_name'")
             __props__.__dict__["service_name"] = service_name
@@ -350,6 +385,7 @@ class WaitForEcsDeployment(pulumi.CustomResource):
             __props__.__dict__["outcome"] = None
             __props__.__dict__["paused_hook_id"] = None
             __props__.__dict__["primary_task_def"] = None
+            __props__.__dict__["rollback_status"] = None
             __props__.__dict__["status"] = None
         secret_opts = pulumi.ResourceOptions(additional_secret_outputs=["externalId"])
         opts = pulumi.ResourceOptions.merge(opts, secret_opts)
@@ -390,6 +426,8 @@ class WaitForEcsDeployment(pulumi.CustomResource):
         __props__.__dict__["paused_hook_id"] = None
         __props__.__dict__["poll_interval_ms"] = None
         __props__.__dict__["primary_task_def"] = None
+        __props__.__dict__["rollback_on"] = None
+        __props__.__dict__["rollback_status"] = None
         __props__.__dict__["service_name"] = None
         __props__.__dict__["status"] = None
         __props__.__dict__["timeout_ms"] = None
@@ -528,6 +566,29 @@ class WaitForEcsDeployment(pulumi.CustomResource):
         The task definition ARN the service's primary deployment actually serves, as last seen.
         """
         return pulumi.get(self, "primary_task_def")
+
+    @_builtins.property
+    @pulumi.getter(name="rollbackOn")
+    def rollback_on(self) -> pulumi.Output[Optional[Sequence[_builtins.str]]]:
+        """
+        Roll the deployment back (ECS StopServiceDeployment with stopType ROLLBACK) when the wait ends in one
+        of these: `failed` (FAILED, e.g. a crash loop without circuit breaker), `timedOut` (TIMED_OUT: the
+        deployment is still in progress), `cancelled` (the Pulumi operation was cancelled, e.g. Ctrl-C on
+        `pulumi up`; the rollback is requested before the provider stops). Default: never. The outcome stays
+        what it was; `rollbackStatus` and `failureMessage` say what the rollback did. Needs the IAM
+        permission ecs:StopServiceDeployment.
+        """
+        return pulumi.get(self, "rollback_on")
+
+    @_builtins.property
+    @pulumi.getter(name="rollbackStatus")
+    def rollback_status(self) -> pulumi.Output[Optional[_builtins.str]]:
+        """
+        With `rollbackOn`: what the rollback did — `ROLLBACK_SUCCESSFUL`, `ROLLBACK_FAILED`, still
+        `ROLLBACK_IN_PROGRESS` when the provider stopped following it, or `NOT_REQUESTED` (the reason is in
+        `failureMessage`, e.g. the deployment had already ended or the permission is missing).
+        """
+        return pulumi.get(self, "rollback_status")
 
     @_builtins.property
     @pulumi.getter(name="serviceName")
