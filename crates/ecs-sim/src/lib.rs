@@ -103,6 +103,8 @@ mod wire;
 pub use config::{ConfigError, SimConfig};
 pub use counters::CallCounts;
 pub use faults::{Faults, FaultsError, ServiceDeploymentsApi};
+pub use model::actions::RecordedAction;
+pub use model::alarms::AlarmState;
 pub use server::{SimHandle, start, start_on};
 pub use sts::IssuedCredentials;
 

@@ -291,6 +291,19 @@ impl FailureCause {
         }
     }
 
+    /// The service event announcing the failure.
+    pub fn event(&self, service: &str, deployment_id: &str) -> String {
+        let why = match self {
+            FailureCause::CircuitBreaker => {
+                return crate::model::events::deployment_failed(service, deployment_id);
+            }
+            FailureCause::Alarms(names) => format!("alarm(s) {} in ALARM state", names.join(", ")),
+            FailureCause::StopRequested => "rollback requested".to_owned(),
+            FailureCause::Hook { hook_id, .. } => format!("lifecycle hook {hook_id}"),
+        };
+        format!("(service {service}) (deployment {deployment_id}) deployment failed: {why}.")
+    }
+
     /// The ServiceDeployment `statusReason` when it fails without rolling back (STOPPED).
     pub fn stopped_reason(&self, number: u64) -> String {
         self.rollout_reason(number)

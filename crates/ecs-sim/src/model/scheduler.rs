@@ -155,7 +155,7 @@ impl Service {
         let wants_rollback = cause.wants_rollback(&deployment.config);
         let desired = deployment.desired_count;
         let failed_id = deployment.id();
-        self.push_event(ids, at, events::deployment_failed(&name, &failed_id));
+        self.push_event(ids, at, cause.event(&name, &failed_id));
 
         match origin {
             // A failing rollback is not rolled back again; the original deployment's record says so.

@@ -233,7 +233,7 @@ impl Service {
                 });
             }
         }
-        self.push_event(ids, at, events::deployment_failed(&name, &failed_id));
+        self.push_event(ids, at, cause.event(&name, &failed_id));
         if let Some(to) = to.filter(|_| wants_rollback) {
             self.push_event(ids, at, events::rolling_back(&name, &deployment_id(to)));
         }
