@@ -238,7 +238,10 @@ pub enum FailureCause {
     /// StopServiceDeployment with stopType ROLLBACK.
     StopRequested,
     /// A lifecycle hook failed, timed out with ROLLBACK, or was answered with ROLLBACK.
-    Hook { hook_id: String, detail: String },
+    Hook {
+        hook_id: String,
+        detail: String,
+    },
 }
 
 impl FailureCause {

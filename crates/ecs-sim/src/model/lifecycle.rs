@@ -173,7 +173,9 @@ fn lambda_answer(function_arn: &str) -> Option<HookStatus> {
 pub enum Outcome {
     Running,
     /// Traffic is back on the source revision; green tasks are stopping.
-    RollingBack { to: u64 },
+    RollingBack {
+        to: u64,
+    },
     /// The rollback finished: the source revision is PRIMARY again.
     RolledBack,
     /// Failed without rollback (or with nothing to roll back to): frozen as it is.
@@ -256,7 +258,9 @@ impl Lifecycle {
                 test: None,
                 production: Some(weight),
             }));
-            steps.push(production(StepKind::Hooks(HookStage::ProductionTrafficShift)));
+            steps.push(production(StepKind::Hooks(
+                HookStage::ProductionTrafficShift,
+            )));
             if bake > 0.0 {
                 steps.push(production(StepKind::Wait(bake)));
             }
@@ -314,7 +318,8 @@ impl Lifecycle {
         let step = self.step();
         let started = self.step_started_at;
         self.hooks.iter().filter(move |run| {
-            matches!(step.kind, StepKind::Hooks(stage) if stage == run.stage) && run.started_at >= started
+            matches!(step.kind, StepKind::Hooks(stage) if stage == run.stage)
+                && run.started_at >= started
         })
     }
 
@@ -395,7 +400,8 @@ impl Lifecycle {
         let started = self.step_started_at;
         let mut all_done = true;
         for run in self.hooks.iter_mut().filter(|run| {
-            matches!(step.kind, StepKind::Hooks(stage) if stage == run.stage) && run.started_at >= started
+            matches!(step.kind, StepKind::Hooks(stage) if stage == run.stage)
+                && run.started_at >= started
         }) {
             if run.is_pending() {
                 if let Some(at) = run.answers_at.filter(|&at| now >= at) {

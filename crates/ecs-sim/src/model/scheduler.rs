@@ -543,7 +543,9 @@ mod tests {
     use std::sync::Arc;
 
     use super::*;
-    use crate::model::deployment::{CIRCUIT_BREAKER_FAILED_REASON, CircuitBreaker, DeploymentConfig};
+    use crate::model::deployment::{
+        CIRCUIT_BREAKER_FAILED_REASON, CircuitBreaker, DeploymentConfig,
+    };
     use crate::model::service::{NewService, ServiceUpdate};
     use crate::model::task_definition::{TaskDefinition, test_definition};
 

@@ -7,14 +7,14 @@ use std::sync::Arc;
 use serde_json::Value;
 
 use crate::behaviour::Placement;
+use crate::model::alarms::{AlarmBoard, alarm_in_bake};
 use crate::model::deployment::{
     Deployment, DeploymentConfig, Origin, RolloutState, ServiceDeploymentRecord,
     ServiceDeploymentStatus, in_progress_reason,
 };
-use crate::model::alarms::{AlarmBoard, alarm_in_bake};
 use crate::model::events::EventLog;
-use crate::model::lifecycle::Lifecycle;
 use crate::model::ids::Ids;
+use crate::model::lifecycle::Lifecycle;
 use crate::model::task::{LastStatus, Task};
 use crate::model::task_definition::TaskDefinition;
 
@@ -232,15 +232,16 @@ impl Service {
     ) -> u64 {
         let number = ids.deployment_number();
         let source_revisions = self.running_revisions();
-        let lifecycle = (origin == Origin::Requested && self.config.strategy.is_staged()).then(|| {
-            Lifecycle::new(
-                self.config.strategy,
-                self.config.bake_time_minutes.unwrap_or(0),
-                source_revisions.len() > 1,
-                alarm_in_bake(&task_definition),
-                now,
-            )
-        });
+        let lifecycle =
+            (origin == Origin::Requested && self.config.strategy.is_staged()).then(|| {
+                Lifecycle::new(
+                    self.config.strategy,
+                    self.config.bake_time_minutes.unwrap_or(0),
+                    source_revisions.len() > 1,
+                    alarm_in_bake(&task_definition),
+                    now,
+                )
+            });
         let record = (origin == Origin::Requested).then(|| ServiceDeploymentRecord {
             token: ids.service_deployment_token(),
             status: ServiceDeploymentStatus::InProgress,

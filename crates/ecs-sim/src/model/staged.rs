@@ -91,8 +91,12 @@ impl Service {
             StepKind::Wait(seconds) => now >= started + seconds,
             StepKind::Shift { .. } => now >= started + STAGE_SECONDS,
             StepKind::ScaleUp => now >= started + STAGE_SECONDS && healthy >= desired,
-            StepKind::CleanUp => now >= started + STAGE_SECONDS && healthy >= desired && !blue_alive,
-            StepKind::Hooks(_) => lifecycle.settle_hooks(now).map_err(|run| hook_failure(&run))?,
+            StepKind::CleanUp => {
+                now >= started + STAGE_SECONDS && healthy >= desired && !blue_alive
+            }
+            StepKind::Hooks(_) => lifecycle
+                .settle_hooks(now)
+                .map_err(|run| hook_failure(&run))?,
         })
     }
 
@@ -108,11 +112,19 @@ impl Service {
         let clean_up = lifecycle.step().kind == StepKind::CleanUp;
         let deployment = &self.deployments[index];
         let (number, desired) = (deployment.number, deployment.desired_count);
-        let reason = format!("Scaling activity initiated by (deployment {})", deployment.id());
+        let reason = format!(
+            "Scaling activity initiated by (deployment {})",
+            deployment.id()
+        );
         let mut stopped = Vec::new();
         self.stop_excess_primary_tasks(number, desired, now, &reason, &mut stopped);
         if clean_up {
-            self.stop_tasks_where(|deployment| deployment != number, now, &reason, &mut stopped);
+            self.stop_tasks_where(
+                |deployment| deployment != number,
+                now,
+                &reason,
+                &mut stopped,
+            );
         }
         self.announce_stopped(index, &stopped, now, ids);
         let active = self
@@ -242,9 +254,17 @@ impl Service {
     /// Rolling back: green tasks stop; once none is left the source revision is PRIMARY again.
     fn roll_back_tasks(&mut self, index: usize, to: u64, now: f64, ids: &mut Ids) {
         let number = self.deployments[index].number;
-        let reason = format!("Scaling activity initiated by (deployment {})", deployment_id(to));
+        let reason = format!(
+            "Scaling activity initiated by (deployment {})",
+            deployment_id(to)
+        );
         let mut stopped = Vec::new();
-        self.stop_tasks_where(|deployment| deployment == number, now, &reason, &mut stopped);
+        self.stop_tasks_where(
+            |deployment| deployment == number,
+            now,
+            &reason,
+            &mut stopped,
+        );
         self.announce_stopped(index, &stopped, now, ids);
         if self.live_tasks.iter().any(|t| t.deployment == number) {
             return;
@@ -328,7 +348,12 @@ impl Service {
 
     /// StopServiceDeployment with stopType ROLLBACK on the deployment `number`, brought up to
     /// `now`: any in-progress deployment rolls back, whatever its rollback settings.
-    pub fn stop_deployment(&mut self, number: u64, now: f64, ids: &mut Ids) -> Result<(), EcsError> {
+    pub fn stop_deployment(
+        &mut self,
+        number: u64,
+        now: f64,
+        ids: &mut Ids,
+    ) -> Result<(), EcsError> {
         let deployment = self
             .deployment(number)
             .ok_or_else(service_deployment_not_found)?;

@@ -108,7 +108,10 @@ fn percent(member: &str, value: f64, low: f64) -> Result<f64, EcsError> {
 }
 
 /// Reads `deploymentConfiguration`, keeping `base` for members that are not given.
-pub fn parse(fields: &Fields, base: &DeploymentConfig) -> Result<Option<DeploymentConfig>, EcsError> {
+pub fn parse(
+    fields: &Fields,
+    base: &DeploymentConfig,
+) -> Result<Option<DeploymentConfig>, EcsError> {
     let Some(input) = fields.optional::<DeploymentConfigurationInput>("deploymentConfiguration")?
     else {
         return Ok(None);
@@ -136,13 +139,14 @@ pub fn parse(fields: &Fields, base: &DeploymentConfig) -> Result<Option<Deployme
                 .to_owned(),
         ));
     }
-    let circuit_breaker = input
-        .deployment_circuit_breaker
-        .as_ref()
-        .map_or(base.circuit_breaker, |cb| CircuitBreaker {
-            enable: cb.enable,
-            rollback: cb.rollback,
-        });
+    let circuit_breaker =
+        input
+            .deployment_circuit_breaker
+            .as_ref()
+            .map_or(base.circuit_breaker, |cb| CircuitBreaker {
+                enable: cb.enable,
+                rollback: cb.rollback,
+            });
     let strategy = strategy(&input, base.strategy)?;
     let bake_time_minutes = match input.bake_time_in_minutes {
         Some(value) => Some(minutes("bakeTimeInMinutes", value)?),
@@ -210,7 +214,10 @@ fn strategy(input: &DeploymentConfigurationInput, base: Strategy) -> Result<Stra
                     step_percent,
                     step_bake_minutes,
                 } => (step_percent, step_bake_minutes),
-                _ => (DEFAULT_LINEAR_STEP_PERCENT, DEFAULT_LINEAR_STEP_BAKE_MINUTES),
+                _ => (
+                    DEFAULT_LINEAR_STEP_PERCENT,
+                    DEFAULT_LINEAR_STEP_BAKE_MINUTES,
+                ),
             };
             let given = input.linear_configuration.as_ref();
             Strategy::Linear {
@@ -421,12 +428,13 @@ pub struct DeploymentConfigurationView {
 
 impl From<&HookConfig> for HookView {
     fn from(hook: &HookConfig) -> Self {
-        let timeout = (hook.timeout_minutes.is_some() || hook.timeout_action.is_some()).then(|| {
-            TimeoutView {
-                timeout_in_minutes: hook.timeout_minutes,
-                action: hook.timeout_action.map(HookAction::as_str),
-            }
-        });
+        let timeout =
+            (hook.timeout_minutes.is_some() || hook.timeout_action.is_some()).then(|| {
+                TimeoutView {
+                    timeout_in_minutes: hook.timeout_minutes,
+                    action: hook.timeout_action.map(HookAction::as_str),
+                }
+            });
         HookView {
             target_type: hook.target_type(),
             hook_target_arn: match &hook.target {

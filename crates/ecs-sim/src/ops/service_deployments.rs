@@ -160,7 +160,10 @@ fn add_staged_members(value: &mut Value, service: &Service, deployment: &Deploym
     let Some(lifecycle) = &deployment.lifecycle else {
         return;
     };
-    object.insert("lifecycleStage".to_owned(), json!(lifecycle.stage().as_str()));
+    object.insert(
+        "lifecycleStage".to_owned(),
+        json!(lifecycle.stage().as_str()),
+    );
     if !lifecycle.hooks.is_empty() {
         let details: Vec<Value> = lifecycle
             .hooks
@@ -209,7 +212,13 @@ fn add_staged_members(value: &mut Value, service: &Service, deployment: &Deploym
     };
     if let Some(Value::Array(revisions)) = object.get_mut("sourceServiceRevisions") {
         for (revision, number) in revisions.iter_mut().zip(&sources) {
-            let share = |weight: f64| if carrier == Some(*number) { 100.0 - weight } else { 0.0 };
+            let share = |weight: f64| {
+                if carrier == Some(*number) {
+                    100.0 - weight
+                } else {
+                    0.0
+                }
+            };
             revision["requestedTestTrafficWeight"] = json!(share(test));
             revision["requestedProductionTrafficWeight"] = json!(share(production));
         }

@@ -2,10 +2,10 @@
 
 use serde_json::json;
 
+use super::deployment_configuration;
 use super::view::{self, Failure, ViewContext};
 use super::{AnswerOptions, answer, bounded_list, cluster_field};
 use crate::model::Model;
-use super::deployment_configuration;
 use crate::model::deployment::DeploymentConfig;
 use crate::model::service::{NewService, Service, ServiceStatus, ServiceUpdate};
 use crate::wire::{self, EcsError, Fields, arn};
