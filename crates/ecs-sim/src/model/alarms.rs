@@ -29,14 +29,17 @@ pub enum AlarmState {
     InsufficientData,
 }
 
-/// Every alarm's state changes, oldest first, shared by all services of one simulator.
+/// One alarm's state changes, `(simulated time, state)`, oldest first.
+type History = Vec<(f64, AlarmState)>;
+
+/// Every alarm's state changes, shared by all services of one simulator.
 #[derive(Clone, Debug, Default)]
 pub struct AlarmBoard {
-    changes: Arc<Mutex<BTreeMap<String, Vec<(f64, AlarmState)>>>>,
+    changes: Arc<Mutex<BTreeMap<String, History>>>,
 }
 
 impl AlarmBoard {
-    fn changes(&self) -> std::sync::MutexGuard<'_, BTreeMap<String, Vec<(f64, AlarmState)>>> {
+    fn changes(&self) -> std::sync::MutexGuard<'_, BTreeMap<String, History>> {
         self.changes
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
