@@ -84,7 +84,10 @@ async fn follow(scenario: &Scenario, arn: &str) -> (ServiceDeployment, Vec<Stage
         {
             return (deployment, stages, weights);
         }
-        assert!(std::time::Instant::now() < deadline, "{arn} never finished");
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{arn} never finished: {deployment:?}"
+        );
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
 }
@@ -144,7 +147,7 @@ async fn blue_green_goes_through_its_stages_and_succeeds_after_bake_and_clean_up
     let (_sim, _ecs, scenario) = fast_sim().await;
     let (v1, v2) = web_with_v2(&scenario).await;
     let arn = scenario
-        .update_service_with("web", &v2, blue_green(1).build())
+        .update_service_with("web", &v2, blue_green(5).build())
         .await
         .unwrap();
 
@@ -180,7 +183,7 @@ async fn blue_green_goes_through_its_stages_and_succeeds_after_bake_and_clean_up
     );
     let configuration = service.deployment_configuration().unwrap();
     assert_eq!(configuration.strategy().unwrap().as_str(), "BLUE_GREEN");
-    assert_eq!(configuration.bake_time_in_minutes(), Some(1));
+    assert_eq!(configuration.bake_time_in_minutes(), Some(5));
 
     let (done, stages, _) = follow(&scenario, &arn).await;
     assert_eq!(status(&done), Status::Successful);
@@ -261,7 +264,7 @@ async fn linear_shifts_production_traffic_in_steps_of_step_percent() {
     let (_, v2) = web_with_v2(&scenario).await;
     let spec = DeploymentSpec::new(Strategy::Linear {
         step_percent: 25.0,
-        step_bake_minutes: 1,
+        step_bake_minutes: 3,
         bake_minutes: 0,
     });
     let arn = scenario
@@ -275,7 +278,7 @@ async fn linear_shifts_production_traffic_in_steps_of_step_percent() {
     let configuration = done.deployment_configuration().unwrap();
     let linear = configuration.linear_configuration().unwrap();
     assert_eq!(linear.step_percent(), Some(25.0));
-    assert_eq!(linear.step_bake_time_in_minutes(), Some(1));
+    assert_eq!(linear.step_bake_time_in_minutes(), Some(3));
 }
 
 #[tokio::test]
@@ -284,7 +287,7 @@ async fn canary_shifts_its_percent_bakes_then_shifts_the_rest() {
     let (_, v2) = web_with_v2(&scenario).await;
     let spec = DeploymentSpec::new(Strategy::Canary {
         canary_percent: 10.0,
-        canary_bake_minutes: 1,
+        canary_bake_minutes: 5,
         bake_minutes: 0,
     });
     let arn = scenario
@@ -499,6 +502,88 @@ async fn a_pause_hook_timeout_applies_its_action() {
     let service = scenario.describe_service("web").await.unwrap();
     assert_eq!(service.task_definition(), Some(v2.as_str()));
     let _ = v1;
+}
+
+#[tokio::test]
+async fn a_service_created_blue_green_completes_its_first_deployment() {
+    let (_sim, _ecs, scenario) = fast_sim().await;
+    let v1 = scenario
+        .register("web", TaskBehaviour::Healthy)
+        .await
+        .unwrap();
+    scenario
+        .create_service_with("web", &v1, 2, blue_green(0).build())
+        .await
+        .unwrap();
+    let arn = scenario.current_service_deployment("web").await.unwrap();
+    let (done, stages, _) = follow(&scenario, &arn).await;
+    assert_eq!(status(&done), Status::Successful);
+    assert_in_order(&stages);
+    assert!(done.source_service_revisions().is_empty());
+    scenario.wait_until_steady("web", LIMIT).await.unwrap();
+}
+
+#[tokio::test]
+async fn the_circuit_breaker_rolls_back_a_staged_deployment() {
+    let (_sim, _ecs, scenario) = fast_sim().await;
+    let (v1, _) = web_with_v2(&scenario).await;
+    let crashing = scenario
+        .register("web", TaskBehaviour::ExitsAtOnce)
+        .await
+        .unwrap();
+    let spec = blue_green(1).circuit_breaker(CircuitBreaker::On { rollback: true });
+    let arn = scenario
+        .update_service_with("web", &crashing, spec.build())
+        .await
+        .unwrap();
+    let (done, stages, _) = follow(&scenario, &arn).await;
+    assert_eq!(status(&done), Status::RollbackSuccessful);
+    assert!(!stages.contains(&Stage::CleanUp), "{stages:?}");
+    assert!(done.status_reason().unwrap().contains("circuit breaker"));
+    let service = scenario.describe_service("web").await.unwrap();
+    assert_eq!(service.task_definition(), Some(v1.as_str()));
+}
+
+#[tokio::test]
+async fn a_newer_update_supersedes_a_paused_staged_deployment() {
+    let (_sim, ecs, scenario) = fast_sim().await;
+    let (_, v2) = web_with_v2(&scenario).await;
+    let paused = blue_green(0).hook(Hook::pause(
+        &[HookStage::PostScaleUp],
+        1440,
+        Action::Rollback,
+    ));
+    let first = scenario
+        .update_service_with("web", &v2, paused.build())
+        .await
+        .unwrap();
+    let hook_id = hook_awaiting(&scenario, &first).await;
+    let v3 = scenario
+        .register("web", TaskBehaviour::Healthy)
+        .await
+        .unwrap();
+    let second = scenario
+        .update_service_with("web", &v3, blue_green(0).build())
+        .await
+        .unwrap();
+    let superseded = scenario.describe_service_deployment(&first).await.unwrap();
+    assert_eq!(status(&superseded), Status::Stopped);
+    let error = ecs
+        .continue_service_deployment()
+        .service_deployment_arn(&first)
+        .hook_id(&hook_id)
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(code(&error), "ClientException");
+    let (done, stages, _) = follow(&scenario, &second).await;
+    assert_eq!(status(&done), Status::Successful);
+    assert_eq!(done.source_service_revisions().len(), 2);
+    assert_eq!(stages.first(), Some(&Stage::ReconcileService), "{stages:?}");
+    scenario.wait_until_steady("web", LIMIT).await.unwrap();
+    let service = scenario.describe_service("web").await.unwrap();
+    assert_eq!(service.task_definition(), Some(v3.as_str()));
+    assert_eq!(service.running_count(), 2);
 }
 
 /// Registers a healthy revision of `web` whose deployment sees `alarm` in ALARM during bake.

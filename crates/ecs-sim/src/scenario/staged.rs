@@ -131,7 +131,8 @@ pub fn lambda_arn(name: &str) -> String {
     )
 }
 
-/// Everything of a staged `deploymentConfiguration`.
+/// Everything of a staged `deploymentConfiguration`. [`DeploymentSpec::build`] always names the
+/// strategy and the (maybe empty) hooks, so an UpdateService with it replaces them.
 #[derive(Clone, Debug, PartialEq)]
 pub struct DeploymentSpec {
     strategy: Strategy,
@@ -209,10 +210,10 @@ impl DeploymentSpec {
                         .build(),
                 ),
         };
-        if !self.hooks.is_empty() {
-            configuration = configuration
-                .set_lifecycle_hooks(Some(self.hooks.iter().map(|h| h.hook.clone()).collect()));
-        }
+        // Always sent (maybe empty), so a spec without hooks clears the hooks of an earlier one:
+        // UpdateService keeps the members it is not given.
+        configuration = configuration
+            .set_lifecycle_hooks(Some(self.hooks.iter().map(|h| h.hook.clone()).collect()));
         if let Some((names, rollback)) = &self.alarms {
             configuration = configuration.alarms(
                 DeploymentAlarms::builder()
