@@ -355,18 +355,19 @@ async fn a_failing_lambda_hook_rolls_back_naming_the_hook() {
 async fn a_slow_lambda_hook_times_out_then_applies_its_timeout_action() {
     let (_sim, _ecs, scenario) = fast_sim().await;
     let (_, v2) = web_with_v2(&scenario).await;
-    let spec = |action| {
+    // 10 minutes (2 s of real time): long enough to see the hook IN_PROGRESS first.
+    let spec = |action, minutes| {
         blue_green(0).hook(
             Hook::lambda(
                 "probe",
                 LambdaOutcome::NeverAnswers,
                 &[HookStage::PostScaleUp],
             )
-            .timeout(1, action),
+            .timeout(minutes, action),
         )
     };
     let arn = scenario
-        .update_service_with("web", &v2, spec(Action::Continue).build())
+        .update_service_with("web", &v2, spec(Action::Continue, 10).build())
         .await
         .unwrap();
     let running = scenario
@@ -392,7 +393,7 @@ async fn a_slow_lambda_hook_times_out_then_applies_its_timeout_action() {
         .await
         .unwrap();
     let arn = scenario
-        .update_service_with("web", &v3, spec(Action::Rollback).build())
+        .update_service_with("web", &v3, spec(Action::Rollback, 1).build())
         .await
         .unwrap();
     let (done, _, _) = follow(&scenario, &arn).await;
@@ -562,8 +563,13 @@ async fn a_newer_update_supersedes_a_paused_staged_deployment() {
         .register("web", TaskBehaviour::Healthy)
         .await
         .unwrap();
+    let reconcile = blue_green(0).hook(Hook::pause(
+        &[HookStage::ReconcileService],
+        1440,
+        Action::Rollback,
+    ));
     let second = scenario
-        .update_service_with("web", &v3, blue_green(0).build())
+        .update_service_with("web", &v3, reconcile.build())
         .await
         .unwrap();
     let superseded = scenario.describe_service_deployment(&first).await.unwrap();
@@ -576,10 +582,28 @@ async fn a_newer_update_supersedes_a_paused_staged_deployment() {
         .await
         .unwrap_err();
     assert_eq!(code(&error), "ClientException");
+    // Two source revisions are active, so the new deployment reconciles first.
+    let reconciling = hook_awaiting(&scenario, &second).await;
+    let at = scenario.describe_service_deployment(&second).await.unwrap();
+    assert_eq!(at.lifecycle_stage(), Some(&Stage::ReconcileService));
+    scenario
+        .continue_deployment(&second, &reconciling, Action::Continue)
+        .await
+        .unwrap();
     let (done, stages, _) = follow(&scenario, &second).await;
     assert_eq!(status(&done), Status::Successful);
-    assert_eq!(done.source_service_revisions().len(), 2);
-    assert_eq!(stages.first(), Some(&Stage::ReconcileService), "{stages:?}");
+    let sources = done.source_service_revisions();
+    assert_eq!(sources.len(), 2);
+    let weights: Vec<_> = sources
+        .iter()
+        .map(|s| s.requested_production_traffic_weight())
+        .collect();
+    assert_eq!(
+        weights,
+        [Some(0.0), Some(0.0)],
+        "all production traffic is on the target"
+    );
+    assert_in_order(&stages);
     scenario.wait_until_steady("web", LIMIT).await.unwrap();
     let service = scenario.describe_service("web").await.unwrap();
     assert_eq!(service.task_definition(), Some(v3.as_str()));

@@ -197,6 +197,10 @@ pub struct Lifecycle {
     /// The `SIM_ALARM_IN_BAKE` alarm of the green task definition.
     pub alarm_in_bake: Option<String>,
     pub bake_started_at: Option<f64>,
+    /// The source revision serving traffic when the deployment started (the last completed
+    /// one, else the newest source): where the rest of the traffic is, and what a rollback
+    /// returns to.
+    pub serving: Option<u64>,
 }
 
 impl Lifecycle {
@@ -290,6 +294,7 @@ impl Lifecycle {
             outcome: Outcome::Running,
             alarm_in_bake,
             bake_started_at: None,
+            serving: None,
         }
     }
 

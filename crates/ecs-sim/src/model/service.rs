@@ -232,15 +232,23 @@ impl Service {
     ) -> u64 {
         let number = ids.deployment_number();
         let source_revisions = self.running_revisions();
+        let serving = self
+            .last_completed
+            .as_ref()
+            .map(|(n, _)| *n)
+            .filter(|n| source_revisions.contains(n))
+            .or_else(|| source_revisions.last().copied());
         let lifecycle =
             (origin == Origin::Requested && self.config.strategy.is_staged()).then(|| {
-                Lifecycle::new(
+                let mut lifecycle = Lifecycle::new(
                     self.config.strategy,
                     self.config.bake_time_minutes.unwrap_or(0),
                     source_revisions.len() > 1,
                     alarm_in_bake(&task_definition),
                     now,
-                )
+                );
+                lifecycle.serving = serving;
+                lifecycle
             });
         let record = (origin == Origin::Requested).then(|| ServiceDeploymentRecord {
             token: ids.service_deployment_token(),

@@ -197,13 +197,21 @@ impl Service {
         deployment.rollout_reason = cause.rollout_reason(number);
         deployment.updated_at = at;
         let wants_rollback = cause.wants_rollback(&deployment.config);
-        let to = deployment.record.as_ref().and_then(|record| {
-            record
-                .source_revisions
-                .iter()
-                .rev()
-                .copied()
-                .find(|n| listed.contains(n))
+        // Back to the revision that served traffic, else the newest source still listed.
+        let serving = deployment
+            .lifecycle
+            .as_ref()
+            .and_then(|l| l.serving)
+            .filter(|n| listed.contains(n));
+        let to = serving.or_else(|| {
+            deployment.record.as_ref().and_then(|record| {
+                record
+                    .source_revisions
+                    .iter()
+                    .rev()
+                    .copied()
+                    .find(|n| listed.contains(n))
+            })
         });
         let failed_id = deployment.id();
         let (Some(lifecycle), Some(record)) =

@@ -189,8 +189,8 @@ fn add_staged_members(value: &mut Value, service: &Service, deployment: &Deploym
         target["requestedTestTrafficWeight"] = json!(test);
         target["requestedProductionTrafficWeight"] = json!(production);
     }
-    // The rest of the traffic is on one source revision: the one rolled back to, else the
-    // newest; the simulator has no load balancer to spread it over several.
+    // The rest of the traffic is on one source revision: the one rolled back to, else the one
+    // serving when the deployment started; the simulator has no load balancer to spread it.
     let sources: Vec<u64> = deployment
         .record
         .as_ref()
@@ -208,7 +208,7 @@ fn add_staged_members(value: &mut Value, service: &Service, deployment: &Deploym
             .record
             .as_ref()
             .and_then(|r| r.rollback.as_ref().map(|rb| rb.revision))
-            .or_else(|| sources.last().copied()),
+            .or(lifecycle.serving),
     };
     if let Some(Value::Array(revisions)) = object.get_mut("sourceServiceRevisions") {
         for (revision, number) in revisions.iter_mut().zip(&sources) {
