@@ -225,14 +225,7 @@ async fn blue_green_stages_are_all_visible_when_hooks_pause_them() {
             .continue_deployment(&arn, &hook_id, Action::Continue)
             .await
             .unwrap();
-        scenario
-            .wait_for_service_deployment(&arn, LIMIT, |d| {
-                d.lifecycle_hook_details()
-                    .iter()
-                    .all(|h| h.status() != Some(&DeploymentLifecycleHookStatus::AwaitingAction))
-            })
-            .await
-            .unwrap();
+        // The hook is SUCCEEDED once the call returns, so the next one awaiting is another.
     }
     assert_eq!(
         seen,
@@ -264,21 +257,23 @@ async fn linear_shifts_production_traffic_in_steps_of_step_percent() {
     let (_, v2) = web_with_v2(&scenario).await;
     let spec = DeploymentSpec::new(Strategy::Linear {
         step_percent: 25.0,
-        step_bake_minutes: 3,
+        step_bake_minutes: 5,
         bake_minutes: 0,
     });
     let arn = scenario
         .update_service_with("web", &v2, spec.build())
         .await
         .unwrap();
-    let (done, stages, weights) = follow(&scenario, &arn).await;
+    let (done, stages, mut weights) = follow(&scenario, &arn).await;
     assert_eq!(status(&done), Status::Successful);
     assert_in_order(&stages);
-    assert_eq!(weights, [0.0, 25.0, 50.0, 75.0, 100.0]);
+    // 0 before the first shift, if a poll came early enough to see it.
+    weights.retain(|&w| w > 0.0);
+    assert_eq!(weights, [25.0, 50.0, 75.0, 100.0]);
     let configuration = done.deployment_configuration().unwrap();
     let linear = configuration.linear_configuration().unwrap();
     assert_eq!(linear.step_percent(), Some(25.0));
-    assert_eq!(linear.step_bake_time_in_minutes(), Some(3));
+    assert_eq!(linear.step_bake_time_in_minutes(), Some(5));
 }
 
 #[tokio::test]
