@@ -5,13 +5,17 @@
 //! - `GET /_sim/faults` → the current [`Faults`] as JSON
 //! - `PUT /_sim/faults` with a [`Faults`] JSON body (missing members take their defaults)
 //! - `POST /_sim/time/skip` with `{"seconds": 60}` → jump simulated time forward
+//! - `PUT /_sim/alarms/<name>` with `{"state": "ALARM"}` (or `"OK"`, `"INSUFFICIENT_DATA"`) →
+//!   CloudWatch alarm `<name>` is in that state from now on
+//! - `GET /_sim/alarms` → `{"<name>": "<state>", ...}` for every alarm ever set
+//! - `GET /_sim/actions` → the accepted ContinueServiceDeployment / StopServiceDeployment calls
 
 use std::sync::Arc;
 
 use axum::Json;
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::State;
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -19,6 +23,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use crate::faults::Faults;
+use crate::model::alarms::AlarmState;
 use crate::server::{Shared, lock};
 
 pub(crate) fn routes() -> Router<Arc<Shared>> {
@@ -27,6 +32,46 @@ pub(crate) fn routes() -> Router<Arc<Shared>> {
         .route("/_sim/calls/reset", post(reset_calls))
         .route("/_sim/faults", get(get_faults).put(put_faults))
         .route("/_sim/time/skip", post(skip_time))
+        .route("/_sim/alarms", get(get_alarms))
+        .route("/_sim/alarms/{name}", axum::routing::put(put_alarm))
+        .route("/_sim/actions", get(get_actions))
+}
+
+/// Alarm `name` is in `state` from this simulated moment on.
+pub(crate) fn set_alarm(shared: &Shared, name: &str, state: AlarmState) {
+    let now = shared.clock.now();
+    lock(&shared.model).alarms.set(name, state, now);
+}
+
+async fn get_alarms(State(shared): State<Arc<Shared>>) -> Response {
+    Json(lock(&shared.model).alarms.current()).into_response()
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AlarmChange {
+    state: AlarmState,
+}
+
+async fn put_alarm(
+    State(shared): State<Arc<Shared>>,
+    Path(name): Path<String>,
+    body: Bytes,
+) -> Response {
+    let change: AlarmChange = match serde_json::from_slice(&body) {
+        Ok(change) => change,
+        Err(e) => {
+            return bad_request(format!(
+                "expected {{\"state\": \"ALARM\" | \"OK\" | \"INSUFFICIENT_DATA\"}}: {e}"
+            ));
+        }
+    };
+    set_alarm(&shared, &name, change.state);
+    Json(json!({ "alarm": name, "state": change.state, "at": shared.clock.now() })).into_response()
+}
+
+async fn get_actions(State(shared): State<Arc<Shared>>) -> Response {
+    Json(lock(&shared.model).actions.clone()).into_response()
 }
 
 async fn calls(State(shared): State<Arc<Shared>>) -> Response {

@@ -16,8 +16,9 @@
 //! Requests are `POST /` with `X-Amz-Target: AmazonEC2ContainerServiceV20141113.<Operation>`.
 //! Implemented: CreateCluster, DescribeClusters, RegisterTaskDefinition, DescribeTaskDefinition,
 //! CreateService, UpdateService, DeleteService, DescribeServices, ListServices,
-//! ListServiceDeployments, DescribeServiceDeployments, DescribeServiceRevisions, ListTasks,
-//! DescribeTasks. Authentication is not checked.
+//! ListServiceDeployments, DescribeServiceDeployments, DescribeServiceRevisions,
+//! ContinueServiceDeployment, StopServiceDeployment, ListTasks, DescribeTasks. Authentication is
+//! not checked.
 //!
 //! # Time
 //!
@@ -66,6 +67,81 @@
 //! then ROLLBACK_SUCCESSFUL (its `rollback.serviceRevisionArn` is the rollback deployment's
 //! revision). Without the breaker, a failing deployment replaces tasks forever.
 //!
+//! # Staged deployments: BLUE_GREEN, LINEAR, CANARY
+//!
+//! `deploymentConfiguration.strategy` other than ROLLING (the default) makes a requested
+//! deployment go through ECS's lifecycle stages, reported as the ServiceDeployment's
+//! `lifecycleStage`. Each stage below lasts 3 s unless it says otherwise:
+//!
+//! 1. RECONCILE_SERVICE, only when more than one source revision has running tasks;
+//! 2. PRE_SCALE_UP;
+//! 3. SCALE_UP: green tasks start beside blue (maximumPercent does not limit them); it ends once
+//!    the desired number of green tasks is healthy;
+//! 4. POST_SCALE_UP;
+//! 5. TEST_TRAFFIC_SHIFT: green gets 100% of test traffic;
+//! 6. POST_TEST_TRAFFIC_SHIFT;
+//! 7. PRODUCTION_TRAFFIC_SHIFT, one step per shift: PRE_PRODUCTION_TRAFFIC_SHIFT hooks, the shift
+//!    (3 s), PRODUCTION_TRAFFIC_SHIFT hooks, then the step bake. BLUE_GREEN shifts 100% at once;
+//!    LINEAR shifts `stepPercent` (3.0-100.0, multiples of 0.1, default 10) at a time with
+//!    `stepBakeTimeInMinutes` (default 6) after every step but the last; CANARY shifts
+//!    `canaryPercent` (0.1-100.0, default 5), bakes `canaryBakeTimeInMinutes` (default 10), then
+//!    shifts the rest;
+//! 8. POST_PRODUCTION_TRAFFIC_SHIFT;
+//! 9. BAKE_TIME: `bakeTimeInMinutes` (0-1440; required for BLUE_GREEN, 0 when absent otherwise);
+//! 10. CLEAN_UP: blue tasks are stopped; once they are gone (and at least 3 s passed) the
+//!     deployment is SUCCESSFUL, its rollout COMPLETED, and older deployments leave
+//!     `deployments[]` (in which the green deployment is PRIMARY from the start).
+//!
+//! `targetServiceRevision` and `sourceServiceRevisions[]` carry `requestedTestTrafficWeight` and
+//! `requestedProductionTrafficWeight` (percent, 0-100): the target has what was shifted so far;
+//! the rest is on the source revision that was serving when the deployment started (the last
+//! completed one), other sources get 0. A first deployment (CreateService) has no source.
+//!
+//! **Lifecycle hooks** (`lifecycleHooks[]`) run at their stages (all hooks of a stage together;
+//! the stage ends when each SUCCEEDED or TIMED_OUT with CONTINUE) and are listed in
+//! `lifecycleHookDetails[]`. Their `hookId` is `<service deployment id>-hook<index>-<stage>`, with
+//! `-<step>` (from 1) at the production traffic stages. `timeoutConfiguration` defaults to 1440
+//! minutes and ROLLBACK. An **AWS_LAMBDA** hook (needs `hookTargetArn`, a Lambda function ARN, and
+//! `roleArn`) is IN_PROGRESS, then decided by the function name: containing `fail` → FAILED
+//! after 5 s (the deployment rolls back); containing `slow` → never answers, TIMED_OUT at its
+//! timeout, then its timeout action; anything else → SUCCEEDED after 5 s. A **PAUSE** hook (not
+//! allowed at TEST_TRAFFIC_SHIFT or PRODUCTION_TRAFFIC_SHIFT) is AWAITING_ACTION until
+//! ContinueServiceDeployment (CONTINUE → SUCCEEDED; ROLLBACK → FAILED and a rollback) or its
+//! timeout (TIMED_OUT, then its timeout action).
+//!
+//! **Rollback** of a staged deployment (failed hook, alarm, circuit breaker with rollback,
+//! StopServiceDeployment): ROLLBACK_IN_PROGRESS, the target's traffic weights go to 0 and the
+//! serving source revision's back to 100, green tasks stop, and once they are gone the status is
+//! ROLLBACK_SUCCESSFUL, the green deployment leaves `deployments[]` and the service is back on the
+//! source's task definition. With nothing to roll back to (a first deployment) it is
+//! ROLLBACK_FAILED and stays as it is. Without rollback (alarms with `rollback: false`, the
+//! breaker without rollback) the deployment is STOPPED and its rollout FAILED, tasks left as they
+//! are.
+//!
+//! # CloudWatch alarms
+//!
+//! With `deploymentConfiguration.alarms` enabled, a deployment in progress (a rolling one until
+//! it COMPLETES; a staged one until CLEAN_UP, its bake time included) that sees any of its
+//! alarms in ALARM fails: `alarms.triggeredAlarmNames` names them, `alarms.status` is TRIGGERED,
+//! and with `rollback: true` it rolls back (a rolling one as the circuit breaker does), else it
+//! is STOPPED. Alarm states are set with [`SimHandle::set_alarm`] or
+//! `PUT /_sim/alarms/<name>` `{"state": "ALARM"}` (or `"OK"`); every alarm is OK until set.
+//! A container environment variable **`SIM_ALARM_IN_BAKE=<name>`** in the green task definition
+//! makes its staged deployment see alarm `<name>` in ALARM from the moment it reaches
+//! BAKE_TIME (that deployment only; the alarm must be among the watched ones).
+//!
+//! # Continue and stop
+//!
+//! ContinueServiceDeployment {serviceDeploymentArn, hookId, action CONTINUE (default) |
+//! ROLLBACK} answers a PAUSE hook. StopServiceDeployment {serviceDeploymentArn, stopType
+//! ROLLBACK (default)} rolls back any IN_PROGRESS deployment, ROLLING included and whatever its
+//! rollback settings. Both answer `{"serviceDeploymentArn": ...}`. Errors: an ARN that is not a
+//! service deployment ARN, a `hookId` naming no hook of the deployment, stopType ABORT →
+//! InvalidParameterException; an ARN naming no deployment → ServiceDeploymentNotFoundException;
+//! continuing a deployment not IN_PROGRESS or a hook not AWAITING_ACTION → ClientException;
+//! stopping a deployment not IN_PROGRESS or in CLEAN_UP → ConflictException. Accepted calls
+//! are listed by [`SimHandle::recorded_actions`] (`GET /_sim/actions`); every call is counted.
+//!
 //! # Scenarios
 //!
 //! [`scenario`] registers task definitions that behave like the rules above say (healthy, slow,
@@ -103,6 +179,8 @@ mod wire;
 pub use config::{ConfigError, SimConfig};
 pub use counters::CallCounts;
 pub use faults::{Faults, FaultsError, ServiceDeploymentsApi};
+pub use model::actions::RecordedAction;
+pub use model::alarms::AlarmState;
 pub use server::{SimHandle, start, start_on};
 pub use sts::IssuedCredentials;
 

@@ -24,6 +24,26 @@ DEPLOYMENTS: rolling update within maximumPercent/minimumHealthyPercent; COMPLET
 steady; circuit breaker threshold clamp(ceil(desired/2), 3, 200); rollback re-deploys the
 task definition of the last COMPLETED deployment.
 
+STAGED DEPLOYMENTS (deploymentConfiguration.strategy BLUE_GREEN, LINEAR or CANARY):
+  stages               RECONCILE_SERVICE (only with >1 source revision) -> PRE_SCALE_UP ->
+                       SCALE_UP (green beside blue, until all healthy) -> POST_SCALE_UP ->
+                       TEST_TRAFFIC_SHIFT -> POST_TEST_TRAFFIC_SHIFT -> PRODUCTION_TRAFFIC_SHIFT
+                       (per step: shift, hooks, step bake) -> POST_PRODUCTION_TRAFFIC_SHIFT ->
+                       BAKE_TIME (bakeTimeInMinutes) -> CLEAN_UP (blue stopped) -> SUCCESSFUL;
+                       every stage (and shift) takes 3s unless it waits for something else
+  traffic              BLUE_GREEN 100% at once; LINEAR stepPercent per step, stepBakeTime after
+                       each; CANARY canaryPercent, canaryBakeTime, then the rest
+  AWS_LAMBDA hook      function name containing 'fail' -> FAILED after 5s, rollback;
+                       'slow' -> TIMED_OUT at its timeout, then timeoutAction; else SUCCEEDED
+                       after 5s (timeout default 1440 min, action ROLLBACK)
+  PAUSE hook           AWAITING_ACTION until ContinueServiceDeployment or its timeout
+  alarms               deploymentConfiguration.alarms: a watched alarm in ALARM while the
+                       deployment is in progress (bake time included) fails it; rollback=true
+                       rolls back, else STOPPED. Set states with PUT /_sim/alarms/<name>
+  SIM_ALARM_IN_BAKE    container environment variable <name>: the deployment sees alarm <name>
+                       in ALARM from BAKE_TIME on
+  StopServiceDeployment  ROLLBACK rolls back any IN_PROGRESS deployment, ROLLING included
+
 ADMIN ENDPOINTS (same port, never faulted):
   GET  /_sim/calls        per-operation call counts and total
   POST /_sim/calls/reset  reset the counts
@@ -31,6 +51,9 @@ ADMIN ENDPOINTS (same port, never faulted):
   PUT  /_sim/faults       set faults, e.g. {\"throttle_next\": 3, \"latency_ms\": 50,
                           \"service_deployments_api\": \"AccessDenied\"}
   POST /_sim/time/skip    {\"seconds\": 60}: jump simulated time forward
+  PUT  /_sim/alarms/NAME  {\"state\": \"ALARM\"} or \"OK\": set a CloudWatch alarm
+  GET  /_sim/alarms       every alarm's state
+  GET  /_sim/actions      accepted ContinueServiceDeployment/StopServiceDeployment calls
 
 EXAMPLE:
   ecs-sim serve --port 4566 --time-scale 50

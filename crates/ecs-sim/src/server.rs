@@ -139,6 +139,18 @@ impl SimHandle {
         lock(&self.shared.sts).issued()
     }
 
+    /// Sets CloudWatch alarm `name` to `state` from this simulated moment on (see the crate docs
+    /// on alarms); the same as `PUT /_sim/alarms/<name>`.
+    pub fn set_alarm(&self, name: &str, state: crate::AlarmState) {
+        crate::admin::set_alarm(&self.shared, name, state);
+    }
+
+    /// Every ContinueServiceDeployment and StopServiceDeployment call the simulator accepted,
+    /// oldest first (`GET /_sim/actions`).
+    pub fn recorded_actions(&self) -> Vec<crate::RecordedAction> {
+        lock(&self.shared.model).actions.clone()
+    }
+
     pub fn shutdown(self) {
         self.stop.cancel();
     }

@@ -5,6 +5,8 @@
 use std::sync::Arc;
 
 use crate::behaviour::Placement;
+use crate::model::lifecycle::Lifecycle;
+use crate::model::strategy::{AlarmsConfig, HookConfig, Strategy};
 use crate::model::task_definition::TaskDefinition;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -25,8 +27,8 @@ impl RolloutState {
 }
 
 /// ServiceDeployment `status` values the simulator produces. (ECS also has PENDING,
-/// STOP_REQUESTED and ROLLBACK_REQUESTED, which only exist for API-requested stops and
-/// manual rollbacks that the simulator does not model.)
+/// STOP_REQUESTED and ROLLBACK_REQUESTED; the simulator moves a requested rollback straight to
+/// ROLLBACK_IN_PROGRESS.)
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ServiceDeploymentStatus {
     InProgress,
@@ -70,11 +72,16 @@ pub struct CircuitBreaker {
 }
 
 /// A service's `deploymentConfiguration`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct DeploymentConfig {
     pub minimum_healthy_percent: u32,
     pub maximum_percent: u32,
     pub circuit_breaker: CircuitBreaker,
+    pub strategy: Strategy,
+    /// `bakeTimeInMinutes`, as given (staged strategies bake 0 minutes without it).
+    pub bake_time_minutes: Option<u32>,
+    pub lifecycle_hooks: Vec<HookConfig>,
+    pub alarms: Option<AlarmsConfig>,
 }
 
 impl Default for DeploymentConfig {
@@ -83,7 +90,21 @@ impl Default for DeploymentConfig {
             minimum_healthy_percent: 100,
             maximum_percent: 200,
             circuit_breaker: CircuitBreaker::default(),
+            strategy: Strategy::Rolling,
+            bake_time_minutes: None,
+            lifecycle_hooks: Vec::new(),
+            alarms: None,
         }
+    }
+}
+
+impl DeploymentConfig {
+    /// The alarms a deployment watches: those of an enabled `alarms` configuration.
+    pub fn watched_alarms(&self) -> &[String] {
+        self.alarms
+            .as_ref()
+            .filter(|a| a.enable)
+            .map_or(&[], |a| a.alarm_names.as_slice())
     }
 }
 
@@ -169,6 +190,10 @@ pub struct Deployment {
     pub warned_unable_to_start: bool,
     /// `None` for rollback deployments: ECS reports a rollback on the failed deployment's record.
     pub record: Option<ServiceDeploymentRecord>,
+    /// The lifecycle of a requested deployment with a staged strategy.
+    pub lifecycle: Option<Lifecycle>,
+    /// Watched alarms seen in ALARM while this deployment was in progress.
+    pub triggered_alarms: Vec<String>,
 }
 
 impl Deployment {
@@ -202,6 +227,105 @@ pub fn in_progress_reason(number: u64) -> String {
 
 pub fn completed_reason(number: u64) -> String {
     format!("ECS deployment {} completed.", deployment_id(number))
+}
+
+/// What failed a deployment, and so how ECS words it and whether it rolls back.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum FailureCause {
+    CircuitBreaker,
+    /// Watched CloudWatch alarms in ALARM.
+    Alarms(Vec<String>),
+    /// StopServiceDeployment with stopType ROLLBACK.
+    StopRequested,
+    /// A lifecycle hook failed, timed out with ROLLBACK, or was answered with ROLLBACK.
+    Hook {
+        hook_id: String,
+        detail: String,
+    },
+}
+
+impl FailureCause {
+    pub fn wants_rollback(&self, config: &DeploymentConfig) -> bool {
+        match self {
+            FailureCause::CircuitBreaker => config.circuit_breaker.rollback,
+            FailureCause::Alarms(_) => config.alarms.as_ref().is_some_and(|a| a.rollback),
+            FailureCause::StopRequested | FailureCause::Hook { .. } => true,
+        }
+    }
+
+    /// The failed deployment's `rolloutStateReason` (DescribeServices).
+    pub fn rollout_reason(&self, number: u64) -> String {
+        match self {
+            FailureCause::CircuitBreaker => CIRCUIT_BREAKER_FAILED_REASON.to_owned(),
+            FailureCause::Alarms(names) => format!(
+                "ECS deployment {} failed: alarm(s) {} in ALARM state.",
+                deployment_id(number),
+                names.join(", ")
+            ),
+            FailureCause::StopRequested => format!(
+                "ECS deployment {} stopped: rollback requested by StopServiceDeployment.",
+                deployment_id(number)
+            ),
+            FailureCause::Hook { hook_id, detail } => format!(
+                "ECS deployment {} failed: lifecycle hook {hook_id} {detail}.",
+                deployment_id(number)
+            ),
+        }
+    }
+
+    /// The ServiceDeployment `statusReason` (and `rollback.reason`) while rolling back.
+    pub fn rollback_reason(&self) -> String {
+        match self {
+            FailureCause::CircuitBreaker => {
+                "Service deployment rolled back because the circuit breaker threshold was exceeded."
+                    .to_owned()
+            }
+            FailureCause::Alarms(names) => format!(
+                "Service deployment rolled back because the CloudWatch alarm(s) {} went into ALARM state.",
+                names.join(", ")
+            ),
+            FailureCause::StopRequested => {
+                "Service deployment rolled back because of a StopServiceDeployment request."
+                    .to_owned()
+            }
+            FailureCause::Hook { hook_id, detail } => format!(
+                "Service deployment rolled back because the lifecycle hook {hook_id} {detail}."
+            ),
+        }
+    }
+
+    /// The service event announcing the failure.
+    pub fn event(&self, service: &str, deployment_id: &str) -> String {
+        let why = match self {
+            FailureCause::CircuitBreaker => {
+                return crate::model::events::deployment_failed(service, deployment_id);
+            }
+            FailureCause::Alarms(names) => format!("alarm(s) {} in ALARM state", names.join(", ")),
+            FailureCause::StopRequested => "rollback requested".to_owned(),
+            FailureCause::Hook { hook_id, .. } => format!("lifecycle hook {hook_id}"),
+        };
+        format!("(service {service}) (deployment {deployment_id}) deployment failed: {why}.")
+    }
+
+    /// The ServiceDeployment `statusReason` when it fails without rolling back (STOPPED).
+    pub fn stopped_reason(&self, number: u64) -> String {
+        self.rollout_reason(number)
+    }
+
+    /// The rollback deployment's `rolloutStateReason` (rolling strategy).
+    pub fn rolling_back_reason(&self, to: u64) -> String {
+        match self {
+            FailureCause::CircuitBreaker => rolling_back_reason(to),
+            FailureCause::Alarms(_) => format!(
+                "ECS deployment alarms: rolling back to deploymentId {}.",
+                deployment_id(to)
+            ),
+            FailureCause::StopRequested | FailureCause::Hook { .. } => format!(
+                "ECS deployment rollback: rolling back to deploymentId {}.",
+                deployment_id(to)
+            ),
+        }
+    }
 }
 
 pub const CIRCUIT_BREAKER_FAILED_REASON: &str =

@@ -3,12 +3,17 @@
 //! Everything here is synchronous and takes "now" (simulated epoch seconds) as an argument;
 //! the server holds the [`Model`] behind one lock and hands it the simulated clock.
 
+pub mod actions;
+pub mod alarms;
 pub mod cluster;
 pub mod deployment;
 pub mod events;
 pub mod ids;
+pub mod lifecycle;
 pub mod scheduler;
 pub mod service;
+pub mod staged;
+pub mod strategy;
 pub mod task;
 pub mod task_definition;
 
@@ -26,6 +31,10 @@ pub struct Model {
     pub ids: Ids,
     pub clusters: BTreeMap<String, Cluster>,
     pub task_definitions: TaskDefinitions,
+    /// CloudWatch alarm states, shared with every service (which watch them).
+    pub alarms: alarms::AlarmBoard,
+    /// Accepted ContinueServiceDeployment and StopServiceDeployment calls, oldest first.
+    pub actions: Vec<actions::RecordedAction>,
 }
 
 impl Model {
@@ -35,6 +44,8 @@ impl Model {
             ids: Ids::new(seed),
             clusters: BTreeMap::new(),
             task_definitions: TaskDefinitions::default(),
+            alarms: alarms::AlarmBoard::default(),
+            actions: Vec::new(),
         }
     }
 

@@ -8,8 +8,7 @@
 
 use crate::behaviour::Placement;
 use crate::model::deployment::{
-    CIRCUIT_BREAKER_FAILED_REASON, Origin, RolloutState, ServiceDeploymentStatus, completed_reason,
-    deployment_id, rolling_back_reason,
+    FailureCause, Origin, RolloutState, ServiceDeploymentStatus, completed_reason, deployment_id,
 };
 use crate::model::events;
 use crate::model::ids::Ids;
@@ -54,9 +53,22 @@ impl Service {
             .filter_map(|task| task.next_event_after(t));
         let steady = self.steady_since.map(|since| since + STABILISATION_SECONDS);
         let placement = self.primary().and_then(|p| p.next_placement_event_at);
+        let lifecycle = self
+            .primary()
+            .and_then(|p| p.lifecycle.as_ref())
+            .and_then(|l| l.next_event_after(t));
+        let alarms = self.primary().and_then(|p| {
+            let watching = p.rollout_state == RolloutState::InProgress
+                && p.record.as_ref().is_some_and(|r| r.is_active());
+            watching
+                .then(|| self.alarms.next_change_after(p.config.watched_alarms(), t))
+                .flatten()
+        });
         tasks
             .chain(steady)
             .chain(placement)
+            .chain(lifecycle)
+            .chain(alarms)
             .filter(|&at| at > t)
             .reduce(f64::min)
     }
@@ -111,24 +123,39 @@ impl Service {
             self.push_event(ids, at, events::unable_to_start_consistently(&name));
         }
         if trips {
-            self.trip_circuit_breaker(number, at, ids);
+            self.fail_deployment(number, at, ids, FailureCause::CircuitBreaker);
         }
     }
 
-    /// Marks the deployment FAILED and, if asked and possible, starts the rollback deployment.
-    fn trip_circuit_breaker(&mut self, number: u64, at: f64, ids: &mut Ids) {
+    /// Marks the deployment FAILED and, if its cause asks for it and it is possible, rolls it
+    /// back: a staged deployment shifts traffic back to its source revision, a rolling one starts
+    /// a rollback deployment on the task definition of the last completed deployment.
+    pub(crate) fn fail_deployment(
+        &mut self,
+        number: u64,
+        at: f64,
+        ids: &mut Ids,
+        cause: FailureCause,
+    ) {
+        if self
+            .deployment(number)
+            .is_some_and(|d| d.lifecycle.as_ref().is_some_and(|l| l.is_driving()))
+        {
+            self.fail_staged(number, at, ids, cause);
+            return;
+        }
         let name = self.name.clone();
         let Some(deployment) = self.deployment_mut(number) else {
             return;
         };
         deployment.rollout_state = RolloutState::Failed;
-        deployment.rollout_reason = CIRCUIT_BREAKER_FAILED_REASON.to_owned();
+        deployment.rollout_reason = cause.rollout_reason(number);
         deployment.updated_at = at;
         let origin = deployment.origin;
-        let wants_rollback = deployment.config.circuit_breaker.rollback;
+        let wants_rollback = cause.wants_rollback(&deployment.config);
         let desired = deployment.desired_count;
         let failed_id = deployment.id();
-        self.push_event(ids, at, events::deployment_failed(&name, &failed_id));
+        self.push_event(ids, at, cause.event(&name, &failed_id));
 
         match origin {
             // A failing rollback is not rolled back again; the original deployment's record says so.
@@ -147,7 +174,7 @@ impl Service {
                 if let Some(record) = self.record_mut(number) {
                     record.finish(
                         ServiceDeploymentStatus::Stopped,
-                        CIRCUIT_BREAKER_FAILED_REASON.to_owned(),
+                        cause.stopped_reason(number),
                         at,
                     );
                 }
@@ -160,15 +187,16 @@ impl Service {
                         definition,
                         desired,
                         Origin::Rollback { failed: number, to },
-                        Some(rolling_back_reason(to)),
+                        Some(cause.rolling_back_reason(to)),
                         ids,
                         at,
                     );
+                    let reason = cause.rollback_reason();
                     if let Some(record) = self.record_mut(number) {
                         record.status = ServiceDeploymentStatus::RollbackInProgress;
-                        record.status_reason = Some(ROLLBACK_REASON.to_owned());
+                        record.status_reason = Some(reason.clone());
                         record.rollback = Some(crate::model::deployment::RollbackRecord {
-                            reason: ROLLBACK_REASON.to_owned(),
+                            reason,
                             started_at: at,
                             revision: rollback,
                         });
@@ -179,7 +207,8 @@ impl Service {
                         record.finish(
                             ServiceDeploymentStatus::RollbackFailed,
                             format!(
-                                "{CIRCUIT_BREAKER_FAILED_REASON} There is no previously completed deployment to roll back to."
+                                "{} There is no previously completed deployment to roll back to.",
+                                cause.rollout_reason(number)
                             ),
                             at,
                         );
@@ -217,10 +246,25 @@ impl Service {
         if self.status == ServiceStatus::Inactive {
             return;
         }
-        let Some(primary_index) = self.primary_index() else {
+        let Some(mut primary_index) = self.primary_index() else {
             return;
         };
         let draining = self.status == ServiceStatus::Draining;
+        if !draining {
+            self.check_alarms(primary_index, now, ids);
+            let Some(index) = self.primary_index() else {
+                return;
+            };
+            primary_index = index;
+            let staged = self.deployments[primary_index]
+                .lifecycle
+                .as_ref()
+                .is_some_and(|l| l.is_driving());
+            if staged {
+                self.schedule_staged(primary_index, now, ids);
+                return;
+            }
+        }
         let primary = &self.deployments[primary_index];
         let primary_number = primary.number;
         let primary_failed = primary.rollout_state == RolloutState::Failed;
@@ -287,7 +331,7 @@ impl Service {
         }
     }
 
-    fn stop_excess_primary_tasks(
+    pub(crate) fn stop_excess_primary_tasks(
         &mut self,
         primary: u64,
         desired: u32,
@@ -375,9 +419,21 @@ impl Service {
         let wanted = (desired as usize)
             .saturating_sub(active_primary)
             .min(maximum_total.saturating_sub(active_total));
+        self.launch_tasks(primary_index, wanted, now, ids);
+    }
+
+    /// Starts `wanted` tasks of the deployment at `primary_index` (or repeats "unable to place").
+    pub(crate) fn launch_tasks(
+        &mut self,
+        primary_index: usize,
+        wanted: usize,
+        now: f64,
+        ids: &mut Ids,
+    ) {
         if wanted == 0 {
             return;
         }
+        let primary_number = self.deployments[primary_index].number;
         let primary = &mut self.deployments[primary_index];
         let plan = match &primary.placement {
             Placement::Placeable(plan) => plan.clone(),
@@ -442,7 +498,7 @@ impl Service {
         self.push_event(ids, now, message);
     }
 
-    fn complete_rollout(&mut self, primary_index: usize, now: f64, ids: &mut Ids) {
+    pub(crate) fn complete_rollout(&mut self, primary_index: usize, now: f64, ids: &mut Ids) {
         let primary = &mut self.deployments[primary_index];
         let number = primary.number;
         primary.rollout_state = RolloutState::Completed;
@@ -460,10 +516,15 @@ impl Service {
         if let Origin::Rollback { failed, .. } = origin
             && let Some(record) = self.record_mut(failed).filter(|r| r.is_active())
         {
+            let reason = record
+                .rollback
+                .as_ref()
+                .map_or(ROLLBACK_REASON, |r| r.reason.as_str())
+                .to_owned();
             record.finish(
                 ServiceDeploymentStatus::RollbackSuccessful,
                 format!(
-                    "{ROLLBACK_REASON} The rollback deployment {} completed.",
+                    "{reason} The rollback deployment {} completed.",
                     deployment_id(number)
                 ),
                 now,
@@ -482,7 +543,9 @@ mod tests {
     use std::sync::Arc;
 
     use super::*;
-    use crate::model::deployment::{CircuitBreaker, DeploymentConfig};
+    use crate::model::deployment::{
+        CIRCUIT_BREAKER_FAILED_REASON, CircuitBreaker, DeploymentConfig,
+    };
     use crate::model::service::{NewService, ServiceUpdate};
     use crate::model::task_definition::{TaskDefinition, test_definition};
 
@@ -527,6 +590,7 @@ mod tests {
                 launch_type: "FARGATE".into(),
                 platform_version: "LATEST".into(),
                 network_configuration: None,
+                alarms: Default::default(),
             },
             ids,
             0.0,
@@ -732,6 +796,7 @@ mod tests {
                 launch_type: "FARGATE".into(),
                 platform_version: "LATEST".into(),
                 network_configuration: None,
+                alarms: Default::default(),
             },
             &mut ids,
             0.0,

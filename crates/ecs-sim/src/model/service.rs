@@ -7,12 +7,14 @@ use std::sync::Arc;
 use serde_json::Value;
 
 use crate::behaviour::Placement;
+use crate::model::alarms::{AlarmBoard, alarm_in_bake};
 use crate::model::deployment::{
     Deployment, DeploymentConfig, Origin, RolloutState, ServiceDeploymentRecord,
     ServiceDeploymentStatus, in_progress_reason,
 };
 use crate::model::events::EventLog;
 use crate::model::ids::Ids;
+use crate::model::lifecycle::Lifecycle;
 use crate::model::task::{LastStatus, Task};
 use crate::model::task_definition::TaskDefinition;
 
@@ -54,6 +56,8 @@ pub struct NewService {
     pub launch_type: String,
     pub platform_version: String,
     pub network_configuration: Option<Value>,
+    /// The simulator's alarm states, which the service's deployments watch.
+    pub alarms: AlarmBoard,
 }
 
 /// What UpdateService asks for, already validated.
@@ -94,6 +98,7 @@ pub struct Service {
     /// Whether the current steady period has been announced with a steady-state event.
     pub steady_announced: bool,
     pub index_changes: Vec<IndexChange>,
+    pub alarms: AlarmBoard,
 }
 
 impl Service {
@@ -119,6 +124,7 @@ impl Service {
             steady_since: None,
             steady_announced: false,
             index_changes: Vec::new(),
+            alarms: new.alarms,
         };
         service.start_deployment(
             new.task_definition,
@@ -225,6 +231,25 @@ impl Service {
         now: f64,
     ) -> u64 {
         let number = ids.deployment_number();
+        let source_revisions = self.running_revisions();
+        let serving = self
+            .last_completed
+            .as_ref()
+            .map(|(n, _)| *n)
+            .filter(|n| source_revisions.contains(n))
+            .or_else(|| source_revisions.last().copied());
+        let lifecycle =
+            (origin == Origin::Requested && self.config.strategy.is_staged()).then(|| {
+                let mut lifecycle = Lifecycle::new(
+                    self.config.strategy,
+                    self.config.bake_time_minutes.unwrap_or(0),
+                    source_revisions.len() > 1,
+                    alarm_in_bake(&task_definition),
+                    now,
+                );
+                lifecycle.serving = serving;
+                lifecycle
+            });
         let record = (origin == Origin::Requested).then(|| ServiceDeploymentRecord {
             token: ids.service_deployment_token(),
             status: ServiceDeploymentStatus::InProgress,
@@ -232,7 +257,7 @@ impl Service {
             started_at: now,
             finished_at: None,
             stopped_at: None,
-            source_revisions: self.running_revisions(),
+            source_revisions,
             rollback: None,
         });
         self.deployments.push(Deployment {
@@ -245,7 +270,7 @@ impl Service {
             rollout_state: RolloutState::InProgress,
             rollout_reason: rollout_reason.unwrap_or_else(|| in_progress_reason(number)),
             failed_tasks: 0,
-            config: self.config,
+            config: self.config.clone(),
             launch_type: self.launch_type.clone(),
             network_configuration: self.network_configuration.clone(),
             origin,
@@ -253,6 +278,8 @@ impl Service {
             next_placement_event_at: None,
             warned_unable_to_start: false,
             record,
+            lifecycle,
+            triggered_alarms: Vec::new(),
         });
         self.steady_since = None;
         self.steady_announced = false;

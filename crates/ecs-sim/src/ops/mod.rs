@@ -1,6 +1,8 @@
 //! ECS operations: each reads its request fields, acts on the model, and writes its answer.
 
 mod clusters;
+mod deployment_actions;
+mod deployment_configuration;
 mod service_deployments;
 mod services;
 mod task_definitions;
@@ -19,7 +21,7 @@ pub struct AnswerOptions {
 }
 
 /// Every operation the simulator implements.
-pub const OPERATIONS: [&str; 14] = [
+pub const OPERATIONS: [&str; 16] = [
     "CreateCluster",
     "DescribeClusters",
     "RegisterTaskDefinition",
@@ -31,6 +33,8 @@ pub const OPERATIONS: [&str; 14] = [
     "ListServiceDeployments",
     "DescribeServiceDeployments",
     "DescribeServiceRevisions",
+    "ContinueServiceDeployment",
+    "StopServiceDeployment",
     "ListTasks",
     "DescribeTasks",
     "ListServices",
@@ -61,6 +65,8 @@ pub fn dispatch(
         "ListServiceDeployments" => service_deployments::list(model, &fields, now),
         "DescribeServiceDeployments" => service_deployments::describe(model, &fields, now),
         "DescribeServiceRevisions" => service_deployments::describe_revisions(model, &fields, now),
+        "ContinueServiceDeployment" => deployment_actions::continue_deployment(model, &fields, now),
+        "StopServiceDeployment" => deployment_actions::stop_deployment(model, &fields, now),
         "ListTasks" => tasks::list_tasks(model, &fields, now),
         "DescribeTasks" => tasks::describe_tasks(model, &fields, now),
         _ => Err(unknown_operation(operation)),

@@ -2,14 +2,15 @@
 //! DescribeServiceRevisions.
 
 use serde::Deserialize;
-use serde_json::json;
+use serde_json::{Value, json};
 
 use super::view::{self, Failure, ViewContext};
 use super::{answer, bounded_list, cluster_field};
 use crate::model::Model;
-use crate::model::deployment::ServiceDeploymentStatus;
+use crate::model::deployment::{Deployment, RolloutState, ServiceDeploymentStatus};
+use crate::model::lifecycle::Outcome;
 use crate::model::service::Service;
-use crate::wire::{self, EcsError, Fields, arn};
+use crate::wire::{self, EcsError, Fields, arn, timestamp};
 
 #[derive(Deserialize)]
 struct CreatedAtFilter {
@@ -97,7 +98,12 @@ pub fn describe(model: &mut Model, fields: &Fields, now: f64) -> Result<Vec<u8>,
                 .deployments
                 .iter()
                 .find(|d| d.record.as_ref().is_some_and(|r| &r.token == token))
-                .and_then(|d| view::service_deployment(ctx, service, d))
+                .and_then(|d| {
+                    let described = view::service_deployment(ctx, service, d)?;
+                    let mut value = serde_json::to_value(described).ok()?;
+                    add_staged_members(&mut value, service, d);
+                    Some(value)
+                })
         },
     )?;
     answer(&json!({ "serviceDeployments": found, "failures": failures }))
@@ -126,6 +132,97 @@ pub fn describe_revisions(
         },
     )?;
     answer(&json!({ "serviceRevisions": found, "failures": failures }))
+}
+
+/// The members of a ServiceDeployment that come with staged strategies and alarms: the
+/// lifecycle stage, lifecycle hook details, traffic weights of the target and source revisions,
+/// and `alarms`. Absent for deployments that have none of them.
+fn add_staged_members(value: &mut Value, service: &Service, deployment: &Deployment) {
+    let Some(object) = value.as_object_mut() else {
+        return;
+    };
+    if let Some(alarms) = &deployment.config.alarms {
+        let status = if !alarms.enable {
+            "DISABLED"
+        } else if !deployment.triggered_alarms.is_empty() {
+            "TRIGGERED"
+        } else if deployment.rollout_state == RolloutState::Completed {
+            "MONITORING_COMPLETE"
+        } else {
+            "MONITORING"
+        };
+        let mut member = json!({ "status": status, "alarmNames": alarms.alarm_names });
+        if !deployment.triggered_alarms.is_empty() {
+            member["triggeredAlarmNames"] = json!(deployment.triggered_alarms);
+        }
+        object.insert("alarms".to_owned(), member);
+    }
+    let Some(lifecycle) = &deployment.lifecycle else {
+        return;
+    };
+    object.insert(
+        "lifecycleStage".to_owned(),
+        json!(lifecycle.stage().as_str()),
+    );
+    if !lifecycle.hooks.is_empty() {
+        let details: Vec<Value> = lifecycle
+            .hooks
+            .iter()
+            .map(|run| {
+                let mut detail = json!({
+                    "hookId": run.id,
+                    "targetType": run.target_type(),
+                    "status": run.status.as_str(),
+                    "expiresAt": timestamp(run.expires_at),
+                    "timeoutAction": run.timeout_action.as_str(),
+                });
+                if let Some(arn) = run.target_arn() {
+                    detail["targetArn"] = json!(arn);
+                }
+                detail
+            })
+            .collect();
+        object.insert("lifecycleHookDetails".to_owned(), json!(details));
+    }
+    let (test, production) = (lifecycle.test_weight, lifecycle.production_weight);
+    if let Some(target) = object.get_mut("targetServiceRevision") {
+        target["requestedTestTrafficWeight"] = json!(test);
+        target["requestedProductionTrafficWeight"] = json!(production);
+    }
+    // The rest of the traffic is on one source revision: the one rolled back to, else the one
+    // serving when the deployment started; the simulator has no load balancer to spread it.
+    let sources: Vec<u64> = deployment
+        .record
+        .as_ref()
+        .map(|r| {
+            r.source_revisions
+                .iter()
+                .copied()
+                .filter(|&n| service.deployment(n).is_some())
+                .collect()
+        })
+        .unwrap_or_default();
+    let carrier = match lifecycle.outcome {
+        Outcome::RollingBack { to } => Some(to),
+        _ => deployment
+            .record
+            .as_ref()
+            .and_then(|r| r.rollback.as_ref().map(|rb| rb.revision))
+            .or(lifecycle.serving),
+    };
+    if let Some(Value::Array(revisions)) = object.get_mut("sourceServiceRevisions") {
+        for (revision, number) in revisions.iter_mut().zip(&sources) {
+            let share = |weight: f64| {
+                if carrier == Some(*number) {
+                    100.0 - weight
+                } else {
+                    0.0
+                }
+            };
+            revision["requestedTestTrafficWeight"] = json!(share(test));
+            revision["requestedProductionTrafficWeight"] = json!(share(production));
+        }
+    }
 }
 
 /// The request member listing the ARNs a Describe operation takes (at most 20), and what they look like.

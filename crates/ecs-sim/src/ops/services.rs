@@ -1,72 +1,14 @@
 //! CreateService, UpdateService, DeleteService, DescribeServices and ListServices.
 
-use serde::Deserialize;
 use serde_json::json;
 
+use super::deployment_configuration;
 use super::view::{self, Failure, ViewContext};
 use super::{AnswerOptions, answer, bounded_list, cluster_field};
 use crate::model::Model;
-use crate::model::deployment::{CircuitBreaker, DeploymentConfig};
+use crate::model::deployment::DeploymentConfig;
 use crate::model::service::{NewService, Service, ServiceStatus, ServiceUpdate};
 use crate::wire::{self, EcsError, Fields, arn};
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct DeploymentConfigurationInput {
-    maximum_percent: Option<i64>,
-    minimum_healthy_percent: Option<i64>,
-    deployment_circuit_breaker: Option<CircuitBreakerInput>,
-}
-
-#[derive(Deserialize)]
-struct CircuitBreakerInput {
-    enable: bool,
-    rollback: bool,
-}
-
-/// Reads `deploymentConfiguration`, keeping `base` for members that are not given.
-fn deployment_config(
-    fields: &Fields,
-    base: DeploymentConfig,
-) -> Result<Option<DeploymentConfig>, EcsError> {
-    let Some(input) = fields.optional::<DeploymentConfigurationInput>("deploymentConfiguration")?
-    else {
-        return Ok(None);
-    };
-    let minimum = input
-        .minimum_healthy_percent
-        .unwrap_or(i64::from(base.minimum_healthy_percent));
-    let maximum = input
-        .maximum_percent
-        .unwrap_or(i64::from(base.maximum_percent));
-    if !(0..=100).contains(&minimum) {
-        return Err(EcsError::invalid_parameter(format!(
-            "deploymentConfiguration.minimumHealthyPercent: {minimum} is out of range; it must be between 0 and 100."
-        )));
-    }
-    if !(100..=1000).contains(&maximum) {
-        return Err(EcsError::invalid_parameter(format!(
-            "deploymentConfiguration.maximumPercent: {maximum} is out of range; it must be between 100 and 1000."
-        )));
-    }
-    if minimum == 100 && maximum == 100 {
-        return Err(EcsError::invalid_parameter(
-            "deploymentConfiguration: minimumHealthyPercent 100 with maximumPercent 100 leaves no room to replace \
-             a task; raise maximumPercent (e.g. 200) or lower minimumHealthyPercent.",
-        ));
-    }
-    let circuit_breaker = input
-        .deployment_circuit_breaker
-        .map_or(base.circuit_breaker, |cb| CircuitBreaker {
-            enable: cb.enable,
-            rollback: cb.rollback,
-        });
-    Ok(Some(DeploymentConfig {
-        minimum_healthy_percent: minimum as u32,
-        maximum_percent: maximum as u32,
-        circuit_breaker,
-    }))
-}
 
 fn desired_count(fields: &Fields) -> Result<Option<u32>, EcsError> {
     match fields.optional::<i64>("desiredCount")? {
@@ -136,7 +78,8 @@ pub fn create_service(model: &mut Model, fields: &Fields, now: f64) -> Result<Ve
             "schedulingStrategy: `{strategy}` is not supported by the simulator; only `REPLICA` is."
         )));
     }
-    let config = deployment_config(fields, DeploymentConfig::default())?.unwrap_or_default();
+    let config =
+        deployment_configuration::parse(fields, &DeploymentConfig::default())?.unwrap_or_default();
     let desired = desired_count(fields)?.unwrap_or(0);
     let launch_type = fields
         .optional::<String>("launchType")?
@@ -146,6 +89,7 @@ pub fn create_service(model: &mut Model, fields: &Fields, now: f64) -> Result<Ve
         .unwrap_or_else(|| "LATEST".to_owned());
     let network_configuration = fields.raw("networkConfiguration").cloned();
     let service_arn = model.arns.service(&cluster_name, &name);
+    let alarms = model.alarms.clone();
 
     let (cluster, ids) = model.cluster_mut(&cluster_name)?;
     if let Some(existing) = cluster.services.get(&name)
@@ -165,6 +109,7 @@ pub fn create_service(model: &mut Model, fields: &Fields, now: f64) -> Result<Ve
             launch_type,
             platform_version,
             network_configuration,
+            alarms,
         },
         ids,
         now,
@@ -193,7 +138,7 @@ pub fn update_service(model: &mut Model, fields: &Fields, now: f64) -> Result<Ve
         if service.status != ServiceStatus::Active {
             return Err(EcsError::service_not_active());
         }
-        let config = deployment_config(fields, service.config)?;
+        let config = deployment_configuration::parse(fields, &service.config)?;
         service.update(
             ServiceUpdate {
                 desired_count: desired,

@@ -6,7 +6,8 @@
 use serde::Serialize;
 use serde_json::{Value, json};
 
-use crate::model::deployment::{Deployment, DeploymentConfig, ServiceDeploymentRecord};
+pub use super::deployment_configuration::DeploymentConfigurationView;
+use crate::model::deployment::{Deployment, ServiceDeploymentRecord};
 use crate::model::events::ServiceEvent;
 use crate::model::service::Service;
 use crate::model::task::{LastStatus, Task};
@@ -39,36 +40,6 @@ impl Failure {
             arn,
             reason: "MISSING".to_owned(),
             detail: None,
-        }
-    }
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct CircuitBreakerView {
-    enable: bool,
-    rollback: bool,
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct DeploymentConfigurationView {
-    deployment_circuit_breaker: CircuitBreakerView,
-    maximum_percent: u32,
-    minimum_healthy_percent: u32,
-    strategy: &'static str,
-}
-
-impl From<&DeploymentConfig> for DeploymentConfigurationView {
-    fn from(config: &DeploymentConfig) -> Self {
-        Self {
-            deployment_circuit_breaker: CircuitBreakerView {
-                enable: config.circuit_breaker.enable,
-                rollback: config.circuit_breaker.rollback,
-            },
-            maximum_percent: config.maximum_percent,
-            minimum_healthy_percent: config.minimum_healthy_percent,
-            strategy: "ROLLING",
         }
     }
 }

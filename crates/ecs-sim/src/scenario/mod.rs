@@ -20,14 +20,22 @@
 //! # let _ = (first, broken); Ok(()) }
 //! ```
 
+mod staged;
+
 use std::time::{Duration, Instant};
 
 use aws_sdk_ecs::Client;
 use aws_sdk_ecs::config::{BehaviorVersion, Credentials, Region};
 use aws_sdk_ecs::error::{DisplayErrorContext, SdkError};
 use aws_sdk_ecs::types::{
-    ContainerDefinition, DeploymentCircuitBreaker, DeploymentConfiguration, HealthCheck,
-    KeyValuePair, Service,
+    ContainerDefinition, DeploymentCircuitBreaker, DeploymentConfiguration,
+    DeploymentLifecycleHookAction, HealthCheck, KeyValuePair, Service, ServiceDeployment,
+    StopServiceDeploymentStopType,
+};
+
+pub use staged::{
+    DeploymentSpec, HOOK_ACCOUNT, HOOK_ROLE_ARN, Hook, LambdaOutcome, Strategy, lambda_arn,
+    with_alarm_in_bake,
 };
 
 use crate::behaviour::MAX_PLACEABLE_MEMORY_MIB;
@@ -421,6 +429,150 @@ impl Scenario {
         self.wait_until_steady(service, Duration::from_secs(60))
             .await?;
         Ok(first)
+    }
+
+    /// Creates `service` like [`Scenario::create_service`], with `configuration` as its
+    /// `deploymentConfiguration` (e.g. [`DeploymentSpec::build`]).
+    pub async fn create_service_with(
+        &self,
+        service: &str,
+        task_definition: &str,
+        desired: i32,
+        configuration: DeploymentConfiguration,
+    ) -> Result<(), ScenarioError> {
+        self.ecs
+            .create_service()
+            .cluster(&self.cluster)
+            .service_name(service)
+            .task_definition(task_definition)
+            .desired_count(desired)
+            .deployment_configuration(configuration)
+            .send()
+            .await
+            .map_err(ScenarioError::sdk(self.about("CreateService", service)))?;
+        Ok(())
+    }
+
+    /// Points `service` at `task_definition` with a new `deploymentConfiguration`; returns the
+    /// ARN of the service deployment this starts.
+    pub async fn update_service_with(
+        &self,
+        service: &str,
+        task_definition: &str,
+        configuration: DeploymentConfiguration,
+    ) -> Result<String, ScenarioError> {
+        let operation = self.about("UpdateService", service);
+        let updated = self
+            .ecs
+            .update_service()
+            .cluster(&self.cluster)
+            .service(service)
+            .task_definition(task_definition)
+            .deployment_configuration(configuration)
+            .send()
+            .await
+            .map_err(ScenarioError::sdk(operation.clone()))?;
+        updated
+            .service()
+            .and_then(|s| s.current_service_deployment())
+            .map(str::to_owned)
+            .ok_or_else(|| {
+                ScenarioError::new(operation, "no currentServiceDeployment in the answer")
+            })
+    }
+
+    /// The ARN of the service's current (newest) service deployment.
+    pub async fn current_service_deployment(&self, service: &str) -> Result<String, ScenarioError> {
+        let described = self.describe_service(service).await?;
+        described
+            .current_service_deployment()
+            .map(str::to_owned)
+            .ok_or_else(|| {
+                ScenarioError::new(
+                    self.about("DescribeServices", service),
+                    "no currentServiceDeployment",
+                )
+            })
+    }
+
+    /// DescribeServiceDeployments of one ARN.
+    pub async fn describe_service_deployment(
+        &self,
+        arn: &str,
+    ) -> Result<ServiceDeployment, ScenarioError> {
+        let operation = format!("DescribeServiceDeployments {arn}");
+        let described = self
+            .ecs
+            .describe_service_deployments()
+            .service_deployment_arns(arn)
+            .send()
+            .await
+            .map_err(ScenarioError::sdk(operation.clone()))?;
+        described
+            .service_deployments()
+            .first()
+            .cloned()
+            .ok_or_else(|| ScenarioError::new(operation, "the service deployment is not described"))
+    }
+
+    /// Asks every 20 ms of real time until `done` holds for the service deployment `arn`, for at
+    /// most `limit` of real time; returns what satisfied it.
+    pub async fn wait_for_service_deployment(
+        &self,
+        arn: &str,
+        limit: Duration,
+        done: impl Fn(&ServiceDeployment) -> bool,
+    ) -> Result<ServiceDeployment, ScenarioError> {
+        let deadline = Instant::now() + limit;
+        loop {
+            let deployment = self.describe_service_deployment(arn).await?;
+            if done(&deployment) {
+                return Ok(deployment);
+            }
+            if Instant::now() >= deadline {
+                return Err(ScenarioError::new(
+                    format!("waiting for {arn}"),
+                    format!(
+                        "not there after {limit:?} (status {:?}, stage {:?})",
+                        deployment.status(),
+                        deployment.lifecycle_stage()
+                    ),
+                ));
+            }
+            tokio::time::sleep(STEADY_POLL).await;
+        }
+    }
+
+    /// ContinueServiceDeployment: answers the PAUSE hook `hook_id` of deployment `arn`.
+    pub async fn continue_deployment(
+        &self,
+        arn: &str,
+        hook_id: &str,
+        action: DeploymentLifecycleHookAction,
+    ) -> Result<(), ScenarioError> {
+        self.ecs
+            .continue_service_deployment()
+            .service_deployment_arn(arn)
+            .hook_id(hook_id)
+            .action(action)
+            .send()
+            .await
+            .map_err(ScenarioError::sdk(format!(
+                "ContinueServiceDeployment {arn} {hook_id}"
+            )))?;
+        Ok(())
+    }
+
+    /// StopServiceDeployment with stopType ROLLBACK.
+    pub async fn stop_deployment(&self, arn: &str) -> Result<(), ScenarioError> {
+        self.ecs
+            .stop_service_deployment()
+            .service_deployment_arn(arn)
+            .stop_type(StopServiceDeploymentStopType::Rollback)
+            .send()
+            .await
+            .map_err(ScenarioError::sdk(format!("StopServiceDeployment {arn}")))?;
+        Ok(())
     }
 
     pub async fn describe_service(&self, service: &str) -> Result<Service, ScenarioError> {

@@ -1,0 +1,904 @@
+//! Staged deployments (BLUE_GREEN, LINEAR, CANARY), lifecycle hooks, CloudWatch alarms,
+//! ContinueServiceDeployment and StopServiceDeployment, driven through the real aws-sdk-ecs
+//! client. Time runs 300× faster; every wait polls for a condition with a generous real-time
+//! deadline and nothing asserts on wall-clock timing.
+
+mod common;
+
+use std::time::Duration;
+
+use aws_sdk_ecs::Client;
+use aws_sdk_ecs::error::{ProvideErrorMetadata, SdkError};
+use aws_sdk_ecs::types::{
+    DeploymentLifecycleHookAction as Action, DeploymentLifecycleHookStage as HookStage,
+    DeploymentLifecycleHookStatus, ServiceDeployment, ServiceDeploymentLifecycleStage as Stage,
+    ServiceDeploymentStatus as Status,
+};
+use common::*;
+use ecs_sim::scenario::{DeploymentSpec, Hook, LambdaOutcome, Strategy, with_alarm_in_bake};
+use ecs_sim::{AlarmState, SimConfig, SimHandle};
+
+const LIMIT: Duration = Duration::from_secs(30);
+
+async fn fast_sim() -> (SimHandle, Client, Scenario) {
+    let sim = ecs_sim::start(SimConfig {
+        time_scale: 300.0,
+        seed: 7,
+        ..SimConfig::default()
+    })
+    .await
+    .expect("simulator starts");
+    let ecs = client(&sim);
+    let scenario = Scenario::new(ecs.clone(), CLUSTER);
+    scenario.create_cluster().await.expect("cluster");
+    (sim, ecs, scenario)
+}
+
+/// A steady rolling service `web` on a healthy v1 with 2 tasks; returns v1 and a healthy v2.
+async fn web_with_v2(scenario: &Scenario) -> (String, String) {
+    let v1 = scenario
+        .steady_service("web", 2, CircuitBreaker::Off)
+        .await
+        .expect("steady v1");
+    let v2 = scenario
+        .register("web", TaskBehaviour::Healthy)
+        .await
+        .expect("v2");
+    (v1, v2)
+}
+
+fn blue_green(bake_minutes: i32) -> DeploymentSpec {
+    DeploymentSpec::new(Strategy::BlueGreen { bake_minutes })
+}
+
+fn status(deployment: &ServiceDeployment) -> Status {
+    deployment.status().cloned().expect("status")
+}
+
+fn is(wanted: Status) -> impl Fn(&ServiceDeployment) -> bool {
+    move |d| d.status() == Some(&wanted)
+}
+
+/// Polls the deployment until it is finished, collecting every lifecycle stage and target
+/// production weight seen on the way.
+async fn follow(scenario: &Scenario, arn: &str) -> (ServiceDeployment, Vec<Stage>, Vec<f64>) {
+    let mut stages: Vec<Stage> = Vec::new();
+    let mut weights: Vec<f64> = Vec::new();
+    let deadline = std::time::Instant::now() + LIMIT;
+    loop {
+        let deployment = scenario.describe_service_deployment(arn).await.unwrap();
+        if let Some(stage) = deployment.lifecycle_stage()
+            && stages.last() != Some(stage)
+        {
+            stages.push(stage.clone());
+        }
+        if let Some(weight) = deployment
+            .target_service_revision()
+            .and_then(|t| t.requested_production_traffic_weight())
+            && weights.last() != Some(&weight)
+        {
+            weights.push(weight);
+        }
+        if status(&deployment) != Status::InProgress
+            && status(&deployment) != Status::RollbackInProgress
+        {
+            return (deployment, stages, weights);
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{arn} never finished: {deployment:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}
+
+const ORDER: [Stage; 10] = [
+    Stage::ReconcileService,
+    Stage::PreScaleUp,
+    Stage::ScaleUp,
+    Stage::PostScaleUp,
+    Stage::TestTrafficShift,
+    Stage::PostTestTrafficShift,
+    Stage::ProductionTrafficShift,
+    Stage::PostProductionTrafficShift,
+    Stage::BakeTime,
+    Stage::CleanUp,
+];
+
+fn assert_in_order(stages: &[Stage]) {
+    let positions: Vec<usize> = stages
+        .iter()
+        .map(|s| ORDER.iter().position(|o| o == s).expect("a known stage"))
+        .collect();
+    assert!(
+        positions.windows(2).all(|w| w[0] < w[1]),
+        "stages out of order: {stages:?}"
+    );
+}
+
+fn code<E: ProvideErrorMetadata, R>(error: &SdkError<E, R>) -> String {
+    match error {
+        SdkError::ServiceError(e) => e.err().code().unwrap_or_default().to_owned(),
+        _ => "not a service error".to_owned(),
+    }
+}
+
+async fn hook_awaiting(scenario: &Scenario, arn: &str) -> String {
+    let deployment = scenario
+        .wait_for_service_deployment(arn, LIMIT, |d| {
+            d.lifecycle_hook_details()
+                .iter()
+                .any(|h| h.status() == Some(&DeploymentLifecycleHookStatus::AwaitingAction))
+        })
+        .await
+        .unwrap();
+    let hook = deployment
+        .lifecycle_hook_details()
+        .iter()
+        .find(|h| h.status() == Some(&DeploymentLifecycleHookStatus::AwaitingAction))
+        .expect("a hook awaiting action");
+    assert_eq!(hook.target_type().map(|t| t.as_str()), Some("PAUSE"));
+    assert_eq!(hook.target_arn(), None, "PAUSE hooks have no target");
+    hook.hook_id().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn blue_green_goes_through_its_stages_and_succeeds_after_bake_and_clean_up() {
+    let (_sim, _ecs, scenario) = fast_sim().await;
+    let (v1, v2) = web_with_v2(&scenario).await;
+    let arn = scenario
+        .update_service_with("web", &v2, blue_green(5).build())
+        .await
+        .unwrap();
+
+    let in_bake = scenario
+        .wait_for_service_deployment(&arn, LIMIT, |d| {
+            d.lifecycle_stage() == Some(&Stage::BakeTime)
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        status(&in_bake),
+        Status::InProgress,
+        "not done while baking"
+    );
+    let target = in_bake.target_service_revision().unwrap();
+    assert_eq!(target.requested_production_traffic_weight(), Some(100.0));
+    assert_eq!(target.requested_test_traffic_weight(), Some(100.0));
+    let source = &in_bake.source_service_revisions()[0];
+    assert_eq!(source.requested_production_traffic_weight(), Some(0.0));
+    let service = scenario.describe_service("web").await.unwrap();
+    let deployments = service.deployments();
+    assert_eq!(deployments.len(), 2, "green PRIMARY beside blue ACTIVE");
+    assert_eq!(deployments[0].status(), Some("PRIMARY"));
+    assert_eq!(deployments[0].task_definition(), Some(v2.as_str()));
+    assert_eq!(
+        deployments[0].rollout_state().unwrap().as_str(),
+        "IN_PROGRESS"
+    );
+    assert_eq!(
+        service.running_count(),
+        4,
+        "blue keeps running until CLEAN_UP"
+    );
+    let configuration = service.deployment_configuration().unwrap();
+    assert_eq!(configuration.strategy().unwrap().as_str(), "BLUE_GREEN");
+    assert_eq!(configuration.bake_time_in_minutes(), Some(5));
+
+    let (done, stages, _) = follow(&scenario, &arn).await;
+    assert_eq!(status(&done), Status::Successful);
+    assert_eq!(done.lifecycle_stage(), Some(&Stage::CleanUp));
+    assert_in_order(&stages);
+    assert_eq!(stages.last(), Some(&Stage::CleanUp));
+    let service = scenario.describe_service("web").await.unwrap();
+    assert_eq!(service.task_definition(), Some(v2.as_str()));
+    assert_eq!(service.deployments().len(), 1);
+    assert_eq!(
+        service.deployments()[0].rollout_state().unwrap().as_str(),
+        "COMPLETED"
+    );
+    assert_eq!(service.running_count(), 2);
+    let _ = v1;
+}
+
+#[tokio::test]
+async fn blue_green_stages_are_all_visible_when_hooks_pause_them() {
+    let (_sim, _ecs, scenario) = fast_sim().await;
+    let (_, v2) = web_with_v2(&scenario).await;
+    let pausable = [
+        HookStage::PreScaleUp,
+        HookStage::PostScaleUp,
+        HookStage::PostTestTrafficShift,
+        HookStage::PostProductionTrafficShift,
+    ];
+    let spec = blue_green(0).hook(Hook::pause(&pausable, 1440, Action::Rollback));
+    let arn = scenario
+        .update_service_with("web", &v2, spec.build())
+        .await
+        .unwrap();
+    let mut seen = Vec::new();
+    for _ in pausable {
+        let hook_id = hook_awaiting(&scenario, &arn).await;
+        let paused = scenario.describe_service_deployment(&arn).await.unwrap();
+        seen.push(paused.lifecycle_stage().cloned().unwrap());
+        scenario
+            .continue_deployment(&arn, &hook_id, Action::Continue)
+            .await
+            .unwrap();
+        // The hook is SUCCEEDED once the call returns, so the next one awaiting is another.
+    }
+    assert_eq!(
+        seen,
+        [
+            Stage::PreScaleUp,
+            Stage::PostScaleUp,
+            Stage::PostTestTrafficShift,
+            Stage::PostProductionTrafficShift
+        ]
+    );
+    let done = scenario
+        .wait_for_service_deployment(&arn, LIMIT, is(Status::Successful))
+        .await
+        .unwrap();
+    let ids: Vec<&str> = done
+        .lifecycle_hook_details()
+        .iter()
+        .map(|h| h.hook_id().unwrap())
+        .collect();
+    assert_eq!(ids.len(), 4);
+    let mut unique = ids.clone();
+    unique.dedup();
+    assert_eq!(unique.len(), 4, "one id per hook invocation: {ids:?}");
+}
+
+#[tokio::test]
+async fn linear_shifts_production_traffic_in_steps_of_step_percent() {
+    let (_sim, _ecs, scenario) = fast_sim().await;
+    let (_, v2) = web_with_v2(&scenario).await;
+    let spec = DeploymentSpec::new(Strategy::Linear {
+        step_percent: 25.0,
+        step_bake_minutes: 5,
+        bake_minutes: 0,
+    });
+    let arn = scenario
+        .update_service_with("web", &v2, spec.build())
+        .await
+        .unwrap();
+    let (done, stages, mut weights) = follow(&scenario, &arn).await;
+    assert_eq!(status(&done), Status::Successful);
+    assert_in_order(&stages);
+    // 0 before the first shift, if a poll came early enough to see it.
+    weights.retain(|&w| w > 0.0);
+    assert_eq!(weights, [25.0, 50.0, 75.0, 100.0]);
+    let configuration = done.deployment_configuration().unwrap();
+    let linear = configuration.linear_configuration().unwrap();
+    assert_eq!(linear.step_percent(), Some(25.0));
+    assert_eq!(linear.step_bake_time_in_minutes(), Some(5));
+}
+
+#[tokio::test]
+async fn canary_shifts_its_percent_bakes_then_shifts_the_rest() {
+    let (_sim, _ecs, scenario) = fast_sim().await;
+    let (_, v2) = web_with_v2(&scenario).await;
+    let spec = DeploymentSpec::new(Strategy::Canary {
+        canary_percent: 10.0,
+        canary_bake_minutes: 5,
+        bake_minutes: 0,
+    });
+    let arn = scenario
+        .update_service_with("web", &v2, spec.build())
+        .await
+        .unwrap();
+    let canary = scenario
+        .wait_for_service_deployment(&arn, LIMIT, |d| {
+            d.target_service_revision()
+                .and_then(|t| t.requested_production_traffic_weight())
+                == Some(10.0)
+        })
+        .await
+        .unwrap();
+    let source = &canary.source_service_revisions()[0];
+    assert_eq!(source.requested_production_traffic_weight(), Some(90.0));
+    let (done, _, weights) = follow(&scenario, &arn).await;
+    assert_eq!(status(&done), Status::Successful);
+    assert_eq!(weights.last(), Some(&100.0));
+}
+
+#[tokio::test]
+async fn a_failing_lambda_hook_rolls_back_naming_the_hook() {
+    let (_sim, _ecs, scenario) = fast_sim().await;
+    let (v1, v2) = web_with_v2(&scenario).await;
+    let spec = blue_green(1).hook(Hook::lambda(
+        "smoke",
+        LambdaOutcome::Fails,
+        &[HookStage::PostScaleUp],
+    ));
+    let arn = scenario
+        .update_service_with("web", &v2, spec.build())
+        .await
+        .unwrap();
+    let (done, _, _) = follow(&scenario, &arn).await;
+    assert_eq!(status(&done), Status::RollbackSuccessful);
+    let hook = &done.lifecycle_hook_details()[0];
+    assert_eq!(hook.status(), Some(&DeploymentLifecycleHookStatus::Failed));
+    assert!(hook.target_arn().unwrap().ends_with(":function:smoke-fail"));
+    let reason = done.status_reason().unwrap();
+    assert!(reason.contains(hook.hook_id().unwrap()), "{reason}");
+    assert!(reason.contains("smoke-fail"), "{reason}");
+    let rollback = done.rollback().unwrap();
+    assert_eq!(
+        rollback.service_revision_arn(),
+        done.source_service_revisions()[0].arn()
+    );
+    let target = done.target_service_revision().unwrap();
+    assert_eq!(target.requested_production_traffic_weight(), Some(0.0));
+    assert_eq!(target.running_task_count(), 0, "green tasks stopped");
+    assert_eq!(
+        done.source_service_revisions()[0].requested_production_traffic_weight(),
+        Some(100.0)
+    );
+    let service = scenario.describe_service("web").await.unwrap();
+    assert_eq!(service.task_definition(), Some(v1.as_str()));
+    assert_eq!(service.deployments().len(), 1);
+    assert_eq!(
+        service.deployments()[0].task_definition(),
+        Some(v1.as_str())
+    );
+}
+
+#[tokio::test]
+async fn a_slow_lambda_hook_times_out_then_applies_its_timeout_action() {
+    let (_sim, _ecs, scenario) = fast_sim().await;
+    let (_, v2) = web_with_v2(&scenario).await;
+    // 10 minutes (2 s of real time): long enough to see the hook IN_PROGRESS first.
+    let spec = |action, minutes| {
+        blue_green(0).hook(
+            Hook::lambda(
+                "probe",
+                LambdaOutcome::NeverAnswers,
+                &[HookStage::PostScaleUp],
+            )
+            .timeout(minutes, action),
+        )
+    };
+    let arn = scenario
+        .update_service_with("web", &v2, spec(Action::Continue, 10).build())
+        .await
+        .unwrap();
+    let running = scenario
+        .wait_for_service_deployment(&arn, LIMIT, |d| !d.lifecycle_hook_details().is_empty())
+        .await
+        .unwrap();
+    assert_eq!(
+        running.lifecycle_hook_details()[0].status(),
+        Some(&DeploymentLifecycleHookStatus::InProgress)
+    );
+    let (done, _, _) = follow(&scenario, &arn).await;
+    assert_eq!(status(&done), Status::Successful);
+    let hook = &done.lifecycle_hook_details()[0];
+    assert_eq!(
+        hook.status(),
+        Some(&DeploymentLifecycleHookStatus::TimedOut)
+    );
+    assert_eq!(hook.timeout_action(), Some(&Action::Continue));
+    assert!(hook.expires_at().is_some());
+
+    let v3 = scenario
+        .register("web", TaskBehaviour::Healthy)
+        .await
+        .unwrap();
+    let arn = scenario
+        .update_service_with("web", &v3, spec(Action::Rollback, 1).build())
+        .await
+        .unwrap();
+    let (done, _, _) = follow(&scenario, &arn).await;
+    assert_eq!(status(&done), Status::RollbackSuccessful);
+    assert!(done.status_reason().unwrap().contains("timed out"));
+    let service = scenario.describe_service("web").await.unwrap();
+    assert_eq!(service.task_definition(), Some(v2.as_str()));
+}
+
+#[tokio::test]
+async fn a_pause_hook_waits_for_continue_and_is_recorded_once() {
+    let (sim, _ecs, scenario) = fast_sim().await;
+    let (_, v2) = web_with_v2(&scenario).await;
+    let spec = blue_green(0).hook(Hook::pause(
+        &[HookStage::PostScaleUp],
+        1440,
+        Action::Rollback,
+    ));
+    let arn = scenario
+        .update_service_with("web", &v2, spec.build())
+        .await
+        .unwrap();
+    let hook_id = hook_awaiting(&scenario, &arn).await;
+    sim.skip_time(3600.0);
+    let still = scenario.describe_service_deployment(&arn).await.unwrap();
+    assert_eq!(
+        status(&still),
+        Status::InProgress,
+        "a pause waits an hour and more"
+    );
+    assert_eq!(still.lifecycle_stage(), Some(&Stage::PostScaleUp));
+    scenario
+        .continue_deployment(&arn, &hook_id, Action::Continue)
+        .await
+        .unwrap();
+    let done = scenario
+        .wait_for_service_deployment(&arn, LIMIT, is(Status::Successful))
+        .await
+        .unwrap();
+    assert_eq!(
+        done.lifecycle_hook_details()[0].status(),
+        Some(&DeploymentLifecycleHookStatus::Succeeded)
+    );
+    let actions = sim.recorded_actions();
+    assert_eq!(actions.len(), 1, "{actions:?}");
+    assert_eq!(actions[0].operation, "ContinueServiceDeployment");
+    assert_eq!(actions[0].service_deployment_arn, arn);
+    assert_eq!(actions[0].hook_id.as_deref(), Some(hook_id.as_str()));
+    assert_eq!(actions[0].action.as_deref(), Some("CONTINUE"));
+    let (code, body) = admin(&sim, "GET", "/_sim/actions", "").await;
+    assert_eq!(code, 200);
+    assert!(body.contains(&hook_id), "{body}");
+    assert_eq!(sim.call_counts()["ContinueServiceDeployment"], 1);
+}
+
+#[tokio::test]
+async fn a_pause_hook_answered_with_rollback_rolls_back() {
+    let (_sim, _ecs, scenario) = fast_sim().await;
+    let (v1, v2) = web_with_v2(&scenario).await;
+    let spec = blue_green(0).hook(Hook::pause(
+        &[HookStage::PostTestTrafficShift],
+        1440,
+        Action::Continue,
+    ));
+    let arn = scenario
+        .update_service_with("web", &v2, spec.build())
+        .await
+        .unwrap();
+    let hook_id = hook_awaiting(&scenario, &arn).await;
+    scenario
+        .continue_deployment(&arn, &hook_id, Action::Rollback)
+        .await
+        .unwrap();
+    let (done, _, _) = follow(&scenario, &arn).await;
+    assert_eq!(status(&done), Status::RollbackSuccessful);
+    assert!(done.status_reason().unwrap().contains(&hook_id));
+    let service = scenario.describe_service("web").await.unwrap();
+    assert_eq!(service.task_definition(), Some(v1.as_str()));
+}
+
+#[tokio::test]
+async fn a_pause_hook_timeout_applies_its_action() {
+    let (_sim, _ecs, scenario) = fast_sim().await;
+    let (v1, v2) = web_with_v2(&scenario).await;
+    let spec = |action| blue_green(0).hook(Hook::pause(&[HookStage::PreScaleUp], 1, action));
+    let arn = scenario
+        .update_service_with("web", &v2, spec(Action::Continue).build())
+        .await
+        .unwrap();
+    let (done, _, _) = follow(&scenario, &arn).await;
+    assert_eq!(status(&done), Status::Successful);
+    assert_eq!(
+        done.lifecycle_hook_details()[0].status(),
+        Some(&DeploymentLifecycleHookStatus::TimedOut)
+    );
+
+    let v3 = scenario
+        .register("web", TaskBehaviour::Healthy)
+        .await
+        .unwrap();
+    let arn = scenario
+        .update_service_with("web", &v3, spec(Action::Rollback).build())
+        .await
+        .unwrap();
+    let (done, _, _) = follow(&scenario, &arn).await;
+    assert_eq!(status(&done), Status::RollbackSuccessful);
+    let service = scenario.describe_service("web").await.unwrap();
+    assert_eq!(service.task_definition(), Some(v2.as_str()));
+    let _ = v1;
+}
+
+#[tokio::test]
+async fn a_service_created_blue_green_completes_its_first_deployment() {
+    let (_sim, _ecs, scenario) = fast_sim().await;
+    let v1 = scenario
+        .register("web", TaskBehaviour::Healthy)
+        .await
+        .unwrap();
+    scenario
+        .create_service_with("web", &v1, 2, blue_green(0).build())
+        .await
+        .unwrap();
+    let arn = scenario.current_service_deployment("web").await.unwrap();
+    let (done, stages, _) = follow(&scenario, &arn).await;
+    assert_eq!(status(&done), Status::Successful);
+    assert_in_order(&stages);
+    assert!(done.source_service_revisions().is_empty());
+    scenario.wait_until_steady("web", LIMIT).await.unwrap();
+}
+
+#[tokio::test]
+async fn the_circuit_breaker_rolls_back_a_staged_deployment() {
+    let (_sim, _ecs, scenario) = fast_sim().await;
+    let (v1, _) = web_with_v2(&scenario).await;
+    let crashing = scenario
+        .register("web", TaskBehaviour::ExitsAtOnce)
+        .await
+        .unwrap();
+    let spec = blue_green(1).circuit_breaker(CircuitBreaker::On { rollback: true });
+    let arn = scenario
+        .update_service_with("web", &crashing, spec.build())
+        .await
+        .unwrap();
+    let (done, stages, _) = follow(&scenario, &arn).await;
+    assert_eq!(status(&done), Status::RollbackSuccessful);
+    assert!(!stages.contains(&Stage::CleanUp), "{stages:?}");
+    assert!(done.status_reason().unwrap().contains("circuit breaker"));
+    let service = scenario.describe_service("web").await.unwrap();
+    assert_eq!(service.task_definition(), Some(v1.as_str()));
+}
+
+#[tokio::test]
+async fn a_newer_update_supersedes_a_paused_staged_deployment() {
+    let (_sim, ecs, scenario) = fast_sim().await;
+    let (_, v2) = web_with_v2(&scenario).await;
+    let paused = blue_green(0).hook(Hook::pause(
+        &[HookStage::PostScaleUp],
+        1440,
+        Action::Rollback,
+    ));
+    let first = scenario
+        .update_service_with("web", &v2, paused.build())
+        .await
+        .unwrap();
+    let hook_id = hook_awaiting(&scenario, &first).await;
+    let v3 = scenario
+        .register("web", TaskBehaviour::Healthy)
+        .await
+        .unwrap();
+    let reconcile = blue_green(0).hook(Hook::pause(
+        &[HookStage::ReconcileService],
+        1440,
+        Action::Rollback,
+    ));
+    let second = scenario
+        .update_service_with("web", &v3, reconcile.build())
+        .await
+        .unwrap();
+    let superseded = scenario.describe_service_deployment(&first).await.unwrap();
+    assert_eq!(status(&superseded), Status::Stopped);
+    let error = ecs
+        .continue_service_deployment()
+        .service_deployment_arn(&first)
+        .hook_id(&hook_id)
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(code(&error), "ClientException");
+    // Two source revisions are active, so the new deployment reconciles first.
+    let reconciling = hook_awaiting(&scenario, &second).await;
+    let at = scenario.describe_service_deployment(&second).await.unwrap();
+    assert_eq!(at.lifecycle_stage(), Some(&Stage::ReconcileService));
+    scenario
+        .continue_deployment(&second, &reconciling, Action::Continue)
+        .await
+        .unwrap();
+    let (done, stages, _) = follow(&scenario, &second).await;
+    assert_eq!(status(&done), Status::Successful);
+    let sources = done.source_service_revisions();
+    assert_eq!(sources.len(), 2);
+    let weights: Vec<_> = sources
+        .iter()
+        .map(|s| s.requested_production_traffic_weight())
+        .collect();
+    assert_eq!(
+        weights,
+        [Some(0.0), Some(0.0)],
+        "all production traffic is on the target"
+    );
+    assert_in_order(&stages);
+    scenario.wait_until_steady("web", LIMIT).await.unwrap();
+    let service = scenario.describe_service("web").await.unwrap();
+    assert_eq!(service.task_definition(), Some(v3.as_str()));
+    assert_eq!(service.running_count(), 2);
+}
+
+/// Registers a healthy revision of `web` whose deployment sees `alarm` in ALARM during bake.
+async fn alarming_revision(scenario: &Scenario, alarm: &str) -> String {
+    let spec = TaskSpec::new("web", TaskBehaviour::Healthy);
+    scenario
+        .register_container("web", with_alarm_in_bake(spec.container(), alarm))
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn an_alarm_during_bake_rolls_back_naming_the_alarm() {
+    let (_sim, _ecs, scenario) = fast_sim().await;
+    let (v1, _) = web_with_v2(&scenario).await;
+    let v2 = alarming_revision(&scenario, "latency-high").await;
+    let spec = blue_green(5).alarms(&["latency-high"], true);
+    let arn = scenario
+        .update_service_with("web", &v2, spec.build())
+        .await
+        .unwrap();
+    let (done, stages, _) = follow(&scenario, &arn).await;
+    assert_eq!(status(&done), Status::RollbackSuccessful);
+    assert!(stages.contains(&Stage::BakeTime), "{stages:?}");
+    let alarms = done.alarms().unwrap();
+    assert_eq!(alarms.triggered_alarm_names(), ["latency-high"]);
+    assert_eq!(alarms.status().unwrap().as_str(), "TRIGGERED");
+    assert!(done.status_reason().unwrap().contains("latency-high"));
+    let service = scenario.describe_service("web").await.unwrap();
+    assert_eq!(service.task_definition(), Some(v1.as_str()));
+}
+
+#[tokio::test]
+async fn an_alarm_without_rollback_fails_the_deployment() {
+    let (_sim, _ecs, scenario) = fast_sim().await;
+    let _ = web_with_v2(&scenario).await;
+    let v2 = alarming_revision(&scenario, "errors").await;
+    let spec = blue_green(5).alarms(&["errors"], false);
+    let arn = scenario
+        .update_service_with("web", &v2, spec.build())
+        .await
+        .unwrap();
+    let (done, _, _) = follow(&scenario, &arn).await;
+    assert_eq!(status(&done), Status::Stopped);
+    assert!(done.stopped_at().is_some());
+    assert_eq!(done.alarms().unwrap().triggered_alarm_names(), ["errors"]);
+    let service = scenario.describe_service("web").await.unwrap();
+    let primary = &service.deployments()[0];
+    assert_eq!(primary.rollout_state().unwrap().as_str(), "FAILED");
+    assert!(
+        primary.rollout_state_reason().unwrap().contains("errors"),
+        "{:?}",
+        primary.rollout_state_reason()
+    );
+}
+
+#[tokio::test]
+async fn a_set_alarm_rolls_back_a_rolling_deployment() {
+    let (sim, _ecs, scenario) = fast_sim().await;
+    let v1 = scenario
+        .register("web", TaskBehaviour::Healthy)
+        .await
+        .unwrap();
+    let spec = DeploymentSpec::new(Strategy::Rolling).alarms(&["cpu"], true);
+    scenario
+        .create_service_with("web", &v1, 2, spec.build())
+        .await
+        .unwrap();
+    scenario.wait_until_steady("web", LIMIT).await.unwrap();
+    let v2 = scenario
+        .register("web", TaskBehaviour::NeverReady)
+        .await
+        .unwrap();
+    scenario.update_service("web", &v2).await.unwrap();
+    let arn = scenario.current_service_deployment("web").await.unwrap();
+    let (code, _) = admin(&sim, "PUT", "/_sim/alarms/other", r#"{"state":"ALARM"}"#).await;
+    assert_eq!(code, 200);
+    let untouched = scenario.describe_service_deployment(&arn).await.unwrap();
+    assert_eq!(status(&untouched), Status::InProgress, "an unwatched alarm");
+    sim.set_alarm("cpu", AlarmState::Alarm);
+    let (done, _, _) = follow(&scenario, &arn).await;
+    assert_eq!(status(&done), Status::RollbackSuccessful);
+    assert_eq!(done.alarms().unwrap().triggered_alarm_names(), ["cpu"]);
+    scenario.wait_until_steady("web", LIMIT).await.unwrap();
+    let service = scenario.describe_service("web").await.unwrap();
+    assert_eq!(service.task_definition(), Some(v1.as_str()));
+}
+
+#[tokio::test]
+async fn stop_service_deployment_rolls_back_a_rolling_deployment_without_a_breaker() {
+    let (sim, _ecs, scenario) = fast_sim().await;
+    let (v1, _) = web_with_v2(&scenario).await;
+    scenario
+        .deploy("web", TaskBehaviour::NeverReady)
+        .await
+        .unwrap();
+    let arn = scenario.current_service_deployment("web").await.unwrap();
+    scenario.stop_deployment(&arn).await.unwrap();
+    let (done, _, _) = follow(&scenario, &arn).await;
+    assert_eq!(status(&done), Status::RollbackSuccessful);
+    assert!(done.rollback().is_some());
+    scenario.wait_until_steady("web", LIMIT).await.unwrap();
+    let service = scenario.describe_service("web").await.unwrap();
+    assert_eq!(service.task_definition(), Some(v1.as_str()));
+    let actions = sim.recorded_actions();
+    assert_eq!(actions.len(), 1);
+    assert_eq!(actions[0].operation, "StopServiceDeployment");
+    assert_eq!(actions[0].service_deployment_arn, arn);
+    assert_eq!(actions[0].stop_type.as_deref(), Some("ROLLBACK"));
+    assert_eq!(sim.call_counts()["StopServiceDeployment"], 1);
+}
+
+#[tokio::test]
+async fn stop_service_deployment_rolls_back_a_staged_deployment_during_bake() {
+    let (_sim, _ecs, scenario) = fast_sim().await;
+    let (v1, v2) = web_with_v2(&scenario).await;
+    let arn = scenario
+        .update_service_with("web", &v2, blue_green(30).build())
+        .await
+        .unwrap();
+    scenario
+        .wait_for_service_deployment(&arn, LIMIT, |d| {
+            d.lifecycle_stage() == Some(&Stage::BakeTime)
+        })
+        .await
+        .unwrap();
+    scenario.stop_deployment(&arn).await.unwrap();
+    let (done, _, _) = follow(&scenario, &arn).await;
+    assert_eq!(status(&done), Status::RollbackSuccessful);
+    assert_eq!(
+        done.source_service_revisions()[0].requested_production_traffic_weight(),
+        Some(100.0)
+    );
+    let service = scenario.describe_service("web").await.unwrap();
+    assert_eq!(service.task_definition(), Some(v1.as_str()));
+}
+
+#[tokio::test]
+async fn continue_and_stop_reject_what_ecs_rejects() {
+    let (sim, ecs, scenario) = fast_sim().await;
+    let (_, v2) = web_with_v2(&scenario).await;
+    let first = scenario.current_service_deployment("web").await.unwrap();
+
+    // Unknown deployment, well-formed ARN.
+    let unknown = first.rsplit_once('/').unwrap().0.to_owned() + "/doesnotexist";
+    let error = ecs
+        .stop_service_deployment()
+        .service_deployment_arn(&unknown)
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(code(&error), "ServiceDeploymentNotFoundException");
+    let error = ecs
+        .continue_service_deployment()
+        .service_deployment_arn(&unknown)
+        .hook_id("x")
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(code(&error), "ServiceDeploymentNotFoundException");
+
+    // Already finished.
+    let error = ecs
+        .stop_service_deployment()
+        .service_deployment_arn(&first)
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(code(&error), "ConflictException");
+    assert!(error_message(&error).contains("SUCCESSFUL"));
+
+    // In progress, but nothing awaits an action; then a hook id that names nothing.
+    let spec = blue_green(30).hook(Hook::pause(
+        &[HookStage::PostScaleUp],
+        1440,
+        Action::Rollback,
+    ));
+    let arn = scenario
+        .update_service_with("web", &v2, spec.build())
+        .await
+        .unwrap();
+    let hook_id = hook_awaiting(&scenario, &arn).await;
+    let error = ecs
+        .continue_service_deployment()
+        .service_deployment_arn(&arn)
+        .hook_id("not-a-hook")
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(code(&error), "InvalidParameterException");
+    scenario
+        .continue_deployment(&arn, &hook_id, Action::Continue)
+        .await
+        .unwrap();
+    let error = ecs
+        .continue_service_deployment()
+        .service_deployment_arn(&arn)
+        .hook_id(&hook_id)
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(code(&error), "ClientException", "{}", error_message(&error));
+    assert!(error_message(&error).contains("not AWAITING_ACTION"));
+
+    // Rejected calls are counted, but not recorded as actions.
+    assert_eq!(sim.recorded_actions().len(), 1);
+    assert_eq!(sim.call_counts()["ContinueServiceDeployment"], 4);
+
+    // A malformed ARN.
+    let error = ecs
+        .stop_service_deployment()
+        .service_deployment_arn("nope")
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(code(&error), "InvalidParameterException");
+}
+
+#[tokio::test]
+async fn staged_configuration_is_validated_like_ecs() {
+    let (_sim, ecs, scenario) = fast_sim().await;
+    let v1 = scenario
+        .register("web", TaskBehaviour::Healthy)
+        .await
+        .unwrap();
+    let create = |configuration| {
+        let ecs = ecs.clone();
+        let v1 = v1.clone();
+        async move {
+            ecs.create_service()
+                .cluster(CLUSTER)
+                .service_name("web")
+                .task_definition(v1)
+                .desired_count(1)
+                .deployment_configuration(configuration)
+                .send()
+                .await
+        }
+    };
+    let rejected = [
+        (blue_green(1441).build(), "bakeTimeInMinutes"),
+        (
+            DeploymentSpec::new(Strategy::Linear {
+                step_percent: 2.0,
+                step_bake_minutes: 1,
+                bake_minutes: 0,
+            })
+            .build(),
+            "stepPercent",
+        ),
+        (
+            DeploymentSpec::new(Strategy::Canary {
+                canary_percent: 5.05,
+                canary_bake_minutes: 1,
+                bake_minutes: 0,
+            })
+            .build(),
+            "canaryPercent",
+        ),
+        (
+            blue_green(1)
+                .hook(Hook::pause(
+                    &[HookStage::ProductionTrafficShift],
+                    10,
+                    Action::Rollback,
+                ))
+                .build(),
+            "PAUSE",
+        ),
+        (
+            DeploymentSpec::new(Strategy::Rolling)
+                .hook(Hook::lambda(
+                    "x",
+                    LambdaOutcome::Succeeds,
+                    &[HookStage::PreScaleUp],
+                ))
+                .build(),
+            "lifecycleHooks",
+        ),
+        (
+            aws_sdk_ecs::types::DeploymentConfiguration::builder()
+                .strategy(aws_sdk_ecs::types::DeploymentStrategy::BlueGreen)
+                .build(),
+            "bakeTimeInMinutes is required",
+        ),
+    ];
+    for (configuration, named) in rejected {
+        let error = create(configuration).await.unwrap_err();
+        assert_eq!(code(&error), "InvalidParameterException");
+        assert!(
+            error_message(&error).contains(named),
+            "{}",
+            error_message(&error)
+        );
+    }
+    create(blue_green(1440).build())
+        .await
+        .expect("1440 minutes is allowed");
+}
