@@ -902,3 +902,50 @@ async fn staged_configuration_is_validated_like_ecs() {
         .await
         .expect("1440 minutes is allowed");
 }
+
+#[tokio::test]
+async fn a_failing_first_staged_deployment_has_nothing_to_roll_back_to() {
+    let (_sim, _ecs, scenario) = fast_sim().await;
+    let v1 = scenario
+        .register("web", TaskBehaviour::Healthy)
+        .await
+        .unwrap();
+    let spec = blue_green(0).hook(Hook::lambda(
+        "gate",
+        LambdaOutcome::Fails,
+        &[HookStage::PreScaleUp],
+    ));
+    scenario
+        .create_service_with("web", &v1, 1, spec.build())
+        .await
+        .unwrap();
+    let arn = scenario.current_service_deployment("web").await.unwrap();
+    let (done, _, _) = follow(&scenario, &arn).await;
+    assert_eq!(status(&done), Status::RollbackFailed);
+    assert!(
+        done.status_reason()
+            .unwrap()
+            .contains("no previous service revision"),
+        "{:?}",
+        done.status_reason()
+    );
+    let service = scenario.describe_service("web").await.unwrap();
+    assert_eq!(
+        service.deployments()[0].rollout_state().unwrap().as_str(),
+        "FAILED"
+    );
+}
+
+#[tokio::test]
+async fn alarm_states_are_listed_and_bad_bodies_rejected() {
+    let (sim, _ecs, _scenario) = fast_sim().await;
+    sim.set_alarm("cpu", AlarmState::Alarm);
+    let (code, _) = admin(&sim, "PUT", "/_sim/alarms/mem", r#"{"state":"OK"}"#).await;
+    assert_eq!(code, 200);
+    let (code, body) = admin(&sim, "GET", "/_sim/alarms", "").await;
+    assert_eq!(code, 200);
+    let states: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(states, serde_json::json!({"cpu": "ALARM", "mem": "OK"}));
+    let (code, body) = admin(&sim, "PUT", "/_sim/alarms/cpu", r#"{"state":"RED"}"#).await;
+    assert_eq!(code, 400, "{body}");
+}
