@@ -141,15 +141,15 @@ impl DesiredStatus {
 pub enum StopType {
     /// Roll the service back to the revision it ran before.
     Rollback,
-    /// Stop where it is, leaving both revisions as they are.
-    Abandon,
+    /// Stop where it is (ECS documents ROLLBACK as the only value it accepts today).
+    Abort,
 }
 
 impl StopType {
     pub fn as_str(self) -> &'static str {
         match self {
             StopType::Rollback => "ROLLBACK",
-            StopType::Abandon => "ABANDON",
+            StopType::Abort => "ABORT",
         }
     }
 }
