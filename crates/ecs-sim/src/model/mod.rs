@@ -9,6 +9,7 @@ pub mod events;
 pub mod ids;
 pub mod scheduler;
 pub mod service;
+pub mod tags;
 pub mod task;
 pub mod task_definition;
 
@@ -26,6 +27,7 @@ pub struct Model {
     pub ids: Ids,
     pub clusters: BTreeMap<String, Cluster>,
     pub task_definitions: TaskDefinitions,
+    pub tags: tags::Tags,
 }
 
 impl Model {
@@ -35,6 +37,7 @@ impl Model {
             ids: Ids::new(seed),
             clusters: BTreeMap::new(),
             task_definitions: TaskDefinitions::default(),
+            tags: tags::Tags::default(),
         }
     }
 
@@ -53,6 +56,7 @@ impl Model {
         let cluster = self
             .clusters
             .get_mut(name)
+            .filter(|c| c.is_active())
             .ok_or_else(EcsError::cluster_not_found)?;
         Ok((cluster, &mut self.ids, &self.arns))
     }

@@ -201,8 +201,8 @@ impl TaskDefinitions {
             TaskDefinitionRef::Revision(family, revision) => (family, Some(*revision)),
         };
         let Some(revisions) = self.families.get(family) else {
-            return Err(EcsError::invalid_parameter(format!(
-                "TaskDefinition not found: {field} names family `{family}`, which has no registered revisions."
+            return Err(EcsError::client(format!(
+                "TaskDefinition not found. ({field} names family `{family}`, which has no registered revisions.)"
             )));
         };
         let found = match revision {
@@ -210,8 +210,8 @@ impl TaskDefinitions {
             Some(revision) => revisions.iter().find(|d| d.revision == revision),
         };
         found.cloned().ok_or_else(|| {
-            EcsError::invalid_parameter(format!(
-                "TaskDefinition not found: {field} names `{family}:{}`, but family `{family}` has revisions 1 to {}.",
+            EcsError::client(format!(
+                "TaskDefinition not found. ({field} names `{family}:{}`, but family `{family}` has revisions 1 to {}.)",
                 revision.unwrap_or(0),
                 revisions.len()
             ))

@@ -67,20 +67,32 @@ pub fn dispatch(
     }
 }
 
-pub fn unknown_operation(operation: &str) -> EcsError {
-    EcsError::new(
-        ErrorCode::UnknownOperation,
-        format!(
-            "Operation `{operation}` is not supported by this endpoint; supported: {}.",
-            OPERATIONS.join(", ")
-        ),
-    )
+/// What ECS answers for an action it does not have (or a missing `X-Amz-Target`): 400 with
+/// `{"__type": "com.amazon.coral.service#UnknownOperationException"}` and no message. The SDKs
+/// read the code as `UnknownOperationException`.
+pub fn unknown_operation(_operation: &str) -> EcsError {
+    EcsError::new(ErrorCode::UnknownOperation, "")
 }
 
-/// Serialises an answer.
+/// Serialises an answer. ECS omits absent members instead of writing `null`, so every `null`
+/// member is left out (at any depth).
 fn answer<T: Serialize>(output: &T) -> Result<Vec<u8>, EcsError> {
-    serde_json::to_vec(output)
+    let mut value = serde_json::to_value(output)
+        .map_err(|e| EcsError::server(format!("could not encode the answer: {e}")))?;
+    drop_nulls(&mut value);
+    serde_json::to_vec(&value)
         .map_err(|e| EcsError::server(format!("could not encode the answer: {e}")))
+}
+
+fn drop_nulls(value: &mut serde_json::Value) {
+    match value {
+        serde_json::Value::Object(members) => {
+            members.retain(|_, member| !member.is_null());
+            members.values_mut().for_each(drop_nulls);
+        }
+        serde_json::Value::Array(items) => items.iter_mut().for_each(drop_nulls),
+        _ => {}
+    }
 }
 
 /// The `cluster` member (name or ARN), defaulting to `default` as ECS does.

@@ -85,7 +85,10 @@ pub struct DeploymentView {
     failed_tasks: u32,
     created_at: f64,
     updated_at: f64,
-    launch_type: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    launch_type: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    capacity_provider_strategy: Option<Value>,
     platform_version: &'static str,
     platform_family: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -151,7 +154,10 @@ pub struct ServiceView {
     desired_count: u32,
     running_count: u32,
     pending_count: u32,
-    launch_type: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    launch_type: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    capacity_provider_strategy: Option<Value>,
     platform_version: String,
     platform_family: &'static str,
     task_definition: String,
@@ -163,16 +169,28 @@ pub struct ServiceView {
     placement_strategy: [Value; 0],
     #[serde(skip_serializing_if = "Option::is_none")]
     network_configuration: Option<Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    health_check_grace_period_seconds: Option<u32>,
     scheduling_strategy: &'static str,
     deployment_controller: Value,
     created_by: String,
     #[serde(rename = "enableECSManagedTags")]
     enable_ecs_managed_tags: bool,
-    propagate_tags: &'static str,
+    propagate_tags: String,
     enable_execute_command: bool,
+    availability_zone_rebalancing: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     current_service_deployment: Option<String>,
     current_service_revisions: Vec<RevisionSummaryView>,
+}
+
+/// `launchType`, which ECS leaves out when the service uses a capacity provider strategy.
+fn launch_type_of(service: &Service, launch_type: &str) -> Option<String> {
+    service
+        .settings
+        .capacity_provider_strategy
+        .is_none()
+        .then(|| launch_type.to_owned())
 }
 
 pub fn service(ctx: &ViewContext, service: &Service) -> ServiceView {
@@ -211,7 +229,8 @@ pub fn service(ctx: &ViewContext, service: &Service) -> ServiceView {
         desired_count: service.desired_count,
         running_count,
         pending_count,
-        launch_type: service.launch_type.clone(),
+        launch_type: launch_type_of(service, &service.launch_type),
+        capacity_provider_strategy: service.settings.capacity_provider_strategy.clone(),
         platform_version: service.platform_version.clone(),
         platform_family: PLATFORM_FAMILY,
         task_definition: service.task_definition.arn.clone(),
@@ -222,12 +241,14 @@ pub fn service(ctx: &ViewContext, service: &Service) -> ServiceView {
         placement_constraints: [],
         placement_strategy: [],
         network_configuration: service.network_configuration.clone(),
+        health_check_grace_period_seconds: service.settings.health_check_grace_period_seconds,
         scheduling_strategy: "REPLICA",
         deployment_controller: json!({"type": "ECS"}),
         created_by: ctx.arns.caller_role(),
-        enable_ecs_managed_tags: false,
-        propagate_tags: "NONE",
-        enable_execute_command: false,
+        enable_ecs_managed_tags: service.settings.enable_ecs_managed_tags,
+        propagate_tags: service.settings.propagate_tags.clone(),
+        enable_execute_command: service.settings.enable_execute_command,
+        availability_zone_rebalancing: service.settings.availability_zone_rebalancing.clone(),
         current_service_deployment,
         current_service_revisions,
     }
@@ -258,7 +279,8 @@ fn deployment(
         failed_tasks: deployment.failed_tasks,
         created_at: timestamp(deployment.created_at),
         updated_at: timestamp(deployment.updated_at),
-        launch_type: deployment.launch_type.clone(),
+        launch_type: launch_type_of(service, &deployment.launch_type),
+        capacity_provider_strategy: service.settings.capacity_provider_strategy.clone(),
         platform_version: PLATFORM_VERSION,
         platform_family: PLATFORM_FAMILY,
         network_configuration: deployment.network_configuration.clone(),
