@@ -410,7 +410,7 @@ def rolling_deployments(sim):
     sim.call("delete_service", cluster=cluster, service="web", force=True)
     sim.until("the service to drain", lambda: sim.service(cluster, "web")["status"] == "INACTIVE")
     sim.call("update_service", expect="ServiceNotActiveException", cluster=cluster, service="web", desiredCount=1)
-    sim.call("delete_service", expect="ServiceNotActiveException", cluster=cluster, service="web", force=True)
+    sim.call("delete_service", expect="ServiceNotFoundException", cluster=cluster, service="web", force=True)
 
 
 @scenario
@@ -432,7 +432,7 @@ def failures_without_rollback(sim):
         sim.until(f"{name} to fail", failed)
         stopped = sim.call("list_tasks", cluster=cluster, serviceName=name, desiredStatus="STOPPED")["taskArns"]
         sim.call("describe_tasks", cluster=cluster, tasks=stopped[:3])
-        sim.call("list_service_deployments", cluster=cluster, service=name, status=["FAILED"])
+        sim.call("list_service_deployments", cluster=cluster, service=name, status=["STOPPED", "SUCCESSFUL"])
 
 
 @scenario

@@ -108,6 +108,7 @@ pub enum Health {
 
 impl Placement {
     /// Applies the behaviour rules to a task definition run on Fargate without a grace period.
+    #[cfg_attr(not(test), allow(dead_code))]
     pub fn of(definition: &TaskDefinition) -> Placement {
         Placement::on(definition, "FARGATE", 0)
     }

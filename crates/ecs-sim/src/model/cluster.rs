@@ -11,6 +11,8 @@ pub struct Cluster {
     pub arn: String,
     /// False once DeleteCluster ran: DescribeClusters still shows it (INACTIVE), nothing else does.
     pub active: bool,
+    /// `settings` as CreateCluster gave them (containerInsights disabled by default).
+    pub settings: serde_json::Value,
     pub services: BTreeMap<String, Service>,
     /// Task id → service name, so DescribeTasks need not scan every service.
     task_owner: HashMap<String, String>,
@@ -22,6 +24,7 @@ impl Cluster {
             name,
             arn,
             active: true,
+            settings: serde_json::json!([{"name": "containerInsights", "value": "disabled"}]),
             services: BTreeMap::new(),
             task_owner: HashMap::new(),
         }

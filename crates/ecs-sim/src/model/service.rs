@@ -160,6 +160,7 @@ pub struct Service {
 
 impl Service {
     /// A new ACTIVE service with one PRIMARY deployment; tasks start on the first schedule.
+    #[cfg_attr(not(test), allow(dead_code))]
     pub fn create(new: NewService, ids: &mut Ids, now: f64) -> Self {
         Self::create_with(new, ServiceSettings::default(), ids, now)
     }
@@ -240,6 +241,26 @@ impl Service {
             }
         }
         self.schedule(now, ids);
+    }
+
+    /// StopTask at `now` (the caller has advanced the service to `now`): the task stops and the
+    /// scheduler starts a replacement. `None` when the task is not running or about to.
+    pub fn stop_task(
+        &mut self,
+        task_id: &str,
+        reason: String,
+        ids: &mut Ids,
+        now: f64,
+    ) -> Option<()> {
+        let task = self
+            .live_tasks
+            .iter_mut()
+            .find(|t| t.id == task_id && !t.is_stopping())?;
+        task.stop_at(now, crate::model::task::StopCause::User { reason });
+        self.steady_since = None;
+        self.steady_announced = false;
+        self.schedule(now, ids);
+        Some(())
     }
 
     /// DeleteService with `force` (or at desired count 0): drain every task, then go INACTIVE.

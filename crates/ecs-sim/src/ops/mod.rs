@@ -3,6 +3,7 @@
 mod clusters;
 mod service_deployments;
 mod services;
+mod tags;
 mod task_definitions;
 mod tasks;
 pub mod view;
@@ -19,11 +20,17 @@ pub struct AnswerOptions {
 }
 
 /// Every operation the simulator implements.
-pub const OPERATIONS: [&str; 14] = [
+pub const OPERATIONS: [&str; 24] = [
     "CreateCluster",
     "DescribeClusters",
+    "ListClusters",
+    "DeleteCluster",
     "RegisterTaskDefinition",
     "DescribeTaskDefinition",
+    "ListTaskDefinitions",
+    "ListTaskDefinitionFamilies",
+    "DeregisterTaskDefinition",
+    "DeleteTaskDefinitions",
     "CreateService",
     "UpdateService",
     "DeleteService",
@@ -33,7 +40,11 @@ pub const OPERATIONS: [&str; 14] = [
     "DescribeServiceRevisions",
     "ListTasks",
     "DescribeTasks",
+    "StopTask",
     "ListServices",
+    "TagResource",
+    "UntagResource",
+    "ListTagsForResource",
 ];
 
 /// Runs `operation` with the JSON `body` at simulated time `now`; returns the JSON answer.
@@ -51,8 +62,14 @@ pub fn dispatch(
     match operation {
         "CreateCluster" => clusters::create_cluster(model, &fields, now),
         "DescribeClusters" => clusters::describe_clusters(model, &fields, now),
+        "ListClusters" => clusters::list_clusters(model, &fields),
+        "DeleteCluster" => clusters::delete_cluster(model, &fields, now),
         "RegisterTaskDefinition" => task_definitions::register(model, &fields, now),
         "DescribeTaskDefinition" => task_definitions::describe(model, &fields),
+        "ListTaskDefinitions" => task_definitions::list(model, &fields),
+        "ListTaskDefinitionFamilies" => task_definitions::list_families(model, &fields),
+        "DeregisterTaskDefinition" => task_definitions::deregister(model, &fields, now),
+        "DeleteTaskDefinitions" => task_definitions::delete(model, &fields, now),
         "CreateService" => services::create_service(model, &fields, now),
         "UpdateService" => services::update_service(model, &fields, now),
         "DeleteService" => services::delete_service(model, &fields, now),
@@ -63,6 +80,10 @@ pub fn dispatch(
         "DescribeServiceRevisions" => service_deployments::describe_revisions(model, &fields, now),
         "ListTasks" => tasks::list_tasks(model, &fields, now),
         "DescribeTasks" => tasks::describe_tasks(model, &fields, now),
+        "StopTask" => tasks::stop_task(model, &fields, now),
+        "TagResource" => tags::tag_resource(model, &fields),
+        "UntagResource" => tags::untag_resource(model, &fields),
+        "ListTagsForResource" => tags::list_tags_for_resource(model, &fields),
         _ => Err(unknown_operation(operation)),
     }
 }

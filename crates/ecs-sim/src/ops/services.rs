@@ -146,7 +146,7 @@ fn task_definition(
     let parsed = arn::task_definition_ref("taskDefinition", &reference)?;
     model
         .task_definitions
-        .resolve("taskDefinition", &parsed)
+        .resolve_active("taskDefinition", &parsed)
         .map(Some)
 }
 
@@ -314,7 +314,8 @@ pub fn delete_service(model: &mut Model, fields: &Fields, now: f64) -> Result<Ve
     let (cluster, ids) = model.cluster_mut(&cluster_name)?;
     let outcome = cluster.with_service(&name, now, ids, |service, ids| {
         if service.status != ServiceStatus::Active {
-            return Err(EcsError::service_not_active());
+            // DeleteService declares no ServiceNotActiveException: a deleted service is not found.
+            return Err(EcsError::service_not_found());
         }
         if !force && service.desired_count > 0 {
             return Err(EcsError::invalid_parameter(format!(

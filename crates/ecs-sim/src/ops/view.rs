@@ -302,8 +302,79 @@ pub struct ContainerView {
     #[serde(skip_serializing_if = "Option::is_none")]
     reason: Option<String>,
     health_status: &'static str,
-    network_interfaces: [Value; 0],
+    network_interfaces: Vec<Value>,
     network_bindings: [Value; 0],
+}
+
+/// The elastic network interface ECS attaches to every Fargate (awsvpc) task, derived from the
+/// task id so it stays the same across calls.
+struct Eni {
+    attachment_id: String,
+    interface_id: String,
+    mac: String,
+    ip: String,
+}
+
+impl Eni {
+    fn of(task_id: &str) -> Self {
+        let hex: String = task_id
+            .chars()
+            .chain(std::iter::repeat('0'))
+            .take(32)
+            .collect();
+        let byte = |i: usize| u8::from_str_radix(&hex[i * 2..i * 2 + 2], 16).unwrap_or(0);
+        Self {
+            attachment_id: format!(
+                "{}-{}-{}-{}-{}",
+                &hex[0..8],
+                &hex[8..12],
+                &hex[12..16],
+                &hex[16..20],
+                &hex[20..32]
+            ),
+            interface_id: format!("eni-{}", &hex[15..32]),
+            mac: format!(
+                "0a:{:02x}:{:02x}:{:02x}:{:02x}:{:02x}",
+                byte(1),
+                byte(2),
+                byte(3),
+                byte(4),
+                byte(5)
+            ),
+            ip: format!("10.0.{}.{}", byte(6), byte(7).max(4)),
+        }
+    }
+
+    fn attachment(&self, status: LastStatus, subnet: &str, region: &str) -> Value {
+        let state = match status {
+            LastStatus::Provisioning => "PRECREATED",
+            LastStatus::Pending | LastStatus::Running => "ATTACHED",
+            LastStatus::Deprovisioning => "DETACHING",
+            LastStatus::Stopped => "DELETED",
+        };
+        let dns = format!("ip-{}.{region}.compute.internal", self.ip.replace('.', "-"));
+        json!({
+            "id": self.attachment_id,
+            "type": "ElasticNetworkInterface",
+            "status": state,
+            "details": [
+                {"name": "subnetId", "value": subnet},
+                {"name": "networkInterfaceId", "value": self.interface_id},
+                {"name": "macAddress", "value": self.mac},
+                {"name": "privateDnsName", "value": dns},
+                {"name": "privateIPv4Address", "value": self.ip},
+            ],
+        })
+    }
+}
+
+/// The first subnet of a service's `awsvpcConfiguration`, as the task's ENI is placed there.
+fn subnet_of(network_configuration: Option<&Value>) -> String {
+    network_configuration
+        .and_then(|n| n.pointer("/awsvpcConfiguration/subnets/0"))
+        .and_then(Value::as_str)
+        .unwrap_or("subnet-00000000000000000")
+        .to_owned()
 }
 
 #[derive(Serialize)]
@@ -348,7 +419,7 @@ pub struct TaskView {
     platform_version: &'static str,
     platform_family: &'static str,
     version: i64,
-    attachments: [Value; 0],
+    attachments: Vec<Value>,
     tags: [Value; 0],
     overrides: Value,
 }
@@ -367,6 +438,14 @@ pub fn task(ctx: &ViewContext, service: &Service, task: &Task, now: f64) -> Task
             .map(|f| f.at)
             .filter(|_| stop.is_some())
     });
+    let on_fargate = service.launch_type != "EC2" && service.launch_type != "EXTERNAL";
+    let eni = on_fargate.then(|| Eni::of(&task.id));
+    let network_interfaces = || match (&eni, status) {
+        (Some(eni), LastStatus::Pending | LastStatus::Running | LastStatus::Deprovisioning) => {
+            vec![json!({"attachmentId": eni.attachment_id, "privateIpv4Address": eni.ip})]
+        }
+        _ => Vec::new(),
+    };
     let containers = task
         .containers(now)
         .into_iter()
@@ -379,7 +458,7 @@ pub fn task(ctx: &ViewContext, service: &Service, task: &Task, now: f64) -> Task
             exit_code: c.exit_code,
             reason: c.reason,
             health_status: c.health_status,
-            network_interfaces: [],
+            network_interfaces: network_interfaces(),
             network_bindings: [],
         })
         .collect();
@@ -420,7 +499,16 @@ pub fn task(ctx: &ViewContext, service: &Service, task: &Task, now: f64) -> Task
         platform_version: PLATFORM_VERSION,
         platform_family: PLATFORM_FAMILY,
         version,
-        attachments: [],
+        attachments: eni
+            .iter()
+            .map(|eni| {
+                let deployment = service.deployment(task.deployment);
+                let network = deployment
+                    .and_then(|d| d.network_configuration.as_ref())
+                    .or(service.network_configuration.as_ref());
+                eni.attachment(status, &subnet_of(network), ctx.arns.region())
+            })
+            .collect(),
         tags: [],
         overrides: json!({"containerOverrides": [], "inferenceAcceleratorOverrides": []}),
     }

@@ -6,6 +6,8 @@ use serde::Serialize;
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ErrorCode {
     ClusterNotFound,
+    ClusterContainsServices,
+    ResourceNotFound,
     ServiceNotFound,
     ServiceNotActive,
     InvalidParameter,
@@ -24,6 +26,8 @@ impl ErrorCode {
     pub fn as_str(self) -> &'static str {
         match self {
             ErrorCode::ClusterNotFound => "ClusterNotFoundException",
+            ErrorCode::ClusterContainsServices => "ClusterContainsServicesException",
+            ErrorCode::ResourceNotFound => "ResourceNotFoundException",
             ErrorCode::ServiceNotFound => "ServiceNotFoundException",
             ErrorCode::ServiceNotActive => "ServiceNotActiveException",
             ErrorCode::InvalidParameter => "InvalidParameterException",
