@@ -45,7 +45,9 @@ pub fn is_fargate_size(cpu_units: u32, memory_mib: u32) -> bool {
         return matches!(memory_mib, 512 | 1024 | 2048);
     }
     FARGATE_SIZES.iter().any(|&(cpu, low, high, step)| {
-        cpu == cpu_units && (low..=high).contains(&memory_mib) && (memory_mib - low) % step == 0
+        cpu == cpu_units
+            && (low..=high).contains(&memory_mib)
+            && (memory_mib - low).is_multiple_of(step)
     })
 }
 
@@ -278,10 +280,10 @@ fn failing_script(script: &str) -> bool {
         return true;
     }
     let mut words = script.split_whitespace();
-    match (words.next(), words.next(), words.next()) {
-        (Some("exit"), Some("1"), None) => true,
-        _ => false,
-    }
+    matches!(
+        (words.next(), words.next(), words.next()),
+        (Some("exit"), Some("1"), None)
+    )
 }
 
 #[cfg(test)]
