@@ -24,6 +24,7 @@ from collections import Counter
 
 import boto3
 import botocore
+import botocore.session
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
@@ -502,6 +503,33 @@ def region_from_the_signature(sim_default):
     expect(other["failures"] and not other["clusters"], other)
 
 
+def self_test():
+    """The validator itself: each kind of mismatch it exists to catch is caught."""
+    model = botocore.session.get_session().get_service_model("ecs")
+    list_services = model.operation_model("ListServices")
+    describe = model.operation_model("DescribeServices")
+    bad = [
+        (list_services, 200, {"serviceArns": [], "nextToken": None}, "null member"),
+        (list_services, 200, {"serviceArns": [], "extra": 1}, "unknown member"),
+        (list_services, 200, {"serviceArns": "arn"}, "wrong type"),
+        (describe, 200, {"services": [{"status": "ACTIVE", "launchType": "WOOD"}]}, "enum value"),
+        (describe, 200, {"services": [{"createdAt": "2024-01-01T00:00:00Z"}]}, "timestamp not epoch number"),
+        (describe, 200, {"services": [{"desiredCount": True}]}, "wrong type"),
+        (describe, 400, {"__type": "ServiceNotActiveException", "message": "x"}, "undeclared error code"),
+    ]
+    validator = Validator()
+    for operation, status, body, kind in bad:
+        try:
+            validator.check(operation, status, json.dumps(body).encode())
+        except Mismatch as mismatch:
+            if mismatch.kind != kind:
+                raise SystemExit(f"self-test: {body} gave {mismatch.kind}, expected {kind}")
+        else:
+            raise SystemExit(f"self-test: {body} was accepted, expected {kind}")
+    validator.check(describe, 400, b'{"__type":"ClientException","message":"x"}')
+    validator.check(list_services, 200, b'{"serviceArns":["arn:aws:ecs:us-east-1:1:service/c/s"]}')
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--endpoint", required=True, help="the simulator, e.g. http://127.0.0.1:4566")
@@ -509,6 +537,7 @@ def main():
     parser.add_argument("-k", dest="only", help="run only scenarios whose name contains this")
     args = parser.parse_args()
 
+    self_test()
     validator = Validator()
     sim = Sim(args.endpoint, validator)
     model_file = botocore.__file__.rsplit("/", 1)[0] + "/data/ecs"

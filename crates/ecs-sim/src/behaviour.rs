@@ -442,6 +442,32 @@ mod tests {
     }
 
     #[test]
+    fn grace_period_delays_a_failing_health_check() {
+        let c = with_health_check(&["CMD-SHELL", "exit 1"], Some(5), Some(2));
+        let Placement::Placeable(plan) = Placement::on(&definition(vec![c]), "FARGATE", 300) else {
+            panic!("placeable")
+        };
+        assert_eq!(
+            plan.outcome,
+            Outcome::FailsHealthChecks {
+                container: "app".into(),
+                after_running: 300.0
+            }
+        );
+    }
+
+    #[test]
+    fn off_table_sizes_are_unplaceable_on_fargate_only() {
+        let mut odd = definition(vec![container("nginx")]);
+        odd.memory_mib = Some(4096);
+        assert_eq!(Placement::on(&odd, "FARGATE", 0), Placement::Unplaceable);
+        assert!(matches!(
+            Placement::on(&odd, "EC2", 0),
+            Placement::Placeable(_)
+        ));
+    }
+
+    #[test]
     fn failing_health_check_defaults_to_30s_times_3() {
         let c = with_health_check(&["CMD", "/bin/false"], None, None);
         assert_eq!(
