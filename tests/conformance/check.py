@@ -365,6 +365,7 @@ def rolling_deployments(sim):
     page = sim.call("list_tasks", cluster=cluster, maxResults=1)
     sim.call("list_tasks", cluster=cluster, maxResults=1, nextToken=page["nextToken"])
     described = sim.call("describe_tasks", cluster=cluster, tasks=tasks + ["0" * 32], include=["TAGS"])
+    expect(described["tasks"][0]["tags"] == [{"key": "env", "value": "conf"}], "propagateTags SERVICE")
     attachment = described["tasks"][0]["attachments"][0]
     expect(attachment["type"] == "ElasticNetworkInterface" and attachment["status"] == "ATTACHED", attachment)
     sim.call("describe_tasks", expect="ClusterNotFoundException", cluster="nope", tasks=tasks)
@@ -464,6 +465,10 @@ def docs_health_check_and_sizes(sim):
     expect("Capacity is unavailable" in events[0]["message"], events[0])
     service = sim.service(cluster, "greedy")
     expect("launchType" not in service and service["capacityProviderStrategy"], service)
+    deployments = sim.call("list_service_deployments", cluster=cluster, service="greedy")["serviceDeployments"]
+    revision = sim.call("describe_service_revisions",
+                        serviceRevisionArns=[deployments[0]["targetServiceRevisionArn"]])["serviceRevisions"][0]
+    expect("launchType" not in revision and revision["capacityProviderStrategy"], revision)
 
 
 @scenario

@@ -115,7 +115,7 @@ pub fn stop_task(model: &mut Model, fields: &Fields, now: f64) -> Result<Vec<u8>
 pub fn describe_tasks(model: &mut Model, fields: &Fields, now: f64) -> Result<Vec<u8>, EcsError> {
     let cluster_name = cluster_field(fields)?;
     let references = bounded_list(fields, "tasks", "DescribeTasks", 100)?;
-    super::services::include_tags(fields)?;
+    let include_tags = super::services::include_tags(fields)?;
     let (cluster, ids, arns) = model.cluster_with_arns(&cluster_name)?;
     let ctx = ViewContext {
         arns,
@@ -135,9 +135,15 @@ pub fn describe_tasks(model: &mut Model, fields: &Fields, now: f64) -> Result<Ve
         let view = owner.and_then(|owner| {
             cluster
                 .with_service(&owner, now, ids, |service, _| {
-                    service
-                        .find_task(&task_id)
-                        .map(|task| view::task(&ctx, service, task, now))
+                    service.find_task(&task_id).map(|task| {
+                        // Where the task's tags come from: propagateTags of its service.
+                        let source = match service.settings.propagate_tags.as_str() {
+                            "SERVICE" => service.arn.clone(),
+                            "TASK_DEFINITION" => task.task_definition.arn.clone(),
+                            _ => ctx.arns.task(&cluster_name, &task.id),
+                        };
+                        (view::task(&ctx, service, task, now), source)
+                    })
                 })
                 .flatten()
         });
@@ -146,5 +152,15 @@ pub fn describe_tasks(model: &mut Model, fields: &Fields, now: f64) -> Result<Ve
             None => failures.push(Failure::missing(ctx.arns.task(&cluster_name, &task_id))),
         }
     }
+    let tasks: Vec<serde_json::Value> = tasks
+        .into_iter()
+        .map(|(view, source)| {
+            let mut value = serde_json::to_value(view).unwrap_or_default();
+            if include_tags {
+                value["tags"] = serde_json::Value::Array(model.tags.view(&source));
+            }
+            value
+        })
+        .collect();
     answer(&json!({ "tasks": tasks, "failures": failures }))
 }

@@ -678,7 +678,10 @@ pub struct ServiceRevisionView {
     service_arn: String,
     cluster_arn: String,
     task_definition: String,
-    launch_type: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    launch_type: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    capacity_provider_strategy: Option<Value>,
     platform_version: &'static str,
     platform_family: &'static str,
     load_balancers: [Value; 0],
@@ -704,7 +707,8 @@ pub fn service_revision(
         service_arn: service.arn.clone(),
         cluster_arn: ctx.arns.cluster(ctx.cluster),
         task_definition: deployment.task_definition.arn.clone(),
-        launch_type: deployment.launch_type.clone(),
+        launch_type: launch_type_of(service, &deployment.launch_type),
+        capacity_provider_strategy: service.settings.capacity_provider_strategy.clone(),
         platform_version: PLATFORM_VERSION,
         platform_family: PLATFORM_FAMILY,
         load_balancers: [],
