@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The project's one test command (README "Run the tests"; CI calls it from .ci/run).
-#   scripts/test.sh            fmt, clippy, all Rust tests, then the end-to-end tests with the real pulumi CLI
+#   scripts/test.sh            fmt, clippy, all Rust tests, the ECS conformance check, then the end-to-end tests
+#                              with the real pulumi CLI
 #   scripts/test.sh --no-e2e   everything but the Pulumi end-to-end tests
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -31,6 +32,11 @@ echo "== cargo test"
 cargo test --workspace --locked --no-fail-fast
 
 echo "== Rust checks and tests took ${SECONDS}s"
+
+# Every raw ecs-sim response of a full set of scenarios, validated against the ECS service model from
+# botocore (installed in a venv cached outside the clone); prints how many responses it validated.
+echo "== ECS conformance check"
+tests/conformance/run.sh
 
 if [ "$run_e2e" = 1 ]; then
   if [ -x tests/e2e/run.sh ]; then

@@ -32,8 +32,10 @@ def test_live_display_shows_the_providers_progress(stack, new_service, sim):
 
 def test_ctrl_c_during_a_long_wait_cancels_promptly_and_leaves_no_provider_running(stack, new_service, sim):
     service = new_service()
-    # Tasks too big for any instance are never placed: the deployment stays IN_PROGRESS forever.
-    unplaceable = sim.register_task_definition(service.family, memory=40960)
+    # A container needing more memory than its task has is never placed (ecs-sim's "cannot place"
+    # trigger; a Fargate task of 256 CPU units and 40 GiB would be refused at registration, as ECS does):
+    # the deployment stays IN_PROGRESS forever.
+    unplaceable = sim.register_task_definition(service.family, container_memory=65536)
     sim.update_service(service.cluster, service.name, unplaceable)
     configure(stack, service, task_definition=unplaceable, timeoutMs=600000)
 

@@ -37,14 +37,29 @@ pub(crate) fn routes() -> Router<Arc<Shared>> {
         .route("/_sim/actions", get(get_actions))
 }
 
-/// Alarm `name` is in `state` from this simulated moment on.
+/// Alarm `name` is in `state` from this simulated moment on. CloudWatch alarms are regional like
+/// everything else: this sets it in the simulator's default region.
 pub(crate) fn set_alarm(shared: &Shared, name: &str, state: AlarmState) {
     let now = shared.clock.now();
-    lock(&shared.model).alarms.set(name, state, now);
+    lock(&shared.worlds)
+        .region(None)
+        .alarms
+        .set(name, state, now);
 }
 
 async fn get_alarms(State(shared): State<Arc<Shared>>) -> Response {
-    Json(lock(&shared.model).alarms.current()).into_response()
+    Json(lock(&shared.worlds).region(None).alarms.current()).into_response()
+}
+
+/// The accepted ContinueServiceDeployment / StopServiceDeployment calls of every region, oldest first.
+pub(crate) fn recorded_actions(shared: &Shared) -> Vec<crate::RecordedAction> {
+    let worlds = lock(&shared.worlds);
+    let mut actions: Vec<crate::RecordedAction> = worlds
+        .all()
+        .flat_map(|model| model.actions.clone())
+        .collect();
+    actions.sort_by(|a, b| a.at.total_cmp(&b.at));
+    actions
 }
 
 #[derive(Deserialize)]
@@ -71,7 +86,7 @@ async fn put_alarm(
 }
 
 async fn get_actions(State(shared): State<Arc<Shared>>) -> Response {
-    Json(lock(&shared.model).actions.clone()).into_response()
+    Json(recorded_actions(&shared)).into_response()
 }
 
 async fn calls(State(shared): State<Arc<Shared>>) -> Response {

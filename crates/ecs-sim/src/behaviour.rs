@@ -22,9 +22,46 @@ pub const DEFAULT_HEALTH_CHECK_INTERVAL_SECONDS: u32 = 30;
 pub const DEFAULT_HEALTH_CHECK_RETRIES: u32 = 3;
 /// Seconds a stopping task spends DEPROVISIONING before it is STOPPED.
 pub const DEPROVISIONING_SECONDS: f64 = 2.0;
-/// Largest task or container size a (simulated) Fargate host can take.
-pub const MAX_PLACEABLE_MEMORY_MIB: u32 = 30720;
-pub const MAX_PLACEABLE_CPU_UNITS: u32 = 16384;
+/// Largest task or container size Fargate runs (16 vCPU, 120 GiB).
+pub const MAX_PLACEABLE_MEMORY_MIB: u32 = 122_880;
+pub const MAX_PLACEABLE_CPU_UNITS: u32 = 16_384;
+
+/// The task sizes Fargate runs: for each CPU size, the memory range (MiB) and its step.
+pub const FARGATE_SIZES: [(u32, u32, u32, u32); 7] = [
+    // (cpu units, lowest MiB, highest MiB, step MiB)
+    (256, 512, 2048, 512), // 512, 1024 or 2048 only
+    (512, 1024, 4096, 1024),
+    (1024, 2048, 8192, 1024),
+    (2048, 4096, 16384, 1024),
+    (4096, 8192, 30720, 1024),
+    (8192, 16384, 61440, 4096),
+    (16384, 32768, 122880, 8192),
+];
+
+/// Whether Fargate runs a task of `cpu_units` and `memory_mib` (the table in the ECS developer guide).
+pub fn is_fargate_size(cpu_units: u32, memory_mib: u32) -> bool {
+    if cpu_units == 256 {
+        // The one row that is not an even range: 0.5, 1 or 2 GB.
+        return matches!(memory_mib, 512 | 1024 | 2048);
+    }
+    FARGATE_SIZES.iter().any(|&(cpu, low, high, step)| {
+        cpu == cpu_units
+            && (low..=high).contains(&memory_mib)
+            && (memory_mib - low).is_multiple_of(step)
+    })
+}
+
+/// The Fargate sizes as ECS's error message lists them.
+pub fn fargate_sizes_text() -> String {
+    FARGATE_SIZES
+        .iter()
+        .map(|&(cpu, low, high, step)| match cpu {
+            256 => "cpu 256: memory 512, 1024 or 2048".to_owned(),
+            _ => format!("cpu {cpu}: memory {low}-{high} in steps of {step}"),
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}
 
 /// Whether tasks of a task definition can be placed at all.
 #[derive(Clone, Debug, PartialEq)]
@@ -72,9 +109,22 @@ pub enum Health {
 }
 
 impl Placement {
-    /// Applies the behaviour rules to a task definition.
+    /// Applies the behaviour rules to a task definition run on Fargate without a grace period.
+    #[cfg_attr(not(test), allow(dead_code))]
     pub fn of(definition: &TaskDefinition) -> Placement {
-        if too_big(definition) {
+        Placement::on(definition, "FARGATE", 0)
+    }
+
+    /// Applies the behaviour rules to a task definition run with `launch_type`, by a service with
+    /// `healthCheckGracePeriodSeconds` of `grace_seconds`: failing container health checks are
+    /// ignored for that long after a task started RUNNING.
+    pub fn on(definition: &TaskDefinition, launch_type: &str, grace_seconds: u32) -> Placement {
+        let on_fargate = launch_type != "EC2" && launch_type != "EXTERNAL";
+        let off_the_fargate_table = matches!(
+            (definition.cpu_units, definition.memory_mib),
+            (Some(cpu), Some(memory)) if !is_fargate_size(cpu, memory)
+        );
+        if too_big(definition) || (on_fargate && off_the_fargate_table) {
             return Placement::Unplaceable;
         }
         let containers = &definition.containers;
@@ -84,7 +134,10 @@ impl Placement {
             .reduce(f64::max)
             .unwrap_or(DEFAULT_PENDING_SECONDS);
         let health = health_of(containers);
-        let outcome = outcome_of(containers);
+        let mut outcome = outcome_of(containers);
+        if let Outcome::FailsHealthChecks { after_running, .. } = &mut outcome {
+            *after_running = after_running.max(f64::from(grace_seconds));
+        }
         Placement::Placeable(LaunchPlan {
             pending_seconds,
             outcome,
@@ -93,11 +146,25 @@ impl Placement {
     }
 }
 
+/// The explicit "cannot place" trigger: a container that asks for more memory or CPU than its
+/// task has, or a task or container larger than the largest Fargate task.
 fn too_big(definition: &TaskDefinition) -> bool {
-    let memory_too_big = |m: Option<u32>| m.is_some_and(|m| m > MAX_PLACEABLE_MEMORY_MIB);
-    let cpu_too_big = |c: Option<u32>| c.is_some_and(|c| c > MAX_PLACEABLE_CPU_UNITS);
-    memory_too_big(definition.memory_mib)
-        || cpu_too_big(definition.cpu_units)
+    let memory_limit = definition
+        .memory_mib
+        .unwrap_or(MAX_PLACEABLE_MEMORY_MIB)
+        .min(MAX_PLACEABLE_MEMORY_MIB);
+    let cpu_limit = definition
+        .cpu_units
+        .unwrap_or(MAX_PLACEABLE_CPU_UNITS)
+        .min(MAX_PLACEABLE_CPU_UNITS);
+    let memory_too_big = |m: Option<u32>| m.is_some_and(|m| m > memory_limit);
+    let cpu_too_big = |c: Option<u32>| c.is_some_and(|c| c > cpu_limit);
+    definition
+        .memory_mib
+        .is_some_and(|m| m > MAX_PLACEABLE_MEMORY_MIB)
+        || definition
+            .cpu_units
+            .is_some_and(|c| c > MAX_PLACEABLE_CPU_UNITS)
         || definition
             .containers
             .iter()
@@ -166,30 +233,57 @@ pub fn image_missing(image: &str) -> bool {
     image.contains("does-not-exist") || image.contains("nonexistent")
 }
 
-/// A container whose command (or entry point) exits non-zero immediately.
+/// A container whose command (or entry point) exits non-zero immediately: the whole command is
+/// `/bin/false` or `false`, or a shell (`sh -c`, `bash -c`, ...) whose whole script is one of those
+/// or `exit 1`. Anything else (`curl ... || exit 1`, `sleep 1; exit 1`) may succeed,
+/// so it keeps running.
 fn exits_at_once(container: &ContainerSpec) -> bool {
-    let is_false =
-        |args: &[String]| matches!(args, [only] if only == "/bin/false" || only == "false");
-    is_false(&container.command)
-        || is_false(&container.entry_point)
-        || contains_exit_1(&container.command.join(" "))
-        || contains_exit_1(&container.entry_point.join(" "))
+    always_fails(&container.command) || always_fails(&container.entry_point)
 }
 
-/// A health check command that can never pass.
+/// A health check command that can never pass: `["CMD-SHELL", S]` with the whole script `S` being
+/// `exit 1`, `false` or `/bin/false`, or `["CMD", ...]` (or a bare list) that is
+/// `/bin/false`, `false` or a shell running such a script. `CMD-SHELL curl -f http://localhost/ ||
+/// exit 1` passes, as it does against a healthy web server.
 fn is_failing_command(command: &[String]) -> bool {
-    let text = command.join(" ");
-    text.contains("/bin/false") || contains_exit_1(&text)
+    match command.split_first() {
+        Some((kind, rest)) if kind == "CMD-SHELL" => rest.len() == 1 && failing_script(&rest[0]),
+        Some((kind, rest)) if kind == "CMD" => always_fails(rest),
+        _ => always_fails(command),
+    }
 }
 
-/// `exit 1` as a command, not `exit 10`.
-fn contains_exit_1(text: &str) -> bool {
-    text.match_indices("exit 1").any(|(at, found)| {
-        !text[at + found.len()..]
-            .chars()
-            .next()
-            .is_some_and(|c| c.is_ascii_digit())
-    })
+/// An argument list that always exits non-zero: `/bin/false`, `false`, or a shell whose whole
+/// `-c` script does.
+fn always_fails(args: &[String]) -> bool {
+    match args {
+        [only] => is_false(only),
+        [shell, flag, script] if is_shell(shell) && flag == "-c" => failing_script(script),
+        _ => false,
+    }
+}
+
+fn is_false(word: &str) -> bool {
+    matches!(word, "/bin/false" | "false" | "/usr/bin/false")
+}
+
+fn is_shell(program: &str) -> bool {
+    let name = program.rsplit('/').next().unwrap_or(program);
+    matches!(name, "sh" | "bash" | "dash" | "ash" | "zsh")
+}
+
+/// A whole shell script that is a failure trigger: `exit 1`, `false` or `/bin/false` (and only that:
+/// `exit 10` or `sleep 1; exit 1` are not triggers).
+fn failing_script(script: &str) -> bool {
+    let script = script.trim().trim_end_matches(';').trim();
+    if is_false(script) {
+        return true;
+    }
+    let mut words = script.split_whitespace();
+    matches!(
+        (words.next(), words.next(), words.next()),
+        (Some("exit"), Some("1"), None)
+    )
 }
 
 #[cfg(test)]
@@ -251,11 +345,11 @@ mod tests {
     }
 
     #[test]
-    fn bin_false_and_exit_1_exit_but_exit_10_does_not() {
+    fn bin_false_and_a_bare_exit_1_exit_but_scripts_that_may_succeed_do_not() {
         for command in [
             vec!["/bin/false"],
             vec!["false"],
-            vec!["sh", "-c", "sleep 1; exit 1"],
+            vec!["sh", "-c", "exit 1"],
         ] {
             let mut c = container("app:1");
             c.command = command.iter().map(|s| s.to_string()).collect();
@@ -266,9 +360,46 @@ mod tests {
                 }
             );
         }
-        let mut c = container("app:1");
-        c.command = vec!["sh".into(), "-c".into(), "exit 10".into()];
-        assert_eq!(plan(vec![c]).outcome, Outcome::KeepsRunning);
+        for command in [
+            vec!["sh", "-c", "exit 0"],
+            vec!["sh", "-c", "exit 10"],
+            vec!["sh", "-c", "sleep 1; exit 1"],
+            vec!["sh", "-c", "run-server || exit 1"],
+            vec!["exit 1"],
+        ] {
+            let mut c = container("app:1");
+            c.command = command.iter().map(|s| s.to_string()).collect();
+            assert_eq!(plan(vec![c]).outcome, Outcome::KeepsRunning, "{command:?}");
+        }
+    }
+
+    #[test]
+    fn only_an_unambiguous_health_check_fails() {
+        for failing in [
+            vec!["CMD-SHELL", "exit 1"],
+            vec!["CMD-SHELL", " exit 1; "],
+            vec!["CMD-SHELL", "/bin/false"],
+            vec!["CMD", "/bin/false"],
+            vec!["CMD", "false"],
+            vec!["CMD", "sh", "-c", "exit 1"],
+        ] {
+            let c = with_health_check(&failing, None, None);
+            assert_eq!(plan(vec![c]).health, Health::NeverHealthy, "{failing:?}");
+        }
+        // The health check from the ECS documentation passes against a healthy server.
+        for passing in [
+            vec!["CMD-SHELL", "curl -f http://localhost/ || exit 1"],
+            vec!["CMD-SHELL", "exit 0"],
+            vec!["CMD-SHELL", "wget -q -O- localhost || exit 1"],
+            vec!["CMD", "/bin/false", "--version"],
+        ] {
+            let c = with_health_check(&passing, None, None);
+            assert_eq!(
+                plan(vec![c]).health,
+                Health::HealthyAfter(DEFAULT_HEALTHY_AFTER_SECONDS),
+                "{passing:?}"
+            );
+        }
     }
 
     #[test]
@@ -311,6 +442,32 @@ mod tests {
     }
 
     #[test]
+    fn grace_period_delays_a_failing_health_check() {
+        let c = with_health_check(&["CMD-SHELL", "exit 1"], Some(5), Some(2));
+        let Placement::Placeable(plan) = Placement::on(&definition(vec![c]), "FARGATE", 300) else {
+            panic!("placeable")
+        };
+        assert_eq!(
+            plan.outcome,
+            Outcome::FailsHealthChecks {
+                container: "app".into(),
+                after_running: 300.0
+            }
+        );
+    }
+
+    #[test]
+    fn off_table_sizes_are_unplaceable_on_fargate_only() {
+        let mut odd = definition(vec![container("nginx")]);
+        odd.memory_mib = Some(4096);
+        assert_eq!(Placement::on(&odd, "FARGATE", 0), Placement::Unplaceable);
+        assert!(matches!(
+            Placement::on(&odd, "EC2", 0),
+            Placement::Placeable(_)
+        ));
+    }
+
+    #[test]
     fn failing_health_check_defaults_to_30s_times_3() {
         let c = with_health_check(&["CMD", "/bin/false"], None, None);
         assert_eq!(
@@ -345,10 +502,41 @@ mod tests {
     }
 
     #[test]
+    fn the_largest_fargate_sizes_are_placed() {
+        let mut big = definition(vec![container("nginx")]);
+        big.cpu_units = Some(8192);
+        big.memory_mib = Some(32768);
+        assert!(matches!(Placement::of(&big), Placement::Placeable(_)));
+        big.cpu_units = Some(16384);
+        big.memory_mib = Some(122880);
+        assert!(matches!(Placement::of(&big), Placement::Placeable(_)));
+    }
+
+    #[test]
+    fn fargate_size_table() {
+        assert!(is_fargate_size(256, 512));
+        assert!(is_fargate_size(256, 1024));
+        assert!(is_fargate_size(256, 2048));
+        assert!(!is_fargate_size(256, 4096));
+        assert!(is_fargate_size(8192, 32768));
+        assert!(!is_fargate_size(8192, 18432));
+        assert!(is_fargate_size(16384, 122880));
+        assert!(!is_fargate_size(16384, 131072));
+        assert!(!is_fargate_size(300, 1024));
+    }
+
+    #[test]
     fn oversized_tasks_cannot_be_placed() {
         let mut big = definition(vec![container("nginx")]);
-        big.memory_mib = Some(30721);
+        big.memory_mib = Some(122881);
         assert_eq!(Placement::of(&big), Placement::Unplaceable);
+        let mut greedy = container("nginx");
+        greedy.memory = Some(65536);
+        assert_eq!(
+            Placement::of(&definition(vec![greedy])),
+            Placement::Unplaceable,
+            "a container needing more memory than its 512 MiB task"
+        );
         let mut big_container = container("nginx");
         big_container.cpu = Some(16385);
         assert_eq!(
@@ -356,6 +544,7 @@ mod tests {
             Placement::Unplaceable
         );
         let mut exact = definition(vec![container("nginx")]);
+        exact.cpu_units = Some(4096);
         exact.memory_mib = Some(30720);
         assert!(matches!(Placement::of(&exact), Placement::Placeable(_)));
     }

@@ -14,16 +14,63 @@
 //! ```
 //!
 //! Requests are `POST /` with `X-Amz-Target: AmazonEC2ContainerServiceV20141113.<Operation>`.
-//! Implemented: CreateCluster, DescribeClusters, RegisterTaskDefinition, DescribeTaskDefinition,
-//! CreateService, UpdateService, DeleteService, DescribeServices, ListServices,
-//! ListServiceDeployments, DescribeServiceDeployments, DescribeServiceRevisions,
-//! ContinueServiceDeployment, StopServiceDeployment, ListTasks, DescribeTasks. Authentication is
-//! not checked.
+//! Implemented: CreateCluster, DescribeClusters, ListClusters, DeleteCluster,
+//! RegisterTaskDefinition, DescribeTaskDefinition, ListTaskDefinitions, ListTaskDefinitionFamilies,
+//! DeregisterTaskDefinition, DeleteTaskDefinitions, CreateService, UpdateService, DeleteService,
+//! DescribeServices, ListServices, ListServiceDeployments, DescribeServiceDeployments,
+//! DescribeServiceRevisions, ContinueServiceDeployment, StopServiceDeployment, ListTasks,
+//! DescribeTasks, StopTask, TagResource, UntagResource,
+//! ListTagsForResource. Any other action is answered as ECS answers an unknown one: 400 with
+//! `{"__type": "com.amazon.coral.service#UnknownOperationException"}`. Authentication is not
+//! checked.
+//!
+//! # Wire fidelity
+//!
+//! Every answer is checked against the ECS service model the AWS SDKs are generated from by
+//! `tests/conformance/run.sh` (botocore's `service-2.json`): no `null` members (absent members are
+//! left out, e.g. `nextToken` on the last page), no members the model lacks, enum values of the
+//! model, timestamps as epoch seconds, and only error codes the operation declares. Request ids
+//! (`x-amzn-RequestId`) are random UUIDs. Inputs ECS stores are echoed by DescribeServices:
+//! `healthCheckGracePeriodSeconds` (also honoured, see below), `capacityProviderStrategy` (then
+//! without `launchType`), `enableExecuteCommand`, `enableECSManagedTags`, `propagateTags`,
+//! `availabilityZoneRebalancing` (ENABLED unless given); `tags` of CreateCluster, CreateService and
+//! RegisterTaskDefinition are kept and returned with `include: ["TAGS"]` and by
+//! ListTagsForResource. Fargate tasks carry the `ElasticNetworkInterface` attachment ECS reports
+//! (subnet from the service's `awsvpcConfiguration`).
+//!
+//! # Deployment controllers
+//!
+//! `deploymentController.type` may be ECS (the default), CODE_DEPLOY or EXTERNAL; it is echoed by
+//! DescribeServices. Only ECS services deploy new revisions here: the first tasks of any service start
+//! as usual, and UpdateService with a new task definition on a CODE_DEPLOY service is refused as ECS
+//! refuses it (its deployments belong to CodeDeploy, which the simulator does not have).
+//!
+//! # Regions
+//!
+//! The region of a call is the region of its SigV4 credential scope (`Credential=<key>/<date>/
+//! <region>/ecs/aws4_request`); unsigned calls use [`SimConfig::region`]. Each region is its own
+//! world: its ARNs name it, and clusters, services and task definitions of one region are not seen
+//! from another.
+//!
+//! # Task definitions
+//!
+//! With `requiresCompatibilities: ["FARGATE"]`, RegisterTaskDefinition takes only the Fargate sizes
+//! (cpu units: memory MiB in steps): 256: 512, 1024, 2048; 512: 1024-4096 by 1024; 1024: 2048-8192
+//! by 1024; 2048: 4096-16384 by 1024; 4096: 8192-30720 by 1024; 8192: 16384-61440 by 4096; 16384:
+//! 32768-122880 by 8192. Other pairs are a ClientException ("No Fargate configuration exists for
+//! given values: ..."), as are a network mode other than awsvpc and a missing task cpu or memory.
+//! Deregistered revisions are INACTIVE (a family alone then means its latest ACTIVE revision, and
+//! services cannot start on them); DeleteTaskDefinitions turns INACTIVE revisions
+//! DELETE_IN_PROGRESS and refuses ACTIVE ones in `failures`. An unknown task definition in
+//! CreateService, UpdateService or DescribeTaskDefinition is a ClientException "TaskDefinition not
+//! found.".
 //!
 //! # Time
 //!
-//! Simulated time is real elapsed time × `time_scale`; all durations below are simulated
-//! seconds. State is advanced lazily, event by event, whenever a request touches a service,
+//! Simulated time is real elapsed time × `time_scale`, anchored to the wall clock when the
+//! simulator starts: simulated "now" begins at the real time of start-up and then runs
+//! `time_scale` times faster, so at high time scales timestamps are ahead of the wall clock. All
+//! durations below are simulated seconds. State is advanced lazily, event by event, whenever a request touches a service,
 //! so 1,000 idle services cost nothing between requests.
 //!
 //! # Task behaviour rules
@@ -34,24 +81,34 @@
 //!   task counts as healthy once RUNNING (its `healthStatus` stays UNKNOWN, as in ECS); with a
 //!   passing one it turns HEALTHY `healthCheck.startPeriod` seconds after RUNNING (10 s if unset).
 //! - **`SIM_STARTUP_SECONDS=<n>`** in a container's `environment` sets the PENDING time to `n`.
-//! - **Exiting essential container**: `command` or `entryPoint` is `["/bin/false"]` or
-//!   `["false"]`, or contains `exit 1` → RUNNING, then 2 s later the container exits with code 1:
+//! - **Exiting essential container**: the whole `command` or `entryPoint` is `["/bin/false"]` or
+//!   `["false"]`, or a shell (`sh -c`, `bash -c`, ...) whose whole script is `exit 1`, `false` or
+//!   `/bin/false` (not `exit 10`, not `sleep 1; exit 1`, not `serve || exit 1`: only an
+//!   unambiguous trigger fails) → RUNNING, then 2 s later the container exits with code 1:
 //!   stopCode `EssentialContainerExited`, stoppedReason "Essential container in task exited",
 //!   event "(service S) has stopped 1 running tasks: (task ID).". A failed task; it is replaced.
 //! - **Missing image**: an image containing `does-not-exist` or `nonexistent` fails 3 s into
 //!   PENDING: stopCode `TaskFailedToStart`, stoppedReason (and container reason)
 //!   "CannotPullContainerError: pull image manifest has been retried 5 time(s): failed to resolve
 //!   ref `<image>`: not found", no exit code. A failed task; it is replaced.
-//! - **Failing health check**: an essential container's `healthCheck.command` containing
-//!   `/bin/false` or `exit 1` → RUNNING, never HEALTHY, and UNHEALTHY after
-//!   `startPeriod + interval × retries` (defaults 0 + 30 × 3): stopped with "Task failed container
-//!   health checks", event "(service S) (task ID) failed container health checks.". A failed task.
-//! - **Too big**: task or container memory > 30720 MiB or cpu > 16384 units → no task is ever
-//!   placed; every 60 s the event "(service S) was unable to place a task because no container
-//!   instance met all of its requirements. Reason: No Container Instances were found in your
-//!   cluster." Not a failed task: the deployment stays IN_PROGRESS.
+//! - **Failing health check**: an essential container's `healthCheck.command` is exactly
+//!   `["CMD-SHELL", S]` with the whole script `S` being `exit 1`, `false` or `/bin/false`, or
+//!   `["CMD", "/bin/false"]`/`["CMD", "false"]` (or `CMD` running a shell with such a script) →
+//!   RUNNING, never HEALTHY, and UNHEALTHY after `startPeriod + interval × retries` (defaults
+//!   0 + 30 × 3), or after the service's `healthCheckGracePeriodSeconds` if that is later: stopped
+//!   with "Task failed container health checks", event "(service S) (task ID) failed container
+//!   health checks.". A failed task. Every other check passes, including the one in AWS's docs,
+//!   `["CMD-SHELL", "curl -f http://localhost/ || exit 1"]`.
+//! - **Cannot place** (the explicit trigger): a container whose `memory` or `cpu` exceeds its
+//!   task's, a task or container over 16384 CPU units or 122880 MiB, or on Fargate a task
+//!   cpu/memory pair outside the Fargate table → no task is ever placed; every 60 s the event
+//!   "(service S) was unable to place a task. Reason: Capacity is unavailable at this time. ..."
+//!   (Fargate) or "... because no container instance met all of its requirements. ..." (EC2).
+//!   Not a failed task: the deployment stays IN_PROGRESS. Valid Fargate sizes such as 8 vCPU /
+//!   32 GiB are placed.
 //!
-//! Stopping takes 2 s (DEPROVISIONING, then STOPPED). Up to 200 stopped tasks per service stay
+//! StopTask stops a task (stopCode `UserInitiated`, not a failed task) and the scheduler starts a
+//! replacement. Stopping takes 2 s (DEPROVISIONING, then STOPPED). Up to 200 stopped tasks per service stay
 //! listable (`ListTasks` with `desiredStatus: STOPPED`).
 //!
 //! # Deployments
@@ -62,7 +119,8 @@
 //! nothing else, have been there for 5 s; older deployments then leave `deployments[]`.
 //! Deployment ids are `ecs-svc/N`; the matching service revision ARN ends in the same `N`.
 //! With the circuit breaker on, a deployment FAILS when its failed tasks reach
-//! `clamp(ceil(desired / 2), 3, 200)`; with rollback, a new PRIMARY runs the task definition of
+//! `clamp(ceil(desired / 2), 3, 200)` (its status is MONITORING until the deployment completes,
+//! then MONITORING_COMPLETE, or TRIGGERED); with rollback, a new PRIMARY runs the task definition of
 //! the last COMPLETED deployment and the failed service deployment goes ROLLBACK_IN_PROGRESS,
 //! then ROLLBACK_SUCCESSFUL (its `rollback.serviceRevisionArn` is the rollback deployment's
 //! revision). Without the breaker, a failing deployment replaces tasks forever.

@@ -6,23 +6,44 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 const BEHAVIOUR_HELP: &str = "\
-TASK BEHAVIOUR (simulated seconds; sim time = real time x --time-scale):
+TASK BEHAVIOUR (simulated seconds). Every trigger, read from the task definition:
   normal               PROVISIONING 2s -> PENDING 5s -> RUNNING; healthy at once without a
                        health check, else HEALTHY after healthCheck.startPeriod (default 10s)
   SIM_STARTUP_SECONDS  container environment variable: seconds spent PENDING
-  /bin/false, false,   essential container command/entryPoint: RUNNING, exits 2s later with
-  'exit 1'             code 1 (EssentialContainerExited); counts as a failed task
-  image with           fails 3s into PENDING: TaskFailedToStart, CannotPullContainerError;
-  does-not-exist or    counts as a failed task
-  nonexistent
-  health check with    never HEALTHY; stopped after startPeriod + interval x retries
-  /bin/false, exit 1   (default 30s x 3): 'Task failed container health checks'
-  memory > 30720 or    never placed; 'unable to place a task' event every 60s;
-  cpu > 16384          deployment stays IN_PROGRESS
+  crash                an essential container's whole command or entryPoint is /bin/false or
+                       false, or a shell (sh/bash -c) whose whole script is 'exit 1', 'false' or
+                       '/bin/false': RUNNING, exits 2s later with code 1
+                       (EssentialContainerExited); counts as a failed task
+  missing image        image containing does-not-exist or nonexistent: fails 3s into PENDING
+                       (TaskFailedToStart, CannotPullContainerError); counts as a failed task
+  failing health check an essential container's healthCheck.command is exactly
+                       [CMD-SHELL, 'exit 1' | 'false' | '/bin/false'] or [CMD, /bin/false | false]
+                       (or CMD running a shell with such a script): never HEALTHY; stopped after
+                       max(startPeriod + interval x retries (default 30s x 3), the service's
+                       healthCheckGracePeriodSeconds): 'Task failed container health checks'.
+                       Anything else passes, e.g. AWS's [CMD-SHELL, 'curl -f http://localhost/ ||
+                       exit 1'] or 'exit 10'
+  cannot place         a container whose memory/cpu exceeds its task's, a task or container over
+                       16384 CPU units / 122880 MiB, or (on Fargate) a task cpu/memory pair not in
+                       the Fargate size table: never placed; 'unable to place a task' event every
+                       60s (Fargate or EC2 wording by launch type); deployment stays IN_PROGRESS
+  Fargate sizes        RegisterTaskDefinition with requiresCompatibilities FARGATE accepts only
+                       the Fargate table, cpu: memory MiB (step): 256: 512, 1024, 2048;
+                       512: 1024-4096 (1024); 1024: 2048-8192 (1024); 2048: 4096-16384 (1024);
+                       4096: 8192-30720 (1024); 8192: 16384-61440 (4096);
+                       16384: 32768-122880 (8192); others are a ClientException
 
 DEPLOYMENTS: rolling update within maximumPercent/minimumHealthyPercent; COMPLETED after 5s
-steady; circuit breaker threshold clamp(ceil(desired/2), 3, 200); rollback re-deploys the
-task definition of the last COMPLETED deployment.
+steady (circuit breaker status then MONITORING_COMPLETE); circuit breaker threshold
+clamp(ceil(desired/2), 3, 200); rollback re-deploys the task definition of the last
+COMPLETED deployment. StopTask stops a task; the scheduler replaces it.
+
+TIME: simulated 'now' starts at the wall clock when the simulator starts and then runs
+--time-scale times faster (plus POST /_sim/time/skip), so at high time scales every timestamp
+(createdAt, events, ...) is ahead of the wall clock, by (scale - 1) x the real time elapsed.
+
+REGIONS: the region comes from the request's SigV4 credential scope (--region for unsigned
+calls); each region is its own world, with its own ARNs, clusters and task definitions.
 
 STAGED DEPLOYMENTS (deploymentConfiguration.strategy BLUE_GREEN, LINEAR or CANARY):
   stages               RECONCILE_SERVICE (only with >1 source revision) -> PRE_SCALE_UP ->
@@ -74,13 +95,14 @@ enum Command {
         /// Port on 127.0.0.1 (0 picks a free one).
         #[arg(long, default_value_t = 4566)]
         port: u16,
-        /// Simulated seconds per real second (e.g. 50 for a 5-minute rollout in 6 seconds).
+        /// Simulated seconds per real second (e.g. 50 for a 5-minute rollout in 6 seconds). Simulated
+        /// time starts at the wall clock, so timestamps run ahead of it when this is above 1.
         #[arg(long, default_value_t = 1.0)]
         time_scale: f64,
         /// Seed for ids and fault draws, to repeat a run.
         #[arg(long, default_value_t = 0)]
         seed: u64,
-        /// Region written into ARNs.
+        /// Region of unsigned calls; signed calls use the region of their SigV4 credential scope.
         #[arg(long, default_value = "us-east-1")]
         region: String,
         /// Account id written into ARNs.

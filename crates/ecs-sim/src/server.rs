@@ -9,7 +9,6 @@
 use std::collections::BTreeMap;
 use std::convert::Infallible;
 use std::net::{Ipv4Addr, SocketAddr};
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
@@ -35,15 +34,75 @@ use crate::ops::{self, AnswerOptions};
 use crate::sts::{self, IssuedCredentials, Sts};
 use crate::wire::{CONTENT_TYPE, EcsError, ErrorCode, TARGET_PREFIX};
 
+/// One simulated world per region: a client signing for ap-southeast-2 sees ap-southeast-2 ARNs
+/// and only what was created there. Unsigned calls go to the configured region.
+#[derive(Debug)]
+pub(crate) struct Worlds {
+    default_region: String,
+    account_id: String,
+    seed: u64,
+    models: BTreeMap<String, Model>,
+}
+
+impl Worlds {
+    fn new(config: &SimConfig) -> Self {
+        Self {
+            default_region: config.region.clone(),
+            account_id: config.account_id.clone(),
+            seed: config.seed,
+            models: BTreeMap::new(),
+        }
+    }
+
+    /// Every world created so far.
+    pub(crate) fn all(&self) -> impl Iterator<Item = &Model> {
+        self.models.values()
+    }
+
+    /// The world of `region` (the configured one for `None`), created on first use.
+    pub(crate) fn region(&mut self, region: Option<&str>) -> &mut Model {
+        let region = region.unwrap_or(&self.default_region).to_owned();
+        // The configured region keeps the configured seed, so runs repeat as before; other
+        // regions get their own seed derived from the name.
+        let seed = if region == self.default_region {
+            self.seed
+        } else {
+            region
+                .bytes()
+                .fold(self.seed ^ 0xcbf2_9ce4_8422_2325, |h, b| {
+                    (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+                })
+        };
+        let account_id = &self.account_id;
+        self.models
+            .entry(region.clone())
+            .or_insert_with(|| Model::new(&region, account_id, seed))
+    }
+}
+
+/// The region of a SigV4 `Authorization` header's credential scope
+/// (`Credential=<key>/<date>/<region>/<service>/aws4_request`), if it is a plausible region name.
+pub(crate) fn signing_region(headers: &HeaderMap) -> Option<String> {
+    let authorization = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let credential = authorization.split("Credential=").nth(1)?;
+    let scope = credential.split([',', ' ']).next()?;
+    let region = scope.split('/').nth(2)?;
+    let plausible = !region.is_empty()
+        && region.len() <= 32
+        && region
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+    plausible.then(|| region.to_owned())
+}
+
 /// State shared by every connection of one simulator.
 #[derive(Debug)]
 pub(crate) struct Shared {
-    pub(crate) model: Mutex<Model>,
+    pub(crate) worlds: Mutex<Worlds>,
     pub(crate) faults: Mutex<FaultInjector>,
     pub(crate) counts: Mutex<CallCounts>,
     pub(crate) clock: SimClock,
     pub(crate) sts: Mutex<Sts>,
-    request_seq: AtomicU64,
 }
 
 /// Locks a mutex even if a panicking thread poisoned it: the data is still the best we have,
@@ -57,12 +116,11 @@ pub(crate) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 impl Shared {
     fn new(config: &SimConfig) -> Self {
         Self {
-            model: Mutex::new(Model::new(&config.region, &config.account_id, config.seed)),
+            worlds: Mutex::new(Worlds::new(config)),
             faults: Mutex::new(FaultInjector::new(config.seed)),
             counts: Mutex::new(CallCounts::default()),
             clock: SimClock::new(config.time_scale),
             sts: Mutex::new(Sts::new(&config.account_id, config.seed)),
-            request_seq: AtomicU64::new(1),
         }
     }
 
@@ -72,9 +130,19 @@ impl Shared {
         lock(&self.faults).plan(operation)
     }
 
+    /// A random version-4 UUID, as ECS's `x-amzn-RequestId` is (not a guessable counter).
     fn next_request_id(&self) -> String {
-        let n = self.request_seq.fetch_add(1, Ordering::Relaxed);
-        format!("00000000-0000-4000-8000-{n:012x}")
+        let bits: u128 = rand::random();
+        let bits = (bits & !(0xf << 76) | (0x4 << 76)) & !(0x3 << 62) | (0x2 << 62);
+        let hex = format!("{bits:032x}");
+        format!(
+            "{}-{}-{}-{}-{}",
+            &hex[0..8],
+            &hex[8..12],
+            &hex[12..16],
+            &hex[16..20],
+            &hex[20..32]
+        )
     }
 }
 
@@ -148,7 +216,7 @@ impl SimHandle {
     /// Every ContinueServiceDeployment and StopServiceDeployment call the simulator accepted,
     /// oldest first (`GET /_sim/actions`).
     pub fn recorded_actions(&self) -> Vec<crate::RecordedAction> {
-        lock(&self.shared.model).actions.clone()
+        crate::admin::recorded_actions(&self.shared)
     }
 
     pub fn shutdown(self) {
@@ -295,31 +363,23 @@ async fn ecs_call(
     };
     let request_id = shared.next_request_id();
     if plan.operation.is_empty() {
-        let target = headers
-            .get("x-amz-target")
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("(missing)");
-        let error = EcsError::new(
-            ErrorCode::UnknownOperation,
-            format!(
-                "X-Amz-Target `{target}` is not an ECS operation; expected `{TARGET_PREFIX}<Operation>`."
-            ),
-        );
-        return error_response(&error, &request_id);
+        return error_response(&ops::unknown_operation(""), &request_id);
     }
     if let Some(injected) = &plan.injected {
-        return injected_response(&shared, injected, &plan.operation, &request_id);
+        return injected_response(&shared, &headers, injected, &plan.operation, &request_id);
     }
     if let Err(expired) = lock(&shared.sts).check_ecs_call(&headers) {
         return error_response(&expired, &request_id);
     }
+    let region = signing_region(&headers);
     let outcome = {
-        let mut model = lock(&shared.model);
+        let mut worlds = lock(&shared.worlds);
+        let model = worlds.region(region.as_deref());
         let now = shared.clock.now();
         let options = AnswerOptions {
             omit_rollout_state: plan.omit_rollout_state,
         };
-        ops::dispatch(&mut model, &plan.operation, &body, now, options)
+        ops::dispatch(model, &plan.operation, &body, now, options)
     };
     match outcome {
         Ok(mut answer) => {
@@ -334,10 +394,12 @@ async fn ecs_call(
 
 fn injected_response(
     shared: &Shared,
+    headers: &HeaderMap,
     injected: &Injected,
     operation: &str,
     request_id: &str,
 ) -> Response {
+    let region = signing_region(headers);
     let error = match injected {
         Injected::Throttle => EcsError::throttling(),
         Injected::ServerError => {
@@ -345,7 +407,7 @@ fn injected_response(
         }
         Injected::UnknownOperation => ops::unknown_operation(operation),
         Injected::AccessDenied => {
-            let arns = lock(&shared.model).arns.clone();
+            let arns = lock(&shared.worlds).region(region.as_deref()).arns.clone();
             EcsError::new(
                 ErrorCode::AccessDenied,
                 format!(

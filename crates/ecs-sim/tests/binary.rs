@@ -71,6 +71,11 @@ async fn help_documents_task_rules_and_admin_endpoints() {
         "30720",
         "/_sim/faults",
         "/_sim/calls",
+        "curl -f http://localhost/",
+        "healthCheckGracePeriodSeconds",
+        "122880",
+        "wall clock",
+        "SigV4",
     ] {
         assert!(help.contains(needle), "--help lacks {needle}:\n{help}");
     }

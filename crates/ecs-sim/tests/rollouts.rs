@@ -386,7 +386,11 @@ async fn oversized_task_is_never_placed_and_stays_in_progress() {
     let unplaced = wait_for(&ecs, "big", "two placement events", |s| {
         s.events()
             .iter()
-            .filter(|e| e.message().is_some_and(|m| m.contains("was unable to place a task because no container instance met all of its requirements")))
+            .filter(|e| {
+                e.message().is_some_and(|m| {
+                    m.contains("was unable to place a task. Reason: Capacity is unavailable")
+                })
+            })
             .count()
             >= 2
     })

@@ -461,3 +461,40 @@ async fn the_rollback_command_stops_a_staged_deployment_during_bake() {
         "{nothing:?}"
     );
 }
+
+#[tokio::test]
+async fn code_deploy_and_external_services_are_refused_at_the_first_look() {
+    let sim = sim_at(60.0).await;
+    for (service, controller) in [("bg", "CODE_DEPLOY"), ("ext", "EXTERNAL")] {
+        let first = sim.register(service, TaskBehaviour::Healthy).await;
+        sim.admin
+            .create_service()
+            .cluster(CLUSTER)
+            .service_name(service)
+            .task_definition(&first)
+            .desired_count(1)
+            .deployment_controller(
+                aws_sdk_ecs::types::DeploymentController::builder()
+                    .r#type(aws_sdk_ecs::types::DeploymentControllerType::from(
+                        controller,
+                    ))
+                    .build()
+                    .expect("a controller type"),
+            )
+            .send()
+            .await
+            .expect("CreateService");
+        sim.handle.reset_call_counts();
+        let (result, _) = wait(&sim.watcher(None), service, None, options(600)).await;
+        match result {
+            Err(WaitError::Unsupported(reason)) => assert!(reason.contains(controller), "{reason}"),
+            other => panic!("{controller}: expected Unsupported, got {other:?}"),
+        }
+        let counts = sim.handle.call_counts();
+        assert_eq!(
+            counts.get("DescribeServices"),
+            Some(&1),
+            "{controller}: {counts:?}"
+        );
+    }
+}

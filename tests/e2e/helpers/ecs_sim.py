@@ -107,11 +107,14 @@ class EcsSim:
         *,
         command: list[str] | None = None,
         memory: int = 512,
+        container_memory: int | None = None,
         environment: dict[str, str] | None = None,
     ) -> str:
         container: dict = {"name": "app", "image": "public.ecr.aws/example/app:1", "essential": True}
         if command is not None:
             container["command"] = command
+        if container_memory is not None:
+            container["memory"] = container_memory
         if environment:
             container["environment"] = [{"name": k, "value": v} for k, v in environment.items()]
         answer = self.call(

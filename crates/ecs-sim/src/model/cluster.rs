@@ -9,6 +9,10 @@ use crate::model::service::{IndexChange, Service};
 pub struct Cluster {
     pub name: String,
     pub arn: String,
+    /// False once DeleteCluster ran: DescribeClusters still shows it (INACTIVE), nothing else does.
+    pub active: bool,
+    /// `settings` as CreateCluster gave them (containerInsights disabled by default).
+    pub settings: serde_json::Value,
     pub services: BTreeMap<String, Service>,
     /// Task id → service name, so DescribeTasks need not scan every service.
     task_owner: HashMap<String, String>,
@@ -19,9 +23,22 @@ impl Cluster {
         Self {
             name,
             arn,
+            active: true,
+            settings: serde_json::json!([{"name": "containerInsights", "value": "disabled"}]),
             services: BTreeMap::new(),
             task_owner: HashMap::new(),
         }
+    }
+
+    pub fn is_active(&self) -> bool {
+        self.active
+    }
+
+    /// Whether any service is still ACTIVE or DRAINING (DeleteCluster refuses then).
+    pub fn has_services(&self) -> bool {
+        self.services
+            .values()
+            .any(|s| s.status != crate::model::service::ServiceStatus::Inactive)
     }
 
     /// Advances one service to `now`, lets `change` act on it, and keeps the task index current.

@@ -211,6 +211,9 @@ impl Deployment {
             "DISABLED"
         } else if self.rollout_state == RolloutState::Failed {
             "TRIGGERED"
+        } else if self.rollout_state == RolloutState::Completed {
+            // ECS stops watching a deployment once it completed.
+            "MONITORING_COMPLETE"
         } else {
             "MONITORING"
         }

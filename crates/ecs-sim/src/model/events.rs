@@ -81,7 +81,15 @@ pub fn failed_health_checks(service: &str, task_id: &str) -> String {
     format!("(service {service}) (task {task_id}) failed container health checks.")
 }
 
-pub fn unable_to_place(service: &str) -> String {
+/// The event of a task that cannot be placed; Fargate and EC2 word it differently.
+pub fn unable_to_place(service: &str, launch_type: &str) -> String {
+    if launch_type != "EC2" && launch_type != "EXTERNAL" {
+        return format!(
+            "(service {service}) was unable to place a task. Reason: Capacity is unavailable at this time. \
+             Please try again later or in a different availability zone. For more information, see the \
+             Troubleshooting section of the Amazon ECS Developer Guide."
+        );
+    }
     format!(
         "(service {service}) was unable to place a task because no container instance met all of its requirements. \
          Reason: No Container Instances were found in your cluster."

@@ -14,6 +14,7 @@ pub mod scheduler;
 pub mod service;
 pub mod staged;
 pub mod strategy;
+pub mod tags;
 pub mod task;
 pub mod task_definition;
 
@@ -35,6 +36,7 @@ pub struct Model {
     pub alarms: alarms::AlarmBoard,
     /// Accepted ContinueServiceDeployment and StopServiceDeployment calls, oldest first.
     pub actions: Vec<actions::RecordedAction>,
+    pub tags: tags::Tags,
 }
 
 impl Model {
@@ -46,6 +48,7 @@ impl Model {
             task_definitions: TaskDefinitions::default(),
             alarms: alarms::AlarmBoard::default(),
             actions: Vec::new(),
+            tags: tags::Tags::default(),
         }
     }
 
@@ -64,6 +67,7 @@ impl Model {
         let cluster = self
             .clusters
             .get_mut(name)
+            .filter(|c| c.is_active())
             .ok_or_else(EcsError::cluster_not_found)?;
         Ok((cluster, &mut self.ids, &self.arns))
     }

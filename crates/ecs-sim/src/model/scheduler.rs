@@ -441,7 +441,7 @@ impl Service {
                 let due = primary.next_placement_event_at.is_none_or(|at| now >= at);
                 if due {
                     primary.next_placement_event_at = Some(now + PLACEMENT_RETRY_SECONDS);
-                    let message = events::unable_to_place(&self.name);
+                    let message = events::unable_to_place(&self.name, &primary.launch_type);
                     self.push_event(ids, now, message);
                 }
                 return;

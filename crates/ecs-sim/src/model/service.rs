@@ -68,6 +68,71 @@ pub struct ServiceUpdate {
     pub force_new_deployment: bool,
     pub config: Option<DeploymentConfig>,
     pub network_configuration: Option<Value>,
+    pub settings: SettingsUpdate,
+}
+
+/// Service inputs that ECS stores and DescribeServices echoes; the grace period also changes
+/// how tasks behave (see [`Placement::on`]).
+#[derive(Clone, Debug, PartialEq)]
+pub struct ServiceSettings {
+    pub health_check_grace_period_seconds: Option<u32>,
+    pub capacity_provider_strategy: Option<Value>,
+    pub enable_execute_command: bool,
+    pub enable_ecs_managed_tags: bool,
+    pub propagate_tags: String,
+    pub availability_zone_rebalancing: String,
+    /// `deploymentController.type`: ECS, CODE_DEPLOY or EXTERNAL. Only ECS deploys new revisions
+    /// here; the others are kept and echoed (their deployments belong to another tool).
+    pub deployment_controller: String,
+}
+
+impl Default for ServiceSettings {
+    fn default() -> Self {
+        Self {
+            health_check_grace_period_seconds: None,
+            capacity_provider_strategy: None,
+            enable_execute_command: false,
+            enable_ecs_managed_tags: false,
+            propagate_tags: "NONE".to_owned(),
+            // CreateService defaults it to ENABLED.
+            availability_zone_rebalancing: "ENABLED".to_owned(),
+            deployment_controller: "ECS".to_owned(),
+        }
+    }
+}
+
+/// The [`ServiceSettings`] members an UpdateService gives (the rest stay as they are).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct SettingsUpdate {
+    pub health_check_grace_period_seconds: Option<u32>,
+    pub capacity_provider_strategy: Option<Value>,
+    pub enable_execute_command: Option<bool>,
+    pub enable_ecs_managed_tags: Option<bool>,
+    pub propagate_tags: Option<String>,
+    pub availability_zone_rebalancing: Option<String>,
+}
+
+impl ServiceSettings {
+    pub fn apply(&mut self, update: SettingsUpdate) {
+        if let Some(grace) = update.health_check_grace_period_seconds {
+            self.health_check_grace_period_seconds = Some(grace);
+        }
+        if let Some(strategy) = update.capacity_provider_strategy {
+            self.capacity_provider_strategy = Some(strategy);
+        }
+        if let Some(enable) = update.enable_execute_command {
+            self.enable_execute_command = enable;
+        }
+        if let Some(enable) = update.enable_ecs_managed_tags {
+            self.enable_ecs_managed_tags = enable;
+        }
+        if let Some(propagate) = update.propagate_tags {
+            self.propagate_tags = propagate;
+        }
+        if let Some(rebalancing) = update.availability_zone_rebalancing {
+            self.availability_zone_rebalancing = rebalancing;
+        }
+    }
 }
 
 #[derive(Debug)]
@@ -82,6 +147,7 @@ pub struct Service {
     pub launch_type: String,
     pub platform_version: String,
     pub network_configuration: Option<Value>,
+    pub settings: ServiceSettings,
     /// Oldest first, including deployments no longer listed (kept for the service-deployments API).
     pub deployments: Vec<Deployment>,
     pub events: EventLog,
@@ -103,7 +169,18 @@ pub struct Service {
 
 impl Service {
     /// A new ACTIVE service with one PRIMARY deployment; tasks start on the first schedule.
+    #[cfg_attr(not(test), allow(dead_code))]
     pub fn create(new: NewService, ids: &mut Ids, now: f64) -> Self {
+        Self::create_with(new, ServiceSettings::default(), ids, now)
+    }
+
+    /// As [`Service::create`], with the settings CreateService gave.
+    pub fn create_with(
+        new: NewService,
+        settings: ServiceSettings,
+        ids: &mut Ids,
+        now: f64,
+    ) -> Self {
         let mut service = Self {
             name: new.name,
             arn: new.arn,
@@ -115,6 +192,7 @@ impl Service {
             launch_type: new.launch_type,
             platform_version: new.platform_version,
             network_configuration: new.network_configuration,
+            settings,
             deployments: Vec::new(),
             events: EventLog::default(),
             live_tasks: Vec::new(),
@@ -146,6 +224,7 @@ impl Service {
         if let Some(network) = update.network_configuration {
             self.network_configuration = Some(network);
         }
+        self.settings.apply(update.settings);
         if let Some(desired) = update.desired_count {
             self.desired_count = desired;
         }
@@ -172,6 +251,26 @@ impl Service {
             }
         }
         self.schedule(now, ids);
+    }
+
+    /// StopTask at `now` (the caller has advanced the service to `now`): the task stops and the
+    /// scheduler starts a replacement. `None` when the task is not running or about to.
+    pub fn stop_task(
+        &mut self,
+        task_id: &str,
+        reason: String,
+        ids: &mut Ids,
+        now: f64,
+    ) -> Option<()> {
+        let task = self
+            .live_tasks
+            .iter_mut()
+            .find(|t| t.id == task_id && !t.is_stopping())?;
+        task.stop_at(now, crate::model::task::StopCause::User { reason });
+        self.steady_since = None;
+        self.steady_announced = false;
+        self.schedule(now, ids);
+        Some(())
     }
 
     /// DeleteService with `force` (or at desired count 0): drain every task, then go INACTIVE.
@@ -262,7 +361,11 @@ impl Service {
         });
         self.deployments.push(Deployment {
             number,
-            placement: Placement::of(&task_definition),
+            placement: Placement::on(
+                &task_definition,
+                &self.launch_type,
+                self.settings.health_check_grace_period_seconds.unwrap_or(0),
+            ),
             task_definition,
             desired_count,
             created_at: now,

@@ -91,6 +91,10 @@ pub enum StopCause {
     Scheduler {
         reason: String,
     },
+    /// Stopped with StopTask (the scheduler then replaces it; not a failed task).
+    User {
+        reason: String,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -301,13 +305,14 @@ impl Task {
         self.stop.as_ref().map(|stop| match &stop.cause {
             StopCause::Failed(kind) => kind.stop_code(),
             StopCause::Scheduler { .. } => "ServiceSchedulerInitiated",
+            StopCause::User { .. } => "UserInitiated",
         })
     }
 
     pub fn stopped_reason(&self) -> Option<String> {
         self.stop.as_ref().map(|stop| match &stop.cause {
             StopCause::Failed(kind) => kind.stopped_reason(),
-            StopCause::Scheduler { reason } => reason.clone(),
+            StopCause::Scheduler { reason } | StopCause::User { reason } => reason.clone(),
         })
     }
 

@@ -167,10 +167,44 @@ fn parse_quantity(text: &str, units: &[&str], factor: f64) -> Option<u32> {
         .then(|| scaled.round() as u32)
 }
 
+/// Where a revision is in its life: ACTIVE, INACTIVE after DeregisterTaskDefinition, and
+/// DELETE_IN_PROGRESS after DeleteTaskDefinitions.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RevisionStatus {
+    Active,
+    Inactive,
+    DeleteInProgress,
+}
+
+impl RevisionStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RevisionStatus::Active => "ACTIVE",
+            RevisionStatus::Inactive => "INACTIVE",
+            RevisionStatus::DeleteInProgress => "DELETE_IN_PROGRESS",
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct RevisionState {
+    pub status: RevisionStatus,
+    pub deregistered_at: Option<f64>,
+    pub delete_requested_at: Option<f64>,
+}
+
+/// Why DeleteTaskDefinitions did not delete a revision (a `failures[]` entry).
+#[derive(Clone, Debug, PartialEq)]
+pub struct DeleteRefusal {
+    pub reason: &'static str,
+}
+
 /// Every registered revision, by family.
 #[derive(Debug, Default)]
 pub struct TaskDefinitions {
     families: BTreeMap<String, Vec<Arc<TaskDefinition>>>,
+    /// By ARN; a revision without an entry is ACTIVE.
+    states: std::collections::HashMap<String, RevisionState>,
 }
 
 impl TaskDefinitions {
@@ -190,7 +224,104 @@ impl TaskDefinitions {
         definition
     }
 
-    /// Resolves `family`, `family:revision` or an ARN to a registered revision.
+    pub fn state(&self, definition: &TaskDefinition) -> RevisionState {
+        self.states
+            .get(&definition.arn)
+            .copied()
+            .unwrap_or(RevisionState {
+                status: RevisionStatus::Active,
+                deregistered_at: None,
+                delete_requested_at: None,
+            })
+    }
+
+    pub fn status(&self, definition: &TaskDefinition) -> RevisionStatus {
+        self.state(definition).status
+    }
+
+    /// As [`TaskDefinitions::resolve`], for starting tasks: the revision must be ACTIVE.
+    pub fn resolve_active(
+        &self,
+        field: &str,
+        reference: &TaskDefinitionRef,
+    ) -> Result<Arc<TaskDefinition>, EcsError> {
+        let definition = self.resolve(field, reference)?;
+        match self.status(&definition) {
+            RevisionStatus::Active => Ok(definition),
+            _ => Err(EcsError::client(format!(
+                "TaskDefinition is inactive. ({field} names `{}:{}`.)",
+                definition.family, definition.revision
+            ))),
+        }
+    }
+
+    /// DeregisterTaskDefinition: the revision turns INACTIVE (again, if it already was).
+    pub fn deregister(
+        &mut self,
+        reference: &TaskDefinitionRef,
+        now: f64,
+    ) -> Result<Arc<TaskDefinition>, EcsError> {
+        let TaskDefinitionRef::Revision(..) = reference else {
+            return Err(EcsError::client(
+                "taskDefinition: give a family and revision (family:revision) or a full ARN; \
+                 DeregisterTaskDefinition does not take a family alone.",
+            ));
+        };
+        let definition = self.resolve("taskDefinition", reference)?;
+        let state = self.state(&definition);
+        if state.status == RevisionStatus::Active {
+            self.states.insert(
+                definition.arn.clone(),
+                RevisionState {
+                    status: RevisionStatus::Inactive,
+                    deregistered_at: Some(now),
+                    delete_requested_at: None,
+                },
+            );
+        }
+        Ok(definition)
+    }
+
+    /// DeleteTaskDefinitions of one revision: only an INACTIVE one can be deleted.
+    pub fn delete(
+        &mut self,
+        reference: &TaskDefinitionRef,
+        now: f64,
+    ) -> Result<Result<Arc<TaskDefinition>, DeleteRefusal>, EcsError> {
+        let definition = match self.resolve("taskDefinitions", reference) {
+            Ok(definition) => definition,
+            Err(_) => {
+                return Ok(Err(DeleteRefusal {
+                    reason: "The specified task definition does not exist. Specify a valid account, family, revision and try again.",
+                }));
+            }
+        };
+        let mut state = self.state(&definition);
+        match state.status {
+            RevisionStatus::Active => Ok(Err(DeleteRefusal {
+                reason: "The specified task definition is still in ACTIVE status. Please deregister the target and try again.",
+            })),
+            RevisionStatus::Inactive | RevisionStatus::DeleteInProgress => {
+                state.status = RevisionStatus::DeleteInProgress;
+                state.delete_requested_at.get_or_insert(now);
+                self.states.insert(definition.arn.clone(), state);
+                Ok(Ok(definition))
+            }
+        }
+    }
+
+    /// Every revision, by family name then revision number.
+    pub fn all(&self) -> impl Iterator<Item = &Arc<TaskDefinition>> {
+        self.families.values().flatten()
+    }
+
+    /// Family names with their revisions.
+    pub fn families(&self) -> impl Iterator<Item = (&String, &Vec<Arc<TaskDefinition>>)> {
+        self.families.iter()
+    }
+
+    /// Resolves `family`, `family:revision` or an ARN to a registered revision (a family alone
+    /// means its latest ACTIVE revision).
     pub fn resolve(
         &self,
         field: &str,
@@ -201,20 +332,25 @@ impl TaskDefinitions {
             TaskDefinitionRef::Revision(family, revision) => (family, Some(*revision)),
         };
         let Some(revisions) = self.families.get(family) else {
-            return Err(EcsError::invalid_parameter(format!(
-                "TaskDefinition not found: {field} names family `{family}`, which has no registered revisions."
+            return Err(EcsError::client(format!(
+                "TaskDefinition not found. ({field} names family `{family}`, which has no registered revisions.)"
             )));
         };
         let found = match revision {
-            None => revisions.last(),
+            None => revisions
+                .iter()
+                .rev()
+                .find(|d| self.status(d) == RevisionStatus::Active),
             Some(revision) => revisions.iter().find(|d| d.revision == revision),
         };
-        found.cloned().ok_or_else(|| {
-            EcsError::invalid_parameter(format!(
-                "TaskDefinition not found: {field} names `{family}:{}`, but family `{family}` has revisions 1 to {}.",
-                revision.unwrap_or(0),
+        found.cloned().ok_or_else(|| match revision {
+            Some(revision) => EcsError::client(format!(
+                "TaskDefinition not found. ({field} names `{family}:{revision}`, but family `{family}` has revisions 1 to {}.)",
                 revisions.len()
-            ))
+            )),
+            None => EcsError::client(format!(
+                "TaskDefinition not found. ({field} names family `{family}`, which has no ACTIVE revision.)"
+            )),
         })
     }
 }

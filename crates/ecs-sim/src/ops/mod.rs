@@ -5,6 +5,7 @@ mod deployment_actions;
 mod deployment_configuration;
 mod service_deployments;
 mod services;
+mod tags;
 mod task_definitions;
 mod tasks;
 pub mod view;
@@ -21,11 +22,17 @@ pub struct AnswerOptions {
 }
 
 /// Every operation the simulator implements.
-pub const OPERATIONS: [&str; 16] = [
+pub const OPERATIONS: [&str; 26] = [
     "CreateCluster",
     "DescribeClusters",
+    "ListClusters",
+    "DeleteCluster",
     "RegisterTaskDefinition",
     "DescribeTaskDefinition",
+    "ListTaskDefinitions",
+    "ListTaskDefinitionFamilies",
+    "DeregisterTaskDefinition",
+    "DeleteTaskDefinitions",
     "CreateService",
     "UpdateService",
     "DeleteService",
@@ -37,7 +44,11 @@ pub const OPERATIONS: [&str; 16] = [
     "StopServiceDeployment",
     "ListTasks",
     "DescribeTasks",
+    "StopTask",
     "ListServices",
+    "TagResource",
+    "UntagResource",
+    "ListTagsForResource",
 ];
 
 /// Runs `operation` with the JSON `body` at simulated time `now`; returns the JSON answer.
@@ -55,8 +66,14 @@ pub fn dispatch(
     match operation {
         "CreateCluster" => clusters::create_cluster(model, &fields, now),
         "DescribeClusters" => clusters::describe_clusters(model, &fields, now),
+        "ListClusters" => clusters::list_clusters(model, &fields),
+        "DeleteCluster" => clusters::delete_cluster(model, &fields, now),
         "RegisterTaskDefinition" => task_definitions::register(model, &fields, now),
         "DescribeTaskDefinition" => task_definitions::describe(model, &fields),
+        "ListTaskDefinitions" => task_definitions::list(model, &fields),
+        "ListTaskDefinitionFamilies" => task_definitions::list_families(model, &fields),
+        "DeregisterTaskDefinition" => task_definitions::deregister(model, &fields, now),
+        "DeleteTaskDefinitions" => task_definitions::delete(model, &fields, now),
         "CreateService" => services::create_service(model, &fields, now),
         "UpdateService" => services::update_service(model, &fields, now),
         "DeleteService" => services::delete_service(model, &fields, now),
@@ -69,24 +86,40 @@ pub fn dispatch(
         "StopServiceDeployment" => deployment_actions::stop_deployment(model, &fields, now),
         "ListTasks" => tasks::list_tasks(model, &fields, now),
         "DescribeTasks" => tasks::describe_tasks(model, &fields, now),
+        "StopTask" => tasks::stop_task(model, &fields, now),
+        "TagResource" => tags::tag_resource(model, &fields),
+        "UntagResource" => tags::untag_resource(model, &fields),
+        "ListTagsForResource" => tags::list_tags_for_resource(model, &fields),
         _ => Err(unknown_operation(operation)),
     }
 }
 
-pub fn unknown_operation(operation: &str) -> EcsError {
-    EcsError::new(
-        ErrorCode::UnknownOperation,
-        format!(
-            "Operation `{operation}` is not supported by this endpoint; supported: {}.",
-            OPERATIONS.join(", ")
-        ),
-    )
+/// What ECS answers for an action it does not have (or a missing `X-Amz-Target`): 400 with
+/// `{"__type": "com.amazon.coral.service#UnknownOperationException"}` and no message. The SDKs
+/// read the code as `UnknownOperationException`.
+pub fn unknown_operation(_operation: &str) -> EcsError {
+    EcsError::new(ErrorCode::UnknownOperation, "")
 }
 
-/// Serialises an answer.
+/// Serialises an answer. ECS omits absent members instead of writing `null`, so every `null`
+/// member is left out (at any depth).
 fn answer<T: Serialize>(output: &T) -> Result<Vec<u8>, EcsError> {
-    serde_json::to_vec(output)
+    let mut value = serde_json::to_value(output)
+        .map_err(|e| EcsError::server(format!("could not encode the answer: {e}")))?;
+    drop_nulls(&mut value);
+    serde_json::to_vec(&value)
         .map_err(|e| EcsError::server(format!("could not encode the answer: {e}")))
+}
+
+fn drop_nulls(value: &mut serde_json::Value) {
+    match value {
+        serde_json::Value::Object(members) => {
+            members.retain(|_, member| !member.is_null());
+            members.values_mut().for_each(drop_nulls);
+        }
+        serde_json::Value::Array(items) => items.iter_mut().for_each(drop_nulls),
+        _ => {}
+    }
 }
 
 /// The `cluster` member (name or ARN), defaulting to `default` as ECS does.

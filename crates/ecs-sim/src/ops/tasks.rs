@@ -1,4 +1,4 @@
-//! ListTasks and DescribeTasks.
+//! ListTasks, DescribeTasks and StopTask.
 
 use serde_json::json;
 
@@ -70,9 +70,52 @@ pub fn list_tasks(model: &mut Model, fields: &Fields, now: f64) -> Result<Vec<u8
     answer(&json!({ "taskArns": page, "nextToken": next_token }))
 }
 
+/// The message ECS gives StopTask for a task it does not know.
+const TASK_NOT_FOUND: &str = "The referenced task was not found.";
+
+pub fn stop_task(model: &mut Model, fields: &Fields, now: f64) -> Result<Vec<u8>, EcsError> {
+    let cluster_name = cluster_field(fields)?;
+    let reference: String = fields.required("task")?;
+    let reason = fields
+        .optional::<String>("reason")?
+        .unwrap_or_else(|| "Task stopped by user".to_owned());
+    if reason.chars().count() > 255 {
+        return Err(EcsError::invalid_parameter(
+            "reason: at most 255 characters are allowed.",
+        ));
+    }
+    let Some(task_id) = arn::task_id(&reference) else {
+        return Err(EcsError::invalid_parameter(format!(
+            "task: `{reference}` is neither a task id (32 hex digits) nor a task ARN."
+        )));
+    };
+    let (cluster, ids, arns) = model.cluster_with_arns(&cluster_name)?;
+    let owner = cluster
+        .task_owner(&task_id)
+        .map(str::to_owned)
+        .ok_or_else(|| EcsError::invalid_parameter(TASK_NOT_FOUND))?;
+    let ctx = ViewContext {
+        arns,
+        cluster: &cluster_name,
+        omit_rollout_state: false,
+    };
+    let view = cluster
+        .with_service(&owner, now, ids, |service, ids| {
+            // Stopping a task that is already stopping answers with it as it is, as ECS does.
+            let _ = service.stop_task(&task_id, reason, ids, now);
+            service
+                .find_task(&task_id)
+                .map(|task| view::task(&ctx, service, task, now))
+        })
+        .flatten()
+        .ok_or_else(|| EcsError::invalid_parameter(TASK_NOT_FOUND))?;
+    answer(&json!({ "task": view }))
+}
+
 pub fn describe_tasks(model: &mut Model, fields: &Fields, now: f64) -> Result<Vec<u8>, EcsError> {
     let cluster_name = cluster_field(fields)?;
     let references = bounded_list(fields, "tasks", "DescribeTasks", 100)?;
+    let include_tags = super::services::include_tags(fields)?;
     let (cluster, ids, arns) = model.cluster_with_arns(&cluster_name)?;
     let ctx = ViewContext {
         arns,
@@ -92,9 +135,15 @@ pub fn describe_tasks(model: &mut Model, fields: &Fields, now: f64) -> Result<Ve
         let view = owner.and_then(|owner| {
             cluster
                 .with_service(&owner, now, ids, |service, _| {
-                    service
-                        .find_task(&task_id)
-                        .map(|task| view::task(&ctx, service, task, now))
+                    service.find_task(&task_id).map(|task| {
+                        // Where the task's tags come from: propagateTags of its service.
+                        let source = match service.settings.propagate_tags.as_str() {
+                            "SERVICE" => service.arn.clone(),
+                            "TASK_DEFINITION" => task.task_definition.arn.clone(),
+                            _ => ctx.arns.task(&cluster_name, &task.id),
+                        };
+                        (view::task(&ctx, service, task, now), source)
+                    })
                 })
                 .flatten()
         });
@@ -103,5 +152,15 @@ pub fn describe_tasks(model: &mut Model, fields: &Fields, now: f64) -> Result<Ve
             None => failures.push(Failure::missing(ctx.arns.task(&cluster_name, &task_id))),
         }
     }
+    let tasks: Vec<serde_json::Value> = tasks
+        .into_iter()
+        .map(|(view, source)| {
+            let mut value = serde_json::to_value(view).unwrap_or_default();
+            if include_tags {
+                value["tags"] = serde_json::Value::Array(model.tags.view(&source));
+            }
+            value
+        })
+        .collect();
     answer(&json!({ "tasks": tasks, "failures": failures }))
 }

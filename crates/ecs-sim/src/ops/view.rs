@@ -56,7 +56,10 @@ pub struct DeploymentView {
     failed_tasks: u32,
     created_at: f64,
     updated_at: f64,
-    launch_type: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    launch_type: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    capacity_provider_strategy: Option<Value>,
     platform_version: &'static str,
     platform_family: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -122,7 +125,10 @@ pub struct ServiceView {
     desired_count: u32,
     running_count: u32,
     pending_count: u32,
-    launch_type: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    launch_type: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    capacity_provider_strategy: Option<Value>,
     platform_version: String,
     platform_family: &'static str,
     task_definition: String,
@@ -134,16 +140,28 @@ pub struct ServiceView {
     placement_strategy: [Value; 0],
     #[serde(skip_serializing_if = "Option::is_none")]
     network_configuration: Option<Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    health_check_grace_period_seconds: Option<u32>,
     scheduling_strategy: &'static str,
     deployment_controller: Value,
     created_by: String,
     #[serde(rename = "enableECSManagedTags")]
     enable_ecs_managed_tags: bool,
-    propagate_tags: &'static str,
+    propagate_tags: String,
     enable_execute_command: bool,
+    availability_zone_rebalancing: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     current_service_deployment: Option<String>,
     current_service_revisions: Vec<RevisionSummaryView>,
+}
+
+/// `launchType`, which ECS leaves out when the service uses a capacity provider strategy.
+fn launch_type_of(service: &Service, launch_type: &str) -> Option<String> {
+    service
+        .settings
+        .capacity_provider_strategy
+        .is_none()
+        .then(|| launch_type.to_owned())
 }
 
 pub fn service(ctx: &ViewContext, service: &Service) -> ServiceView {
@@ -182,7 +200,8 @@ pub fn service(ctx: &ViewContext, service: &Service) -> ServiceView {
         desired_count: service.desired_count,
         running_count,
         pending_count,
-        launch_type: service.launch_type.clone(),
+        launch_type: launch_type_of(service, &service.launch_type),
+        capacity_provider_strategy: service.settings.capacity_provider_strategy.clone(),
         platform_version: service.platform_version.clone(),
         platform_family: PLATFORM_FAMILY,
         task_definition: service.task_definition.arn.clone(),
@@ -193,12 +212,14 @@ pub fn service(ctx: &ViewContext, service: &Service) -> ServiceView {
         placement_constraints: [],
         placement_strategy: [],
         network_configuration: service.network_configuration.clone(),
+        health_check_grace_period_seconds: service.settings.health_check_grace_period_seconds,
         scheduling_strategy: "REPLICA",
-        deployment_controller: json!({"type": "ECS"}),
+        deployment_controller: json!({"type": service.settings.deployment_controller}),
         created_by: ctx.arns.caller_role(),
-        enable_ecs_managed_tags: false,
-        propagate_tags: "NONE",
-        enable_execute_command: false,
+        enable_ecs_managed_tags: service.settings.enable_ecs_managed_tags,
+        propagate_tags: service.settings.propagate_tags.clone(),
+        enable_execute_command: service.settings.enable_execute_command,
+        availability_zone_rebalancing: service.settings.availability_zone_rebalancing.clone(),
         current_service_deployment,
         current_service_revisions,
     }
@@ -229,7 +250,8 @@ fn deployment(
         failed_tasks: deployment.failed_tasks,
         created_at: timestamp(deployment.created_at),
         updated_at: timestamp(deployment.updated_at),
-        launch_type: deployment.launch_type.clone(),
+        launch_type: launch_type_of(service, &deployment.launch_type),
+        capacity_provider_strategy: service.settings.capacity_provider_strategy.clone(),
         platform_version: PLATFORM_VERSION,
         platform_family: PLATFORM_FAMILY,
         network_configuration: deployment.network_configuration.clone(),
@@ -251,8 +273,79 @@ pub struct ContainerView {
     #[serde(skip_serializing_if = "Option::is_none")]
     reason: Option<String>,
     health_status: &'static str,
-    network_interfaces: [Value; 0],
+    network_interfaces: Vec<Value>,
     network_bindings: [Value; 0],
+}
+
+/// The elastic network interface ECS attaches to every Fargate (awsvpc) task, derived from the
+/// task id so it stays the same across calls.
+struct Eni {
+    attachment_id: String,
+    interface_id: String,
+    mac: String,
+    ip: String,
+}
+
+impl Eni {
+    fn of(task_id: &str) -> Self {
+        let hex: String = task_id
+            .chars()
+            .chain(std::iter::repeat('0'))
+            .take(32)
+            .collect();
+        let byte = |i: usize| u8::from_str_radix(&hex[i * 2..i * 2 + 2], 16).unwrap_or(0);
+        Self {
+            attachment_id: format!(
+                "{}-{}-{}-{}-{}",
+                &hex[0..8],
+                &hex[8..12],
+                &hex[12..16],
+                &hex[16..20],
+                &hex[20..32]
+            ),
+            interface_id: format!("eni-{}", &hex[15..32]),
+            mac: format!(
+                "0a:{:02x}:{:02x}:{:02x}:{:02x}:{:02x}",
+                byte(1),
+                byte(2),
+                byte(3),
+                byte(4),
+                byte(5)
+            ),
+            ip: format!("10.0.{}.{}", byte(6), byte(7).max(4)),
+        }
+    }
+
+    fn attachment(&self, status: LastStatus, subnet: &str, region: &str) -> Value {
+        let state = match status {
+            LastStatus::Provisioning => "PRECREATED",
+            LastStatus::Pending | LastStatus::Running => "ATTACHED",
+            LastStatus::Deprovisioning => "DETACHING",
+            LastStatus::Stopped => "DELETED",
+        };
+        let dns = format!("ip-{}.{region}.compute.internal", self.ip.replace('.', "-"));
+        json!({
+            "id": self.attachment_id,
+            "type": "ElasticNetworkInterface",
+            "status": state,
+            "details": [
+                {"name": "subnetId", "value": subnet},
+                {"name": "networkInterfaceId", "value": self.interface_id},
+                {"name": "macAddress", "value": self.mac},
+                {"name": "privateDnsName", "value": dns},
+                {"name": "privateIPv4Address", "value": self.ip},
+            ],
+        })
+    }
+}
+
+/// The first subnet of a service's `awsvpcConfiguration`, as the task's ENI is placed there.
+fn subnet_of(network_configuration: Option<&Value>) -> String {
+    network_configuration
+        .and_then(|n| n.pointer("/awsvpcConfiguration/subnets/0"))
+        .and_then(Value::as_str)
+        .unwrap_or("subnet-00000000000000000")
+        .to_owned()
 }
 
 #[derive(Serialize)]
@@ -297,7 +390,7 @@ pub struct TaskView {
     platform_version: &'static str,
     platform_family: &'static str,
     version: i64,
-    attachments: [Value; 0],
+    attachments: Vec<Value>,
     tags: [Value; 0],
     overrides: Value,
 }
@@ -316,6 +409,14 @@ pub fn task(ctx: &ViewContext, service: &Service, task: &Task, now: f64) -> Task
             .map(|f| f.at)
             .filter(|_| stop.is_some())
     });
+    let on_fargate = service.launch_type != "EC2" && service.launch_type != "EXTERNAL";
+    let eni = on_fargate.then(|| Eni::of(&task.id));
+    let network_interfaces = || match (&eni, status) {
+        (Some(eni), LastStatus::Pending | LastStatus::Running | LastStatus::Deprovisioning) => {
+            vec![json!({"attachmentId": eni.attachment_id, "privateIpv4Address": eni.ip})]
+        }
+        _ => Vec::new(),
+    };
     let containers = task
         .containers(now)
         .into_iter()
@@ -328,7 +429,7 @@ pub fn task(ctx: &ViewContext, service: &Service, task: &Task, now: f64) -> Task
             exit_code: c.exit_code,
             reason: c.reason,
             health_status: c.health_status,
-            network_interfaces: [],
+            network_interfaces: network_interfaces(),
             network_bindings: [],
         })
         .collect();
@@ -369,7 +470,16 @@ pub fn task(ctx: &ViewContext, service: &Service, task: &Task, now: f64) -> Task
         platform_version: PLATFORM_VERSION,
         platform_family: PLATFORM_FAMILY,
         version,
-        attachments: [],
+        attachments: eni
+            .iter()
+            .map(|eni| {
+                let deployment = service.deployment(task.deployment);
+                let network = deployment
+                    .and_then(|d| d.network_configuration.as_ref())
+                    .or(service.network_configuration.as_ref());
+                eni.attachment(status, &subnet_of(network), ctx.arns.region())
+            })
+            .collect(),
         tags: [],
         overrides: json!({"containerOverrides": [], "inferenceAcceleratorOverrides": []}),
     }
@@ -539,7 +649,10 @@ pub struct ServiceRevisionView {
     service_arn: String,
     cluster_arn: String,
     task_definition: String,
-    launch_type: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    launch_type: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    capacity_provider_strategy: Option<Value>,
     platform_version: &'static str,
     platform_family: &'static str,
     load_balancers: [Value; 0],
@@ -565,7 +678,8 @@ pub fn service_revision(
         service_arn: service.arn.clone(),
         cluster_arn: ctx.arns.cluster(ctx.cluster),
         task_definition: deployment.task_definition.arn.clone(),
-        launch_type: deployment.launch_type.clone(),
+        launch_type: launch_type_of(service, &deployment.launch_type),
+        capacity_provider_strategy: service.settings.capacity_provider_strategy.clone(),
         platform_version: PLATFORM_VERSION,
         platform_family: PLATFORM_FAMILY,
         load_balancers: [],

@@ -6,6 +6,8 @@ use serde::Serialize;
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ErrorCode {
     ClusterNotFound,
+    ClusterContainsServices,
+    ResourceNotFound,
     ServiceNotFound,
     ServiceNotActive,
     ServiceDeploymentNotFound,
@@ -26,6 +28,8 @@ impl ErrorCode {
     pub fn as_str(self) -> &'static str {
         match self {
             ErrorCode::ClusterNotFound => "ClusterNotFoundException",
+            ErrorCode::ClusterContainsServices => "ClusterContainsServicesException",
+            ErrorCode::ResourceNotFound => "ResourceNotFoundException",
             ErrorCode::ServiceNotFound => "ServiceNotFoundException",
             ErrorCode::ServiceNotActive => "ServiceNotActiveException",
             ErrorCode::ServiceDeploymentNotFound => "ServiceDeploymentNotFoundException",
@@ -34,7 +38,7 @@ impl ErrorCode {
             ErrorCode::Client => "ClientException",
             ErrorCode::Throttling => "ThrottlingException",
             ErrorCode::AccessDenied => "AccessDeniedException",
-            ErrorCode::UnknownOperation => "UnknownOperationException",
+            ErrorCode::UnknownOperation => "com.amazon.coral.service#UnknownOperationException",
             ErrorCode::Serialization => "SerializationException",
             ErrorCode::Server => "ServerException",
             ErrorCode::ExpiredToken => "ExpiredTokenException",
@@ -94,12 +98,13 @@ impl EcsError {
         Self::new(ErrorCode::Server, message)
     }
 
-    /// The JSON body ECS sends with an error.
+    /// The JSON body ECS sends with an error (an empty message is left out, as for an unknown action).
     pub fn body(&self) -> Vec<u8> {
         #[derive(Serialize)]
         struct Body<'a> {
             #[serde(rename = "__type")]
             kind: &'a str,
+            #[serde(skip_serializing_if = "str::is_empty")]
             message: &'a str,
         }
         serde_json::to_vec(&Body {

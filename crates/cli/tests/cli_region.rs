@@ -1,0 +1,60 @@
+//! A deployment in a region other than the simulator's default: the simulator takes the region from the
+//! request's SigV4 credential scope (one world per region), so a client signing for ap-southeast-2 gets
+//! ap-southeast-2 ARNs, and the CLI configured for that region follows the deployment to its verdict.
+
+mod support;
+
+use aws_sdk_ecs::config::Region;
+use ecs_sim::SimConfig;
+use ecs_sim::scenario::{self, CircuitBreaker, Scenario, TaskBehaviour};
+use support::*;
+
+const REGION: &str = "ap-southeast-2";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cli_follows_a_deployment_signed_for_ap_southeast_2_to_completed() {
+    // A plain simulator: its configured (default) region stays us-east-1.
+    let handle = ecs_sim::start(SimConfig {
+        time_scale: 50.0,
+        seed: 23,
+        ..SimConfig::default()
+    })
+    .await
+    .expect("simulator starts");
+    let ecs = aws_sdk_ecs::Client::from_conf(
+        scenario::client_config(&handle.endpoint())
+            .region(Region::new(REGION))
+            .build(),
+    );
+    let world = Scenario::new(ecs.clone(), "prod");
+    world.create_cluster().await.expect("cluster");
+    world
+        .steady_service("web", 2, CircuitBreaker::On { rollback: true })
+        .await
+        .expect("a steady service");
+    let desired = world
+        .deploy("web", TaskBehaviour::Healthy)
+        .await
+        .expect("a new deployment");
+    assert!(
+        desired.starts_with(&format!("arn:aws:ecs:{REGION}:")),
+        "the task definition ARN carries the signing region: {desired}"
+    );
+
+    let mut command = command(Some(&handle.endpoint()));
+    command.env("AWS_REGION", REGION);
+    let run = run(command, &wait_args("web", &desired, &[])).await;
+    assert_eq!(run.code, 0, "stdout: {} stderr: {}", run.stdout, run.stderr);
+    let verdict = run.json();
+    assert_eq!(verdict["status"], "COMPLETED", "{verdict}");
+    assert_eq!(verdict["primaryTaskDef"], desired.as_str(), "{verdict}");
+
+    // The default region's world is another one: it has no cluster `prod`.
+    let other = scenario::client(&handle.endpoint())
+        .describe_clusters()
+        .clusters("prod")
+        .send()
+        .await
+        .expect("DescribeClusters in us-east-1");
+    assert!(other.clusters().is_empty(), "{other:?}");
+}
