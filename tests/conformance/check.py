@@ -508,6 +508,117 @@ def region_from_the_signature(sim_default):
     expect(other["failures"] and not other["clusters"], other)
 
 
+LAMBDA_ROLE = "arn:aws:iam::123456789012:role/ecs-lifecycle-hooks"
+
+
+def lambda_hook(name, stages):
+    return {
+        "hookTargetArn": f"arn:aws:lambda:us-east-1:123456789012:function:{name}",
+        "roleArn": LAMBDA_ROLE,
+        "targetType": "AWS_LAMBDA",
+        "lifecycleStages": stages,
+    }
+
+
+def staged_service(sim, cluster, name, configuration, container=None):
+    """A settled rolling service `name`, updated to a new revision with the staged `configuration`;
+    returns the ARN of the service deployment that starts."""
+    first = register(sim, f"{cluster}-{name}")
+    sim.call(
+        "create_service", cluster=cluster, serviceName=name, taskDefinition=first, desiredCount=2,
+        networkConfiguration=NETWORK,
+    )
+    sim.settle(cluster, name)
+    second = register(sim, f"{cluster}-{name}", container=container)
+    updated = sim.call(
+        "update_service", cluster=cluster, service=name, taskDefinition=second,
+        deploymentConfiguration=configuration,
+    )
+    return updated["service"]["currentServiceDeployment"]
+
+
+def deployment(sim, arn):
+    return sim.call("describe_service_deployments", serviceDeploymentArns=[arn])["serviceDeployments"][0]
+
+
+def finished(sim, arn, statuses):
+    def probe():
+        answer = deployment(sim, arn)
+        return answer if answer["status"] in statuses else None
+
+    return sim.until(f"{arn} to reach one of {statuses}", probe, step=3)
+
+
+@scenario
+def staged_deployments(sim):
+    cluster = "conf-staged"
+    sim.call("create_cluster", clusterName=cluster)
+    # Blue/green with a Lambda hook and a PAUSE hook: stages, hook details, traffic weights, continue.
+    pause = {
+        "targetType": "PAUSE",
+        "lifecycleStages": ["POST_TEST_TRAFFIC_SHIFT"],
+        "timeoutConfiguration": {"timeoutInMinutes": 30, "action": "ROLLBACK"},
+    }
+    bg = staged_service(sim, cluster, "bg", {
+        "strategy": "BLUE_GREEN", "bakeTimeInMinutes": 1,
+        "lifecycleHooks": [lambda_hook("check", ["POST_SCALE_UP"]), pause],
+        "alarms": {"alarmNames": ["conf-5xx"], "enable": True, "rollback": True},
+    })
+    paused = sim.until("the pause", lambda: next(
+        (d for d in [deployment(sim, bg)]
+         if any(h.get("status") == "AWAITING_ACTION" for h in d.get("lifecycleHookDetails", []))),
+        None,
+    ), step=3)
+    hook = next(h for h in paused["lifecycleHookDetails"] if h["status"] == "AWAITING_ACTION")
+    sim.call("continue_service_deployment", expect="InvalidParameterException",
+             serviceDeploymentArn=bg, hookId="no-such-hook")
+    sim.call("continue_service_deployment", serviceDeploymentArn=bg, hookId=hook["hookId"], action="CONTINUE")
+    done = finished(sim, bg, ["SUCCESSFUL"])
+    expect(done["lifecycleStage"] in ("CLEAN_UP", "BAKE_TIME") or "lifecycleStage" in done, done)
+    sim.call("continue_service_deployment", expect="ClientException",
+             serviceDeploymentArn=bg, hookId=hook["hookId"])
+    sim.call("stop_service_deployment", expect="ConflictException", serviceDeploymentArn=bg, stopType="ROLLBACK")
+    sim.call("list_service_deployments", cluster=cluster, service="bg")
+    sim.call("describe_services", cluster=cluster, services=["bg"])
+
+    # Linear, rolled back by StopServiceDeployment during its steps.
+    linear = staged_service(sim, cluster, "linear", {
+        "strategy": "LINEAR", "bakeTimeInMinutes": 5,
+        "linearConfiguration": {"stepPercent": 25.0, "stepBakeTimeInMinutes": 2},
+    })
+    sim.until("a linear step", lambda: deployment(sim, linear).get("lifecycleStage") == "PRODUCTION_TRAFFIC_SHIFT",
+              step=2)
+    sim.call("stop_service_deployment", serviceDeploymentArn=linear, stopType="ROLLBACK")
+    finished(sim, linear, ["ROLLBACK_SUCCESSFUL"])
+    sim.call("stop_service_deployment", expect="InvalidParameterException", serviceDeploymentArn=linear,
+             stopType="ABORT")
+
+    # Canary with a failing Lambda hook: rolled back, naming the hook.
+    canary = staged_service(sim, cluster, "canary", {
+        "strategy": "CANARY", "bakeTimeInMinutes": 1,
+        "canaryConfiguration": {"canaryPercent": 10.0, "canaryBakeTimeInMinutes": 1},
+        "lifecycleHooks": [lambda_hook("smoke-fail", ["POST_PRODUCTION_TRAFFIC_SHIFT"])],
+    })
+    rolled_back = finished(sim, canary, ["ROLLBACK_SUCCESSFUL", "ROLLBACK_FAILED"])
+    expect(any(h["status"] == "FAILED" for h in rolled_back["lifecycleHookDetails"]), rolled_back)
+
+    # An alarm in bake time rolls a blue/green deployment back.
+    alarmed = staged_service(sim, cluster, "alarmed", {
+        "strategy": "BLUE_GREEN", "bakeTimeInMinutes": 5,
+        "alarms": {"alarmNames": ["conf-latency"], "enable": True, "rollback": True},
+    }, container=dict(CONTAINER, environment=[{"name": "SIM_ALARM_IN_BAKE", "value": "conf-latency"}]))
+    tripped = finished(sim, alarmed, ["ROLLBACK_SUCCESSFUL"])
+    expect(tripped["alarms"]["triggeredAlarmNames"] == ["conf-latency"], tripped)
+
+    # What ECS refuses.
+    sim.call("update_service", expect="InvalidParameterException", cluster=cluster, service="bg",
+             deploymentConfiguration={"strategy": "BLUE_GREEN", "bakeTimeInMinutes": 2000})
+    sim.call("describe_service_deployments",
+             serviceDeploymentArns=["arn:aws:ecs:us-east-1:123456789012:service-deployment/conf-staged/bg/nope"])
+    sim.call("stop_service_deployment", expect="ServiceDeploymentNotFoundException",
+             serviceDeploymentArn="arn:aws:ecs:us-east-1:123456789012:service-deployment/conf-staged/bg/nope")
+
+
 def self_test():
     """The validator itself: each kind of mismatch it exists to catch is caught."""
     model = botocore.session.get_session().get_service_model("ecs")
