@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 
 use clap::ValueEnum;
 use ecs_sim::scenario::{CircuitBreaker, Scenario as SimScenario, TaskBehaviour, TaskSpec};
+use ecs_watcher::actions;
 use ecs_watcher::{Outcome, WaitOptions, WaitRequest, Watcher};
 use tokio_util::sync::CancellationToken;
 
@@ -29,15 +30,31 @@ pub enum Scenario {
     ImagePullFailure,
     /// Tasks ask for more memory than any capacity: nothing can be placed, the deadline wins.
     Timeout,
+    /// Blue/green: green scales up beside blue, test then production traffic shift, a minute of bake time; done
+    /// only after the bake.
+    BlueGreen,
+    /// Canary: 10 % of traffic, then all of it; a CloudWatch alarm fires during bake time and ECS rolls back.
+    CanaryAlarm,
+    /// Blue/green with a Lambda lifecycle hook that answers FAILED after scale-up: ECS rolls back.
+    FailedHook,
+    /// Blue/green with a PAUSE hook: wait until paused (an approval gate), continue it, wait until deployed.
+    PausedApproval,
+    /// A crash loop without circuit breaker, with `--rollback-on failed`: caught in seconds and rolled back.
+    CrashLoopRollback,
 }
 
 impl Scenario {
-    const ALL: [Scenario; 5] = [
+    const ALL: [Scenario; 10] = [
         Scenario::Healthy,
         Scenario::CircuitBreakerRollback,
         Scenario::CrashLoop,
         Scenario::ImagePullFailure,
         Scenario::Timeout,
+        Scenario::BlueGreen,
+        Scenario::CanaryAlarm,
+        Scenario::FailedHook,
+        Scenario::PausedApproval,
+        Scenario::CrashLoopRollback,
     ];
 
     fn name(self) -> &'static str {
@@ -47,14 +64,25 @@ impl Scenario {
             Scenario::CrashLoop => "crash-loop",
             Scenario::ImagePullFailure => "image-pull-failure",
             Scenario::Timeout => "timeout",
+            Scenario::BlueGreen => "blue-green",
+            Scenario::CanaryAlarm => "canary-alarm",
+            Scenario::FailedHook => "failed-hook",
+            Scenario::PausedApproval => "paused-approval",
+            Scenario::CrashLoopRollback => "crash-loop-rollback",
         }
     }
 
     fn expected(self) -> Outcome {
         match self {
-            Scenario::Healthy => Outcome::Completed,
-            Scenario::CircuitBreakerRollback => Outcome::RolledBack,
-            Scenario::CrashLoop | Scenario::ImagePullFailure => Outcome::Failed,
+            Scenario::Healthy | Scenario::BlueGreen | Scenario::PausedApproval => {
+                Outcome::Completed
+            }
+            Scenario::CircuitBreakerRollback | Scenario::CanaryAlarm | Scenario::FailedHook => {
+                Outcome::RolledBack
+            }
+            Scenario::CrashLoop | Scenario::ImagePullFailure | Scenario::CrashLoopRollback => {
+                Outcome::Failed
+            }
             Scenario::Timeout => Outcome::TimedOut,
         }
     }
@@ -65,7 +93,13 @@ impl Scenario {
                 CircuitBreaker::On { rollback: true }
             }
             Scenario::ImagePullFailure => CircuitBreaker::On { rollback: false },
-            Scenario::CrashLoop | Scenario::Timeout => CircuitBreaker::Off,
+            Scenario::CrashLoop
+            | Scenario::Timeout
+            | Scenario::CrashLoopRollback
+            | Scenario::BlueGreen
+            | Scenario::CanaryAlarm
+            | Scenario::FailedHook
+            | Scenario::PausedApproval => CircuitBreaker::Off,
         }
     }
 
@@ -73,7 +107,9 @@ impl Scenario {
     fn deployed(self, family: &str) -> TaskSpec {
         let (behaviour, image) = match self {
             Scenario::Healthy => (TaskBehaviour::Healthy, "public.ecr.aws/nginx/nginx:1.28"),
-            Scenario::CircuitBreakerRollback | Scenario::CrashLoop => (
+            Scenario::CircuitBreakerRollback
+            | Scenario::CrashLoop
+            | Scenario::CrashLoopRollback => (
                 TaskBehaviour::ExitsAtOnce,
                 "public.ecr.aws/docker/library/busybox:1.36",
             ),
@@ -83,6 +119,12 @@ impl Scenario {
                 TaskBehaviour::Unplaceable,
                 "public.ecr.aws/nginx/nginx:1.28",
             ),
+            Scenario::BlueGreen
+            | Scenario::CanaryAlarm
+            | Scenario::FailedHook
+            | Scenario::PausedApproval => {
+                (TaskBehaviour::Healthy, "public.ecr.aws/nginx/nginx:1.28")
+            }
         };
         web_container(family, behaviour).image(image)
     }
@@ -187,6 +229,15 @@ fn scenario_summary(scenario: Scenario) -> &'static str {
             "the new image cannot be pulled; circuit breaker without rollback"
         }
         Scenario::Timeout => "the new tasks cannot be placed anywhere; a 6s timeout",
+        Scenario::BlueGreen => "blue/green with one minute of bake time",
+        Scenario::CanaryAlarm => "canary 10 %; CloudWatch alarm web-5xx fires during bake time",
+        Scenario::FailedHook => "blue/green; the post-scale-up Lambda hook answers FAILED",
+        Scenario::PausedApproval => {
+            "blue/green with an approval gate (PAUSE hook): wait until paused, continue, wait until deployed"
+        }
+        Scenario::CrashLoopRollback => {
+            "the new container exits 1; no circuit breaker; --rollback-on failed"
+        }
     }
 }
 
@@ -236,22 +287,122 @@ async fn play(
         "   service {service} runs {} (3 tasks); deploying the new revision…",
         short(&healthy)
     );
-    let deployed = setup
-        .deploy_spec(&service, &scenario.deployed(&family))
-        .await
-        .map_err(other)?;
+    let spec = scenario.deployed(&family);
+    let deployed = match staged::configuration(scenario) {
+        None => setup.deploy_spec(&service, &spec).await.map_err(other)?,
+        Some(configuration) => {
+            let container = staged::container(scenario, spec.container());
+            let revision = setup
+                .register_container(&family, container)
+                .await
+                .map_err(other)?;
+            setup
+                .update_service_with(&service, &revision, configuration)
+                .await
+                .map_err(other)?;
+            revision
+        }
+    };
     let reporter = ProgressReporter::new(args.quiet, "   ");
-    let report = watcher
-        .wait(
+    let mut options = scaled_options(scenario.timeout(), args.time_scale);
+    if scenario == Scenario::PausedApproval {
+        options.wait_until = ecs_watcher::WaitUntil::Paused;
+    }
+    let waited = |options: WaitOptions| {
+        watcher.wait(
             request(&service, &deployed),
-            scaled_options(scenario.timeout(), args.time_scale),
-            cancel,
+            options,
+            cancel.clone(),
             reporter.callback(),
         )
+    };
+    let mut report = waited(options.clone())
         .await
         .map_err(|error| wait_error(error, "waiting for the deployment"))?;
+    match scenario {
+        Scenario::PausedApproval if report.outcome == Outcome::Completed => {
+            println!("{}", crate::verdict_output::text_line(&report));
+            println!("   approving: continue-service-deployment, then waiting until deployed…");
+            actions::continue_paused(
+                watcher_api(setup).as_ref(),
+                CLUSTER,
+                &service,
+                None,
+                ecs_watcher::model::LifecycleHookAction::Continue,
+            )
+            .await
+            .map_err(|error| DemoError::Other(format!("continuing: {error}")))?;
+            options.wait_until = ecs_watcher::WaitUntil::Deployed;
+            report = waited(options)
+                .await
+                .map_err(|error| wait_error(error, "waiting after continuing"))?;
+        }
+        Scenario::CrashLoopRollback if report.outcome == Outcome::Failed => {
+            reporter.note("requesting a rollback (--rollback-on failed)");
+            let follow = actions::FollowOptions {
+                timeout: Duration::from_secs(60),
+                poll_interval: scaled_options(Duration::ZERO, args.time_scale).poll_interval,
+            };
+            let rollback =
+                actions::roll_back_watched(watcher_api(setup).as_ref(), &report, follow, &cancel)
+                    .await;
+            report.failure_message = format!("{}; {}", report.failure_message, rollback.reason);
+        }
+        _ => {}
+    }
     reporter.finish();
     Ok(report)
+}
+
+/// An ECS client of the demo's simulator for the actions (the same dummy credentials as the watcher's).
+fn watcher_api(setup: &SimScenario) -> Arc<dyn ecs_watcher::api::EcsApi> {
+    Arc::new(ecs_watcher::aws::SdkEcsApi::new(setup.ecs().clone()))
+}
+
+/// The staged scenarios' deployment configurations and triggers.
+mod staged {
+    use aws_sdk_ecs::types::{
+        ContainerDefinition, DeploymentConfiguration, DeploymentLifecycleHookAction,
+        DeploymentLifecycleHookStage,
+    };
+    use ecs_sim::scenario::{DeploymentSpec, Hook, LambdaOutcome, Strategy, with_alarm_in_bake};
+
+    use super::Scenario;
+
+    pub const ALARM: &str = "web-5xx";
+
+    pub fn configuration(scenario: Scenario) -> Option<DeploymentConfiguration> {
+        let blue_green = DeploymentSpec::new(Strategy::BlueGreen { bake_minutes: 1 });
+        let spec = match scenario {
+            Scenario::BlueGreen => blue_green,
+            Scenario::CanaryAlarm => DeploymentSpec::new(Strategy::Canary {
+                canary_percent: 10.0,
+                canary_bake_minutes: 1,
+                bake_minutes: 2,
+            })
+            .alarms(&[ALARM], true),
+            Scenario::FailedHook => blue_green.hook(Hook::lambda(
+                "smoke-test",
+                LambdaOutcome::Fails,
+                &[DeploymentLifecycleHookStage::PostScaleUp],
+            )),
+            Scenario::PausedApproval => blue_green.hook(Hook::pause(
+                &[DeploymentLifecycleHookStage::PostTestTrafficShift],
+                60,
+                DeploymentLifecycleHookAction::Rollback,
+            )),
+            _ => return None,
+        };
+        Some(spec.build())
+    }
+
+    /// The canary's container carries the simulator's trigger for "the alarm fires during bake time".
+    pub fn container(scenario: Scenario, container: ContainerDefinition) -> ContainerDefinition {
+        match scenario {
+            Scenario::CanaryAlarm => with_alarm_in_bake(container, ALARM),
+            _ => container,
+        }
+    }
 }
 
 /// A wait for `task_definition` on `service` of the demo's cluster.

@@ -164,10 +164,10 @@ pub fn text_line(report: &WaitReport) -> String {
     if let Some(deployment) = &report.deployment_id {
         line.push_str(&format!(" deployment {deployment}"));
     }
-    // Only these verdicts know what serves traffic; after a failure the PRIMARY may be the broken revision.
-    if let (Outcome::Completed | Outcome::RolledBack, Some(primary)) =
-        (report.outcome, &report.primary_task_definition)
-    {
+    // Only a completed deployment knows what serves traffic: after a failure the PRIMARY may be the broken
+    // revision, and a rollback is decided as soon as it starts, while green may still be PRIMARY (the
+    // message names the revision it goes back to).
+    if let (Outcome::Completed, Some(primary)) = (report.outcome, &report.primary_task_definition) {
         line.push_str(&format!(
             ", serving {}",
             crate::progress::short_task_definition(primary)

@@ -341,6 +341,37 @@ async fn sigint_during_a_wait_exits_130_within_a_second() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn demo_plays_the_staged_and_acting_scenarios_offline() {
+    for (scenario, expected, words) in [
+        ("paused-approval", "COMPLETED", "approving"),
+        ("canary-alarm", "ROLLED_BACK", "during BAKE_TIME"),
+        (
+            "crash-loop-rollback",
+            "FAILED",
+            "rolled back to web-crash-loop-rollback:1",
+        ),
+    ] {
+        let run = run(command(None), &["demo", "--scenario", scenario, "--quiet"]).await;
+        assert_eq!(
+            run.code, 0,
+            "{scenario}: stdout: {} stderr: {}",
+            run.stdout, run.stderr
+        );
+        assert!(
+            run.stdout
+                .contains(&format!("ok: expected {expected}, got {expected}")),
+            "{scenario}: {}",
+            run.stdout
+        );
+        assert!(
+            run.all_output().contains(words),
+            "{scenario}: {}",
+            run.all_output()
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn demo_plays_one_scenario_offline() {
     let run = run(
         command(None),

@@ -147,7 +147,7 @@ fn rollback_reason(sd: &ServiceDeployment) -> String {
         .rollback
         .as_ref()
         .and_then(|r| r.reason.as_deref())
-        .filter(|r| !r.is_empty() && !parts.iter().any(|p| p == r))
+        .filter(|r| !r.is_empty() && !parts.iter().any(|p| p.contains(r.trim_end_matches('.'))))
     {
         parts.push(reason.to_owned());
     }
@@ -169,10 +169,17 @@ fn rollback_reason(sd: &ServiceDeployment) -> String {
     }) {
         parts.push(hook_outcome(hook));
     }
+    let already_said = |parts: &[String], names: &[String]| {
+        !names.is_empty()
+            && names
+                .iter()
+                .all(|n| parts.iter().any(|p| p.contains(n.as_str())))
+    };
     if let Some(alarms) = sd
         .alarms
         .as_ref()
         .filter(|a| a.status == Some(AlarmStatus::Triggered))
+        .filter(|a| !already_said(&parts, &a.triggered_alarm_names))
     {
         if alarms.triggered_alarm_names.is_empty() {
             parts.push("a CloudWatch alarm triggered".to_owned());
