@@ -71,7 +71,12 @@ build_python_dist() {
   cp -R "$REPO_ROOT/sdk/python" "$work/src"
   "$python" -m venv "$work/venv"
   "$work/venv/bin/python" -m pip install --quiet --disable-pip-version-check build >&2
-  "$work/venv/bin/python" -m build --sdist --wheel --outdir "$out_dir" "$work/src" >&2
+  # setuptools narrates every file; its log is shown only when the build fails.
+  if ! "$work/venv/bin/python" -m build --sdist --wheel --outdir "$out_dir" "$work/src" >"$work/build.log" 2>&1; then
+    cat "$work/build.log" >&2
+    log "python -m build failed"
+    return 1
+  fi
   rm -rf "$work"
 }
 
