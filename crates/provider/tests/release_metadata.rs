@@ -35,10 +35,11 @@ fn toml_string(text: &str, section: &str, key: &str) -> Option<String> {
     for line in text.lines().map(str::trim) {
         if line.starts_with('[') {
             in_section = line == format!("[{section}]");
-        } else if in_section && let Some((name, value)) = line.split_once('=') {
-            if name.trim() == key {
-                return Some(value.trim().trim_matches('"').to_string());
-            }
+        } else if in_section
+            && let Some((name, value)) = line.split_once('=')
+            && name.trim() == key
+        {
+            return Some(value.trim().trim_matches('"').to_string());
         }
     }
     None
