@@ -34,7 +34,7 @@ setup(name='pulumi_wait_for_ecs_deploy',
           ]
       },
       install_requires=[
-          'packaging>=24.0',
+          'parver>=0.2.1',
           'pulumi>=3.0.0,<4.0.0',
           'semver>=2.8.1',
           'typing-extensions>=4.11,<5; python_version < "3.11"'

@@ -22,6 +22,7 @@ EXAMPLES = {
     "yaml": REPO / "examples" / "yaml",
     "typescript": REPO / "examples" / "typescript",
     "python": REPO / "examples" / "python",
+    "go": REPO / "examples" / "go",
 }
 # Sim seconds per real second: a rollout of ~15 sim seconds takes a fraction of a real one.
 TIME_SCALE = float(os.environ.get("E2E_TIME_SCALE", "50"))
@@ -51,6 +52,15 @@ def tools() -> Tools:
         if not os.access(binary, os.X_OK):
             pytest.exit(f"{binary} is missing: run the suite with tests/e2e/run.sh", returncode=2)
     return found
+
+
+@pytest.fixture(scope="session")
+def release_dir() -> Path:
+    """What scripts/release.sh --profile dev wrote (tests/e2e/run.sh builds it)."""
+    directory = os.environ.get("E2E_RELEASE_DIR")
+    if not directory:
+        pytest.exit("E2E_RELEASE_DIR not set: run the suite with tests/e2e/run.sh", returncode=2)
+    return Path(directory)
 
 
 @pytest.fixture(scope="session")

@@ -53,3 +53,10 @@ pub const PACKAGE_NAME: &str = "wait-for-ecs-deploy";
 pub const RESOURCE_TOKEN: &str = "wait-for-ecs-deploy:index:WaitForEcsDeployment";
 /// The plugin and schema version: the crate version.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+/// Where the engine downloads the plugin from when a program needs it and it is not installed: the
+/// project's release location (the schema's `pluginDownloadURL`; the SDKs carry it). The engine fills in
+/// `${VERSION}` and appends `pulumi-resource-wait-for-ecs-deploy-v<version>-<os>-<arch>.tar.gz`, the names
+/// `scripts/release.sh` gives its archives. The GitHub Action's default release location is the same
+/// (a test in `schema` checks `action.yml` against this).
+pub const PLUGIN_DOWNLOAD_URL: &str =
+    "https://github.com/wait-for-ecs-deploy/wait-for-ecs-deploy/releases/download/v${VERSION}";

@@ -10,7 +10,7 @@ use serde_json::{Map, Value, json};
 use crate::config::ProviderConfig;
 use crate::fields::{FieldDefault, FieldSpec, FieldType, doc_text};
 use crate::resource::{OUTPUT_TABLES, WaitArgs};
-use crate::{PACKAGE_NAME, RESOURCE_TOKEN, VERSION};
+use crate::{PACKAGE_NAME, PLUGIN_DOWNLOAD_URL, RESOURCE_TOKEN, VERSION};
 
 /// The JSON of a default value in the schema.
 fn default_json(default: FieldDefault) -> Value {
@@ -65,6 +65,7 @@ pub fn package_schema() -> Value {
         "name": PACKAGE_NAME,
         "displayName": "Wait for ECS deploy",
         "version": VERSION,
+        "pluginDownloadURL": PLUGIN_DOWNLOAD_URL,
         "description": "Waits for an Amazon ECS service deployment to finish and reports whether it worked, \
                         and if not, why.",
         "keywords": ["pulumi", "aws", "ecs", "deployment", "category/cloud", "kind/native"],
@@ -102,6 +103,9 @@ pub fn package_schema() -> Value {
             },
             "go": {
                 "importBasePath": "github.com/wait-for-ecs-deploy/wait-for-ecs-deploy/sdk/go/waitforecsdeploy",
+                // Without it the Go SDK guesses its version from the module path (v1) and asks the engine
+                // for a plugin that does not exist.
+                "respectSchemaVersion": true,
             },
         },
     })

@@ -150,12 +150,6 @@ func (WaitForEcsDeploymentState) ElementType() reflect.Type {
 	return reflect.TypeOf((*waitForEcsDeploymentState)(nil)).Elem()
 }
 
-// WaitForEcsDeploymentExists checks whether an existing WaitForEcsDeployment resource with the given ID exists.
-func WaitForEcsDeploymentExists(ctx *pulumi.Context,
-	id pulumi.StringInput, state *WaitForEcsDeploymentState, opts ...pulumi.ResourceOption) pulumi.BoolOutput {
-	return ctx.ExistsResource("wait-for-ecs-deploy:index:WaitForEcsDeployment", id, state, "", opts...)
-}
-
 type waitForEcsDeploymentArgs struct {
 	// The ARN of an IAM role to assume for the ECS calls. Overrides the provider's `assumeRole`.
 	AssumeRole *string `pulumi:"assumeRole"`

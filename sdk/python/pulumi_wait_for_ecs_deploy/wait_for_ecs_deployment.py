@@ -434,12 +434,6 @@ class WaitForEcsDeployment(pulumi.CustomResource):
         __props__.__dict__["wait_until"] = None
         return WaitForEcsDeployment(resource_name, opts=opts, __props__=__props__)
 
-    @staticmethod
-    def exists(id: pulumi.Input[str],
-            opts: Optional[pulumi.ResourceOptions] = None) -> pulumi.Output[bool]:
-        __props__: dict = {}
-        return pulumi.runtime.exists_resource(None, 'wait-for-ecs-deploy:index:WaitForEcsDeployment', id, __props__, opts or pulumi.ResourceOptions())
-
     @_builtins.property
     @pulumi.getter(name="assumeRole")
     def assume_role(self) -> pulumi.Output[Optional[_builtins.str]]:

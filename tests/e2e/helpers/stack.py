@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import pty
+import re
 import select
 import shutil
 import signal
@@ -25,6 +26,18 @@ UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
 RESOURCE_TYPE = "wait-for-ecs-deploy:index:WaitForEcsDeployment"
 # Installed dependencies of an example: linked into the copy, never copied.
 DEPENDENCY_DIRS = ("node_modules", ".venv")
+
+
+def _absolute_go_replaces(go_mod: Path, example_dir: Path) -> None:
+    """A copied Go program's `replace X => ../../sdk/...` would point nowhere: make such paths absolute."""
+    if not go_mod.exists():
+        return
+    text = re.sub(
+        r"=> (\.\.?/\S+)",
+        lambda match: "=> " + str((example_dir / match.group(1)).resolve()),
+        go_mod.read_text(),
+    )
+    go_mod.write_text(text)
 
 
 @dataclass
@@ -44,6 +57,7 @@ class Stack:
         for name in DEPENDENCY_DIRS:
             if (example_dir / name).exists():
                 (self.project_dir / name).symlink_to((example_dir / name).resolve())
+        _absolute_go_replaces(self.project_dir / "go.mod", example_dir)
         backend = work_dir / "backend"
         backend.mkdir(parents=True, exist_ok=True)
         self.env = aws_env(
