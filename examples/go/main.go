@@ -28,6 +28,15 @@ func main() {
 		if v, err := cfg.TryInt("maxTaskFailures"); err == nil {
 			args.MaxTaskFailures = pulumi.IntPtr(v)
 		}
+		// deployed (default), paused, or stage:<LIFECYCLE_STAGE> for blue/green, linear and canary services.
+		if v, err := cfg.Try("waitUntil"); err == nil {
+			args.WaitUntil = pulumi.StringPtr(v)
+		}
+		// Roll back on any of failed, timedOut, cancelled (pulumi config set --path 'rollbackOn[0]' failed).
+		var rollbackOn []string
+		if err := cfg.TryObject("rollbackOn", &rollbackOn); err == nil {
+			args.RollbackOn = pulumi.ToStringArray(rollbackOn)
+		}
 		deployment, err := waitforecsdeploy.NewWaitForEcsDeployment(ctx, "wait-for-deployment", args)
 		if err != nil {
 			return err
@@ -36,6 +45,9 @@ func main() {
 		ctx.Export("failureMessage", deployment.FailureMessage)
 		ctx.Export("outcome", deployment.Outcome)
 		ctx.Export("primaryTaskDef", deployment.PrimaryTaskDef)
+		ctx.Export("lifecycleStage", deployment.LifecycleStage)
+		ctx.Export("pausedHookId", deployment.PausedHookId)
+		ctx.Export("rollbackStatus", deployment.RollbackStatus)
 		return nil
 	})
 }

@@ -18,9 +18,16 @@ deployment = WaitForEcsDeployment(
     timeout_ms=config.get_int("timeoutMs"),
     poll_interval_ms=config.get_int("pollIntervalMs"),
     max_task_failures=config.get_int("maxTaskFailures"),
+    # deployed (default), paused, or stage:<LIFECYCLE_STAGE> for blue/green, linear and canary services.
+    wait_until=config.get("waitUntil"),
+    # Roll back on any of failed, timedOut, cancelled (pulumi config set --path 'rollbackOn[0]' failed).
+    rollback_on=config.get_object("rollbackOn"),
 )
 
 pulumi.export("status", deployment.status)
 pulumi.export("failureMessage", deployment.failure_message)
 pulumi.export("outcome", deployment.outcome)
 pulumi.export("primaryTaskDef", deployment.primary_task_def)
+pulumi.export("lifecycleStage", deployment.lifecycle_stage)
+pulumi.export("pausedHookId", deployment.paused_hook_id)
+pulumi.export("rollbackStatus", deployment.rollback_status)

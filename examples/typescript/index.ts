@@ -14,9 +14,16 @@ const deployment = new WaitForEcsDeployment('wait-for-deployment', {
     timeoutMs: config.getNumber('timeoutMs'),
     pollIntervalMs: config.getNumber('pollIntervalMs'),
     maxTaskFailures: config.getNumber('maxTaskFailures'),
+    // deployed (default), paused, or stage:<LIFECYCLE_STAGE> for blue/green, linear and canary services.
+    waitUntil: config.get('waitUntil'),
+    // Roll back on any of failed, timedOut, cancelled (pulumi config set --path 'rollbackOn[0]' failed).
+    rollbackOn: config.getObject<string[]>('rollbackOn'),
 })
 
 export const status = deployment.status
 export const failureMessage = deployment.failureMessage
 export const outcome = deployment.outcome
 export const primaryTaskDef = deployment.primaryTaskDef
+export const lifecycleStage = deployment.lifecycleStage
+export const pausedHookId = deployment.pausedHookId
+export const rollbackStatus = deployment.rollbackStatus

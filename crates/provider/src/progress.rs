@@ -3,7 +3,8 @@
 //!
 //! Counts and retries change every poll, so they are ephemeral (the engine shows the latest one beside the
 //! resource). A stopped task, a service event explaining why tasks do not run, and the fallback to
-//! DescribeServices are kept, because they explain the verdict afterwards.
+//! DescribeServices are kept, because they explain the verdict afterwards; so are the lifecycle stages and
+//! traffic steps of a blue/green, linear or canary deployment.
 
 use ecs_watcher::ProgressEvent;
 use ecs_watcher::message::{ProgressKind, progress_line};
@@ -12,6 +13,14 @@ use crate::engine_log::LogEntry;
 
 pub fn log_entry(event: &ProgressEvent) -> LogEntry {
     let line = progress_line(event);
+    // A staged deployment's course (stages, traffic steps) is kept too: after a rollback it tells how far
+    // the deployment got, and a non-interactive `pulumi up` log shows nothing ephemeral.
+    if matches!(
+        event,
+        ProgressEvent::StageChanged { .. } | ProgressEvent::TrafficShifted { .. }
+    ) {
+        return LogEntry::info(line.text);
+    }
     match line.kind {
         ProgressKind::Status | ProgressKind::Happened => LogEntry::status(line.text),
         ProgressKind::Notice => LogEntry::info(line.text),
@@ -24,6 +33,25 @@ mod tests {
     use super::*;
     use ecs_watcher::model::{StoppedContainer, StoppedTask};
     use pulumi_gestalt_proto::pulumi::pulumirpc::LogSeverity;
+
+    #[test]
+    fn stages_and_traffic_steps_are_kept() {
+        let stage = log_entry(&ProgressEvent::StageChanged {
+            deployment_id: "ecs-svc/1".into(),
+            stage: ecs_watcher::model::LifecycleStage::BakeTime,
+        });
+        assert_eq!(stage.severity, LogSeverity::Info);
+        assert!(!stage.ephemeral);
+        assert!(stage.text.contains("BAKE_TIME"), "{}", stage.text);
+        let traffic = log_entry(&ProgressEvent::TrafficShifted {
+            deployment_id: "ecs-svc/1".into(),
+            task_definition: Some("web:4".into()),
+            test_traffic_weight: None,
+            production_traffic_weight: Some(30.0),
+        });
+        assert_eq!(traffic.text, "production traffic 30 % on web:4");
+        assert!(!traffic.ephemeral);
+    }
 
     #[test]
     fn counts_are_ephemeral_status_lines() {
