@@ -91,8 +91,15 @@ fn changed_fields(
     news: &Revealed,
     ignore_changes: &[String],
 ) -> Vec<PropertyChange> {
-    let present =
-        |map: &Revealed, name: &str| map.values.get(name).filter(|v| !is_null(v)).cloned();
+    // Absent, null and an empty list (`rollbackOn: []`) all mean "not set": the outputs leave an empty list
+    // out, so a program that passes one must not see a change on every run.
+    let is_empty_list = |value: &prost_types::Value| matches!(&value.kind, Some(Kind::ListValue(list)) if list.values.is_empty());
+    let present = |map: &Revealed, name: &str| {
+        map.values
+            .get(name)
+            .filter(|v| !is_null(v) && !is_empty_list(v))
+            .cloned()
+    };
     fields
         .iter()
         .filter(|field| !ignore_changes.iter().any(|path| path == field.name))
@@ -146,6 +153,18 @@ mod tests {
             .iter()
             .map(|change| (change.name.as_str(), change.kind))
             .collect()
+    }
+
+    #[test]
+    fn an_empty_list_is_no_change_from_an_absent_one() {
+        let empty = Value {
+            kind: Some(Kind::ListValue(prost_types::ListValue { values: vec![] })),
+        };
+        let mut news = old_outputs("COMPLETED");
+        news.values.remove("status");
+        news.values.insert("rollbackOn".into(), empty);
+        let diff = diff_resource(&old_outputs("COMPLETED"), &news, &[]);
+        assert!(!diff.has_changes(), "{diff:?}");
     }
 
     #[test]
