@@ -77,6 +77,14 @@ fn blue_green(bake_minutes: i32) -> DeploymentSpec {
     DeploymentSpec::new(Strategy::BlueGreen { bake_minutes })
 }
 
+/// Follows a rollback for up to a minute, looking every 100 ms (the simulator runs 60x).
+fn quick_follow() -> FollowOptions {
+    FollowOptions {
+        timeout: Duration::from_secs(60),
+        poll_interval: Duration::from_millis(100),
+    }
+}
+
 fn api(sim: &Sim) -> SdkEcsApi {
     SdkEcsApi::new(ecs_client(&sim.endpoint(), None))
 }
@@ -353,10 +361,7 @@ async fn rollback_on_failure_stops_the_watched_deployment_once_and_follows_it() 
         "watching alone never acts"
     );
 
-    let follow = FollowOptions {
-        timeout: Duration::from_secs(60),
-        poll_interval: Duration::from_millis(100),
-    };
+    let follow = quick_follow();
     let rollback =
         actions::roll_back_watched(&api(&sim), &report, follow, &CancellationToken::new()).await;
     assert!(rollback.requested, "{rollback:?}");
@@ -437,10 +442,7 @@ async fn the_rollback_command_stops_a_staged_deployment_during_bake() {
         CLUSTER,
         SERVICE,
         None,
-        FollowOptions {
-            timeout: Duration::from_secs(60),
-            poll_interval: Duration::from_millis(100),
-        },
+        quick_follow(),
         &CancellationToken::new(),
     )
     .await
