@@ -46,6 +46,10 @@ pub struct JsonVerdict<'a> {
     pub service: &'a str,
     pub desired_task_def: Option<&'a str>,
     pub deployment_id: Option<&'a str>,
+    /// The watched service deployment's ARN (what `continue`, `rollback` and the AWS CLI take), when the
+    /// service-deployment APIs found it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub service_deployment_arn: Option<&'a str>,
     pub primary_task_def: Option<&'a str>,
     pub elapsed_seconds: f64,
     pub stopped_tasks: Vec<JsonStoppedTask<'a>>,
@@ -124,6 +128,7 @@ impl<'a> JsonVerdict<'a> {
             service: &report.service,
             desired_task_def: report.desired_task_definition.as_deref(),
             deployment_id: report.deployment_id.as_deref(),
+            service_deployment_arn: report.service_deployment_arn.as_deref(),
             primary_task_def: report.primary_task_definition.as_deref(),
             elapsed_seconds: (report.elapsed.as_secs_f64() * 1000.0).round() / 1000.0,
             stopped_tasks: report
