@@ -583,3 +583,78 @@ async fn rollback_without_the_permission_exits_4_naming_it() {
     );
     assert_no_action(&sim);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn continue_without_the_apis_or_the_permission_exits_4_saying_which() {
+    let sim = fixture().await;
+    paused(&sim, 1).await;
+    sim.handle.set_faults(Faults {
+        access_denied_operations: vec!["ContinueServiceDeployment".into()],
+        ..Faults::default()
+    });
+    let run = sim.run(&continue_args(&[])).await;
+    assert_eq!(run.code, 4, "{} {}", run.stdout, run.stderr);
+    assert!(
+        run.stderr.contains("ecs:ContinueServiceDeployment"),
+        "{}",
+        run.stderr
+    );
+    sim.handle.set_faults(Faults {
+        service_deployments_api: ServiceDeploymentsApi::UnknownOperation,
+        ..Faults::default()
+    });
+    let run = sim.run(&continue_args(&[])).await;
+    assert_eq!(run.code, 4, "{} {}", run.stdout, run.stderr);
+    assert!(
+        run.stderr.contains("service-deployment APIs"),
+        "{}",
+        run.stderr
+    );
+    assert_no_action(&sim);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_several_services_rollback_on_acts_on_each_failing_one_alone() {
+    let sim = fixture().await;
+    sim.steady_service("web", None).await;
+    let crashing = sim.deploy("web", TaskBehaviour::ExitsAtOnce).await;
+    sim.steady_service("api", None).await;
+    let healthy = sim.deploy("api", TaskBehaviour::Healthy).await;
+    let web_deployment = sim
+        .scenario
+        .current_service_deployment("web")
+        .await
+        .expect("web's service deployment");
+    let (web, api) = (format!("web={crashing}"), format!("api={healthy}"));
+    let run = sim
+        .run(&[
+            "--cluster",
+            "prod",
+            "--service",
+            &web,
+            "--service",
+            &api,
+            "--poll-interval",
+            "100ms",
+            "--timeout",
+            "60s",
+            "--rollback-on",
+            "failed",
+            "--output",
+            "json",
+        ])
+        .await;
+    assert_eq!(run.code, 1, "{} {}", run.stdout, run.stderr);
+    let verdict = run.json();
+    let entry = |name: &str| {
+        verdict["services"]
+            .as_array()
+            .and_then(|all| all.iter().find(|s| s["service"] == name))
+            .cloned()
+            .unwrap_or_else(|| panic!("no entry for {name}: {verdict}"))
+    };
+    assert_eq!(entry("web")["rollback"]["status"], "ROLLBACK_SUCCESSFUL");
+    assert_eq!(entry("api")["outcome"], "COMPLETED");
+    assert!(entry("api").get("rollback").is_none());
+    assert_one_rollback_of(&sim, &web_deployment);
+}
