@@ -62,29 +62,129 @@ fn short(task_definition_arn: &str) -> &str {
         .unwrap_or(task_definition_arn)
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn rollback_on_failed_rolls_a_crash_loop_back_once_and_keeps_exit_1() {
+/// What [`wait_rolling_back_on`] left: the simulator, `web`'s first revision, the JSON verdict.
+struct Waited {
+    sim: Sim,
+    first: String,
+    verdict: Value,
+}
+
+/// `web` settled on a healthy v1 (`breaker` as in [`Sim::steady_service`]) and deploying a v2 behaving as
+/// `behaviour`, with `faults` injected from then on, waited for (`--rollback-on rollback_on` when given,
+/// `--timeout timeout`); asserts that the exit code is `code`.
+async fn wait_rolling_back_on(
+    breaker: Option<bool>,
+    behaviour: TaskBehaviour,
+    faults: Faults,
+    rollback_on: Option<&str>,
+    timeout: &str,
+    code: i32,
+) -> Waited {
     let sim = fixture().await;
-    let first = sim.steady_service("web", None).await;
-    let crashing = sim.deploy("web", TaskBehaviour::ExitsAtOnce).await;
-    let run = sim
-        .wait(&crashing, &["--rollback-on", "failed", "--timeout", "60s"])
-        .await;
-    assert_eq!(run.code, 1, "still FAILED: {} {}", run.stdout, run.stderr);
+    let first = sim.steady_service("web", breaker).await;
+    let next = sim.deploy("web", behaviour).await;
+    sim.handle.set_faults(faults);
+    let mut extra = vec!["--timeout", timeout];
+    if let Some(rollback_on) = rollback_on {
+        extra.extend(["--rollback-on", rollback_on]);
+    }
+    let run = sim.wait(&next, &extra).await;
+    assert_eq!(run.code, code, "{} {}", run.stdout, run.stderr);
     let verdict = run.json();
-    assert_eq!(verdict["outcome"], "FAILED");
+    Waited {
+        sim,
+        first,
+        verdict,
+    }
+}
+
+/// The watched deployment was stopped once and rolled back to the first revision.
+fn assert_rolled_back(waited: &Waited) {
+    let Waited {
+        sim,
+        first,
+        verdict,
+    } = waited;
     assert_eq!(verdict["rollback"]["requested"], true, "{verdict}");
     assert_eq!(verdict["rollback"]["status"], "ROLLBACK_SUCCESSFUL");
     assert_eq!(verdict["rollback"]["toTaskDefinition"], first.as_str());
     assert_eq!(
-        text(&verdict, "/rollback/reason"),
-        format!("rolled back to {}", short(&first))
+        text(verdict, "/rollback/reason"),
+        format!("rolled back to {}", short(first))
     );
-    assert_one_rollback_of(&sim, text(&verdict, "/serviceDeploymentArn"));
-    let service = sim.scenario.describe_service("web").await.expect("web");
-    assert_eq!(service.task_definition(), Some(first.as_str()));
+    assert_one_rollback_of(sim, text(verdict, "/serviceDeploymentArn"));
+}
 
-    // The text line says it too.
+/// No rollback was requested and nothing was called; returns why, as the verdict says.
+fn refused_reason(waited: &Waited) -> &str {
+    assert_eq!(
+        waited.verdict["rollback"]["requested"], false,
+        "{}",
+        waited.verdict
+    );
+    assert_no_action(&waited.sim);
+    text(&waited.verdict, "/rollback/reason")
+}
+
+/// The verdict has no `rollback` and nothing was called.
+fn assert_left_alone(waited: &Waited) {
+    assert!(
+        waited.verdict.get("rollback").is_none(),
+        "{}",
+        waited.verdict
+    );
+    assert_no_action(&waited.sim);
+}
+
+/// `web` settled on a healthy v1 (its ARN), then deploying a v2 that never places a task, so the deployment
+/// stays in progress; returns v1, v2 and the service deployment in progress.
+async fn stuck(sim: &Sim) -> (String, String, String) {
+    let first = sim.steady_service("web", Some(true)).await;
+    let stuck = sim.deploy("web", TaskBehaviour::Unplaceable).await;
+    let arn = sim
+        .scenario
+        .current_service_deployment("web")
+        .await
+        .expect("a service deployment");
+    (first, stuck, arn)
+}
+
+/// A fault set that denies `operation`.
+fn denying(operation: &str) -> Faults {
+    Faults {
+        access_denied_operations: vec![operation.into()],
+        ..Faults::default()
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rollback_on_failed_rolls_a_crash_loop_back_once_and_keeps_exit_1() {
+    let crash_loop = |rollback_on| {
+        wait_rolling_back_on(
+            None,
+            TaskBehaviour::ExitsAtOnce,
+            Faults::default(),
+            rollback_on,
+            "60s",
+            1,
+        )
+    };
+    let waited = crash_loop(Some("failed")).await;
+    assert_eq!(waited.verdict["outcome"], "FAILED");
+    assert_rolled_back(&waited);
+    let service = waited
+        .sim
+        .scenario
+        .describe_service("web")
+        .await
+        .expect("web");
+    assert_eq!(service.task_definition(), Some(waited.first.as_str()));
+
+    // Without the flag, or with only `timed-out`, a FAILED verdict is left alone.
+    assert_left_alone(&crash_loop(None).await);
+    assert_left_alone(&crash_loop(Some("timed-out")).await);
+
+    // The text line says what the rollback did.
     let sim = fixture().await;
     sim.steady_service("web", None).await;
     let crashing = sim.deploy("web", TaskBehaviour::ExitsAtOnce).await;
@@ -108,121 +208,77 @@ async fn rollback_on_failed_rolls_a_crash_loop_back_once_and_keeps_exit_1() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn without_the_flag_or_without_the_trigger_nothing_is_stopped() {
-    let sim = fixture().await;
-    let crashing = sim.deploying(None, TaskBehaviour::ExitsAtOnce).await;
-    let run = sim.wait(&crashing, &["--timeout", "60s"]).await;
-    assert_eq!(run.code, 1, "{} {}", run.stdout, run.stderr);
-    let verdict = run.json();
-    assert!(verdict.get("rollback").is_none(), "{verdict}");
-    assert_no_action(&sim);
-
-    // A FAILED verdict with only `timed-out` asked for is left alone too.
-    let sim = fixture().await;
-    let crashing = sim.deploying(None, TaskBehaviour::ExitsAtOnce).await;
-    let run = sim
-        .wait(
-            &crashing,
-            &["--rollback-on", "timed-out", "--timeout", "60s"],
-        )
-        .await;
-    assert_eq!(run.code, 1);
-    assert!(run.json().get("rollback").is_none());
-    assert_no_action(&sim);
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn rollback_on_timed_out_rolls_back_the_deployment_still_in_progress() {
-    let sim = fixture().await;
-    let first = sim.steady_service("web", Some(true)).await;
-    let stuck = sim.deploy("web", TaskBehaviour::Unplaceable).await;
-    let run = sim
-        .wait(&stuck, &["--rollback-on", "timed-out", "--timeout", "3s"])
-        .await;
-    assert_eq!(
-        run.code, 3,
-        "still TIMED_OUT: {} {}",
-        run.stdout, run.stderr
-    );
-    let verdict = run.json();
-    assert_eq!(verdict["outcome"], "TIMED_OUT");
-    assert_eq!(verdict["rollback"]["requested"], true, "{verdict}");
-    assert_eq!(verdict["rollback"]["status"], "ROLLBACK_SUCCESSFUL");
-    assert_eq!(verdict["rollback"]["toTaskDefinition"], first.as_str());
-    assert_one_rollback_of(&sim, text(&verdict, "/serviceDeploymentArn"));
+    let waited = wait_rolling_back_on(
+        Some(true),
+        TaskBehaviour::Unplaceable,
+        Faults::default(),
+        Some("timed-out"),
+        "3s",
+        3,
+    )
+    .await;
+    assert_eq!(waited.verdict["outcome"], "TIMED_OUT");
+    assert_rolled_back(&waited);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_rolled_back_or_completed_deployment_is_never_stopped() {
-    let sim = fixture().await;
-    let crashing = sim.deploying(Some(true), TaskBehaviour::ExitsAtOnce).await;
-    let run = sim
-        .wait(
-            &crashing,
-            &["--rollback-on", "failed,timed-out", "--timeout", "60s"],
-        )
-        .await;
-    assert_eq!(
-        run.code, 2,
-        "ECS rolled back: {} {}",
-        run.stdout, run.stderr
-    );
-    assert!(run.json().get("rollback").is_none());
-    assert_no_action(&sim);
-
-    let sim = fixture().await;
-    let healthy = sim.deploying(None, TaskBehaviour::Healthy).await;
-    let run = sim
-        .wait(&healthy, &["--rollback-on", "failed,timed-out,interrupted"])
-        .await;
-    assert_eq!(run.code, 0, "{} {}", run.stdout, run.stderr);
-    assert_no_action(&sim);
+    let all = Some("failed,timed-out,interrupted");
+    let rolled_back = wait_rolling_back_on(
+        Some(true),
+        TaskBehaviour::ExitsAtOnce,
+        Faults::default(),
+        all,
+        "60s",
+        2,
+    )
+    .await;
+    assert_left_alone(&rolled_back);
+    let completed = wait_rolling_back_on(
+        None,
+        TaskBehaviour::Healthy,
+        Faults::default(),
+        all,
+        "60s",
+        0,
+    )
+    .await;
+    assert_left_alone(&completed);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn without_the_service_deployments_api_the_verdict_stands_and_says_why_not() {
-    let sim = fixture().await;
-    let crashing = sim.deploying(None, TaskBehaviour::ExitsAtOnce).await;
-    sim.handle.set_faults(Faults {
+async fn without_the_service_deployments_api_or_the_stop_permission_the_verdict_stands_saying_why()
+{
+    let crash_loop_with = |faults| {
+        wait_rolling_back_on(
+            None,
+            TaskBehaviour::ExitsAtOnce,
+            faults,
+            Some("failed"),
+            "60s",
+            1,
+        )
+    };
+    let fallback = crash_loop_with(Faults {
         service_deployments_api: ServiceDeploymentsApi::UnknownOperation,
         ..Faults::default()
-    });
-    let run = sim
-        .wait(&crashing, &["--rollback-on", "failed", "--timeout", "60s"])
-        .await;
-    assert_eq!(run.code, 1, "{} {}", run.stdout, run.stderr);
-    let verdict = run.json();
-    assert_eq!(verdict["rollback"]["requested"], false);
-    let reason = text(&verdict, "/rollback/reason");
+    })
+    .await;
+    let reason = refused_reason(&fallback);
     assert!(
         reason.starts_with("rollback not requested: ")
             && reason.contains("no service-deployment APIs"),
         "{reason}"
     );
-    assert_no_action(&sim);
-}
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn without_the_stop_permission_the_verdict_stands_naming_the_permission() {
-    let sim = fixture().await;
-    let crashing = sim.deploying(None, TaskBehaviour::ExitsAtOnce).await;
-    sim.handle.set_faults(Faults {
-        access_denied_operations: vec!["StopServiceDeployment".into()],
-        ..Faults::default()
-    });
-    let run = sim
-        .wait(&crashing, &["--rollback-on", "failed", "--timeout", "60s"])
-        .await;
-    assert_eq!(run.code, 1, "{} {}", run.stdout, run.stderr);
-    let verdict = run.json();
-    assert_eq!(verdict["rollback"]["requested"], false, "{verdict}");
-    let reason = text(&verdict, "/rollback/reason");
+    let denied = crash_loop_with(denying("StopServiceDeployment")).await;
+    let reason = refused_reason(&denied);
     assert!(
         reason.starts_with("rollback not requested: access denied")
             && reason.contains("ecs:StopServiceDeployment"),
         "{reason}"
     );
-    assert_no_action(&sim);
 }
 
 /// The binary waiting on a stuck deployment of `web`, signalled with `signal` once it reports the deployment
@@ -273,13 +329,7 @@ async fn interrupted_wait(sim: &Sim, stuck: &str, signal: &str, extra: &[&str]) 
 async fn ctrl_c_and_sigterm_with_rollback_on_interrupted_roll_back_the_watched_deployment() {
     for signal in ["-INT", "-TERM"] {
         let sim = fixture().await;
-        sim.steady_service("web", Some(true)).await;
-        let stuck = sim.deploy("web", TaskBehaviour::Unplaceable).await;
-        let watched = sim
-            .scenario
-            .current_service_deployment("web")
-            .await
-            .expect("a service deployment");
+        let (_, stuck, watched) = stuck(&sim).await;
         let (code, stderr) =
             interrupted_wait(&sim, &stuck, signal, &["--rollback-on", "interrupted"]).await;
         assert_eq!(code, 130, "{signal}: {stderr}");
@@ -295,7 +345,7 @@ async fn ctrl_c_and_sigterm_with_rollback_on_interrupted_roll_back_the_watched_d
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn ctrl_c_without_rollback_on_interrupted_leaves_the_deployment_alone() {
     let sim = fixture().await;
-    let stuck = sim.deploying(Some(true), TaskBehaviour::Unplaceable).await;
+    let (_, stuck, arn) = stuck(&sim).await;
     let (code, stderr) = interrupted_wait(&sim, &stuck, "-INT", &["--rollback-on", "failed"]).await;
     assert_eq!(code, 130, "{stderr}");
     assert!(
@@ -303,11 +353,6 @@ async fn ctrl_c_without_rollback_on_interrupted_leaves_the_deployment_alone() {
         "{stderr}"
     );
     assert_no_action(&sim);
-    let arn = sim
-        .scenario
-        .current_service_deployment("web")
-        .await
-        .expect("a service deployment");
     let sd = sim
         .scenario
         .describe_service_deployment(&arn)
@@ -361,6 +406,9 @@ fn hook_ids(sd: &ServiceDeployment) -> Vec<String> {
         .collect()
 }
 
+/// `--wait` for at most a minute, with the JSON verdict.
+const WAIT_JSON: &[&str] = &["--wait", "--timeout", "60s", "--output", "json"];
+
 fn continue_args<'a>(extra: &[&'a str]) -> Vec<&'a str> {
     [&["continue"], web_args(extra).as_slice()].concat()
 }
@@ -369,63 +417,52 @@ fn rollback_args<'a>(extra: &[&'a str]) -> Vec<&'a str> {
     [&["rollback"], web_args(extra).as_slice()].concat()
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn continue_answers_the_only_paused_hook_and_with_wait_exits_with_the_verdict() {
-    let sim = fixture().await;
-    let (v2, sd) = paused(&sim, 1).await;
-    let arn = sd.service_deployment_arn().expect("arn").to_owned();
-    let hook = hook_ids(&sd).remove(0);
-    let run = sim
-        .run(&continue_args(&[
-            "--wait",
-            "--timeout",
-            "60s",
-            "--output",
-            "json",
-        ]))
-        .await;
-    assert_eq!(run.code, 0, "{} {}", run.stdout, run.stderr);
-    assert!(
-        run.stderr
-            .contains(&format!("sent CONTINUE to lifecycle hook {hook} of {arn}")),
-        "{}",
-        run.stderr
-    );
-    let verdict = run.json();
-    assert_eq!(verdict["outcome"], "COMPLETED", "{verdict}");
-    assert_eq!(verdict["primaryTaskDef"], v2.as_str());
+/// The one ContinueServiceDeployment the simulator accepted: `action` for `hook` of `arn`.
+fn assert_one_continue(sim: &Sim, arn: &str, hook: &str, action: &str) {
     let actions = sim.handle.recorded_actions();
     assert_eq!(actions.len(), 1, "{actions:?}");
     assert_eq!(actions[0].operation, "ContinueServiceDeployment");
     assert_eq!(actions[0].service_deployment_arn, arn);
-    assert_eq!(actions[0].hook_id.as_deref(), Some(hook.as_str()));
-    assert_eq!(actions[0].action.as_deref(), Some("CONTINUE"));
+    assert_eq!(actions[0].hook_id.as_deref(), Some(hook));
+    assert_eq!(actions[0].action.as_deref(), Some(action));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn continue_with_action_rollback_and_wait_exits_2() {
-    let sim = fixture().await;
-    let (_, sd) = paused(&sim, 1).await;
-    let run = sim
-        .run(&continue_args(&[
-            "--action",
-            "rollback",
-            "--wait",
-            "--timeout",
-            "60s",
-            "--output",
-            "json",
-        ]))
-        .await;
-    assert_eq!(run.code, 2, "{} {}", run.stdout, run.stderr);
-    assert_eq!(run.json()["outcome"], "ROLLED_BACK");
-    let actions = sim.handle.recorded_actions();
-    assert_eq!(actions.len(), 1, "{actions:?}");
-    assert_eq!(actions[0].action.as_deref(), Some("ROLLBACK"));
-    assert_eq!(
-        Some(actions[0].service_deployment_arn.as_str()),
-        sd.service_deployment_arn()
-    );
+async fn continue_answers_the_only_paused_hook_and_with_wait_exits_with_the_verdict() {
+    // (--action, what ECS is told, exit code, verdict)
+    for (action, sent, code, outcome) in [
+        ("continue", "CONTINUE", 0, "COMPLETED"),
+        ("rollback", "ROLLBACK", 2, "ROLLED_BACK"),
+    ] {
+        let sim = fixture().await;
+        let (v2, sd) = paused(&sim, 1).await;
+        let arn = sd.service_deployment_arn().expect("arn").to_owned();
+        let hook = hook_ids(&sd).remove(0);
+        let run = sim
+            .run(&continue_args(&[
+                "--action",
+                action,
+                "--wait",
+                "--timeout",
+                "60s",
+                "--output",
+                "json",
+            ]))
+            .await;
+        assert_eq!(run.code, code, "{action}: {} {}", run.stdout, run.stderr);
+        assert!(
+            run.stderr
+                .contains(&format!("sent {sent} to lifecycle hook {hook} of {arn}")),
+            "{action}: {}",
+            run.stderr
+        );
+        let verdict = run.json();
+        assert_eq!(verdict["outcome"], outcome, "{action}: {verdict}");
+        if outcome == "COMPLETED" {
+            assert_eq!(verdict["primaryTaskDef"], v2.as_str());
+        }
+        assert_one_continue(&sim, &arn, &hook, sent);
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -472,16 +509,15 @@ async fn continue_with_several_hooks_awaiting_exits_4_listing_them_until_one_is_
 
     let run = sim.run(&continue_args(&["--hook-id", &hooks[1]])).await;
     assert_eq!(run.code, 0, "{} {}", run.stdout, run.stderr);
-    let actions = sim.handle.recorded_actions();
-    assert_eq!(actions.len(), 1, "{actions:?}");
-    assert_eq!(actions[0].hook_id.as_deref(), Some(hooks[1].as_str()));
+    let arn = sd.service_deployment_arn().expect("arn");
+    assert_one_continue(&sim, arn, &hooks[1], "CONTINUE");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn continue_with_nothing_paused_exits_4_saying_what_the_deployment_does() {
     // A rolling deployment in progress: no hook at all.
     let sim = fixture().await;
-    sim.deploying(Some(true), TaskBehaviour::Unplaceable).await;
+    stuck(&sim).await;
     let run = sim.run(&continue_args(&[])).await;
     assert_eq!(run.code, 4, "{} {}", run.stdout, run.stderr);
     assert!(
@@ -490,34 +526,29 @@ async fn continue_with_nothing_paused_exits_4_saying_what_the_deployment_does() 
         "{}",
         run.stderr
     );
-    // A settled service: nothing in progress.
+    assert_nothing_in_progress(&continue_args(&["--wait"])).await;
+}
+
+/// On a settled `web`, `args` exits 4 saying that no deployment is in progress, and acts on nothing.
+async fn assert_nothing_in_progress(args: &[&str]) {
     let sim = fixture().await;
     sim.steady_service("web", None).await;
-    let run = sim.run(&continue_args(&["--wait"])).await;
-    assert_eq!(run.code, 4, "{} {}", run.stdout, run.stderr);
-    assert!(run.stderr.contains("in progress"), "{}", run.stderr);
+    let run = sim.run(args).await;
+    assert_eq!(run.code, 4, "{args:?}: {} {}", run.stdout, run.stderr);
+    assert!(
+        run.stderr
+            .contains("no deployment of service web is in progress"),
+        "{args:?}: {}",
+        run.stderr
+    );
     assert_no_action(&sim);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn rollback_stops_the_deployment_in_progress_and_with_wait_exits_0_when_it_succeeded() {
     let sim = fixture().await;
-    let first = sim.steady_service("web", Some(true)).await;
-    sim.deploy("web", TaskBehaviour::Unplaceable).await;
-    let arn = sim
-        .scenario
-        .current_service_deployment("web")
-        .await
-        .expect("a service deployment");
-    let run = sim
-        .run(&rollback_args(&[
-            "--wait",
-            "--timeout",
-            "60s",
-            "--output",
-            "json",
-        ]))
-        .await;
+    let (first, _, arn) = stuck(&sim).await;
+    let run = sim.run(&rollback_args(WAIT_JSON)).await;
     assert_eq!(run.code, 0, "{} {}", run.stdout, run.stderr);
     let answer = run.json();
     assert_eq!(answer["serviceDeploymentArn"], arn.as_str());
@@ -528,12 +559,7 @@ async fn rollback_stops_the_deployment_in_progress_and_with_wait_exits_0_when_it
 
     // Without --wait: requested, exit 0, one call.
     let sim = fixture().await;
-    sim.deploying(Some(true), TaskBehaviour::Unplaceable).await;
-    let arn = sim
-        .scenario
-        .current_service_deployment("web")
-        .await
-        .expect("a service deployment");
+    let (_, _, arn) = stuck(&sim).await;
     let run = sim.run(&rollback_args(&[])).await;
     assert_eq!(run.code, 0, "{} {}", run.stdout, run.stderr);
     assert!(
@@ -546,18 +572,13 @@ async fn rollback_stops_the_deployment_in_progress_and_with_wait_exits_0_when_it
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn rollback_with_nothing_in_progress_exits_4_and_a_second_rollback_makes_no_call() {
-    let sim = fixture().await;
-    sim.steady_service("web", None).await;
-    let run = sim.run(&rollback_args(&["--wait"])).await;
-    assert_eq!(run.code, 4, "{} {}", run.stdout, run.stderr);
-    assert!(run.stderr.contains("in progress"), "{}", run.stderr);
-    assert_no_action(&sim);
+    assert_nothing_in_progress(&rollback_args(&["--wait"])).await;
 
     // A second `rollback` finds the deployment rolling back or (the simulator is fast) ended; either way it
     // exits 4 without a second StopServiceDeployment. The "already rolling back" guard itself is proven
     // against a fake in the watcher's actions tests.
     let sim = fixture().await;
-    sim.deploying(Some(true), TaskBehaviour::Unplaceable).await;
+    stuck(&sim).await;
     let first = sim.run(&rollback_args(&[])).await;
     assert_eq!(first.code, 0, "{} {}", first.stdout, first.stderr);
     let again = sim.run(&rollback_args(&[])).await;
@@ -568,11 +589,8 @@ async fn rollback_with_nothing_in_progress_exits_4_and_a_second_rollback_makes_n
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn rollback_without_the_permission_exits_4_naming_it() {
     let sim = fixture().await;
-    sim.deploying(Some(true), TaskBehaviour::Unplaceable).await;
-    sim.handle.set_faults(Faults {
-        access_denied_operations: vec!["StopServiceDeployment".into()],
-        ..Faults::default()
-    });
+    stuck(&sim).await;
+    sim.handle.set_faults(denying("StopServiceDeployment"));
     let run = sim.run(&rollback_args(&["--wait"])).await;
     assert_eq!(run.code, 4, "{} {}", run.stdout, run.stderr);
     assert!(
@@ -588,10 +606,7 @@ async fn rollback_without_the_permission_exits_4_naming_it() {
 async fn continue_without_the_apis_or_the_permission_exits_4_saying_which() {
     let sim = fixture().await;
     paused(&sim, 1).await;
-    sim.handle.set_faults(Faults {
-        access_denied_operations: vec!["ContinueServiceDeployment".into()],
-        ..Faults::default()
-    });
+    sim.handle.set_faults(denying("ContinueServiceDeployment"));
     let run = sim.run(&continue_args(&[])).await;
     assert_eq!(run.code, 4, "{} {}", run.stdout, run.stderr);
     assert!(
@@ -611,50 +626,4 @@ async fn continue_without_the_apis_or_the_permission_exits_4_saying_which() {
         run.stderr
     );
     assert_no_action(&sim);
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn with_several_services_rollback_on_acts_on_each_failing_one_alone() {
-    let sim = fixture().await;
-    sim.steady_service("web", None).await;
-    let crashing = sim.deploy("web", TaskBehaviour::ExitsAtOnce).await;
-    sim.steady_service("api", None).await;
-    let healthy = sim.deploy("api", TaskBehaviour::Healthy).await;
-    let web_deployment = sim
-        .scenario
-        .current_service_deployment("web")
-        .await
-        .expect("web's service deployment");
-    let (web, api) = (format!("web={crashing}"), format!("api={healthy}"));
-    let run = sim
-        .run(&[
-            "--cluster",
-            "prod",
-            "--service",
-            &web,
-            "--service",
-            &api,
-            "--poll-interval",
-            "100ms",
-            "--timeout",
-            "60s",
-            "--rollback-on",
-            "failed",
-            "--output",
-            "json",
-        ])
-        .await;
-    assert_eq!(run.code, 1, "{} {}", run.stdout, run.stderr);
-    let verdict = run.json();
-    let entry = |name: &str| {
-        verdict["services"]
-            .as_array()
-            .and_then(|all| all.iter().find(|s| s["service"] == name))
-            .cloned()
-            .unwrap_or_else(|| panic!("no entry for {name}: {verdict}"))
-    };
-    assert_eq!(entry("web")["rollback"]["status"], "ROLLBACK_SUCCESSFUL");
-    assert_eq!(entry("api")["outcome"], "COMPLETED");
-    assert!(entry("api").get("rollback").is_none());
-    assert_one_rollback_of(&sim, &web_deployment);
 }

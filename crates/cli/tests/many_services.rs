@@ -169,3 +169,33 @@ async fn one_task_definition_for_several_services_is_bad_input() {
         "no ECS call for bad input"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rollback_on_acts_on_each_failing_service_alone() {
+    let sim = fixture().await;
+    let web = deploying(&sim, "web", None, TaskBehaviour::ExitsAtOnce).await;
+    let web_deployment = sim
+        .scenario
+        .current_service_deployment("web")
+        .await
+        .expect("web's service deployment");
+    let api = deploying(&sim, "api", None, TaskBehaviour::Healthy).await;
+    let run = wait_for(
+        &sim,
+        &[&web, &api],
+        &["--rollback-on", "failed", "--output", "json"],
+    )
+    .await;
+    assert_eq!(run.code, 1, "{} {}", run.stdout, run.stderr);
+    let verdict = run.json();
+    assert_eq!(
+        entry(&verdict, "web")["rollback"]["status"],
+        "ROLLBACK_SUCCESSFUL"
+    );
+    assert_eq!(entry(&verdict, "api")["outcome"], "COMPLETED");
+    assert!(entry(&verdict, "api").get("rollback").is_none());
+    let actions = sim.handle.recorded_actions();
+    assert_eq!(actions.len(), 1, "one rollback, of web: {actions:?}");
+    assert_eq!(actions[0].operation, "StopServiceDeployment");
+    assert_eq!(actions[0].service_deployment_arn, web_deployment);
+}

@@ -381,22 +381,7 @@ fn cancel_ends_a_wait_within_a_second_and_stops_the_server() {
             .checked(object(&wait_inputs("prod", "stuck", &huge)))
             .await;
 
-        let mut waiting_client = h.client.clone();
-        let waiting =
-            tokio::spawn(async move { waiting_client.create(create_request(inputs)).await });
-        let engine = h.engine.clone();
-        assert!(
-            eventually(Duration::from_secs(10), || engine
-                .messages()
-                .iter()
-                .any(|m| m.message.contains("running")))
-            .await,
-            "the wait never started polling"
-        );
-        let cancelled_at = Instant::now();
-        h.client.cancel(()).await.expect("cancel");
-        let result = waiting.await.expect("create task");
-        let took = cancelled_at.elapsed();
+        let (result, took) = h.create_then_cancel(inputs, "running").await;
         assert!(
             took < Duration::from_secs(1),
             "wait ended {took:?} after Cancel"

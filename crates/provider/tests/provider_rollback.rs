@@ -5,8 +5,6 @@
 
 mod common;
 
-use std::time::Duration;
-
 use common::*;
 use ecs_sim::RecordedAction;
 use prost_types::value::Kind;
@@ -79,107 +77,92 @@ async fn task_definition_of_web(h: &Harness) -> String {
 }
 
 #[test]
-fn rollback_on_failed_rolls_a_crash_loop_back_and_records_the_status() {
+fn rollback_on_failed_or_timed_out_rolls_the_watched_deployment_back_and_records_the_status() {
     init_environment();
-    runtime().block_on(async {
-        let mut h = Harness::start().await;
-        let (first, crashing) =
-            deploying(&h, CircuitBreaker::Off, TaskBehaviour::ExitsAtOnce).await;
-        let watched = watched_deployment(&h).await;
-        let checked = h
-            .checked(inputs(&crashing, &[("rollbackOn", list(&["failed"]))]))
-            .await;
-        let error = h
-            .create(checked, false, 0.0)
-            .await
-            .expect_err("a crash loop fails the create");
-        let outputs = failed_outputs(&error);
-        assert_eq!(string_of(&outputs, "outcome"), "FAILED");
-        assert_eq!(string_of(&outputs, "rollbackStatus"), "ROLLBACK_SUCCESSFUL");
-        let message = string_of(&outputs, "failureMessage");
-        assert!(message.contains("rolled back to web:1"), "{message}");
-        let stops = stops(&h);
-        assert_eq!(stops.len(), 1, "{stops:?}");
-        assert_eq!(stops[0].service_deployment_arn, watched);
-        assert_eq!(stops[0].stop_type.as_deref(), Some("ROLLBACK"));
-        assert_eq!(task_definition_of_web(&h).await, first);
-    });
-}
-
-#[test]
-fn rollback_on_timed_out_rolls_back_a_deployment_that_never_finished() {
-    init_environment();
-    runtime().block_on(async {
-        let mut h = Harness::start().await;
-        let (first, stuck) = deploying(
-            &h,
+    // (case, circuit breaker, the new revision, rollbackOn, timeoutMs, the verdict that triggers it)
+    let cases = [
+        (
+            "crash loop",
+            CircuitBreaker::Off,
+            TaskBehaviour::ExitsAtOnce,
+            "failed",
+            60_000.0,
+            "FAILED",
+        ),
+        (
+            "never placed",
             CircuitBreaker::On { rollback: true },
             TaskBehaviour::Unplaceable,
-        )
-        .await;
-        let watched = watched_deployment(&h).await;
-        let checked = h
-            .checked(inputs(
-                &stuck,
-                &[
-                    ("rollbackOn", list(&["timedOut"])),
-                    ("timeoutMs", number(2_000.0)),
-                ],
-            ))
-            .await;
-        let error = h
-            .create(checked, false, 0.0)
-            .await
-            .expect_err("a timed out deployment fails the create");
-        let outputs = failed_outputs(&error);
-        assert_eq!(string_of(&outputs, "outcome"), "TIMED_OUT");
-        assert_eq!(string_of(&outputs, "rollbackStatus"), "ROLLBACK_SUCCESSFUL");
-        let stops = stops(&h);
-        assert_eq!(stops.len(), 1, "{stops:?}");
-        assert_eq!(stops[0].service_deployment_arn, watched);
-        assert_eq!(task_definition_of_web(&h).await, first);
-    });
+            "timedOut",
+            2_000.0,
+            "TIMED_OUT",
+        ),
+    ];
+    for (case, breaker, behaviour, rollback_on, timeout_ms, outcome) in cases {
+        runtime().block_on(async {
+            let mut h = Harness::start().await;
+            let (first, next) = deploying(&h, breaker, behaviour).await;
+            let watched = watched_deployment(&h).await;
+            let checked = h
+                .checked(inputs(
+                    &next,
+                    &[
+                        ("rollbackOn", list(&[rollback_on])),
+                        ("timeoutMs", number(timeout_ms)),
+                    ],
+                ))
+                .await;
+            let error = h
+                .create(checked, false, 0.0)
+                .await
+                .expect_err("the verdict fails the create");
+            let outputs = failed_outputs(&error);
+            assert_eq!(string_of(&outputs, "outcome"), outcome, "{case}");
+            assert_eq!(
+                string_of(&outputs, "rollbackStatus"),
+                "ROLLBACK_SUCCESSFUL",
+                "{case}"
+            );
+            let message = string_of(&outputs, "failureMessage");
+            assert!(
+                message.contains("rolled back to web:1"),
+                "{case}: {message}"
+            );
+            let stops = stops(&h);
+            assert_eq!(stops.len(), 1, "{case}: {stops:?}");
+            assert_eq!(stops[0].service_deployment_arn, watched, "{case}");
+            assert_eq!(stops[0].stop_type.as_deref(), Some("ROLLBACK"), "{case}");
+            assert_eq!(task_definition_of_web(&h).await, first, "{case}");
+        });
+    }
 }
 
-/// Starts a Create on `stuck` with `extra` inputs, holds until the provider reports the deployment it
-/// follows (so the Cancel never races the start of the wait), cancels, and returns the Create's error.
-async fn cancelled_create(
-    h: &mut Harness,
-    stuck: &str,
-    extra: &[(&'static str, Value)],
-) -> tonic::Status {
-    let checked = h.checked(inputs(stuck, extra)).await;
-    let mut waiting_client = h.client.clone();
-    let waiting = tokio::spawn(async move { waiting_client.create(create_request(checked)).await });
-    let engine = h.engine.clone();
-    assert!(
-        eventually(Duration::from_secs(30), || engine
-            .messages()
-            .iter()
-            .any(|m| m.message.contains("ecs-svc/")))
-        .await,
-        "the wait never found its deployment"
-    );
-    h.client.cancel(()).await.expect("cancel");
-    let result = waiting.await.expect("create task");
-    result.expect_err("a cancelled wait fails")
+/// `web` stuck on a revision that never places a task, waited for with `rollbackOn: [rollback_on]` and
+/// cancelled once the provider reports the deployment it follows; returns the Create's error, the watched
+/// service deployment and the harness.
+async fn cancelled_wait(rollback_on: &str) -> (tonic::Status, String, Harness) {
+    let mut h = Harness::start().await;
+    let (_, stuck) = deploying(
+        &h,
+        CircuitBreaker::On { rollback: true },
+        TaskBehaviour::Unplaceable,
+    )
+    .await;
+    let watched = watched_deployment(&h).await;
+    let checked = h
+        .checked(inputs(&stuck, &[("rollbackOn", list(&[rollback_on]))]))
+        .await;
+    let (result, _) = h.create_then_cancel(checked, "ecs-svc/").await;
+    let status = result.expect_err("a cancelled wait fails");
+    assert_eq!(status.code(), Code::Cancelled, "{status:?}");
+    (status, watched, h)
 }
 
 #[test]
 fn a_pulumi_cancel_with_rollback_on_cancelled_requests_the_rollback_before_returning() {
     init_environment();
     runtime().block_on(async {
-        let mut h = Harness::start().await;
-        let (_, stuck) = deploying(
-            &h,
-            CircuitBreaker::On { rollback: true },
-            TaskBehaviour::Unplaceable,
-        )
-        .await;
-        let watched = watched_deployment(&h).await;
-        let status =
-            cancelled_create(&mut h, &stuck, &[("rollbackOn", list(&["cancelled"]))]).await;
-        assert_eq!(status.code(), Code::Cancelled, "{status:?}");
+        let (status, watched, h) = cancelled_wait("cancelled").await;
         assert!(
             status
                 .message()
@@ -209,16 +192,8 @@ fn without_rollback_on_neither_a_failure_nor_a_cancel_stops_anything() {
         assert_eq!(string_of(&outputs, "outcome"), "FAILED");
         assert!(h.sim.recorded_actions().is_empty());
 
-        let mut h = Harness::start().await;
-        let (_, stuck) = deploying(
-            &h,
-            CircuitBreaker::On { rollback: true },
-            TaskBehaviour::Unplaceable,
-        )
-        .await;
         // `failed` alone does not cover a cancel.
-        let status = cancelled_create(&mut h, &stuck, &[("rollbackOn", list(&["failed"]))]).await;
-        assert_eq!(status.code(), Code::Cancelled, "{status:?}");
+        let (status, _, h) = cancelled_wait("failed").await;
         assert!(!status.message().contains("rollback"), "{status:?}");
         assert!(h.sim.recorded_actions().is_empty());
     });

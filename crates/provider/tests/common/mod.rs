@@ -377,6 +377,35 @@ impl Harness {
             })
     }
 
+    /// Starts a Create of `inputs`, holds until some engine log message contains `started` (so the Cancel
+    /// never races the start of the wait), sends Cancel, and returns the Create's answer with the time it
+    /// took after the Cancel.
+    pub async fn create_then_cancel(
+        &mut self,
+        inputs: Struct,
+        started: &str,
+    ) -> (Result<(String, Struct), Status>, Duration) {
+        let mut waiting_client = self.client.clone();
+        let waiting =
+            tokio::spawn(async move { waiting_client.create(create_request(inputs)).await });
+        let engine = self.engine.clone();
+        assert!(
+            eventually(Duration::from_secs(30), || engine
+                .messages()
+                .iter()
+                .any(|m| m.message.contains(started)))
+            .await,
+            "no log message contains {started:?}: the wait never got there"
+        );
+        let cancelled_at = tokio::time::Instant::now();
+        self.client.cancel(()).await.expect("cancel");
+        let result = waiting.await.expect("create task").map(|response| {
+            let response = response.into_inner();
+            (response.id, response.properties.unwrap_or_default())
+        });
+        (result, cancelled_at.elapsed())
+    }
+
     pub fn total_calls(&self) -> u64 {
         self.sim.call_counts().values().sum()
     }
