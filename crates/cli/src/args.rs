@@ -168,13 +168,8 @@ pub struct DisplayArgs {
 /// `continue`: the paused deployment of one service.
 #[derive(Debug, Args)]
 pub struct ContinueArgs {
-    /// Cluster name or ARN.
-    #[arg(long, value_name = "NAME|ARN")]
-    pub cluster: String,
-
-    /// Service name or ARN.
-    #[arg(long, value_name = "NAME|ARN")]
-    pub service: String,
+    #[command(flatten)]
+    pub target: ServiceArgs,
 
     /// The PAUSE hook to continue; needed only when several hooks await action.
     #[arg(long, value_name = "ID")]
@@ -199,6 +194,18 @@ pub struct ContinueArgs {
     pub display: DisplayArgs,
 }
 
+/// The one service `continue` and `rollback` act on.
+#[derive(Debug, Args)]
+pub struct ServiceArgs {
+    /// Cluster name or ARN.
+    #[arg(long, value_name = "NAME|ARN")]
+    pub cluster: String,
+
+    /// Service name or ARN.
+    #[arg(long, value_name = "NAME|ARN")]
+    pub service: String,
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum HookAction {
     Continue,
@@ -208,13 +215,8 @@ pub enum HookAction {
 /// `rollback`: the deployment in progress of one service.
 #[derive(Debug, Args)]
 pub struct RollbackArgs {
-    /// Cluster name or ARN.
-    #[arg(long, value_name = "NAME|ARN")]
-    pub cluster: String,
-
-    /// Service name or ARN.
-    #[arg(long, value_name = "NAME|ARN")]
-    pub service: String,
+    #[command(flatten)]
+    pub target: ServiceArgs,
 
     /// Then follow the rollback to its end: exit 0 when it succeeded, 1 when it failed, 3 when --timeout passed.
     #[arg(long)]

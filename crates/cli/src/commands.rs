@@ -9,16 +9,18 @@ use crate::args::{ContinueArgs, HookAction, OutputFormat, RollbackArgs};
 use crate::progress::ProgressReporter;
 use crate::signals::Interrupts;
 use crate::verdict_output::{self, ServiceResult, WaitEnd};
-use crate::wait::{FLAG_DURATION, connect, validate_aws};
+use crate::wait::{FLAG_DURATION, validate_aws, validated_then_connected};
 
 /// `continue`: ContinueServiceDeployment at the paused hook, then optionally wait for the verdict.
 pub async fn continue_paused(args: ContinueArgs) -> ExitCode {
-    if let Err(message) = validate(&args.cluster, &args.service, &args.aws, args.timeout) {
-        eprintln!("error: {message}");
-        return ExitCode::SetupError;
-    }
-    let api = match connect(&args.aws).await {
-        Ok(api) => api,
+    let validated = validate(
+        &args.target.cluster,
+        &args.target.service,
+        &args.aws,
+        args.timeout,
+    );
+    let api = match validated_then_connected(validated, &args.aws).await {
+        Ok(((), api)) => api,
         Err(code) => return code,
     };
     let action = match args.action {
@@ -27,8 +29,8 @@ pub async fn continue_paused(args: ContinueArgs) -> ExitCode {
     };
     let continued = match actions::continue_paused(
         api.as_ref(),
-        &args.cluster,
-        &args.service,
+        &args.target.cluster,
+        &args.target.service,
         args.hook_id.as_deref(),
         action,
     )
@@ -52,8 +54,8 @@ pub async fn continue_paused(args: ContinueArgs) -> ExitCode {
     let interrupts = Interrupts::install();
     let reporter = ProgressReporter::new(args.display.quiet, "");
     let request = WaitRequest {
-        cluster: args.cluster.clone(),
-        service: args.service.clone(),
+        cluster: args.target.cluster.clone(),
+        service: args.target.service.clone(),
         desired_task_definition: None,
         deployment: Some(continued.service_deployment_arn.clone()),
     };
@@ -80,8 +82,8 @@ pub async fn continue_paused(args: ContinueArgs) -> ExitCode {
     };
     verdict_output::print_all(
         &[ServiceResult {
-            cluster: args.cluster,
-            service: args.service,
+            cluster: args.target.cluster,
+            service: args.target.service,
             desired_task_definition: None,
             end,
         }],
@@ -91,21 +93,28 @@ pub async fn continue_paused(args: ContinueArgs) -> ExitCode {
 
 /// `rollback`: StopServiceDeployment ROLLBACK on the deployment in progress, then optionally follow it.
 pub async fn roll_back(args: RollbackArgs) -> ExitCode {
-    if let Err(message) = validate(&args.cluster, &args.service, &args.aws, args.timeout) {
-        eprintln!("error: {message}");
-        return ExitCode::SetupError;
-    }
-    let api = match connect(&args.aws).await {
-        Ok(api) => api,
+    let validated = validate(
+        &args.target.cluster,
+        &args.target.service,
+        &args.aws,
+        args.timeout,
+    );
+    let api = match validated_then_connected(validated, &args.aws).await {
+        Ok(((), api)) => api,
         Err(code) => return code,
     };
     let interrupts = Interrupts::install();
     let reporter = ProgressReporter::new(args.display.quiet, "");
-    let in_progress =
-        match actions::in_progress_deployment(api.as_ref(), &args.cluster, &args.service).await {
-            Ok(in_progress) => in_progress,
-            Err(error) => return action_failed(error),
-        };
+    let in_progress = match actions::in_progress_deployment(
+        api.as_ref(),
+        &args.target.cluster,
+        &args.target.service,
+    )
+    .await
+    {
+        Ok(in_progress) => in_progress,
+        Err(error) => return action_failed(error),
+    };
     // Without --wait, follow for no time at all: one look right after the request.
     let follow = FollowOptions {
         timeout: if args.wait {
@@ -134,15 +143,15 @@ pub async fn roll_back(args: RollbackArgs) -> ExitCode {
                 .status
                 .as_ref()
                 .map_or("ROLLBACK_NOT_REQUESTED", |s| s.as_str()),
-            args.service,
-            args.cluster,
+            args.target.service,
+            args.target.cluster,
             rollback.reason
         ),
         OutputFormat::Json => println!(
             "{}",
             serde_json::json!({
-                "cluster": args.cluster,
-                "service": args.service,
+                "cluster": args.target.cluster,
+                "service": args.target.service,
                 "serviceDeploymentArn": in_progress.service_deployment_arn,
                 "rollback": rollback,
             })

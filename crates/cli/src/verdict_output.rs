@@ -34,17 +34,25 @@ pub struct ServiceResult {
     pub end: WaitEnd,
 }
 
+/// What every per-service JSON object starts with, verdict or not.
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct JsonVerdict<'a> {
+pub struct JsonHead<'a> {
     /// `COMPLETED` or `FAILED`, as the npm package reported it.
     pub status: &'static str,
-    /// One of COMPLETED, FAILED, ROLLED_BACK, TIMED_OUT.
+    /// One of COMPLETED, FAILED, ROLLED_BACK, TIMED_OUT (and, without a verdict, ERROR or INTERRUPTED).
     pub outcome: &'static str,
     pub failure_message: &'a str,
     pub cluster: &'a str,
     pub service: &'a str,
     pub desired_task_def: Option<&'a str>,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct JsonVerdict<'a> {
+    #[serde(flatten)]
+    pub head: JsonHead<'a>,
     pub deployment_id: Option<&'a str>,
     /// The watched service deployment's ARN (what `continue`, `rollback` and the AWS CLI take), when the
     /// service-deployment APIs found it.
@@ -74,13 +82,9 @@ pub struct JsonVerdict<'a> {
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct JsonNoVerdict<'a> {
-    pub status: &'static str,
-    /// `ERROR`, `INTERRUPTED`, or `TIMED_OUT` for a service `--fail-fast` did not wait for.
-    pub outcome: &'static str,
-    pub failure_message: &'a str,
-    pub cluster: &'a str,
-    pub service: &'a str,
-    pub desired_task_def: Option<&'a str>,
+    /// `outcome` is `ERROR`, `INTERRUPTED`, or `TIMED_OUT` for a service `--fail-fast` did not wait for.
+    #[serde(flatten)]
+    pub head: JsonHead<'a>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub rollback: Option<&'a RollbackReport>,
 }
@@ -121,12 +125,14 @@ pub struct JsonContainer<'a> {
 impl<'a> JsonVerdict<'a> {
     pub fn from_report(report: &'a WaitReport) -> Self {
         Self {
-            status: report.outcome.status(),
-            outcome: report.outcome.as_str(),
-            failure_message: &report.failure_message,
-            cluster: &report.cluster,
-            service: &report.service,
-            desired_task_def: report.desired_task_definition.as_deref(),
+            head: JsonHead {
+                status: report.outcome.status(),
+                outcome: report.outcome.as_str(),
+                failure_message: &report.failure_message,
+                cluster: &report.cluster,
+                service: &report.service,
+                desired_task_def: report.desired_task_definition.as_deref(),
+            },
             deployment_id: report.deployment_id.as_deref(),
             service_deployment_arn: report.service_deployment_arn.as_deref(),
             primary_task_def: report.primary_task_definition.as_deref(),
@@ -300,12 +306,14 @@ pub fn print_all(results: &[ServiceResult], output: OutputFormat) -> ExitCode {
 fn json_service(result: &ServiceResult) -> JsonService<'_> {
     let no_verdict = |outcome, failure_message, rollback| {
         JsonService::NoVerdict(JsonNoVerdict {
-            status: "FAILED",
-            outcome,
-            failure_message,
-            cluster: &result.cluster,
-            service: &result.service,
-            desired_task_def: result.desired_task_definition.as_deref(),
+            head: JsonHead {
+                status: "FAILED",
+                outcome,
+                failure_message,
+                cluster: &result.cluster,
+                service: &result.service,
+                desired_task_def: result.desired_task_definition.as_deref(),
+            },
             rollback,
         })
     };

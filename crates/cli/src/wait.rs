@@ -38,15 +38,8 @@ struct Plan {
 }
 
 pub async fn run(args: WaitArgs) -> ExitCode {
-    let plan = match validate(&args) {
-        Ok(plan) => plan,
-        Err(message) => {
-            eprintln!("error: {message}");
-            return ExitCode::SetupError;
-        }
-    };
-    let api = match connect(&args.aws).await {
-        Ok(api) => api,
+    let (plan, api) = match validated_then_connected(validate(&args), &args.aws).await {
+        Ok(ready) => ready,
         Err(code) => return code,
     };
     let interrupts = Interrupts::install();
@@ -77,7 +70,19 @@ pub async fn run(args: WaitArgs) -> ExitCode {
 }
 
 /// Builds the ECS client for `aws`; a setup error is printed and becomes exit 4.
-pub async fn connect(aws: &AwsArgs) -> Result<Arc<dyn EcsApi>, ExitCode> {
+/// Every command's start: bad input exits 4 before any AWS call, naming the flag; then the connection.
+pub async fn validated_then_connected<T>(
+    validated: Result<T, String>,
+    aws: &AwsArgs,
+) -> Result<(T, Arc<dyn EcsApi>), ExitCode> {
+    let value = validated.map_err(|message| {
+        eprintln!("error: {message}");
+        ExitCode::SetupError
+    })?;
+    Ok((value, connect(aws).await?))
+}
+
+async fn connect(aws: &AwsArgs) -> Result<Arc<dyn EcsApi>, ExitCode> {
     let settings = AwsSettings {
         region: aws.region.clone(),
         profile: aws.profile.clone(),
