@@ -1,11 +1,14 @@
 //! `continue` and `rollback`: acting on a deployment in flight, then (with `--wait`) following it.
 
+use std::sync::Arc;
+
 use ecs_watcher::actions::{self, ActionError, FollowOptions};
+use ecs_watcher::api::EcsApi;
 use ecs_watcher::model::LifecycleHookAction;
 use ecs_watcher::{WaitOptions, WaitRequest, Watcher, input};
 
 use crate::ExitCode;
-use crate::args::{ContinueArgs, HookAction, OutputFormat, RollbackArgs};
+use crate::args::{AwsArgs, ContinueArgs, HookAction, OutputFormat, RollbackArgs, ServiceArgs};
 use crate::progress::ProgressReporter;
 use crate::signals::Interrupts;
 use crate::verdict_output::{self, ServiceResult, WaitEnd};
@@ -13,14 +16,8 @@ use crate::wait::{FLAG_DURATION, validate_aws, validated_then_connected};
 
 /// `continue`: ContinueServiceDeployment at the paused hook, then optionally wait for the verdict.
 pub async fn continue_paused(args: ContinueArgs) -> ExitCode {
-    let validated = validate(
-        &args.target.cluster,
-        &args.target.service,
-        &args.aws,
-        args.timeout,
-    );
-    let api = match validated_then_connected(validated, &args.aws).await {
-        Ok(((), api)) => api,
+    let api = match connected(&args.target, &args.aws, args.timeout).await {
+        Ok(api) => api,
         Err(code) => return code,
     };
     let action = match args.action {
@@ -93,14 +90,8 @@ pub async fn continue_paused(args: ContinueArgs) -> ExitCode {
 
 /// `rollback`: StopServiceDeployment ROLLBACK on the deployment in progress, then optionally follow it.
 pub async fn roll_back(args: RollbackArgs) -> ExitCode {
-    let validated = validate(
-        &args.target.cluster,
-        &args.target.service,
-        &args.aws,
-        args.timeout,
-    );
-    let api = match validated_then_connected(validated, &args.aws).await {
-        Ok(((), api)) => api,
+    let api = match connected(&args.target, &args.aws, args.timeout).await {
+        Ok(api) => api,
         Err(code) => return code,
     };
     let interrupts = Interrupts::install();
@@ -174,10 +165,21 @@ pub async fn roll_back(args: RollbackArgs) -> ExitCode {
     }
 }
 
+/// The flags checked (exit 4 naming the bad one, before any AWS call), then the connection.
+async fn connected(
+    target: &ServiceArgs,
+    aws: &AwsArgs,
+    timeout: std::time::Duration,
+) -> Result<Arc<dyn EcsApi>, ExitCode> {
+    let validated = validate(&target.cluster, &target.service, aws, timeout);
+    let ((), api) = validated_then_connected(validated, aws).await?;
+    Ok(api)
+}
+
 fn validate(
     cluster: &str,
     service: &str,
-    aws: &crate::args::AwsArgs,
+    aws: &AwsArgs,
     timeout: std::time::Duration,
 ) -> Result<(), String> {
     input::cluster("--cluster", cluster).map_err(|error| error.to_string())?;
