@@ -130,12 +130,7 @@ fn check_names_each_bad_property_and_lets_unknowns_through() {
             ("colour", text("blue")),
         ]);
         let response = h.check(inputs).await.expect("check");
-        let mut properties: Vec<&str> = response
-            .failures
-            .iter()
-            .map(|f| f.property.as_str())
-            .collect();
-        properties.sort();
+        let properties = failed_properties(&response.failures);
         assert_eq!(
             properties,
             [

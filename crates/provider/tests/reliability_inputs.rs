@@ -227,12 +227,7 @@ fn bad_provider_configuration_is_refused_naming_the_key() {
             .await
             .expect("CheckConfig answers")
             .into_inner();
-        let mut properties: Vec<&str> = response
-            .failures
-            .iter()
-            .map(|f| f.property.as_str())
-            .collect();
-        properties.sort();
+        let properties = failed_properties(&response.failures);
         assert_eq!(properties, ["endpoint", "regoin"]);
     });
 }

@@ -14,8 +14,8 @@ use prost_types::{Struct, Value};
 use pulumi_gestalt_proto::pulumi::pulumirpc::engine_server::{Engine, EngineServer};
 use pulumi_gestalt_proto::pulumi::pulumirpc::resource_provider_client::ResourceProviderClient;
 use pulumi_gestalt_proto::pulumi::pulumirpc::{
-    CheckRequest, CheckResponse, ConfigureRequest, CreateRequest, DiffRequest, DiffResponse,
-    GetRootResourceRequest, GetRootResourceResponse, LogRequest, PluginAttach,
+    CheckFailure, CheckRequest, CheckResponse, ConfigureRequest, CreateRequest, DiffRequest,
+    DiffResponse, GetRootResourceRequest, GetRootResourceResponse, LogRequest, PluginAttach,
     ProviderHandshakeRequest, ReadRequest, ReadResponse, RequirePulumiVersionRequest,
     RequirePulumiVersionResponse, SetRootResourceRequest, SetRootResourceResponse,
     StartDebuggingRequest, UpdateRequest,
@@ -418,6 +418,13 @@ impl Harness {
             .map(|m| m.message)
             .collect()
     }
+}
+
+/// The properties a Check or CheckConfig failed, sorted.
+pub fn failed_properties(failures: &[CheckFailure]) -> Vec<&str> {
+    let mut properties: Vec<&str> = failures.iter().map(|f| f.property.as_str()).collect();
+    properties.sort();
+    properties
 }
 
 /// The outputs a failed Create or Update recorded with its error (panics if there are none).
