@@ -470,7 +470,7 @@ async fn continue_without_wait_exits_0_once_ecs_accepted_it() {
     let sim = fixture().await;
     let (_, sd) = paused(&sim, 1).await;
     let run = sim.run(&continue_args(&[])).await;
-    assert_eq!(run.code, 0, "{} {}", run.stdout, run.stderr);
+    run.assert_exit(0);
     let arn = sd.service_deployment_arn().expect("arn");
     sim.scenario
         .wait_for_service_deployment(arn, Duration::from_secs(60), |sd| {
@@ -487,7 +487,7 @@ async fn continue_with_several_hooks_awaiting_exits_4_listing_them_until_one_is_
     let hooks = hook_ids(&sd);
     assert_eq!(hooks.len(), 2);
     let run = sim.run(&continue_args(&[])).await;
-    assert_eq!(run.code, 4, "{} {}", run.stdout, run.stderr);
+    run.assert_exit(4);
     assert!(
         run.stderr.contains("several hooks await action")
             && hooks.iter().all(|h| run.stderr.contains(h.as_str()))
@@ -508,7 +508,7 @@ async fn continue_with_several_hooks_awaiting_exits_4_listing_them_until_one_is_
     assert_no_action(&sim);
 
     let run = sim.run(&continue_args(&["--hook-id", &hooks[1]])).await;
-    assert_eq!(run.code, 0, "{} {}", run.stdout, run.stderr);
+    run.assert_exit(0);
     let arn = sd.service_deployment_arn().expect("arn");
     assert_one_continue(&sim, arn, &hooks[1], "CONTINUE");
 }
@@ -519,7 +519,7 @@ async fn continue_with_nothing_paused_exits_4_saying_what_the_deployment_does() 
     let sim = fixture().await;
     stuck(&sim).await;
     let run = sim.run(&continue_args(&[])).await;
-    assert_eq!(run.code, 4, "{} {}", run.stdout, run.stderr);
+    run.assert_exit(4);
     assert!(
         run.stderr.contains("is not paused: it is IN_PROGRESS")
             && run.stderr.contains("no PAUSE hook awaits action"),
@@ -549,7 +549,7 @@ async fn rollback_stops_the_deployment_in_progress_and_with_wait_exits_0_when_it
     let sim = fixture().await;
     let (first, _, arn) = stuck(&sim).await;
     let run = sim.run(&rollback_args(WAIT_JSON)).await;
-    assert_eq!(run.code, 0, "{} {}", run.stdout, run.stderr);
+    run.assert_exit(0);
     let answer = run.json();
     assert_eq!(answer["serviceDeploymentArn"], arn.as_str());
     assert_eq!(answer["rollback"]["requested"], true);
@@ -561,7 +561,7 @@ async fn rollback_stops_the_deployment_in_progress_and_with_wait_exits_0_when_it
     let sim = fixture().await;
     let (_, _, arn) = stuck(&sim).await;
     let run = sim.run(&rollback_args(&[])).await;
-    assert_eq!(run.code, 0, "{} {}", run.stdout, run.stderr);
+    run.assert_exit(0);
     assert!(
         run.stdout.contains("service web (cluster prod)"),
         "{}",
@@ -580,9 +580,9 @@ async fn rollback_with_nothing_in_progress_exits_4_and_a_second_rollback_makes_n
     let sim = fixture().await;
     stuck(&sim).await;
     let first = sim.run(&rollback_args(&[])).await;
-    assert_eq!(first.code, 0, "{} {}", first.stdout, first.stderr);
+    first.assert_exit(0);
     let again = sim.run(&rollback_args(&[])).await;
-    assert_eq!(again.code, 4, "{} {}", again.stdout, again.stderr);
+    again.assert_exit(4);
     assert_eq!(stops(&sim).len(), 1, "one call, not two");
 }
 
@@ -592,7 +592,7 @@ async fn rollback_without_the_permission_exits_4_naming_it() {
     stuck(&sim).await;
     sim.handle.set_faults(denying("StopServiceDeployment"));
     let run = sim.run(&rollback_args(&["--wait"])).await;
-    assert_eq!(run.code, 4, "{} {}", run.stdout, run.stderr);
+    run.assert_exit(4);
     assert!(
         run.stdout.contains("ecs:StopServiceDeployment"),
         "{} {}",
@@ -608,7 +608,7 @@ async fn continue_without_the_apis_or_the_permission_exits_4_saying_which() {
     paused(&sim, 1).await;
     sim.handle.set_faults(denying("ContinueServiceDeployment"));
     let run = sim.run(&continue_args(&[])).await;
-    assert_eq!(run.code, 4, "{} {}", run.stdout, run.stderr);
+    run.assert_exit(4);
     assert!(
         run.stderr.contains("ecs:ContinueServiceDeployment"),
         "{}",
@@ -619,7 +619,7 @@ async fn continue_without_the_apis_or_the_permission_exits_4_saying_which() {
         ..Faults::default()
     });
     let run = sim.run(&continue_args(&[])).await;
-    assert_eq!(run.code, 4, "{} {}", run.stdout, run.stderr);
+    run.assert_exit(4);
     assert!(
         run.stderr.contains("service-deployment APIs"),
         "{}",

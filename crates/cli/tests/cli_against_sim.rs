@@ -21,7 +21,7 @@ async fn healthy_rollout_exits_0_with_one_json_verdict() {
     let fixture = fixture().await;
     let desired = fixture.deploying(Some(true), TaskBehaviour::Healthy).await;
     let run = fixture.wait(&desired, &[]).await;
-    assert_eq!(run.code, 0, "stderr: {}", run.stderr);
+    run.assert_exit(0);
     let verdict = run.json();
     assert_eq!(verdict["status"], "COMPLETED");
     assert_eq!(verdict["outcome"], "COMPLETED");
@@ -45,7 +45,7 @@ async fn family_revision_form_matches_the_registered_arn() {
     let fixture = fixture().await;
     fixture.deploying(Some(true), TaskBehaviour::Healthy).await;
     let run = fixture.wait("web:2", &[]).await;
-    assert_eq!(run.code, 0, "stderr: {}", run.stderr);
+    run.assert_exit(0);
     assert!(
         run.json()["primaryTaskDef"]
             .as_str()
@@ -60,7 +60,7 @@ async fn circuit_breaker_rollback_exits_2_naming_the_revision_and_the_crash() {
         .deploying(Some(true), TaskBehaviour::ExitsAtOnce)
         .await;
     let run = fixture.wait(&desired, &[]).await;
-    assert_eq!(run.code, 2, "stdout: {} stderr: {}", run.stdout, run.stderr);
+    run.assert_exit(2);
     let verdict = run.json();
     assert_eq!(verdict["status"], "FAILED");
     assert_eq!(verdict["outcome"], "ROLLED_BACK");
@@ -80,7 +80,7 @@ async fn crash_loop_without_circuit_breaker_fails_long_before_the_timeout() {
     let fixture = fixture().await;
     let desired = fixture.deploying(None, TaskBehaviour::ExitsAtOnce).await;
     let run = fixture.wait(&desired, &["--timeout", "60s"]).await;
-    assert_eq!(run.code, 1, "stdout: {} stderr: {}", run.stdout, run.stderr);
+    run.assert_exit(1);
     assert!(
         run.elapsed < Duration::from_secs(20),
         "took {:?}",
@@ -100,7 +100,7 @@ async fn image_pull_failure_exits_1_with_the_pull_error() {
     let fixture = fixture().await;
     let desired = fixture.deploying(None, TaskBehaviour::MissingImage).await;
     let run = fixture.wait(&desired, &[]).await;
-    assert_eq!(run.code, 1, "stderr: {}", run.stderr);
+    run.assert_exit(1);
     let message = run.json()["failureMessage"]
         .as_str()
         .unwrap_or_default()
@@ -126,7 +126,7 @@ async fn timeout_exits_3_within_one_poll_interval_of_the_deadline() {
             "500ms",
         ]))
         .await;
-    assert_eq!(run.code, 3, "stderr: {}", run.stderr);
+    run.assert_exit(3);
     let verdict = run.json();
     assert_eq!(verdict["outcome"], "TIMED_OUT");
     let elapsed = verdict["elapsedSeconds"].as_f64().unwrap_or_default();
@@ -153,7 +153,7 @@ async fn fallback_without_service_deployments_api_or_rollout_state_still_complet
     fixture.handle.reset_call_counts();
     let desired = fixture.deploy("web", TaskBehaviour::Healthy).await;
     let run = fixture.wait(&desired, &[]).await;
-    assert_eq!(run.code, 0, "stderr: {}", run.stderr);
+    run.assert_exit(0);
     let counts = fixture.handle.call_counts();
     let describe_deployments = counts
         .get("DescribeServiceDeployments")
@@ -378,7 +378,7 @@ async fn demo_plays_one_scenario_offline() {
         &["demo", "--scenario", "crash-loop", "--quiet"],
     )
     .await;
-    assert_eq!(run.code, 0, "stdout: {} stderr: {}", run.stdout, run.stderr);
+    run.assert_exit(0);
     assert!(
         run.stdout.contains("ok: expected FAILED, got FAILED"),
         "{}",

@@ -44,7 +44,7 @@ async fn cli_follows_a_deployment_signed_for_ap_southeast_2_to_completed() {
     let mut command = command(Some(&handle.endpoint()));
     command.env("AWS_REGION", REGION);
     let run = run(command, &wait_args("web", &desired, &[])).await;
-    assert_eq!(run.code, 0, "stdout: {} stderr: {}", run.stdout, run.stderr);
+    run.assert_exit(0);
     let verdict = run.json();
     assert_eq!(verdict["status"], "COMPLETED", "{verdict}");
     assert_eq!(verdict["primaryTaskDef"], desired.as_str(), "{verdict}");

@@ -83,7 +83,7 @@ async fn rolled_back_beats_timed_out_and_all_completed_is_0() {
         &["--output", "json", "--timeout", "8s"],
     )
     .await;
-    assert_eq!(run.code, 2, "{} {}", run.stdout, run.stderr);
+    run.assert_exit(2);
     let verdict = run.json();
     assert_eq!(verdict["outcome"], "ROLLED_BACK");
     assert_eq!(entry(&verdict, "api")["outcome"], "TIMED_OUT");
@@ -92,7 +92,7 @@ async fn rolled_back_beats_timed_out_and_all_completed_is_0() {
     let web = deploying(&sim, "web", None, TaskBehaviour::Healthy).await;
     let api = deploying(&sim, "api", None, TaskBehaviour::Healthy).await;
     let run = wait_for(&sim, &[&web, &api], &[]).await;
-    assert_eq!(run.code, 0, "{} {}", run.stdout, run.stderr);
+    run.assert_exit(0);
     let lines: Vec<&str> = run.stdout.lines().collect();
     assert_eq!(
         lines.len(),
@@ -126,7 +126,7 @@ async fn a_setup_error_for_one_service_exits_4_and_the_others_still_report() {
     let sim = fixture().await;
     let web = deploying(&sim, "web", None, TaskBehaviour::Healthy).await;
     let run = wait_for(&sim, &[&web, "ghost"], &["--output", "json"]).await;
-    assert_eq!(run.code, 4, "{} {}", run.stdout, run.stderr);
+    run.assert_exit(4);
     let verdict = run.json();
     assert_eq!(entry(&verdict, "web")["outcome"], "COMPLETED");
     assert_eq!(entry(&verdict, "ghost")["outcome"], "ERROR");
@@ -139,7 +139,7 @@ async fn fail_fast_ends_every_wait_at_the_first_failure_naming_it() {
     let web = deploying(&sim, "web", Some(true), TaskBehaviour::Unplaceable).await;
     let api = deploying(&sim, "api", None, TaskBehaviour::ExitsAtOnce).await;
     let run = wait_for(&sim, &[&web, &api], &["--output", "json", "--fail-fast"]).await;
-    assert_eq!(run.code, 1, "{} {}", run.stdout, run.stderr);
+    run.assert_exit(1);
     let verdict = run.json();
     assert_eq!(entry(&verdict, "api")["outcome"], "FAILED");
     let skipped = entry(&verdict, "web");
@@ -186,7 +186,7 @@ async fn rollback_on_acts_on_each_failing_service_alone() {
         &["--rollback-on", "failed", "--output", "json"],
     )
     .await;
-    assert_eq!(run.code, 1, "{} {}", run.stdout, run.stderr);
+    run.assert_exit(1);
     let verdict = run.json();
     assert_eq!(
         entry(&verdict, "web")["rollback"]["status"],

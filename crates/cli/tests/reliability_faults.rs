@@ -62,6 +62,6 @@ async fn a_rollback_under_every_fault_at_once_still_exits_2() {
     let desired = sim.deploying(Some(true), TaskBehaviour::ExitsAtOnce).await;
     sim.handle.set_faults(Faults::storm());
     let run = sim.wait(&desired, &["--timeout", "90s"]).await;
-    assert_eq!(run.code, 2, "{} {}", run.stdout, run.stderr);
+    run.assert_exit(2);
     assert_eq!(run.json()["outcome"], "ROLLED_BACK");
 }

@@ -38,6 +38,16 @@ impl Run {
         serde_json::from_str(lines[0]).expect("stdout is JSON")
     }
 
+    /// Asserts the exit code, showing all the process printed when it differs.
+    #[track_caller]
+    pub fn assert_exit(&self, code: i32) {
+        assert_eq!(
+            self.code, code,
+            "exit code; stdout: {} stderr: {}",
+            self.stdout, self.stderr
+        );
+    }
+
     /// Everything the process printed, for leak checks.
     pub fn all_output(&self) -> String {
         format!("{}\n{}", self.stdout, self.stderr)
