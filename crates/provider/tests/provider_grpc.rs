@@ -35,9 +35,7 @@ fn assert_no_credentials(texts: &[String]) {
 
 #[test]
 fn healthy_rollout_goes_through_the_whole_lifecycle() {
-    init_environment();
-    runtime().block_on(async {
-        let mut h = Harness::start().await;
+    with_harness(|mut h| async move {
         let td1 = h
             .service_running("web", TaskBehaviour::Healthy, Some(true))
             .await;
@@ -117,9 +115,7 @@ fn healthy_rollout_goes_through_the_whole_lifecycle() {
 
 #[test]
 fn check_names_each_bad_property_and_lets_unknowns_through() {
-    init_environment();
-    runtime().block_on(async {
-        let mut h = Harness::start().await;
+    with_harness(|mut h| async move {
         let inputs = object(&[
             ("clusterName", text("")),
             ("serviceName", text(UNKNOWN)),
@@ -188,9 +184,7 @@ fn check_names_each_bad_property_and_lets_unknowns_through() {
 
 #[test]
 fn circuit_breaker_rollback_fails_with_the_outputs_recorded() {
-    init_environment();
-    runtime().block_on(async {
-        let mut h = Harness::start().await;
+    with_harness(|mut h| async move {
         let good = h
             .service_running("api", TaskBehaviour::Healthy, Some(true))
             .await;
@@ -231,9 +225,7 @@ fn circuit_breaker_rollback_fails_with_the_outputs_recorded() {
 
 #[test]
 fn crash_loop_without_circuit_breaker_fails_with_the_real_reason() {
-    init_environment();
-    runtime().block_on(async {
-        let mut h = Harness::start().await;
+    with_harness(|mut h| async move {
         let bad = h
             .service_running("worker", TaskBehaviour::ExitsAtOnce, None)
             .await;
@@ -298,9 +290,7 @@ fn fail_on_error_false_records_the_failure_without_failing() {
 
 #[test]
 fn falling_back_to_describe_services_is_noted_and_still_decides() {
-    init_environment();
-    runtime().block_on(async {
-        let mut h = Harness::start().await;
+    with_harness(|mut h| async move {
         h.sim.set_faults(ecs_sim::Faults {
             service_deployments_api: ecs_sim::ServiceDeploymentsApi::AccessDenied,
             ..ecs_sim::Faults::default()
@@ -328,9 +318,7 @@ fn falling_back_to_describe_services_is_noted_and_still_decides() {
 
 #[test]
 fn the_engine_timeout_wins_over_a_longer_timeout_ms() {
-    init_environment();
-    runtime().block_on(async {
-        let mut h = Harness::start().await;
+    with_harness(|mut h| async move {
         let huge = h
             .service_running("big", TaskBehaviour::Unplaceable, Some(true))
             .await;
@@ -366,9 +354,7 @@ fn the_engine_timeout_wins_over_a_longer_timeout_ms() {
 
 #[test]
 fn cancel_ends_a_wait_within_a_second_and_stops_the_server() {
-    init_environment();
-    runtime().block_on(async {
-        let mut h = Harness::start().await;
+    with_harness(|mut h| async move {
         let huge = h
             .service_running("stuck", TaskBehaviour::Unplaceable, None)
             .await;
@@ -394,9 +380,7 @@ fn cancel_ends_a_wait_within_a_second_and_stops_the_server() {
 
 #[test]
 fn secret_inputs_stay_secret_and_out_of_messages() {
-    init_environment();
-    runtime().block_on(async {
-        let mut h = Harness::start().await;
+    with_harness(|mut h| async move {
         h.create_cluster("prod").await;
         let td = h.register("hidden", TaskBehaviour::Healthy).await;
         h.create_service("prod", "svc-hush-7f3a9", &td, Some(true))
@@ -426,9 +410,7 @@ fn secret_inputs_stay_secret_and_out_of_messages() {
 
 #[test]
 fn refresh_shows_someone_elses_deploy_and_deleted_services() {
-    init_environment();
-    runtime().block_on(async {
-        let mut h = Harness::start().await;
+    with_harness(|mut h| async move {
         let td1 = h
             .service_running("site", TaskBehaviour::Healthy, Some(true))
             .await;
@@ -465,9 +447,7 @@ fn refresh_shows_someone_elses_deploy_and_deleted_services() {
 
 #[test]
 fn plugin_info_and_schema_come_from_the_crate() {
-    init_environment();
-    runtime().block_on(async {
-        let mut h = Harness::start().await;
+    with_harness(|mut h| async move {
         let info = h
             .client
             .get_plugin_info(())
@@ -506,9 +486,7 @@ fn plugin_info_and_schema_come_from_the_crate() {
 
 #[test]
 fn a_missing_region_is_a_clear_setup_error() {
-    init_environment();
-    runtime().block_on(async {
-        let mut h = Harness::start().await;
+    with_harness(|mut h| async move {
         // Reconfigure without a region; the test environment has no AWS_REGION either.
         let endpoint = h.sim.endpoint();
         h.client

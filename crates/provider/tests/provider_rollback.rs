@@ -179,9 +179,7 @@ fn a_pulumi_cancel_with_rollback_on_cancelled_requests_the_rollback_before_retur
 
 #[test]
 fn without_rollback_on_neither_a_failure_nor_a_cancel_stops_anything() {
-    init_environment();
-    runtime().block_on(async {
-        let mut h = Harness::start().await;
+    with_harness(|mut h| async move {
         let (_, crashing) = deploying(&h, CircuitBreaker::Off, TaskBehaviour::ExitsAtOnce).await;
         let checked = h.checked(inputs(&crashing, &[])).await;
         let error = h

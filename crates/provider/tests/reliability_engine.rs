@@ -33,9 +33,7 @@ async fn calls_during(h: &Harness, settle: Duration, window: Duration) -> u64 {
 
 #[test]
 fn an_engine_that_hangs_up_mid_wait_stops_the_polling() {
-    init_environment();
-    runtime().block_on(async {
-        let mut h = Harness::start().await;
+    with_harness(|mut h| async move {
         let inputs = endless_wait(&mut h).await;
         let address = h.provider_uri.clone();
         // The engine's own connection, dropped as a whole when the engine goes away.
@@ -179,9 +177,7 @@ async fn exits_or_is_killed(pid: u32, limit: Duration) -> bool {
 
 #[test]
 fn an_engine_that_dies_mid_wait_leaves_no_provider_process_behind() {
-    init_environment();
-    runtime().block_on(async {
-        let mut h = Harness::start().await;
+    with_harness(|mut h| async move {
         let (mut shell, provider, waiting) = waiting_provider(&mut h).await;
 
         // The engine crashes: no Cancel, no signal to the provider.
@@ -199,9 +195,7 @@ fn an_engine_that_dies_mid_wait_leaves_no_provider_process_behind() {
 
 #[test]
 fn sigterm_mid_wait_ends_the_wait_and_the_process_promptly() {
-    init_environment();
-    runtime().block_on(async {
-        let mut h = Harness::start().await;
+    with_harness(|mut h| async move {
         let (mut shell, provider, waiting) = waiting_provider(&mut h).await;
 
         let signalled = Instant::now();

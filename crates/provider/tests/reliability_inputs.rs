@@ -46,9 +46,7 @@ fn list(values: Vec<Value>) -> Value {
 
 #[test]
 fn every_bad_property_gets_a_check_failure_naming_it_the_value_and_what_is_valid() {
-    init_environment();
-    runtime().block_on(async {
-        let mut h = Harness::start().await;
+    with_harness(|mut h| async move {
         let huge = "w".repeat(1_000_000);
         // (property, value, texts the reason must contain)
         let cases: Vec<(&str, Value, Vec<&str>)> = vec![
@@ -129,9 +127,7 @@ fn every_bad_property_gets_a_check_failure_naming_it_the_value_and_what_is_valid
 
 #[test]
 fn a_secret_bad_value_is_refused_without_being_shown() {
-    init_environment();
-    runtime().block_on(async {
-        let mut h = Harness::start().await;
+    with_harness(|mut h| async move {
         let response = check(
             &mut h,
             with(&[
@@ -162,9 +158,7 @@ fn a_secret_bad_value_is_refused_without_being_shown() {
 
 #[test]
 fn create_without_check_refuses_bad_input_the_same_way() {
-    init_environment();
-    runtime().block_on(async {
-        let mut h = Harness::start().await;
+    with_harness(|mut h| async move {
         let status = h
             .create(with(&[("timeoutMs", text("soon"))]), false, 0.0)
             .await
@@ -194,9 +188,7 @@ fn create_without_check_refuses_bad_input_the_same_way() {
 
 #[test]
 fn bad_provider_configuration_is_refused_naming_the_key() {
-    init_environment();
-    runtime().block_on(async {
-        let mut h = Harness::start().await;
+    with_harness(|mut h| async move {
         // Configure checks like CheckConfig (older engines send only Configure).
         let status = h
             .client
@@ -292,9 +284,7 @@ async fn raw_check(h: &Harness, encoded: Vec<u8>) -> Result<CheckResponse, tonic
 
 #[test]
 fn input_the_protocol_cannot_carry_is_refused_by_grpc_and_the_provider_keeps_serving() {
-    init_environment();
-    runtime().block_on(async {
-        let mut h = Harness::start().await;
+    with_harness(|mut h| async move {
         let marker = "NOT-UTF8-MARKER";
         let request = CheckRequest {
             urn: urn("wait"),
@@ -334,9 +324,7 @@ fn input_the_protocol_cannot_carry_is_refused_by_grpc_and_the_provider_keeps_ser
 
 #[test]
 fn assumed_role_sessions_external_ids_and_secret_inputs_never_leak() {
-    init_environment();
-    runtime().block_on(async {
-        let mut h = Harness::start().await;
+    with_harness(|mut h| async move {
         let role = "arn:aws:iam::123456789012:role/deployer";
         let external_id = "ext-id-secret-5c2e";
         let hidden_service = "svc-hush-0d9b";

@@ -82,6 +82,17 @@ pub fn init_environment() {
     });
 }
 
+/// Runs `test` with a fresh [`Harness`] on a fresh runtime, after [`init_environment`]: every provider
+/// test's start.
+pub fn with_harness<Test, Done>(test: Test)
+where
+    Test: FnOnce(Harness) -> Done,
+    Done: std::future::Future<Output = ()>,
+{
+    init_environment();
+    runtime().block_on(async { test(Harness::start().await).await });
+}
+
 pub fn runtime() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
