@@ -11,11 +11,8 @@ use pulumi_resource_wait_for_ecs_deploy::{PLUGIN_DOWNLOAD_URL, VERSION, schema::
 use serde_json::Value;
 
 fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .ancestors()
-        .nth(2)
-        .expect("crates/provider lies two levels below the repository root")
-        .to_path_buf()
+    // The crate sits two levels below the workspace root.
+    Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../..")).to_path_buf()
 }
 
 fn read(relative: &str) -> String {

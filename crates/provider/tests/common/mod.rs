@@ -471,22 +471,14 @@ pub fn urn(name: &str) -> String {
     format!("urn:pulumi:test::provider-tests::{TOKEN}::{name}")
 }
 
+/// Wire values, as the provider itself builds them.
+#[allow(unused_imports)] // each test binary uses a different part of the harness
+pub use pulumi_resource_wait_for_ecs_deploy::properties::{
+    bool_value as boolean, number_value as number,
+};
+
 pub fn text(value: &str) -> Value {
-    Value {
-        kind: Some(Kind::StringValue(value.to_string())),
-    }
-}
-
-pub fn number(value: f64) -> Value {
-    Value {
-        kind: Some(Kind::NumberValue(value)),
-    }
-}
-
-pub fn boolean(value: bool) -> Value {
-    Value {
-        kind: Some(Kind::BoolValue(value)),
-    }
+    pulumi_resource_wait_for_ecs_deploy::properties::string_value(value)
 }
 
 pub fn secret(value: Value) -> Value {
