@@ -9,6 +9,7 @@ use serde_json::{Value, json};
 pub use super::deployment_configuration::DeploymentConfigurationView;
 use crate::model::deployment::{Deployment, ServiceDeploymentRecord};
 use crate::model::events::ServiceEvent;
+use crate::model::ids::uuid_shaped;
 use crate::model::service::Service;
 use crate::model::task::{LastStatus, Task};
 use crate::wire::arn::Arns;
@@ -295,14 +296,7 @@ impl Eni {
             .collect();
         let byte = |i: usize| u8::from_str_radix(&hex[i * 2..i * 2 + 2], 16).unwrap_or(0);
         Self {
-            attachment_id: format!(
-                "{}-{}-{}-{}-{}",
-                &hex[0..8],
-                &hex[8..12],
-                &hex[12..16],
-                &hex[16..20],
-                &hex[20..32]
-            ),
+            attachment_id: uuid_shaped(&hex),
             interface_id: format!("eni-{}", &hex[15..32]),
             mac: format!(
                 "0a:{:02x}:{:02x}:{:02x}:{:02x}:{:02x}",
