@@ -10,9 +10,9 @@ use crate::model::deployment::{
 use crate::model::events;
 use crate::model::ids::Ids;
 use crate::model::lifecycle::{HookRun, HookStatus, Lifecycle, Outcome, STAGE_SECONDS, StepKind};
+use crate::model::scheduler::SchedulerStops;
 use crate::model::service::Service;
 use crate::model::strategy::HookAction;
-use crate::model::task::StopCause;
 use crate::wire::{EcsError, ErrorCode};
 
 /// More steps than any plan has: a bound on how many steps one scheduler pass may enter.
@@ -112,21 +112,12 @@ impl Service {
         let clean_up = lifecycle.step().kind == StepKind::CleanUp;
         let deployment = &self.deployments[index];
         let (number, desired) = (deployment.number, deployment.desired_count);
-        let reason = format!(
-            "Scaling activity initiated by (deployment {})",
-            deployment.id()
-        );
-        let mut stopped = Vec::new();
-        self.stop_excess_primary_tasks(number, desired, now, &reason, &mut stopped);
+        let mut stops = SchedulerStops::new(now, &deployment.id());
+        self.stop_excess_primary_tasks(number, desired, &mut stops);
         if clean_up {
-            self.stop_tasks_where(
-                |deployment| deployment != number,
-                now,
-                &reason,
-                &mut stopped,
-            );
+            self.stop_tasks_where(|deployment| deployment != number, &mut stops);
         }
-        self.announce_stopped(index, &stopped, now, ids);
+        self.announce_stopped(index, stops, ids);
         let active = self
             .live_tasks
             .iter()
@@ -135,35 +126,14 @@ impl Service {
         self.launch_tasks(index, (desired as usize).saturating_sub(active), now, ids);
     }
 
-    fn stop_tasks_where(
-        &mut self,
-        belongs: impl Fn(u64) -> bool,
-        now: f64,
-        reason: &str,
-        stopped: &mut Vec<String>,
-    ) {
+    fn stop_tasks_where(&mut self, belongs: impl Fn(u64) -> bool, stops: &mut SchedulerStops) {
         for task in self
             .live_tasks
             .iter_mut()
             .filter(|t| belongs(t.deployment) && !t.is_stopping())
         {
-            task.stop_at(
-                now,
-                StopCause::Scheduler {
-                    reason: reason.to_owned(),
-                },
-            );
-            stopped.push(task.id.clone());
+            stops.stop(task);
         }
-    }
-
-    fn announce_stopped(&mut self, index: usize, stopped: &[String], now: f64, ids: &mut Ids) {
-        if stopped.is_empty() {
-            return;
-        }
-        let message = events::stopped_running_tasks(&self.name, stopped);
-        self.push_event(ids, now, message);
-        self.deployments[index].updated_at = now;
     }
 
     /// CLEAN_UP is over: the deployment is SUCCESSFUL and its rollout COMPLETED.
@@ -262,18 +232,9 @@ impl Service {
     /// Rolling back: green tasks stop; once none is left the source revision is PRIMARY again.
     fn roll_back_tasks(&mut self, index: usize, to: u64, now: f64, ids: &mut Ids) {
         let number = self.deployments[index].number;
-        let reason = format!(
-            "Scaling activity initiated by (deployment {})",
-            deployment_id(to)
-        );
-        let mut stopped = Vec::new();
-        self.stop_tasks_where(
-            |deployment| deployment == number,
-            now,
-            &reason,
-            &mut stopped,
-        );
-        self.announce_stopped(index, &stopped, now, ids);
+        let mut stops = SchedulerStops::new(now, &deployment_id(to));
+        self.stop_tasks_where(|deployment| deployment == number, &mut stops);
+        self.announce_stopped(index, stops, ids);
         if self.live_tasks.iter().any(|t| t.deployment == number) {
             return;
         }
