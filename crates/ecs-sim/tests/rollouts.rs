@@ -24,13 +24,7 @@ async fn update_to_good_task_definition_completes_and_old_deployment_disappears(
         .await
         .expect("UpdateService");
     let deployments = updated.service().unwrap().deployments();
-    assert_eq!(deployments.len(), 2, "new PRIMARY plus the old ACTIVE");
-    assert_eq!(deployments[0].status(), Some("PRIMARY"));
-    assert_eq!(deployments[0].task_definition(), Some(v2.as_str()));
-    assert_eq!(
-        deployments[0].rollout_state().unwrap().as_str(),
-        "IN_PROGRESS"
-    );
+    assert_new_primary_beside_old(deployments, &v2, "new PRIMARY plus the old ACTIVE");
     let new_id = deployments[0].id().unwrap().to_owned();
     assert_eq!(
         deployments[0].rollout_state_reason(),

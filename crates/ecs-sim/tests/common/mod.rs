@@ -1,6 +1,7 @@
 //! Shared set-up for driving the simulator with the real aws-sdk-ecs client.
 #![allow(dead_code)]
 
+use std::fmt::Debug;
 use std::future::Future;
 use std::time::{Duration, Instant};
 
@@ -8,7 +9,7 @@ use aws_sdk_ecs::Client;
 use aws_sdk_ecs::config::retry::RetryConfig;
 use aws_sdk_ecs::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_ecs::operation::list_tasks::builders::ListTasksFluentBuilder;
-use aws_sdk_ecs::types::{DesiredStatus, Service, Task};
+use aws_sdk_ecs::types::{Deployment, DesiredStatus, Service, Task};
 pub use ecs_sim::scenario::{self, CircuitBreaker, Scenario, TaskBehaviour, TaskSpec};
 use ecs_sim::{SimConfig, SimHandle};
 
@@ -112,6 +113,18 @@ pub async fn stopped_tasks(
         .to_vec()
 }
 
+/// Asserts that a rollout to `task_definition` has just begun beside the deployment it replaces:
+/// two deployments, the first PRIMARY on it and IN_PROGRESS (`two` says why there are two).
+pub fn assert_new_primary_beside_old(deployments: &[Deployment], task_definition: &str, two: &str) {
+    assert_eq!(deployments.len(), 2, "{two}");
+    assert_eq!(deployments[0].status(), Some("PRIMARY"));
+    assert_eq!(deployments[0].task_definition(), Some(task_definition));
+    assert_eq!(
+        deployments[0].rollout_state().unwrap().as_str(),
+        "IN_PROGRESS"
+    );
+}
+
 /// The messages of the service's events, newest first.
 pub fn event_messages(service: &Service) -> Vec<&str> {
     service
@@ -127,6 +140,22 @@ pub fn error_message<E: ProvideErrorMetadata, R>(error: &SdkError<E, R>) -> Stri
         SdkError::ServiceError(e) => e.err().message().unwrap_or_default().to_owned(),
         _ => String::new(),
     }
+}
+
+/// The code of a service error the SDK read ("" for any other error).
+pub fn error_code<E: ProvideErrorMetadata, R>(error: &SdkError<E, R>) -> String {
+    match error {
+        SdkError::ServiceError(e) => e.err().code().unwrap_or_default().to_owned(),
+        _ => String::new(),
+    }
+}
+
+/// Awaits a call that must fail; returns the [`error_code`] and [`error_message`] of its error.
+pub async fn rejected<T: Debug, E: ProvideErrorMetadata + Debug, R: Debug>(
+    call: impl Future<Output = Result<T, SdkError<E, R>>>,
+) -> (String, String) {
+    let error = call.await.expect_err("the call is rejected");
+    (error_code(&error), error_message(&error))
 }
 
 /// Polls DescribeServices until `done` holds (real-time limit 20 s).
