@@ -10,7 +10,7 @@ use aws_sdk_ecs::operation::describe_services::DescribeServicesError;
 use aws_sdk_ecs::operation::list_service_deployments::ListServiceDeploymentsError;
 use aws_sdk_ecs::operation::update_service::UpdateServiceError;
 use common::*;
-use ecs_sim::{Faults, ServiceDeploymentsApi};
+use ecs_sim::{Faults, ServiceDeploymentsApi, SimHandle};
 
 /// The error code the SDK read from the response, whatever the error variant.
 fn code<E: ProvideErrorMetadata, R>(error: &SdkError<E, R>) -> Option<String> {
@@ -60,6 +60,21 @@ async fn scale_error(
         .send()
         .await
         .expect_err("UpdateService fails")
+}
+
+/// Sets the simulator's faults: none but what `change` sets.
+fn set_faults(sim: &SimHandle, change: impl FnOnce(&mut Faults)) {
+    let mut faults = Faults::default();
+    change(&mut faults);
+    sim.set_faults(faults);
+}
+
+/// A simulator with a steady [`service_on_nginx`] `web`, and a client of it.
+async fn sim_with_web() -> (SimHandle, aws_sdk_ecs::Client) {
+    let sim = sim().await;
+    let ecs = client(&sim);
+    service_on_nginx(&ecs, "web").await;
+    (sim, ecs)
 }
 
 async fn service_on_nginx(ecs: &aws_sdk_ecs::Client, name: &str) {
@@ -142,9 +157,7 @@ async fn unknown_cluster_and_service_have_ecs_error_shapes() {
 
 #[tokio::test]
 async fn bad_input_names_the_field_and_what_is_valid() {
-    let sim = sim().await;
-    let ecs = client(&sim);
-    service_on_nginx(&ecs, "web").await;
+    let (_sim, ecs) = sim_with_web().await;
 
     let mut too_many = ecs.describe_services().cluster(CLUSTER);
     for i in 0..11 {
@@ -178,11 +191,7 @@ async fn bad_input_names_the_field_and_what_is_valid() {
         "{message}"
     );
 
-    let error = ecs
-        .list_tasks()
-        .cluster(CLUSTER)
-        .max_results(500)
-        .send()
+    let error = list_tasks(&ecs, |list| list.max_results(500))
         .await
         .unwrap_err();
     assert_eq!(code(&error).as_deref(), Some("InvalidParameterException"));
@@ -190,9 +199,7 @@ async fn bad_input_names_the_field_and_what_is_valid() {
 
 #[tokio::test]
 async fn deleted_service_drains_and_is_no_longer_active() {
-    let sim = sim().await;
-    let ecs = client(&sim);
-    service_on_nginx(&ecs, "web").await;
+    let (_sim, ecs) = sim_with_web().await;
     let error = ecs
         .delete_service()
         .cluster(CLUSTER)
@@ -231,13 +238,8 @@ async fn deleted_service_drains_and_is_no_longer_active() {
 
 #[tokio::test]
 async fn throttling_reaches_the_sdk_as_throttling_exception() {
-    let sim = sim().await;
-    let ecs = client(&sim);
-    service_on_nginx(&ecs, "web").await;
-    sim.set_faults(Faults {
-        throttle_next: 1,
-        ..Faults::default()
-    });
+    let (sim, ecs) = sim_with_web().await;
+    set_faults(&sim, |faults| faults.throttle_next = 1);
     let error = describe_web_error(&ecs).await;
     assert_eq!(code(&error).as_deref(), Some("ThrottlingException"));
     assert_eq!(
@@ -257,10 +259,7 @@ async fn throttling_reaches_the_sdk_as_throttling_exception() {
             .with_max_attempts(3)
             .with_initial_backoff(Duration::from_millis(1)),
     );
-    sim.set_faults(Faults {
-        throttle_next: 2,
-        ..Faults::default()
-    });
+    set_faults(&sim, |faults| faults.throttle_next = 2);
     sim.reset_call_counts();
     retrying
         .describe_services()
@@ -274,29 +273,18 @@ async fn throttling_reaches_the_sdk_as_throttling_exception() {
 
 #[tokio::test]
 async fn server_errors_html_pages_truncated_json_and_resets_are_errors() {
-    let sim = sim().await;
-    let ecs = client(&sim);
-    service_on_nginx(&ecs, "web").await;
+    let (sim, ecs) = sim_with_web().await;
 
-    sim.set_faults(Faults {
-        server_error_next: 1,
-        ..Faults::default()
-    });
+    set_faults(&sim, |faults| faults.server_error_next = 1);
     let error = describe_web_error(&ecs).await;
     assert_eq!(code(&error).as_deref(), Some("ServerException"));
     assert_eq!(error.raw_response().map(|r| r.status().as_u16()), Some(500));
 
-    sim.set_faults(Faults {
-        html_error_probability: 1.0,
-        ..Faults::default()
-    });
+    set_faults(&sim, |faults| faults.html_error_probability = 1.0);
     let error = describe_web_error(&ecs).await;
     assert_eq!(error.raw_response().map(|r| r.status().as_u16()), Some(502));
 
-    sim.set_faults(Faults {
-        malformed_json_probability: 1.0,
-        ..Faults::default()
-    });
+    set_faults(&sim, |faults| faults.malformed_json_probability = 1.0);
     let error = describe_web_error(&ecs).await;
     assert!(
         matches!(
@@ -306,10 +294,7 @@ async fn server_errors_html_pages_truncated_json_and_resets_are_errors() {
         "a cut JSON body cannot be parsed: {error:?}"
     );
 
-    sim.set_faults(Faults {
-        connection_reset_probability: 1.0,
-        ..Faults::default()
-    });
+    set_faults(&sim, |faults| faults.connection_reset_probability = 1.0);
     let error = describe_web_error(&ecs).await;
     assert!(matches!(error, SdkError::DispatchFailure(_)), "{error:?}");
 
@@ -322,13 +307,10 @@ async fn server_errors_html_pages_truncated_json_and_resets_are_errors() {
 
 #[tokio::test]
 async fn service_deployments_api_can_be_switched_off() {
-    let sim = sim().await;
-    let ecs = client(&sim);
-    service_on_nginx(&ecs, "web").await;
+    let (sim, ecs) = sim_with_web().await;
 
-    sim.set_faults(Faults {
-        service_deployments_api: ServiceDeploymentsApi::AccessDenied,
-        ..Faults::default()
+    set_faults(&sim, |faults| {
+        faults.service_deployments_api = ServiceDeploymentsApi::AccessDenied
     });
     let error = list_web_deployments_error(&ecs).await;
     assert_eq!(code(&error).as_deref(), Some("AccessDeniedException"));
@@ -338,9 +320,8 @@ async fn service_deployments_api_can_be_switched_off() {
         "{message}"
     );
 
-    sim.set_faults(Faults {
-        service_deployments_api: ServiceDeploymentsApi::UnknownOperation,
-        ..Faults::default()
+    set_faults(&sim, |faults| {
+        faults.service_deployments_api = ServiceDeploymentsApi::UnknownOperation
     });
     let error = list_web_deployments_error(&ecs).await;
     assert_eq!(code(&error).as_deref(), Some("UnknownOperationException"));
@@ -349,23 +330,17 @@ async fn service_deployments_api_can_be_switched_off() {
         .await
         .expect("other operations are unaffected");
 
-    sim.set_faults(Faults {
-        access_denied_operations: vec!["ListTasks".into()],
-        ..Faults::default()
+    set_faults(&sim, |faults| {
+        faults.access_denied_operations = vec!["ListTasks".into()]
     });
-    let error = ecs.list_tasks().cluster(CLUSTER).send().await.unwrap_err();
+    let error = list_tasks(&ecs, |list| list).await.unwrap_err();
     assert_eq!(code(&error).as_deref(), Some("AccessDeniedException"));
 }
 
 #[tokio::test]
 async fn omit_rollout_state_imitates_old_endpoints() {
-    let sim = sim().await;
-    let ecs = client(&sim);
-    service_on_nginx(&ecs, "web").await;
-    sim.set_faults(Faults {
-        omit_rollout_state: true,
-        ..Faults::default()
-    });
+    let (sim, ecs) = sim_with_web().await;
+    set_faults(&sim, |faults| faults.omit_rollout_state = true);
     let service = describe(&ecs, "web").await;
     assert_eq!(service.deployments()[0].rollout_state(), None);
     assert_eq!(service.deployments()[0].rollout_state_reason(), None);
@@ -374,18 +349,12 @@ async fn omit_rollout_state_imitates_old_endpoints() {
 
 #[tokio::test]
 async fn call_counters_and_admin_endpoints() {
-    let sim = sim().await;
-    let ecs = client(&sim);
-    service_on_nginx(&ecs, "web").await;
+    let (sim, ecs) = sim_with_web().await;
     sim.reset_call_counts();
     for _ in 0..3 {
         describe(&ecs, "web").await;
     }
-    ecs.list_tasks()
-        .cluster(CLUSTER)
-        .send()
-        .await
-        .expect("ListTasks");
+    list_tasks(&ecs, |list| list).await.expect("ListTasks");
     let counts = sim.call_counts();
     assert_eq!(counts.get("DescribeServices"), Some(&3));
     assert_eq!(counts.get("ListTasks"), Some(&1));
@@ -431,23 +400,14 @@ async fn list_operations_paginate() {
     let ecs = client(&sim);
     let definition = register(&ecs, "web", TaskBehaviour::Healthy, "nginx:1").await;
     steady_service(&ecs, "web", &definition, 5, CircuitBreaker::Off).await;
-    let first = ecs
-        .list_tasks()
-        .cluster(CLUSTER)
-        .max_results(2)
-        .send()
+    let first = list_tasks(&ecs, |list| list.max_results(2))
         .await
         .expect("ListTasks");
     assert_eq!(first.task_arns().len(), 2);
     let mut all = first.task_arns().to_vec();
     let mut token = first.next_token().map(str::to_owned);
     while let Some(next) = token {
-        let page = ecs
-            .list_tasks()
-            .cluster(CLUSTER)
-            .max_results(2)
-            .next_token(next)
-            .send()
+        let page = list_tasks(&ecs, |list| list.max_results(2).next_token(next))
             .await
             .expect("ListTasks page");
         all.extend(page.task_arns().iter().cloned());
@@ -457,11 +417,7 @@ async fn list_operations_paginate() {
     all.dedup();
     assert_eq!(all.len(), 5);
 
-    let error = ecs
-        .list_tasks()
-        .cluster(CLUSTER)
-        .next_token("garbage")
-        .send()
+    let error = list_tasks(&ecs, |list| list.next_token("garbage"))
         .await
         .unwrap_err();
     let message = error_message(&error);

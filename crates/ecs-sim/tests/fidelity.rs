@@ -172,21 +172,9 @@ async fn the_health_check_from_the_aws_docs_stabilises() {
         .await
         .expect("RegisterTaskDefinition");
     steady_service(&ecs, "web", &definition, 2, CircuitBreaker::Off).await;
-    let arns = ecs
-        .list_tasks()
-        .cluster(CLUSTER)
-        .service_name("web")
-        .send()
-        .await
-        .unwrap();
-    let tasks = ecs
-        .describe_tasks()
-        .cluster(CLUSTER)
-        .set_tasks(Some(arns.task_arns().to_vec()))
-        .send()
-        .await
-        .unwrap();
-    for task in tasks.tasks() {
+    let tasks = listed_tasks(&ecs, |list| list.service_name("web")).await;
+    assert_eq!(tasks.len(), 2);
+    for task in &tasks {
         assert_eq!(task.health_status().unwrap().as_str(), "HEALTHY");
         let eni = &task.attachments()[0];
         assert_eq!(eni.r#type(), Some("ElasticNetworkInterface"));
@@ -254,13 +242,9 @@ async fn stopped_tasks_are_replaced_and_tags_round_trip() {
     let ecs = client(&sim);
     let definition = register(&ecs, "web", TaskBehaviour::Healthy, "nginx:1").await;
     steady_service(&ecs, "web", &definition, 1, CircuitBreaker::Off).await;
-    let first = ecs
-        .list_tasks()
-        .cluster(CLUSTER)
-        .service_name("web")
-        .send()
+    let first = list_tasks(&ecs, |list| list.service_name("web"))
         .await
-        .unwrap()
+        .expect("ListTasks")
         .task_arns()[0]
         .clone();
     let stopped = ecs
@@ -276,11 +260,7 @@ async fn stopped_tasks_are_replaced_and_tags_round_trip() {
     assert_eq!(task.stopped_reason(), Some("rotate"));
     assert_eq!(task.stop_code().unwrap().as_str(), "UserInitiated");
     poll("a replacement task", || async {
-        let arns = ecs
-            .list_tasks()
-            .cluster(CLUSTER)
-            .service_name("web")
-            .send()
+        let arns = list_tasks(&ecs, |list| list.service_name("web"))
             .await
             .ok()?;
         arns.task_arns()

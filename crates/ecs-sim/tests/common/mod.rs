@@ -6,9 +6,11 @@ use std::future::Future;
 use std::time::{Duration, Instant};
 
 use aws_sdk_ecs::Client;
+use aws_sdk_ecs::config::http::HttpResponse;
 use aws_sdk_ecs::config::retry::RetryConfig;
 use aws_sdk_ecs::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_ecs::operation::list_tasks::builders::ListTasksFluentBuilder;
+use aws_sdk_ecs::operation::list_tasks::{ListTasksError, ListTasksOutput};
 use aws_sdk_ecs::types::{Deployment, DesiredStatus, Service, Task};
 pub use ecs_sim::scenario::{self, CircuitBreaker, Scenario, TaskBehaviour, TaskSpec};
 use ecs_sim::{SimConfig, SimHandle};
@@ -90,27 +92,42 @@ pub async fn describe(client: &Client, service: &str) -> Service {
         .expect("DescribeServices")
 }
 
-/// The stopped tasks that ListTasks (desiredStatus STOPPED, narrowed by `filter`) names, described.
-pub async fn stopped_tasks(
+/// ListTasks in [`CLUSTER`], narrowed by `filter`.
+pub async fn list_tasks(
+    ecs: &Client,
+    filter: impl FnOnce(ListTasksFluentBuilder) -> ListTasksFluentBuilder,
+) -> Result<ListTasksOutput, SdkError<ListTasksError, HttpResponse>> {
+    filter(ecs.list_tasks().cluster(CLUSTER)).send().await
+}
+
+/// The tasks that ListTasks (narrowed by `filter`) names, described.
+pub async fn listed_tasks(
     ecs: &Client,
     filter: impl FnOnce(ListTasksFluentBuilder) -> ListTasksFluentBuilder,
 ) -> Vec<Task> {
-    let list = ecs
-        .list_tasks()
-        .cluster(CLUSTER)
-        .desired_status(DesiredStatus::Stopped);
-    let stopped = filter(list).send().await.expect("ListTasks");
-    if stopped.task_arns().is_empty() {
+    let listed = list_tasks(ecs, filter).await.expect("ListTasks");
+    if listed.task_arns().is_empty() {
         return Vec::new();
     }
     ecs.describe_tasks()
         .cluster(CLUSTER)
-        .set_tasks(Some(stopped.task_arns().to_vec()))
+        .set_tasks(Some(listed.task_arns().to_vec()))
         .send()
         .await
         .expect("DescribeTasks")
         .tasks()
         .to_vec()
+}
+
+/// The stopped tasks that ListTasks (desiredStatus STOPPED, narrowed by `filter`) names, described.
+pub async fn stopped_tasks(
+    ecs: &Client,
+    filter: impl FnOnce(ListTasksFluentBuilder) -> ListTasksFluentBuilder,
+) -> Vec<Task> {
+    listed_tasks(ecs, |list| {
+        filter(list.desired_status(DesiredStatus::Stopped))
+    })
+    .await
 }
 
 /// Asserts that a rollout to `task_definition` has just begun beside the deployment it replaces:
