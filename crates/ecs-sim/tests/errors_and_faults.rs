@@ -71,22 +71,19 @@ fn set_faults(sim: &SimHandle, change: impl FnOnce(&mut Faults)) {
 
 /// A simulator with a steady [`service_on_nginx`] `web`, and a client of it.
 async fn sim_with_web() -> (SimHandle, aws_sdk_ecs::Client) {
-    let sim = sim().await;
-    let ecs = client(&sim);
+    let (sim, ecs) = sim_and_client().await;
     service_on_nginx(&ecs, "web").await;
     (sim, ecs)
 }
 
 async fn service_on_nginx(ecs: &aws_sdk_ecs::Client, name: &str) {
-    let definition = register(ecs, name, TaskBehaviour::Healthy, "nginx:1").await;
     let breaker = CircuitBreaker::On { rollback: true };
-    steady_service(ecs, name, &definition, 1, breaker).await;
+    steady_healthy(ecs, name, "nginx:1", 1, breaker).await;
 }
 
 #[tokio::test]
 async fn unknown_cluster_and_service_have_ecs_error_shapes() {
-    let sim = sim().await;
-    let ecs = client(&sim);
+    let (_sim, ecs) = sim_and_client().await;
 
     let error = ecs
         .describe_services()
@@ -396,10 +393,8 @@ async fn call_counters_and_admin_endpoints() {
 
 #[tokio::test]
 async fn list_operations_paginate() {
-    let sim = sim().await;
-    let ecs = client(&sim);
-    let definition = register(&ecs, "web", TaskBehaviour::Healthy, "nginx:1").await;
-    steady_service(&ecs, "web", &definition, 5, CircuitBreaker::Off).await;
+    let (_sim, ecs) = sim_and_client().await;
+    steady_healthy(&ecs, "web", "nginx:1", 5, CircuitBreaker::Off).await;
     let first = list_tasks(&ecs, |list| list.max_results(2))
         .await
         .expect("ListTasks");

@@ -90,10 +90,8 @@ async fn region_comes_from_the_signature_and_each_region_is_its_own_world() {
 
 #[tokio::test]
 async fn absent_members_are_omitted_never_null() {
-    let sim = sim().await;
-    let ecs = client(&sim);
-    let definition = register(&ecs, "web", TaskBehaviour::Healthy, "nginx:1").await;
-    steady_service(&ecs, "web", &definition, 1, CircuitBreaker::Off).await;
+    let (sim, ecs) = sim_and_client().await;
+    steady_healthy(&ecs, "web", "nginx:1", 1, CircuitBreaker::Off).await;
     for (operation, body) in [
         ("ListServices", r#"{"cluster":"prod"}"#),
         ("ListTasks", r#"{"cluster":"prod"}"#),
@@ -152,8 +150,7 @@ async fn unknown_actions_get_ecs_answer_and_request_ids_are_random() {
 
 #[tokio::test]
 async fn the_health_check_from_the_aws_docs_stabilises() {
-    let sim = sim().await;
-    let ecs = client(&sim);
+    let (_sim, ecs) = sim_and_client().await;
     let docs_check = HealthCheck::builder()
         .command("CMD-SHELL")
         .command("curl -f http://localhost/ || exit 1")
@@ -184,8 +181,7 @@ async fn the_health_check_from_the_aws_docs_stabilises() {
 
 #[tokio::test]
 async fn fargate_sizes_follow_the_fargate_table() {
-    let sim = sim().await;
-    let ecs = client(&sim);
+    let (_sim, ecs) = sim_and_client().await;
     let register_size = |cpu: &'static str, memory: &'static str| {
         ecs.register_task_definition()
             .family("sized")
@@ -238,10 +234,8 @@ async fn fargate_sizes_follow_the_fargate_table() {
 
 #[tokio::test]
 async fn stopped_tasks_are_replaced_and_tags_round_trip() {
-    let sim = sim().await;
-    let ecs = client(&sim);
-    let definition = register(&ecs, "web", TaskBehaviour::Healthy, "nginx:1").await;
-    steady_service(&ecs, "web", &definition, 1, CircuitBreaker::Off).await;
+    let (_sim, ecs) = sim_and_client().await;
+    steady_healthy(&ecs, "web", "nginx:1", 1, CircuitBreaker::Off).await;
     let first = list_tasks(&ecs, |list| list.service_name("web"))
         .await
         .expect("ListTasks")

@@ -8,8 +8,7 @@ use common::*;
 
 #[tokio::test]
 async fn update_to_good_task_definition_completes_and_old_deployment_disappears() {
-    let sim = sim().await;
-    let ecs = client(&sim);
+    let (_sim, ecs) = sim_and_client().await;
     let v1 = register(&ecs, "web", TaskBehaviour::Healthy, "nginx:1").await;
     let v2 = register(&ecs, "web", TaskBehaviour::Healthy, "nginx:2").await;
     assert!(v2.ends_with("task-definition/web:2"), "{v2}");
@@ -100,11 +99,16 @@ async fn update_to_good_task_definition_completes_and_old_deployment_disappears(
 
 #[tokio::test]
 async fn bin_false_with_circuit_breaker_rolls_back_to_previous_task_definition() {
-    let sim = sim().await;
-    let ecs = client(&sim);
-    let good = register(&ecs, "api", TaskBehaviour::Healthy, "api:1").await;
+    let (_sim, ecs) = sim_and_client().await;
+    let good = steady_healthy(
+        &ecs,
+        "api",
+        "api:1",
+        2,
+        CircuitBreaker::On { rollback: true },
+    )
+    .await;
     let bad = register(&ecs, "api", TaskBehaviour::ExitsAtOnce, "api:2").await;
-    steady_service(&ecs, "api", &good, 2, CircuitBreaker::On { rollback: true }).await;
     let good_id = describe(&ecs, "api").await.deployments()[0]
         .id()
         .unwrap()
@@ -215,8 +219,7 @@ async fn bin_false_with_circuit_breaker_rolls_back_to_previous_task_definition()
 
 #[tokio::test]
 async fn without_circuit_breaker_failed_tasks_keep_growing() {
-    let sim = sim().await;
-    let ecs = client(&sim);
+    let (_sim, ecs) = sim_and_client().await;
     let good = register(&ecs, "worker", TaskBehaviour::Healthy, "worker:1").await;
     // `sh -c "exit 1"` exits as `/bin/false` does (TaskBehaviour::ExitsAtOnce): the rule reads both.
     let exit_1 = ContainerDefinition::builder()
@@ -275,18 +278,16 @@ async fn without_circuit_breaker_failed_tasks_keep_growing() {
 
 #[tokio::test]
 async fn missing_image_fails_with_cannot_pull_container_error() {
-    let sim = sim().await;
-    let ecs = client(&sim);
-    let good = register(&ecs, "site", TaskBehaviour::Healthy, "site:1").await;
-    let bad = register(&ecs, "site", TaskBehaviour::MissingImage, "app:1").await;
-    steady_service(
+    let (_sim, ecs) = sim_and_client().await;
+    steady_healthy(
         &ecs,
         "site",
-        &good,
+        "site:1",
         1,
         CircuitBreaker::On { rollback: false },
     )
     .await;
+    let bad = register(&ecs, "site", TaskBehaviour::MissingImage, "app:1").await;
     update(&ecs, "site", &bad).await;
     let failed = wait_for(&ecs, "site", "the circuit breaker trips", |s| {
         s.deployments()[0].rollout_state().unwrap().as_str() == "FAILED"
@@ -333,11 +334,9 @@ async fn missing_image_fails_with_cannot_pull_container_error() {
 
 #[tokio::test]
 async fn failing_health_check_replaces_unhealthy_tasks() {
-    let sim = sim().await;
-    let ecs = client(&sim);
-    let good = register(&ecs, "cache", TaskBehaviour::Healthy, "redis:7").await;
+    let (_sim, ecs) = sim_and_client().await;
+    steady_healthy(&ecs, "cache", "redis:7", 1, CircuitBreaker::Off).await;
     let bad = register(&ecs, "cache", TaskBehaviour::FailsHealthChecks, "redis:8").await;
-    steady_service(&ecs, "cache", &good, 1, CircuitBreaker::Off).await;
     update(&ecs, "cache", &bad).await;
     let failing = wait_for(&ecs, "cache", "two failed tasks", |s| {
         s.deployments()[0].failed_tasks() >= 2
@@ -371,11 +370,16 @@ async fn failing_health_check_replaces_unhealthy_tasks() {
 
 #[tokio::test]
 async fn oversized_task_is_never_placed_and_stays_in_progress() {
-    let sim = sim().await;
-    let ecs = client(&sim);
-    let good = register(&ecs, "big", TaskBehaviour::Healthy, "app:1").await;
+    let (_sim, ecs) = sim_and_client().await;
+    steady_healthy(
+        &ecs,
+        "big",
+        "app:1",
+        1,
+        CircuitBreaker::On { rollback: true },
+    )
+    .await;
     let huge = register(&ecs, "big", TaskBehaviour::Unplaceable, "app:2").await;
-    steady_service(&ecs, "big", &good, 1, CircuitBreaker::On { rollback: true }).await;
     update(&ecs, "big", &huge).await;
     let unplaced = wait_for(&ecs, "big", "two placement events", |s| {
         s.events()
@@ -398,8 +402,7 @@ async fn oversized_task_is_never_placed_and_stays_in_progress() {
 
 #[tokio::test]
 async fn startup_override_and_scaling_to_zero() {
-    let sim = sim().await;
-    let ecs = client(&sim);
+    let (sim, ecs) = sim_and_client().await;
     let definition = register(&ecs, "slow", TaskBehaviour::SlowStart(120), "slow:1").await;
     let scenario = scenario(&ecs);
     scenario.create_cluster().await.expect("CreateCluster");

@@ -8,8 +8,7 @@ use common::*;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_thousand_services_answer_quickly() {
-    let sim = sim().await;
-    let ecs = client(&sim);
+    let (sim, ecs) = sim_and_client().await;
     let definition = register(&ecs, "web", TaskBehaviour::Healthy, "nginx:1").await;
     ecs.create_cluster()
         .cluster_name(CLUSTER)

@@ -29,6 +29,13 @@ pub async fn sim() -> SimHandle {
     .expect("simulator starts")
 }
 
+/// A [`sim`] and a [`client`] of it.
+pub async fn sim_and_client() -> (SimHandle, Client) {
+    let sim = sim().await;
+    let ecs = client(&sim);
+    (sim, ecs)
+}
+
 /// An SDK client for the simulator with static dummy credentials and no retries, so every
 /// injected error reaches the test.
 pub fn client(sim: &SimHandle) -> Client {
@@ -75,6 +82,20 @@ pub async fn steady_service(
         .wait_until_steady(service, Duration::from_secs(20))
         .await
         .expect("first rollout completes");
+}
+
+/// Registers a healthy `service` revision running `image` and runs it steady with `desired` tasks
+/// (see [`steady_service`]); returns its ARN.
+pub async fn steady_healthy(
+    ecs: &Client,
+    service: &str,
+    image: &str,
+    desired: i32,
+    circuit_breaker: CircuitBreaker,
+) -> String {
+    let definition = register(ecs, service, TaskBehaviour::Healthy, image).await;
+    steady_service(ecs, service, &definition, desired, circuit_breaker).await;
+    definition
 }
 
 /// Points `service` at `task_definition`.
