@@ -77,7 +77,7 @@ async fn sim_with_web() -> (SimHandle, aws_sdk_ecs::Client) {
 }
 
 async fn service_on_nginx(ecs: &aws_sdk_ecs::Client, name: &str) {
-    let breaker = CircuitBreaker::On { rollback: true };
+    let breaker = BREAKER_ROLLS_BACK;
     steady_healthy(ecs, name, "nginx:1", 1, breaker).await;
 }
 

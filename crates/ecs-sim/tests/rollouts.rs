@@ -12,7 +12,7 @@ async fn update_to_good_task_definition_completes_and_old_deployment_disappears(
     let v1 = register(&ecs, "web", TaskBehaviour::Healthy, "nginx:1").await;
     let v2 = register(&ecs, "web", TaskBehaviour::Healthy, "nginx:2").await;
     assert!(v2.ends_with("task-definition/web:2"), "{v2}");
-    steady_service(&ecs, "web", &v1, 2, CircuitBreaker::On { rollback: true }).await;
+    steady_service(&ecs, "web", &v1, 2, BREAKER_ROLLS_BACK).await;
 
     let updated = ecs
         .update_service()
@@ -100,14 +100,7 @@ async fn update_to_good_task_definition_completes_and_old_deployment_disappears(
 #[tokio::test]
 async fn bin_false_with_circuit_breaker_rolls_back_to_previous_task_definition() {
     let (_sim, ecs) = sim_and_client().await;
-    let good = steady_healthy(
-        &ecs,
-        "api",
-        "api:1",
-        2,
-        CircuitBreaker::On { rollback: true },
-    )
-    .await;
+    let good = steady_healthy(&ecs, "api", "api:1", 2, BREAKER_ROLLS_BACK).await;
     let bad = register(&ecs, "api", TaskBehaviour::ExitsAtOnce, "api:2").await;
     let good_id = describe(&ecs, "api").await.deployments()[0]
         .id()
@@ -267,28 +260,17 @@ async fn without_circuit_breaker_failed_tasks_keep_growing() {
         assert_eq!(task.containers()[0].exit_code(), Some(1));
         assert_eq!(task.task_definition_arn(), Some(bad.as_str()));
     }
-    let messages = event_messages(&later);
-    assert!(
-        messages
-            .iter()
-            .any(|m| m.starts_with("(service worker) has stopped 1 running tasks: (task ")),
-        "{messages:?}"
-    );
+    assert_an_event(&later, |m| {
+        m.starts_with("(service worker) has stopped 1 running tasks: (task ")
+    });
 }
 
 #[tokio::test]
 async fn missing_image_fails_with_cannot_pull_container_error() {
     let (_sim, ecs) = sim_and_client().await;
-    steady_healthy(
-        &ecs,
-        "site",
-        "site:1",
-        1,
-        CircuitBreaker::On { rollback: false },
-    )
-    .await;
-    let bad = register(&ecs, "site", TaskBehaviour::MissingImage, "app:1").await;
-    update(&ecs, "site", &bad).await;
+    let breaker = CircuitBreaker::On { rollback: false };
+    steady_healthy(&ecs, "site", "site:1", 1, breaker).await;
+    let bad = deploy_revision(&ecs, "site", TaskBehaviour::MissingImage, "app:1").await;
     let failed = wait_for(&ecs, "site", "the circuit breaker trips", |s| {
         s.deployments()[0].rollout_state().unwrap().as_str() == "FAILED"
     })
@@ -336,8 +318,7 @@ async fn missing_image_fails_with_cannot_pull_container_error() {
 async fn failing_health_check_replaces_unhealthy_tasks() {
     let (_sim, ecs) = sim_and_client().await;
     steady_healthy(&ecs, "cache", "redis:7", 1, CircuitBreaker::Off).await;
-    let bad = register(&ecs, "cache", TaskBehaviour::FailsHealthChecks, "redis:8").await;
-    update(&ecs, "cache", &bad).await;
+    let bad = deploy_revision(&ecs, "cache", TaskBehaviour::FailsHealthChecks, "redis:8").await;
     let failing = wait_for(&ecs, "cache", "two failed tasks", |s| {
         s.deployments()[0].failed_tasks() >= 2
     })
@@ -352,14 +333,9 @@ async fn failing_health_check_replaces_unhealthy_tasks() {
         1,
         "the old task stays: no new task ever became healthy"
     );
-    let messages = event_messages(&failing);
-    assert!(
-        messages
-            .iter()
-            .any(|m| m.starts_with("(service cache) (task ")
-                && m.ends_with(") failed container health checks.")),
-        "{messages:?}"
-    );
+    assert_an_event(&failing, |m| {
+        m.starts_with("(service cache) (task ") && m.ends_with(") failed container health checks.")
+    });
     let tasks = stopped_tasks(&ecs, |list| list.family("cache")).await;
     assert_eq!(
         tasks[0].stopped_reason(),
@@ -371,16 +347,8 @@ async fn failing_health_check_replaces_unhealthy_tasks() {
 #[tokio::test]
 async fn oversized_task_is_never_placed_and_stays_in_progress() {
     let (_sim, ecs) = sim_and_client().await;
-    steady_healthy(
-        &ecs,
-        "big",
-        "app:1",
-        1,
-        CircuitBreaker::On { rollback: true },
-    )
-    .await;
-    let huge = register(&ecs, "big", TaskBehaviour::Unplaceable, "app:2").await;
-    update(&ecs, "big", &huge).await;
+    steady_healthy(&ecs, "big", "app:1", 1, BREAKER_ROLLS_BACK).await;
+    let huge = deploy_revision(&ecs, "big", TaskBehaviour::Unplaceable, "app:2").await;
     let unplaced = wait_for(&ecs, "big", "two placement events", |s| {
         s.events()
             .iter()

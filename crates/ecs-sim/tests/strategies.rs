@@ -560,7 +560,7 @@ async fn a_service_created_blue_green_completes_its_first_deployment() {
 async fn the_circuit_breaker_rolls_back_a_staged_deployment() {
     let (_sim, _ecs, scenario, (v1, _)) = fast_sim_with_web().await;
     let crashing = revision(&scenario, TaskBehaviour::ExitsAtOnce).await;
-    let spec = blue_green(1).circuit_breaker(CircuitBreaker::On { rollback: true });
+    let spec = blue_green(1).circuit_breaker(BREAKER_ROLLS_BACK);
     let (done, stages, _) =
         deploy_to_end(&scenario, &crashing, &spec, Status::RollbackSuccessful).await;
     assert!(!stages.contains(&Stage::CleanUp), "{stages:?}");

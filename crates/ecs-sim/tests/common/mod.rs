@@ -18,6 +18,8 @@ use ecs_sim::{SimConfig, SimHandle};
 /// Fast enough that a rollout takes a fraction of a real second.
 pub const TIME_SCALE: f64 = 100.0;
 pub const CLUSTER: &str = "prod";
+/// A deployment circuit breaker that rolls a failed deployment back.
+pub const BREAKER_ROLLS_BACK: CircuitBreaker = CircuitBreaker::On { rollback: true };
 
 pub async fn sim() -> SimHandle {
     ecs_sim::start(SimConfig {
@@ -106,6 +108,19 @@ pub async fn update(ecs: &Client, service: &str, task_definition: &str) {
         .expect("UpdateService");
 }
 
+/// Registers a `service` revision behaving as `behaviour`, running `image`, and points the service at
+/// it; returns its ARN.
+pub async fn deploy_revision(
+    ecs: &Client,
+    service: &str,
+    behaviour: TaskBehaviour,
+    image: &str,
+) -> String {
+    let definition = register(ecs, service, behaviour, image).await;
+    update(ecs, service, &definition).await;
+    definition
+}
+
 pub async fn describe(client: &Client, service: &str) -> Service {
     scenario(client)
         .describe_service(service)
@@ -170,6 +185,12 @@ pub fn event_messages(service: &Service) -> Vec<&str> {
         .iter()
         .filter_map(|e| e.message())
         .collect()
+}
+
+/// Asserts that one of the service's events has a message that `matches`.
+pub fn assert_an_event(service: &Service, matches: impl Fn(&str) -> bool) {
+    let messages = event_messages(service);
+    assert!(messages.iter().any(|m| matches(m)), "{messages:?}");
 }
 
 /// The message of a service error the SDK read ("" for any other error).
