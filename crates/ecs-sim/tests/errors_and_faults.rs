@@ -9,8 +9,21 @@ use aws_sdk_ecs::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_ecs::operation::describe_services::DescribeServicesError;
 use aws_sdk_ecs::operation::list_service_deployments::ListServiceDeploymentsError;
 use aws_sdk_ecs::operation::update_service::UpdateServiceError;
+use aws_sdk_ecs::types::Failure;
 use common::*;
 use ecs_sim::{Faults, ServiceDeploymentsApi, SimHandle};
+
+/// Asserts that `error` is the service error `variant`, a pattern of the operation's error enum
+/// (a pattern cannot be handed to a function).
+macro_rules! assert_service_error {
+    ($error:expr, $variant:pat) => {{
+        let error = &$error;
+        assert!(
+            matches!(error.as_service_error(), Some($variant)),
+            "{error:?}"
+        );
+    }};
+}
 
 /// The error code the SDK read from the response, whatever the error variant.
 fn code<E: ProvideErrorMetadata, R>(error: &SdkError<E, R>) -> Option<String> {
@@ -39,10 +52,7 @@ async fn describe_web_error(
 async fn list_web_deployments_error(
     ecs: &aws_sdk_ecs::Client,
 ) -> SdkError<ListServiceDeploymentsError, aws_sdk_ecs::config::http::HttpResponse> {
-    ecs.list_service_deployments()
-        .cluster(CLUSTER)
-        .service("web")
-        .send()
+    list_service_deployments(ecs, "web", |list| list)
         .await
         .expect_err("the injected fault makes ListServiceDeployments fail")
 }
@@ -60,6 +70,12 @@ async fn scale_error(
         .send()
         .await
         .expect_err("UpdateService fails")
+}
+
+/// Asserts that the first of `failures` is the MISSING resource `arn`.
+fn assert_missing(failures: &[Failure], arn: &str) {
+    assert_eq!(failures[0].reason(), Some("MISSING"));
+    assert_eq!(failures[0].arn(), Some(arn));
 }
 
 /// Sets the simulator's faults: none but what `change` sets.
@@ -92,13 +108,7 @@ async fn unknown_cluster_and_service_have_ecs_error_shapes() {
         .send()
         .await
         .unwrap_err();
-    assert!(
-        matches!(
-            error.as_service_error(),
-            Some(DescribeServicesError::ClusterNotFoundException(_))
-        ),
-        "{error:?}"
-    );
+    assert_service_error!(error, DescribeServicesError::ClusterNotFoundException(_));
     assert_eq!(
         error.as_service_error().and_then(|e| e.message()),
         Some("Cluster not found.")
@@ -106,13 +116,7 @@ async fn unknown_cluster_and_service_have_ecs_error_shapes() {
 
     service_on_nginx(&ecs, "web").await;
     let error = scale_error(&ecs, "ghost", 2).await;
-    assert!(
-        matches!(
-            error.as_service_error(),
-            Some(UpdateServiceError::ServiceNotFoundException(_))
-        ),
-        "{error:?}"
-    );
+    assert_service_error!(error, UpdateServiceError::ServiceNotFoundException(_));
     let request_id = error
         .raw_response()
         .and_then(|r| r.headers().get("x-amzn-requestid"));
@@ -131,11 +135,9 @@ async fn unknown_cluster_and_service_have_ecs_error_shapes() {
         .await
         .expect("DescribeServices");
     assert_eq!(described.services().len(), 1);
-    let failure = &described.failures()[0];
-    assert_eq!(failure.reason(), Some("MISSING"));
-    assert_eq!(
-        failure.arn(),
-        Some("arn:aws:ecs:us-east-1:123456789012:service/prod/ghost")
+    assert_missing(
+        described.failures(),
+        "arn:aws:ecs:us-east-1:123456789012:service/prod/ghost",
     );
     let tasks = ecs
         .describe_tasks()
@@ -145,10 +147,9 @@ async fn unknown_cluster_and_service_have_ecs_error_shapes() {
         .await
         .expect("DescribeTasks");
     assert!(tasks.tasks().is_empty());
-    assert_eq!(tasks.failures()[0].reason(), Some("MISSING"));
-    assert_eq!(
-        tasks.failures()[0].arn(),
-        Some("arn:aws:ecs:us-east-1:123456789012:task/prod/0123456789abcdef0123456789abcdef")
+    assert_missing(
+        tasks.failures(),
+        "arn:aws:ecs:us-east-1:123456789012:task/prod/0123456789abcdef0123456789abcdef",
     );
 }
 
@@ -161,13 +162,7 @@ async fn bad_input_names_the_field_and_what_is_valid() {
         too_many = too_many.services(format!("s{i}"));
     }
     let error = too_many.send().await.unwrap_err();
-    assert!(
-        matches!(
-            error.as_service_error(),
-            Some(DescribeServicesError::InvalidParameterException(_))
-        ),
-        "{error:?}"
-    );
+    assert_service_error!(error, DescribeServicesError::InvalidParameterException(_));
     let message = error_message(&error);
     assert!(
         message.contains("services") && message.contains("11") && message.contains("10"),
@@ -224,13 +219,7 @@ async fn deleted_service_drains_and_is_no_longer_active() {
     })
     .await;
     let error = scale_error(&ecs, "web", 1).await;
-    assert!(
-        matches!(
-            error.as_service_error(),
-            Some(UpdateServiceError::ServiceNotActiveException(_))
-        ),
-        "{error:?}"
-    );
+    assert_service_error!(error, UpdateServiceError::ServiceNotActiveException(_));
 }
 
 #[tokio::test]
@@ -377,18 +366,15 @@ async fn call_counters_and_admin_endpoints() {
     assert_eq!(sim.faults().throttle_next, 2);
     assert_eq!(sim.total_calls(), 0);
 
-    let (status, body) = admin(
-        &sim,
-        "PUT",
-        "/_sim/faults",
-        r#"{"throttle_probability": 2}"#,
-    )
-    .await;
-    assert_eq!(status, 400);
-    assert!(body.contains("throttle_probability"), "{body}");
-    let (status, body) = admin(&sim, "PUT", "/_sim/faults", r#"{"throttle_nxt": 2}"#).await;
-    assert_eq!(status, 400);
-    assert!(body.contains("throttle_nxt"), "{body}");
+    // Bad faults are refused naming the member: an out-of-range value, an unknown member.
+    for (faults, named) in [
+        (r#"{"throttle_probability": 2}"#, "throttle_probability"),
+        (r#"{"throttle_nxt": 2}"#, "throttle_nxt"),
+    ] {
+        let (status, body) = admin(&sim, "PUT", "/_sim/faults", faults).await;
+        assert_eq!(status, 400, "{faults}: {body}");
+        assert!(body.contains(named), "{faults}: {body}");
+    }
 }
 
 #[tokio::test]

@@ -60,13 +60,7 @@ fn client_in(sim: &ecs_sim::SimHandle, region: &str) -> Client {
 async fn region_comes_from_the_signature_and_each_region_is_its_own_world() {
     let sim = sim().await;
     let sydney = client_in(&sim, "ap-southeast-2");
-    let cluster = sydney
-        .create_cluster()
-        .cluster_name("prod")
-        .send()
-        .await
-        .expect("CreateCluster");
-    let arn = cluster.cluster().and_then(|c| c.cluster_arn()).unwrap();
+    let arn = create_cluster(&sydney, "prod").await;
     assert_eq!(arn, "arn:aws:ecs:ap-southeast-2:123456789012:cluster/prod");
     let definition = register(&sydney, "web", TaskBehaviour::Healthy, "nginx:1").await;
     assert!(
@@ -164,10 +158,7 @@ async fn the_health_check_from_the_aws_docs_stabilises() {
         .image("nginx:1")
         .health_check(docs_check)
         .build();
-    let definition = scenario(&ecs)
-        .register_container("web", container)
-        .await
-        .expect("RegisterTaskDefinition");
+    let definition = register_container(&ecs, "web", container).await;
     steady_service(&ecs, "web", &definition, 2, CircuitBreaker::Off).await;
     let tasks = listed_tasks(&ecs, |list| list.service_name("web")).await;
     assert_eq!(tasks.len(), 2);

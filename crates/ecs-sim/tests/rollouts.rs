@@ -3,6 +3,7 @@
 
 mod common;
 
+use aws_sdk_ecs::operation::list_service_deployments::builders::ListServiceDeploymentsFluentBuilder;
 use aws_sdk_ecs::types::{ContainerDefinition, ServiceDeploymentStatus};
 use common::*;
 
@@ -77,11 +78,7 @@ async fn update_to_good_task_definition_completes_and_old_deployment_disappears(
     }
 
     // The service-deployments API agrees: newest first, the update SUCCESSFUL.
-    let listed = ecs
-        .list_service_deployments()
-        .cluster(CLUSTER)
-        .service("web")
-        .send()
+    let listed = list_service_deployments(&ecs, "web", |list| list)
         .await
         .expect("ListServiceDeployments");
     let briefs = listed.service_deployments();
@@ -158,11 +155,7 @@ async fn bin_false_with_circuit_breaker_rolls_back_to_previous_task_definition()
     assert_eq!(rolled_back.task_definition(), Some(good.as_str()));
 
     // The failed deployment in the service-deployments API.
-    let briefs = ecs
-        .list_service_deployments()
-        .cluster(CLUSTER)
-        .service("api")
-        .send()
+    let briefs = list_service_deployments(&ecs, "api", |list| list)
         .await
         .expect("ListServiceDeployments");
     let newest = &briefs.service_deployments()[0];
@@ -222,10 +215,7 @@ async fn without_circuit_breaker_failed_tasks_keep_growing() {
         .command("-c")
         .command("exit 1")
         .build();
-    let bad = scenario(&ecs)
-        .register_container("worker", exit_1)
-        .await
-        .expect("RegisterTaskDefinition");
+    let bad = register_container(&ecs, "worker", exit_1).await;
     steady_service(&ecs, "worker", &good, 1, CircuitBreaker::Off).await;
     update(&ecs, "worker", &bad).await;
 
@@ -270,7 +260,7 @@ async fn missing_image_fails_with_cannot_pull_container_error() {
     let (_sim, ecs) = sim_and_client().await;
     let breaker = CircuitBreaker::On { rollback: false };
     steady_healthy(&ecs, "site", "site:1", 1, breaker).await;
-    let bad = deploy_revision(&ecs, "site", TaskBehaviour::MissingImage, "app:1").await;
+    deploy_revision(&ecs, "site", TaskBehaviour::MissingImage, "app:1").await;
     let failed = wait_for(&ecs, "site", "the circuit breaker trips", |s| {
         s.deployments()[0].rollout_state().unwrap().as_str() == "FAILED"
     })
@@ -299,12 +289,9 @@ async fn missing_image_fails_with_cannot_pull_container_error() {
     }
 
     // Without rollback the failed service deployment is STOPPED with the breaker's reason.
-    let briefs = ecs
-        .list_service_deployments()
-        .cluster(CLUSTER)
-        .service("site")
-        .status(ServiceDeploymentStatus::Stopped)
-        .send()
+    let stopped =
+        |list: ListServiceDeploymentsFluentBuilder| list.status(ServiceDeploymentStatus::Stopped);
+    let briefs = list_service_deployments(&ecs, "site", stopped)
         .await
         .expect("ListServiceDeployments");
     assert_eq!(briefs.service_deployments().len(), 1);
@@ -318,7 +305,7 @@ async fn missing_image_fails_with_cannot_pull_container_error() {
 async fn failing_health_check_replaces_unhealthy_tasks() {
     let (_sim, ecs) = sim_and_client().await;
     steady_healthy(&ecs, "cache", "redis:7", 1, CircuitBreaker::Off).await;
-    let bad = deploy_revision(&ecs, "cache", TaskBehaviour::FailsHealthChecks, "redis:8").await;
+    deploy_revision(&ecs, "cache", TaskBehaviour::FailsHealthChecks, "redis:8").await;
     let failing = wait_for(&ecs, "cache", "two failed tasks", |s| {
         s.deployments()[0].failed_tasks() >= 2
     })
@@ -348,7 +335,7 @@ async fn failing_health_check_replaces_unhealthy_tasks() {
 async fn oversized_task_is_never_placed_and_stays_in_progress() {
     let (_sim, ecs) = sim_and_client().await;
     steady_healthy(&ecs, "big", "app:1", 1, BREAKER_ROLLS_BACK).await;
-    let huge = deploy_revision(&ecs, "big", TaskBehaviour::Unplaceable, "app:2").await;
+    deploy_revision(&ecs, "big", TaskBehaviour::Unplaceable, "app:2").await;
     let unplaced = wait_for(&ecs, "big", "two placement events", |s| {
         s.events()
             .iter()

@@ -9,9 +9,13 @@ use aws_sdk_ecs::Client;
 use aws_sdk_ecs::config::http::HttpResponse;
 use aws_sdk_ecs::config::retry::RetryConfig;
 use aws_sdk_ecs::error::{ProvideErrorMetadata, SdkError};
+use aws_sdk_ecs::operation::list_service_deployments::builders::ListServiceDeploymentsFluentBuilder;
+use aws_sdk_ecs::operation::list_service_deployments::{
+    ListServiceDeploymentsError, ListServiceDeploymentsOutput,
+};
 use aws_sdk_ecs::operation::list_tasks::builders::ListTasksFluentBuilder;
 use aws_sdk_ecs::operation::list_tasks::{ListTasksError, ListTasksOutput};
-use aws_sdk_ecs::types::{Deployment, DesiredStatus, Service, Task};
+use aws_sdk_ecs::types::{ContainerDefinition, Deployment, DesiredStatus, Service, Task};
 pub use ecs_sim::scenario::{self, CircuitBreaker, Scenario, TaskBehaviour, TaskSpec};
 use ecs_sim::{SimConfig, SimHandle};
 
@@ -52,6 +56,21 @@ pub fn client_with_retry(sim: &SimHandle, retry: RetryConfig) -> Client {
     )
 }
 
+/// CreateCluster of `name`; returns the new cluster's ARN.
+pub async fn create_cluster(ecs: &Client, name: &str) -> String {
+    let created = ecs
+        .create_cluster()
+        .cluster_name(name)
+        .send()
+        .await
+        .expect("CreateCluster");
+    created
+        .cluster()
+        .and_then(|c| c.cluster_arn())
+        .expect("a cluster ARN")
+        .to_owned()
+}
+
 /// Scenarios in [`CLUSTER`] through `ecs`.
 pub fn scenario(ecs: &Client) -> Scenario {
     Scenario::new(ecs.clone(), CLUSTER)
@@ -62,6 +81,18 @@ pub fn scenario(ecs: &Client) -> Scenario {
 pub async fn register(ecs: &Client, family: &str, behaviour: TaskBehaviour, image: &str) -> String {
     scenario(ecs)
         .register_spec(&TaskSpec::new(family, behaviour).image(image))
+        .await
+        .expect("RegisterTaskDefinition")
+}
+
+/// Registers `family` with `container` as its one container; returns the task definition ARN.
+pub async fn register_container(
+    ecs: &Client,
+    family: &str,
+    container: ContainerDefinition,
+) -> String {
+    scenario(ecs)
+        .register_container(family, container)
         .await
         .expect("RegisterTaskDefinition")
 }
@@ -134,6 +165,19 @@ pub async fn list_tasks(
     filter: impl FnOnce(ListTasksFluentBuilder) -> ListTasksFluentBuilder,
 ) -> Result<ListTasksOutput, SdkError<ListTasksError, HttpResponse>> {
     filter(ecs.list_tasks().cluster(CLUSTER)).send().await
+}
+
+/// ListServiceDeployments of `service` in [`CLUSTER`], narrowed by `filter`.
+pub async fn list_service_deployments(
+    ecs: &Client,
+    service: &str,
+    filter: impl FnOnce(ListServiceDeploymentsFluentBuilder) -> ListServiceDeploymentsFluentBuilder,
+) -> Result<ListServiceDeploymentsOutput, SdkError<ListServiceDeploymentsError, HttpResponse>> {
+    let list = ecs
+        .list_service_deployments()
+        .cluster(CLUSTER)
+        .service(service);
+    filter(list).send().await
 }
 
 /// The tasks that ListTasks (narrowed by `filter`) names, described.
