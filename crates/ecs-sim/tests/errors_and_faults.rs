@@ -33,13 +33,14 @@ fn code<E: ProvideErrorMetadata, R>(error: &SdkError<E, R>) -> Option<String> {
     }
 }
 
-/// `DescribeServices` for `web` in `CLUSTER`, expected to fail under the faults that are set.
+/// `DescribeServices` for `web` in `CLUSTER` once [`set_faults`] has set what `change` sets,
+/// expected to fail under those faults.
 async fn describe_web_error(
+    sim: &SimHandle,
     ecs: &aws_sdk_ecs::Client,
-) -> SdkError<
-    aws_sdk_ecs::operation::describe_services::DescribeServicesError,
-    aws_sdk_ecs::config::http::HttpResponse,
-> {
+    change: impl FnOnce(&mut Faults),
+) -> SdkError<DescribeServicesError, aws_sdk_ecs::config::http::HttpResponse> {
+    set_faults(sim, change);
     ecs.describe_services()
         .cluster(CLUSTER)
         .services("web")
@@ -169,15 +170,8 @@ async fn bad_input_names_the_field_and_what_is_valid() {
         "{message}"
     );
 
-    let error = ecs
-        .update_service()
-        .cluster(CLUSTER)
-        .service("web")
-        .task_definition("web:99")
-        .send()
-        .await
-        .unwrap_err();
-    let message = error_message(&error);
+    let update = ecs.update_service().cluster(CLUSTER).service("web");
+    let (_, message) = rejected(update.task_definition("web:99").send()).await;
     assert!(
         message.starts_with("TaskDefinition not found") && message.contains("web:99"),
         "{message}"
@@ -192,23 +186,15 @@ async fn bad_input_names_the_field_and_what_is_valid() {
 #[tokio::test]
 async fn deleted_service_drains_and_is_no_longer_active() {
     let (_sim, ecs) = sim_with_web().await;
-    let error = ecs
-        .delete_service()
-        .cluster(CLUSTER)
-        .service("web")
-        .send()
-        .await
-        .unwrap_err();
+    let delete_web = || ecs.delete_service().cluster(CLUSTER).service("web");
+    let error = delete_web().send().await.unwrap_err();
     assert_eq!(
         code(&error).as_deref(),
         Some("InvalidParameterException"),
         "scaled above 0 without force"
     );
 
-    let deleted = ecs
-        .delete_service()
-        .cluster(CLUSTER)
-        .service("web")
+    let deleted = delete_web()
         .force(true)
         .send()
         .await
@@ -225,8 +211,7 @@ async fn deleted_service_drains_and_is_no_longer_active() {
 #[tokio::test]
 async fn throttling_reaches_the_sdk_as_throttling_exception() {
     let (sim, ecs) = sim_with_web().await;
-    set_faults(&sim, |faults| faults.throttle_next = 1);
-    let error = describe_web_error(&ecs).await;
+    let error = describe_web_error(&sim, &ecs, |faults| faults.throttle_next = 1).await;
     assert_eq!(code(&error).as_deref(), Some("ThrottlingException"));
     assert_eq!(
         error.as_service_error().and_then(|e| e.message()),
@@ -261,17 +246,15 @@ async fn throttling_reaches_the_sdk_as_throttling_exception() {
 async fn server_errors_html_pages_truncated_json_and_resets_are_errors() {
     let (sim, ecs) = sim_with_web().await;
 
-    set_faults(&sim, |faults| faults.server_error_next = 1);
-    let error = describe_web_error(&ecs).await;
+    let error = describe_web_error(&sim, &ecs, |faults| faults.server_error_next = 1).await;
     assert_eq!(code(&error).as_deref(), Some("ServerException"));
     assert_eq!(error.raw_response().map(|r| r.status().as_u16()), Some(500));
 
-    set_faults(&sim, |faults| faults.html_error_probability = 1.0);
-    let error = describe_web_error(&ecs).await;
+    let error = describe_web_error(&sim, &ecs, |faults| faults.html_error_probability = 1.0).await;
     assert_eq!(error.raw_response().map(|r| r.status().as_u16()), Some(502));
 
-    set_faults(&sim, |faults| faults.malformed_json_probability = 1.0);
-    let error = describe_web_error(&ecs).await;
+    let error =
+        describe_web_error(&sim, &ecs, |faults| faults.malformed_json_probability = 1.0).await;
     assert!(
         matches!(
             error,
@@ -280,8 +263,10 @@ async fn server_errors_html_pages_truncated_json_and_resets_are_errors() {
         "a cut JSON body cannot be parsed: {error:?}"
     );
 
-    set_faults(&sim, |faults| faults.connection_reset_probability = 1.0);
-    let error = describe_web_error(&ecs).await;
+    let error = describe_web_error(&sim, &ecs, |faults| {
+        faults.connection_reset_probability = 1.0
+    })
+    .await;
     assert!(matches!(error, SdkError::DispatchFailure(_)), "{error:?}");
 
     sim.set_faults(Faults::default());
@@ -398,10 +383,7 @@ async fn list_operations_paginate() {
     all.dedup();
     assert_eq!(all.len(), 5);
 
-    let error = list_tasks(&ecs, |list| list.next_token("garbage"))
-        .await
-        .unwrap_err();
-    let message = error_message(&error);
+    let (_, message) = rejected(list_tasks(&ecs, |list| list.next_token("garbage"))).await;
     assert!(
         message.contains("nextToken") && message.contains("garbage"),
         "{message}"
