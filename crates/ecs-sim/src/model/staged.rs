@@ -266,6 +266,23 @@ impl Service {
         self.steady_announced = false;
     }
 
+    /// The service deployment status of the deployment `number` (`None` for a rollback deployment),
+    /// or ServiceDeploymentNotFoundException when there is no such deployment.
+    fn service_deployment_status(
+        &self,
+        number: u64,
+    ) -> Result<Option<ServiceDeploymentStatus>, EcsError> {
+        let deployment = self
+            .deployment(number)
+            .ok_or_else(service_deployment_not_found)?;
+        Ok(deployment.record.as_ref().map(|r| r.status))
+    }
+
+    /// The lifecycle of the deployment `number` (the other accessors go by index).
+    fn lifecycle_of(&self, number: u64) -> Option<&Lifecycle> {
+        self.deployment(number)?.lifecycle.as_ref()
+    }
+
     /// ContinueServiceDeployment on the deployment `number`, brought up to `now`.
     pub fn continue_hook(
         &mut self,
@@ -275,13 +292,10 @@ impl Service {
         now: f64,
         ids: &mut Ids,
     ) -> Result<(), EcsError> {
-        let deployment = self
+        let status = self.service_deployment_status(number)?;
+        let lifecycle = self
             .deployment_mut(number)
-            .ok_or_else(service_deployment_not_found)?;
-        let status = deployment.record.as_ref().map(|r| r.status);
-        let lifecycle = deployment
-            .lifecycle
-            .as_mut()
+            .and_then(|deployment| deployment.lifecycle.as_mut())
             .filter(|l| l.outcome == Outcome::Running && status == Some(ServiceDeploymentStatus::InProgress))
             .ok_or_else(|| {
                 EcsError::client(format!(
@@ -323,10 +337,7 @@ impl Service {
         now: f64,
         ids: &mut Ids,
     ) -> Result<(), EcsError> {
-        let deployment = self
-            .deployment(number)
-            .ok_or_else(service_deployment_not_found)?;
-        let status = deployment.record.as_ref().map(|r| r.status);
+        let status = self.service_deployment_status(number)?;
         if status != Some(ServiceDeploymentStatus::InProgress) {
             return Err(EcsError::new(
                 ErrorCode::Conflict,
@@ -336,7 +347,7 @@ impl Service {
                 ),
             ));
         }
-        if let Some(lifecycle) = &deployment.lifecycle
+        if let Some(lifecycle) = self.lifecycle_of(number)
             && lifecycle.step().kind == StepKind::CleanUp
         {
             return Err(EcsError::new(
