@@ -3,7 +3,6 @@
 
 mod common;
 
-use aws_sdk_ecs::operation::list_service_deployments::builders::ListServiceDeploymentsFluentBuilder;
 use aws_sdk_ecs::types::{ContainerDefinition, ServiceDeploymentStatus};
 use common::*;
 
@@ -289,11 +288,10 @@ async fn missing_image_fails_with_cannot_pull_container_error() {
     }
 
     // Without rollback the failed service deployment is STOPPED with the breaker's reason.
-    let stopped =
-        |list: ListServiceDeploymentsFluentBuilder| list.status(ServiceDeploymentStatus::Stopped);
-    let briefs = list_service_deployments(&ecs, "site", stopped)
-        .await
-        .expect("ListServiceDeployments");
+    let stopped = list_service_deployments(&ecs, "site", |list| {
+        list.status(ServiceDeploymentStatus::Stopped)
+    });
+    let briefs = stopped.await.expect("ListServiceDeployments");
     assert_eq!(briefs.service_deployments().len(), 1);
     assert_eq!(
         briefs.service_deployments()[0].status_reason(),
