@@ -25,14 +25,6 @@ macro_rules! assert_service_error {
     }};
 }
 
-/// The error code the SDK read from the response, whatever the error variant.
-fn code<E: ProvideErrorMetadata, R>(error: &SdkError<E, R>) -> Option<String> {
-    match error {
-        SdkError::ServiceError(e) => e.err().code().map(str::to_owned),
-        _ => None,
-    }
-}
-
 /// `DescribeServices` for `web` in `CLUSTER` once [`set_faults`] has set what `change` sets,
 /// expected to fail under those faults.
 async fn describe_web_error(
@@ -180,7 +172,7 @@ async fn bad_input_names_the_field_and_what_is_valid() {
     let error = list_tasks(&ecs, |list| list.max_results(500))
         .await
         .unwrap_err();
-    assert_eq!(code(&error).as_deref(), Some("InvalidParameterException"));
+    assert_eq!(error_code(&error), "InvalidParameterException");
 }
 
 #[tokio::test]
@@ -189,8 +181,8 @@ async fn deleted_service_drains_and_is_no_longer_active() {
     let delete_web = || ecs.delete_service().cluster(CLUSTER).service("web");
     let error = delete_web().send().await.unwrap_err();
     assert_eq!(
-        code(&error).as_deref(),
-        Some("InvalidParameterException"),
+        error_code(&error),
+        "InvalidParameterException",
         "scaled above 0 without force"
     );
 
@@ -212,7 +204,7 @@ async fn deleted_service_drains_and_is_no_longer_active() {
 async fn throttling_reaches_the_sdk_as_throttling_exception() {
     let (sim, ecs) = sim_with_web().await;
     let error = describe_web_error(&sim, &ecs, |faults| faults.throttle_next = 1).await;
-    assert_eq!(code(&error).as_deref(), Some("ThrottlingException"));
+    assert_eq!(error_code(&error), "ThrottlingException");
     assert_eq!(
         error.as_service_error().and_then(|e| e.message()),
         Some("Rate exceeded")
@@ -247,7 +239,7 @@ async fn server_errors_html_pages_truncated_json_and_resets_are_errors() {
     let (sim, ecs) = sim_with_web().await;
 
     let error = describe_web_error(&sim, &ecs, |faults| faults.server_error_next = 1).await;
-    assert_eq!(code(&error).as_deref(), Some("ServerException"));
+    assert_eq!(error_code(&error), "ServerException");
     assert_eq!(error.raw_response().map(|r| r.status().as_u16()), Some(500));
 
     let error = describe_web_error(&sim, &ecs, |faults| faults.html_error_probability = 1.0).await;
@@ -284,7 +276,7 @@ async fn service_deployments_api_can_be_switched_off() {
         faults.service_deployments_api = ServiceDeploymentsApi::AccessDenied
     });
     let error = list_web_deployments_error(&ecs).await;
-    assert_eq!(code(&error).as_deref(), Some("AccessDeniedException"));
+    assert_eq!(error_code(&error), "AccessDeniedException");
     let message = error_message(&error);
     assert!(
         message.contains("is not authorized to perform: ecs:ListServiceDeployments"),
@@ -295,7 +287,7 @@ async fn service_deployments_api_can_be_switched_off() {
         faults.service_deployments_api = ServiceDeploymentsApi::UnknownOperation
     });
     let error = list_web_deployments_error(&ecs).await;
-    assert_eq!(code(&error).as_deref(), Some("UnknownOperationException"));
+    assert_eq!(error_code(&error), "UnknownOperationException");
     scenario(&ecs)
         .describe_service("web")
         .await
@@ -305,7 +297,7 @@ async fn service_deployments_api_can_be_switched_off() {
         faults.access_denied_operations = vec!["ListTasks".into()]
     });
     let error = list_tasks(&ecs, |list| list).await.unwrap_err();
-    assert_eq!(code(&error).as_deref(), Some("AccessDeniedException"));
+    assert_eq!(error_code(&error), "AccessDeniedException");
 }
 
 #[tokio::test]
