@@ -268,29 +268,30 @@ mod tests {
     }
 
     #[test]
-    fn service_deployments_api_modes_only_hit_those_operations() {
-        let mut injector = injector_with(Faults {
+    fn faults_by_operation_hit_only_their_operations() {
+        let api_modes = Faults {
             service_deployments_api: ServiceDeploymentsApi::UnknownOperation,
             ..Faults::default()
-        });
-        assert_eq!(
-            injected(&mut injector, "ListServiceDeployments"),
-            Some(Injected::UnknownOperation)
-        );
-        assert_eq!(injector.plan("DescribeServices").injected, None);
-    }
-
-    #[test]
-    fn access_denied_by_operation_name() {
-        let mut injector = injector_with(Faults {
+        };
+        let denied = Faults {
             access_denied_operations: vec!["ListTasks".into()],
             ..Faults::default()
-        });
-        assert_eq!(
-            injected(&mut injector, "ListTasks"),
-            Some(Injected::AccessDenied)
-        );
-        assert_eq!(injector.plan("DescribeTasks").injected, None);
+        };
+        // The fault, an operation it hits and what that gets, and an operation it leaves alone.
+        let cases = [
+            (
+                api_modes,
+                "ListServiceDeployments",
+                Injected::UnknownOperation,
+                "DescribeServices",
+            ),
+            (denied, "ListTasks", Injected::AccessDenied, "DescribeTasks"),
+        ];
+        for (faults, hit, expected, untouched) in cases {
+            let mut injector = injector_with(faults);
+            assert_eq!(injected(&mut injector, hit), Some(expected), "{hit}");
+            assert_eq!(injected(&mut injector, untouched), None, "{untouched}");
+        }
     }
 
     #[test]

@@ -30,6 +30,7 @@ use crate::config::SimConfig;
 use crate::counters::CallCounts;
 use crate::faults::{CallPlan, FaultInjector, Faults, Injected};
 use crate::model::Model;
+use crate::model::ids::uuid_shaped;
 use crate::ops::{self, AnswerOptions};
 use crate::sts::{self, IssuedCredentials, Sts};
 use crate::wire::{CONTENT_TYPE, EcsError, ErrorCode, TARGET_PREFIX};
@@ -134,15 +135,7 @@ impl Shared {
     fn next_request_id(&self) -> String {
         let bits: u128 = rand::random();
         let bits = (bits & !(0xf << 76) | (0x4 << 76)) & !(0x3 << 62) | (0x2 << 62);
-        let hex = format!("{bits:032x}");
-        format!(
-            "{}-{}-{}-{}-{}",
-            &hex[0..8],
-            &hex[8..12],
-            &hex[12..16],
-            &hex[16..20],
-            &hex[20..32]
-        )
+        uuid_shaped(&format!("{bits:032x}"))
     }
 }
 

@@ -1,5 +1,7 @@
 //! The `ecs-sim` binary: prints where it listens, serves the real SDK, documents its rules.
 
+mod common;
+
 use std::process::Stdio;
 
 use aws_sdk_ecs::config::{BehaviorVersion, Credentials, Region};
@@ -42,15 +44,9 @@ async fn serve_prints_its_endpoint_and_answers_the_sdk() {
         ))
         .build();
     let ecs = aws_sdk_ecs::Client::from_conf(config);
-    let created = ecs
-        .create_cluster()
-        .cluster_name("cli")
-        .send()
-        .await
-        .expect("CreateCluster");
     assert_eq!(
-        created.cluster().and_then(|c| c.cluster_arn()),
-        Some("arn:aws:ecs:us-east-1:123456789012:cluster/cli")
+        common::create_cluster(&ecs, "cli").await,
+        "arn:aws:ecs:us-east-1:123456789012:cluster/cli"
     );
     child.start_kill().expect("stop ecs-sim");
     child.wait().await.expect("ecs-sim exits");

@@ -9,24 +9,30 @@ use aws_sdk_ecs::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_ecs::operation::describe_services::DescribeServicesError;
 use aws_sdk_ecs::operation::list_service_deployments::ListServiceDeploymentsError;
 use aws_sdk_ecs::operation::update_service::UpdateServiceError;
+use aws_sdk_ecs::types::Failure;
 use common::*;
-use ecs_sim::{Faults, ServiceDeploymentsApi};
+use ecs_sim::{Faults, ServiceDeploymentsApi, SimHandle};
 
-/// The error code the SDK read from the response, whatever the error variant.
-fn code<E: ProvideErrorMetadata, R>(error: &SdkError<E, R>) -> Option<String> {
-    match error {
-        SdkError::ServiceError(e) => e.err().code().map(str::to_owned),
-        _ => None,
-    }
+/// Asserts that `error` is the service error `variant`, a pattern of the operation's error enum
+/// (a pattern cannot be handed to a function).
+macro_rules! assert_service_error {
+    ($error:expr, $variant:pat) => {{
+        let error = &$error;
+        assert!(
+            matches!(error.as_service_error(), Some($variant)),
+            "{error:?}"
+        );
+    }};
 }
 
-/// `DescribeServices` for `web` in `CLUSTER`, expected to fail under the faults that are set.
+/// `DescribeServices` for `web` in `CLUSTER` once [`set_faults`] has set what `change` sets,
+/// expected to fail under those faults.
 async fn describe_web_error(
+    sim: &SimHandle,
     ecs: &aws_sdk_ecs::Client,
-) -> SdkError<
-    aws_sdk_ecs::operation::describe_services::DescribeServicesError,
-    aws_sdk_ecs::config::http::HttpResponse,
-> {
+    change: impl FnOnce(&mut Faults),
+) -> SdkError<DescribeServicesError, aws_sdk_ecs::config::http::HttpResponse> {
+    set_faults(sim, change);
     ecs.describe_services()
         .cluster(CLUSTER)
         .services("web")
@@ -39,10 +45,7 @@ async fn describe_web_error(
 async fn list_web_deployments_error(
     ecs: &aws_sdk_ecs::Client,
 ) -> SdkError<ListServiceDeploymentsError, aws_sdk_ecs::config::http::HttpResponse> {
-    ecs.list_service_deployments()
-        .cluster(CLUSTER)
-        .service("web")
-        .send()
+    list_service_deployments(ecs, "web", |list| list)
         .await
         .expect_err("the injected fault makes ListServiceDeployments fail")
 }
@@ -62,16 +65,34 @@ async fn scale_error(
         .expect_err("UpdateService fails")
 }
 
+/// Asserts that the first of `failures` is the MISSING resource `arn`.
+fn assert_missing(failures: &[Failure], arn: &str) {
+    assert_eq!(failures[0].reason(), Some("MISSING"));
+    assert_eq!(failures[0].arn(), Some(arn));
+}
+
+/// Sets the simulator's faults: none but what `change` sets.
+fn set_faults(sim: &SimHandle, change: impl FnOnce(&mut Faults)) {
+    let mut faults = Faults::default();
+    change(&mut faults);
+    sim.set_faults(faults);
+}
+
+/// A simulator with a steady [`service_on_nginx`] `web`, and a client of it.
+async fn sim_with_web() -> (SimHandle, aws_sdk_ecs::Client) {
+    let (sim, ecs) = sim_and_client().await;
+    service_on_nginx(&ecs, "web").await;
+    (sim, ecs)
+}
+
 async fn service_on_nginx(ecs: &aws_sdk_ecs::Client, name: &str) {
-    let definition = register(ecs, name, TaskBehaviour::Healthy, "nginx:1").await;
-    let breaker = CircuitBreaker::On { rollback: true };
-    steady_service(ecs, name, &definition, 1, breaker).await;
+    let breaker = BREAKER_ROLLS_BACK;
+    steady_healthy(ecs, name, "nginx:1", 1, breaker).await;
 }
 
 #[tokio::test]
 async fn unknown_cluster_and_service_have_ecs_error_shapes() {
-    let sim = sim().await;
-    let ecs = client(&sim);
+    let (_sim, ecs) = sim_and_client().await;
 
     let error = ecs
         .describe_services()
@@ -80,13 +101,7 @@ async fn unknown_cluster_and_service_have_ecs_error_shapes() {
         .send()
         .await
         .unwrap_err();
-    assert!(
-        matches!(
-            error.as_service_error(),
-            Some(DescribeServicesError::ClusterNotFoundException(_))
-        ),
-        "{error:?}"
-    );
+    assert_service_error!(error, DescribeServicesError::ClusterNotFoundException(_));
     assert_eq!(
         error.as_service_error().and_then(|e| e.message()),
         Some("Cluster not found.")
@@ -94,13 +109,7 @@ async fn unknown_cluster_and_service_have_ecs_error_shapes() {
 
     service_on_nginx(&ecs, "web").await;
     let error = scale_error(&ecs, "ghost", 2).await;
-    assert!(
-        matches!(
-            error.as_service_error(),
-            Some(UpdateServiceError::ServiceNotFoundException(_))
-        ),
-        "{error:?}"
-    );
+    assert_service_error!(error, UpdateServiceError::ServiceNotFoundException(_));
     let request_id = error
         .raw_response()
         .and_then(|r| r.headers().get("x-amzn-requestid"));
@@ -119,11 +128,9 @@ async fn unknown_cluster_and_service_have_ecs_error_shapes() {
         .await
         .expect("DescribeServices");
     assert_eq!(described.services().len(), 1);
-    let failure = &described.failures()[0];
-    assert_eq!(failure.reason(), Some("MISSING"));
-    assert_eq!(
-        failure.arn(),
-        Some("arn:aws:ecs:us-east-1:123456789012:service/prod/ghost")
+    assert_missing(
+        described.failures(),
+        "arn:aws:ecs:us-east-1:123456789012:service/prod/ghost",
     );
     let tasks = ecs
         .describe_tasks()
@@ -133,83 +140,53 @@ async fn unknown_cluster_and_service_have_ecs_error_shapes() {
         .await
         .expect("DescribeTasks");
     assert!(tasks.tasks().is_empty());
-    assert_eq!(tasks.failures()[0].reason(), Some("MISSING"));
-    assert_eq!(
-        tasks.failures()[0].arn(),
-        Some("arn:aws:ecs:us-east-1:123456789012:task/prod/0123456789abcdef0123456789abcdef")
+    assert_missing(
+        tasks.failures(),
+        "arn:aws:ecs:us-east-1:123456789012:task/prod/0123456789abcdef0123456789abcdef",
     );
 }
 
 #[tokio::test]
 async fn bad_input_names_the_field_and_what_is_valid() {
-    let sim = sim().await;
-    let ecs = client(&sim);
-    service_on_nginx(&ecs, "web").await;
+    let (_sim, ecs) = sim_with_web().await;
 
     let mut too_many = ecs.describe_services().cluster(CLUSTER);
     for i in 0..11 {
         too_many = too_many.services(format!("s{i}"));
     }
     let error = too_many.send().await.unwrap_err();
-    assert!(
-        matches!(
-            error.as_service_error(),
-            Some(DescribeServicesError::InvalidParameterException(_))
-        ),
-        "{error:?}"
-    );
+    assert_service_error!(error, DescribeServicesError::InvalidParameterException(_));
     let message = error_message(&error);
     assert!(
         message.contains("services") && message.contains("11") && message.contains("10"),
         "{message}"
     );
 
-    let error = ecs
-        .update_service()
-        .cluster(CLUSTER)
-        .service("web")
-        .task_definition("web:99")
-        .send()
-        .await
-        .unwrap_err();
-    let message = error_message(&error);
+    let update = ecs.update_service().cluster(CLUSTER).service("web");
+    let (_, message) = rejected(update.task_definition("web:99").send()).await;
     assert!(
         message.starts_with("TaskDefinition not found") && message.contains("web:99"),
         "{message}"
     );
 
-    let error = ecs
-        .list_tasks()
-        .cluster(CLUSTER)
-        .max_results(500)
-        .send()
+    let error = list_tasks(&ecs, |list| list.max_results(500))
         .await
         .unwrap_err();
-    assert_eq!(code(&error).as_deref(), Some("InvalidParameterException"));
+    assert_eq!(error_code(&error), "InvalidParameterException");
 }
 
 #[tokio::test]
 async fn deleted_service_drains_and_is_no_longer_active() {
-    let sim = sim().await;
-    let ecs = client(&sim);
-    service_on_nginx(&ecs, "web").await;
-    let error = ecs
-        .delete_service()
-        .cluster(CLUSTER)
-        .service("web")
-        .send()
-        .await
-        .unwrap_err();
+    let (_sim, ecs) = sim_with_web().await;
+    let delete_web = || ecs.delete_service().cluster(CLUSTER).service("web");
+    let error = delete_web().send().await.unwrap_err();
     assert_eq!(
-        code(&error).as_deref(),
-        Some("InvalidParameterException"),
+        error_code(&error),
+        "InvalidParameterException",
         "scaled above 0 without force"
     );
 
-    let deleted = ecs
-        .delete_service()
-        .cluster(CLUSTER)
-        .service("web")
+    let deleted = delete_web()
         .force(true)
         .send()
         .await
@@ -220,26 +197,14 @@ async fn deleted_service_drains_and_is_no_longer_active() {
     })
     .await;
     let error = scale_error(&ecs, "web", 1).await;
-    assert!(
-        matches!(
-            error.as_service_error(),
-            Some(UpdateServiceError::ServiceNotActiveException(_))
-        ),
-        "{error:?}"
-    );
+    assert_service_error!(error, UpdateServiceError::ServiceNotActiveException(_));
 }
 
 #[tokio::test]
 async fn throttling_reaches_the_sdk_as_throttling_exception() {
-    let sim = sim().await;
-    let ecs = client(&sim);
-    service_on_nginx(&ecs, "web").await;
-    sim.set_faults(Faults {
-        throttle_next: 1,
-        ..Faults::default()
-    });
-    let error = describe_web_error(&ecs).await;
-    assert_eq!(code(&error).as_deref(), Some("ThrottlingException"));
+    let (sim, ecs) = sim_with_web().await;
+    let error = describe_web_error(&sim, &ecs, |faults| faults.throttle_next = 1).await;
+    assert_eq!(error_code(&error), "ThrottlingException");
     assert_eq!(
         error.as_service_error().and_then(|e| e.message()),
         Some("Rate exceeded")
@@ -257,10 +222,7 @@ async fn throttling_reaches_the_sdk_as_throttling_exception() {
             .with_max_attempts(3)
             .with_initial_backoff(Duration::from_millis(1)),
     );
-    sim.set_faults(Faults {
-        throttle_next: 2,
-        ..Faults::default()
-    });
+    set_faults(&sim, |faults| faults.throttle_next = 2);
     sim.reset_call_counts();
     retrying
         .describe_services()
@@ -274,30 +236,17 @@ async fn throttling_reaches_the_sdk_as_throttling_exception() {
 
 #[tokio::test]
 async fn server_errors_html_pages_truncated_json_and_resets_are_errors() {
-    let sim = sim().await;
-    let ecs = client(&sim);
-    service_on_nginx(&ecs, "web").await;
+    let (sim, ecs) = sim_with_web().await;
 
-    sim.set_faults(Faults {
-        server_error_next: 1,
-        ..Faults::default()
-    });
-    let error = describe_web_error(&ecs).await;
-    assert_eq!(code(&error).as_deref(), Some("ServerException"));
+    let error = describe_web_error(&sim, &ecs, |faults| faults.server_error_next = 1).await;
+    assert_eq!(error_code(&error), "ServerException");
     assert_eq!(error.raw_response().map(|r| r.status().as_u16()), Some(500));
 
-    sim.set_faults(Faults {
-        html_error_probability: 1.0,
-        ..Faults::default()
-    });
-    let error = describe_web_error(&ecs).await;
+    let error = describe_web_error(&sim, &ecs, |faults| faults.html_error_probability = 1.0).await;
     assert_eq!(error.raw_response().map(|r| r.status().as_u16()), Some(502));
 
-    sim.set_faults(Faults {
-        malformed_json_probability: 1.0,
-        ..Faults::default()
-    });
-    let error = describe_web_error(&ecs).await;
+    let error =
+        describe_web_error(&sim, &ecs, |faults| faults.malformed_json_probability = 1.0).await;
     assert!(
         matches!(
             error,
@@ -306,11 +255,10 @@ async fn server_errors_html_pages_truncated_json_and_resets_are_errors() {
         "a cut JSON body cannot be parsed: {error:?}"
     );
 
-    sim.set_faults(Faults {
-        connection_reset_probability: 1.0,
-        ..Faults::default()
-    });
-    let error = describe_web_error(&ecs).await;
+    let error = describe_web_error(&sim, &ecs, |faults| {
+        faults.connection_reset_probability = 1.0
+    })
+    .await;
     assert!(matches!(error, SdkError::DispatchFailure(_)), "{error:?}");
 
     sim.set_faults(Faults::default());
@@ -322,50 +270,40 @@ async fn server_errors_html_pages_truncated_json_and_resets_are_errors() {
 
 #[tokio::test]
 async fn service_deployments_api_can_be_switched_off() {
-    let sim = sim().await;
-    let ecs = client(&sim);
-    service_on_nginx(&ecs, "web").await;
+    let (sim, ecs) = sim_with_web().await;
 
-    sim.set_faults(Faults {
-        service_deployments_api: ServiceDeploymentsApi::AccessDenied,
-        ..Faults::default()
+    set_faults(&sim, |faults| {
+        faults.service_deployments_api = ServiceDeploymentsApi::AccessDenied
     });
     let error = list_web_deployments_error(&ecs).await;
-    assert_eq!(code(&error).as_deref(), Some("AccessDeniedException"));
+    assert_eq!(error_code(&error), "AccessDeniedException");
     let message = error_message(&error);
     assert!(
         message.contains("is not authorized to perform: ecs:ListServiceDeployments"),
         "{message}"
     );
 
-    sim.set_faults(Faults {
-        service_deployments_api: ServiceDeploymentsApi::UnknownOperation,
-        ..Faults::default()
+    set_faults(&sim, |faults| {
+        faults.service_deployments_api = ServiceDeploymentsApi::UnknownOperation
     });
     let error = list_web_deployments_error(&ecs).await;
-    assert_eq!(code(&error).as_deref(), Some("UnknownOperationException"));
+    assert_eq!(error_code(&error), "UnknownOperationException");
     scenario(&ecs)
         .describe_service("web")
         .await
         .expect("other operations are unaffected");
 
-    sim.set_faults(Faults {
-        access_denied_operations: vec!["ListTasks".into()],
-        ..Faults::default()
+    set_faults(&sim, |faults| {
+        faults.access_denied_operations = vec!["ListTasks".into()]
     });
-    let error = ecs.list_tasks().cluster(CLUSTER).send().await.unwrap_err();
-    assert_eq!(code(&error).as_deref(), Some("AccessDeniedException"));
+    let error = list_tasks(&ecs, |list| list).await.unwrap_err();
+    assert_eq!(error_code(&error), "AccessDeniedException");
 }
 
 #[tokio::test]
 async fn omit_rollout_state_imitates_old_endpoints() {
-    let sim = sim().await;
-    let ecs = client(&sim);
-    service_on_nginx(&ecs, "web").await;
-    sim.set_faults(Faults {
-        omit_rollout_state: true,
-        ..Faults::default()
-    });
+    let (sim, ecs) = sim_with_web().await;
+    set_faults(&sim, |faults| faults.omit_rollout_state = true);
     let service = describe(&ecs, "web").await;
     assert_eq!(service.deployments()[0].rollout_state(), None);
     assert_eq!(service.deployments()[0].rollout_state_reason(), None);
@@ -374,18 +312,12 @@ async fn omit_rollout_state_imitates_old_endpoints() {
 
 #[tokio::test]
 async fn call_counters_and_admin_endpoints() {
-    let sim = sim().await;
-    let ecs = client(&sim);
-    service_on_nginx(&ecs, "web").await;
+    let (sim, ecs) = sim_with_web().await;
     sim.reset_call_counts();
     for _ in 0..3 {
         describe(&ecs, "web").await;
     }
-    ecs.list_tasks()
-        .cluster(CLUSTER)
-        .send()
-        .await
-        .expect("ListTasks");
+    list_tasks(&ecs, |list| list).await.expect("ListTasks");
     let counts = sim.call_counts();
     assert_eq!(counts.get("DescribeServices"), Some(&3));
     assert_eq!(counts.get("ListTasks"), Some(&1));
@@ -411,43 +343,29 @@ async fn call_counters_and_admin_endpoints() {
     assert_eq!(sim.faults().throttle_next, 2);
     assert_eq!(sim.total_calls(), 0);
 
-    let (status, body) = admin(
-        &sim,
-        "PUT",
-        "/_sim/faults",
-        r#"{"throttle_probability": 2}"#,
-    )
-    .await;
-    assert_eq!(status, 400);
-    assert!(body.contains("throttle_probability"), "{body}");
-    let (status, body) = admin(&sim, "PUT", "/_sim/faults", r#"{"throttle_nxt": 2}"#).await;
-    assert_eq!(status, 400);
-    assert!(body.contains("throttle_nxt"), "{body}");
+    // Bad faults are refused naming the member: an out-of-range value, an unknown member.
+    for (faults, named) in [
+        (r#"{"throttle_probability": 2}"#, "throttle_probability"),
+        (r#"{"throttle_nxt": 2}"#, "throttle_nxt"),
+    ] {
+        let (status, body) = admin(&sim, "PUT", "/_sim/faults", faults).await;
+        assert_eq!(status, 400, "{faults}: {body}");
+        assert!(body.contains(named), "{faults}: {body}");
+    }
 }
 
 #[tokio::test]
 async fn list_operations_paginate() {
-    let sim = sim().await;
-    let ecs = client(&sim);
-    let definition = register(&ecs, "web", TaskBehaviour::Healthy, "nginx:1").await;
-    steady_service(&ecs, "web", &definition, 5, CircuitBreaker::Off).await;
-    let first = ecs
-        .list_tasks()
-        .cluster(CLUSTER)
-        .max_results(2)
-        .send()
+    let (_sim, ecs) = sim_and_client().await;
+    steady_healthy(&ecs, "web", "nginx:1", 5, CircuitBreaker::Off).await;
+    let first = list_tasks(&ecs, |list| list.max_results(2))
         .await
         .expect("ListTasks");
     assert_eq!(first.task_arns().len(), 2);
     let mut all = first.task_arns().to_vec();
     let mut token = first.next_token().map(str::to_owned);
     while let Some(next) = token {
-        let page = ecs
-            .list_tasks()
-            .cluster(CLUSTER)
-            .max_results(2)
-            .next_token(next)
-            .send()
+        let page = list_tasks(&ecs, |list| list.max_results(2).next_token(next))
             .await
             .expect("ListTasks page");
         all.extend(page.task_arns().iter().cloned());
@@ -457,14 +375,7 @@ async fn list_operations_paginate() {
     all.dedup();
     assert_eq!(all.len(), 5);
 
-    let error = ecs
-        .list_tasks()
-        .cluster(CLUSTER)
-        .next_token("garbage")
-        .send()
-        .await
-        .unwrap_err();
-    let message = error_message(&error);
+    let (_, message) = rejected(list_tasks(&ecs, |list| list.next_token("garbage"))).await;
     assert!(
         message.contains("nextToken") && message.contains("garbage"),
         "{message}"

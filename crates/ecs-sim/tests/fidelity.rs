@@ -60,13 +60,7 @@ fn client_in(sim: &ecs_sim::SimHandle, region: &str) -> Client {
 async fn region_comes_from_the_signature_and_each_region_is_its_own_world() {
     let sim = sim().await;
     let sydney = client_in(&sim, "ap-southeast-2");
-    let cluster = sydney
-        .create_cluster()
-        .cluster_name("prod")
-        .send()
-        .await
-        .expect("CreateCluster");
-    let arn = cluster.cluster().and_then(|c| c.cluster_arn()).unwrap();
+    let arn = create_cluster(&sydney, "prod").await;
     assert_eq!(arn, "arn:aws:ecs:ap-southeast-2:123456789012:cluster/prod");
     let definition = register(&sydney, "web", TaskBehaviour::Healthy, "nginx:1").await;
     assert!(
@@ -90,10 +84,8 @@ async fn region_comes_from_the_signature_and_each_region_is_its_own_world() {
 
 #[tokio::test]
 async fn absent_members_are_omitted_never_null() {
-    let sim = sim().await;
-    let ecs = client(&sim);
-    let definition = register(&ecs, "web", TaskBehaviour::Healthy, "nginx:1").await;
-    steady_service(&ecs, "web", &definition, 1, CircuitBreaker::Off).await;
+    let (sim, ecs) = sim_and_client().await;
+    steady_healthy(&ecs, "web", "nginx:1", 1, CircuitBreaker::Off).await;
     for (operation, body) in [
         ("ListServices", r#"{"cluster":"prod"}"#),
         ("ListTasks", r#"{"cluster":"prod"}"#),
@@ -152,8 +144,7 @@ async fn unknown_actions_get_ecs_answer_and_request_ids_are_random() {
 
 #[tokio::test]
 async fn the_health_check_from_the_aws_docs_stabilises() {
-    let sim = sim().await;
-    let ecs = client(&sim);
+    let (_sim, ecs) = sim_and_client().await;
     let docs_check = HealthCheck::builder()
         .command("CMD-SHELL")
         .command("curl -f http://localhost/ || exit 1")
@@ -167,26 +158,11 @@ async fn the_health_check_from_the_aws_docs_stabilises() {
         .image("nginx:1")
         .health_check(docs_check)
         .build();
-    let definition = scenario(&ecs)
-        .register_container("web", container)
-        .await
-        .expect("RegisterTaskDefinition");
+    let definition = register_container(&ecs, "web", container).await;
     steady_service(&ecs, "web", &definition, 2, CircuitBreaker::Off).await;
-    let arns = ecs
-        .list_tasks()
-        .cluster(CLUSTER)
-        .service_name("web")
-        .send()
-        .await
-        .unwrap();
-    let tasks = ecs
-        .describe_tasks()
-        .cluster(CLUSTER)
-        .set_tasks(Some(arns.task_arns().to_vec()))
-        .send()
-        .await
-        .unwrap();
-    for task in tasks.tasks() {
+    let tasks = listed_tasks(&ecs, |list| list.service_name("web")).await;
+    assert_eq!(tasks.len(), 2);
+    for task in &tasks {
         assert_eq!(task.health_status().unwrap().as_str(), "HEALTHY");
         let eni = &task.attachments()[0];
         assert_eq!(eni.r#type(), Some("ElasticNetworkInterface"));
@@ -196,8 +172,7 @@ async fn the_health_check_from_the_aws_docs_stabilises() {
 
 #[tokio::test]
 async fn fargate_sizes_follow_the_fargate_table() {
-    let sim = sim().await;
-    let ecs = client(&sim);
+    let (_sim, ecs) = sim_and_client().await;
     let register_size = |cpu: &'static str, memory: &'static str| {
         ecs.register_task_definition()
             .family("sized")
@@ -250,17 +225,11 @@ async fn fargate_sizes_follow_the_fargate_table() {
 
 #[tokio::test]
 async fn stopped_tasks_are_replaced_and_tags_round_trip() {
-    let sim = sim().await;
-    let ecs = client(&sim);
-    let definition = register(&ecs, "web", TaskBehaviour::Healthy, "nginx:1").await;
-    steady_service(&ecs, "web", &definition, 1, CircuitBreaker::Off).await;
-    let first = ecs
-        .list_tasks()
-        .cluster(CLUSTER)
-        .service_name("web")
-        .send()
+    let (_sim, ecs) = sim_and_client().await;
+    steady_healthy(&ecs, "web", "nginx:1", 1, CircuitBreaker::Off).await;
+    let first = list_tasks(&ecs, |list| list.service_name("web"))
         .await
-        .unwrap()
+        .expect("ListTasks")
         .task_arns()[0]
         .clone();
     let stopped = ecs
@@ -276,11 +245,7 @@ async fn stopped_tasks_are_replaced_and_tags_round_trip() {
     assert_eq!(task.stopped_reason(), Some("rotate"));
     assert_eq!(task.stop_code().unwrap().as_str(), "UserInitiated");
     poll("a replacement task", || async {
-        let arns = ecs
-            .list_tasks()
-            .cluster(CLUSTER)
-            .service_name("web")
-            .send()
+        let arns = list_tasks(&ecs, |list| list.service_name("web"))
             .await
             .ok()?;
         arns.task_arns()

@@ -8,12 +8,11 @@ use common::*;
 
 #[tokio::test]
 async fn update_to_good_task_definition_completes_and_old_deployment_disappears() {
-    let sim = sim().await;
-    let ecs = client(&sim);
+    let (_sim, ecs) = sim_and_client().await;
     let v1 = register(&ecs, "web", TaskBehaviour::Healthy, "nginx:1").await;
     let v2 = register(&ecs, "web", TaskBehaviour::Healthy, "nginx:2").await;
     assert!(v2.ends_with("task-definition/web:2"), "{v2}");
-    steady_service(&ecs, "web", &v1, 2, CircuitBreaker::On { rollback: true }).await;
+    steady_service(&ecs, "web", &v1, 2, BREAKER_ROLLS_BACK).await;
 
     let updated = ecs
         .update_service()
@@ -24,13 +23,7 @@ async fn update_to_good_task_definition_completes_and_old_deployment_disappears(
         .await
         .expect("UpdateService");
     let deployments = updated.service().unwrap().deployments();
-    assert_eq!(deployments.len(), 2, "new PRIMARY plus the old ACTIVE");
-    assert_eq!(deployments[0].status(), Some("PRIMARY"));
-    assert_eq!(deployments[0].task_definition(), Some(v2.as_str()));
-    assert_eq!(
-        deployments[0].rollout_state().unwrap().as_str(),
-        "IN_PROGRESS"
-    );
+    assert_new_primary_beside_old(deployments, &v2, "new PRIMARY plus the old ACTIVE");
     let new_id = deployments[0].id().unwrap().to_owned();
     assert_eq!(
         deployments[0].rollout_state_reason(),
@@ -84,11 +77,7 @@ async fn update_to_good_task_definition_completes_and_old_deployment_disappears(
     }
 
     // The service-deployments API agrees: newest first, the update SUCCESSFUL.
-    let listed = ecs
-        .list_service_deployments()
-        .cluster(CLUSTER)
-        .service("web")
-        .send()
+    let listed = list_service_deployments(&ecs, "web", |list| list)
         .await
         .expect("ListServiceDeployments");
     let briefs = listed.service_deployments();
@@ -106,11 +95,9 @@ async fn update_to_good_task_definition_completes_and_old_deployment_disappears(
 
 #[tokio::test]
 async fn bin_false_with_circuit_breaker_rolls_back_to_previous_task_definition() {
-    let sim = sim().await;
-    let ecs = client(&sim);
-    let good = register(&ecs, "api", TaskBehaviour::Healthy, "api:1").await;
+    let (_sim, ecs) = sim_and_client().await;
+    let good = steady_healthy(&ecs, "api", "api:1", 2, BREAKER_ROLLS_BACK).await;
     let bad = register(&ecs, "api", TaskBehaviour::ExitsAtOnce, "api:2").await;
-    steady_service(&ecs, "api", &good, 2, CircuitBreaker::On { rollback: true }).await;
     let good_id = describe(&ecs, "api").await.deployments()[0]
         .id()
         .unwrap()
@@ -167,11 +154,7 @@ async fn bin_false_with_circuit_breaker_rolls_back_to_previous_task_definition()
     assert_eq!(rolled_back.task_definition(), Some(good.as_str()));
 
     // The failed deployment in the service-deployments API.
-    let briefs = ecs
-        .list_service_deployments()
-        .cluster(CLUSTER)
-        .service("api")
-        .send()
+    let briefs = list_service_deployments(&ecs, "api", |list| list)
         .await
         .expect("ListServiceDeployments");
     let newest = &briefs.service_deployments()[0];
@@ -221,8 +204,7 @@ async fn bin_false_with_circuit_breaker_rolls_back_to_previous_task_definition()
 
 #[tokio::test]
 async fn without_circuit_breaker_failed_tasks_keep_growing() {
-    let sim = sim().await;
-    let ecs = client(&sim);
+    let (_sim, ecs) = sim_and_client().await;
     let good = register(&ecs, "worker", TaskBehaviour::Healthy, "worker:1").await;
     // `sh -c "exit 1"` exits as `/bin/false` does (TaskBehaviour::ExitsAtOnce): the rule reads both.
     let exit_1 = ContainerDefinition::builder()
@@ -232,10 +214,7 @@ async fn without_circuit_breaker_failed_tasks_keep_growing() {
         .command("-c")
         .command("exit 1")
         .build();
-    let bad = scenario(&ecs)
-        .register_container("worker", exit_1)
-        .await
-        .expect("RegisterTaskDefinition");
+    let bad = register_container(&ecs, "worker", exit_1).await;
     steady_service(&ecs, "worker", &good, 1, CircuitBreaker::Off).await;
     update(&ecs, "worker", &bad).await;
 
@@ -270,30 +249,17 @@ async fn without_circuit_breaker_failed_tasks_keep_growing() {
         assert_eq!(task.containers()[0].exit_code(), Some(1));
         assert_eq!(task.task_definition_arn(), Some(bad.as_str()));
     }
-    let messages = event_messages(&later);
-    assert!(
-        messages
-            .iter()
-            .any(|m| m.starts_with("(service worker) has stopped 1 running tasks: (task ")),
-        "{messages:?}"
-    );
+    assert_an_event(&later, |m| {
+        m.starts_with("(service worker) has stopped 1 running tasks: (task ")
+    });
 }
 
 #[tokio::test]
 async fn missing_image_fails_with_cannot_pull_container_error() {
-    let sim = sim().await;
-    let ecs = client(&sim);
-    let good = register(&ecs, "site", TaskBehaviour::Healthy, "site:1").await;
-    let bad = register(&ecs, "site", TaskBehaviour::MissingImage, "app:1").await;
-    steady_service(
-        &ecs,
-        "site",
-        &good,
-        1,
-        CircuitBreaker::On { rollback: false },
-    )
-    .await;
-    update(&ecs, "site", &bad).await;
+    let (_sim, ecs) = sim_and_client().await;
+    let breaker = CircuitBreaker::On { rollback: false };
+    steady_healthy(&ecs, "site", "site:1", 1, breaker).await;
+    deploy_revision(&ecs, "site", TaskBehaviour::MissingImage, "app:1").await;
     let failed = wait_for(&ecs, "site", "the circuit breaker trips", |s| {
         s.deployments()[0].rollout_state().unwrap().as_str() == "FAILED"
     })
@@ -322,14 +288,10 @@ async fn missing_image_fails_with_cannot_pull_container_error() {
     }
 
     // Without rollback the failed service deployment is STOPPED with the breaker's reason.
-    let briefs = ecs
-        .list_service_deployments()
-        .cluster(CLUSTER)
-        .service("site")
-        .status(ServiceDeploymentStatus::Stopped)
-        .send()
-        .await
-        .expect("ListServiceDeployments");
+    let stopped = list_service_deployments(&ecs, "site", |list| {
+        list.status(ServiceDeploymentStatus::Stopped)
+    });
+    let briefs = stopped.await.expect("ListServiceDeployments");
     assert_eq!(briefs.service_deployments().len(), 1);
     assert_eq!(
         briefs.service_deployments()[0].status_reason(),
@@ -339,12 +301,9 @@ async fn missing_image_fails_with_cannot_pull_container_error() {
 
 #[tokio::test]
 async fn failing_health_check_replaces_unhealthy_tasks() {
-    let sim = sim().await;
-    let ecs = client(&sim);
-    let good = register(&ecs, "cache", TaskBehaviour::Healthy, "redis:7").await;
-    let bad = register(&ecs, "cache", TaskBehaviour::FailsHealthChecks, "redis:8").await;
-    steady_service(&ecs, "cache", &good, 1, CircuitBreaker::Off).await;
-    update(&ecs, "cache", &bad).await;
+    let (_sim, ecs) = sim_and_client().await;
+    steady_healthy(&ecs, "cache", "redis:7", 1, CircuitBreaker::Off).await;
+    deploy_revision(&ecs, "cache", TaskBehaviour::FailsHealthChecks, "redis:8").await;
     let failing = wait_for(&ecs, "cache", "two failed tasks", |s| {
         s.deployments()[0].failed_tasks() >= 2
     })
@@ -359,14 +318,9 @@ async fn failing_health_check_replaces_unhealthy_tasks() {
         1,
         "the old task stays: no new task ever became healthy"
     );
-    let messages = event_messages(&failing);
-    assert!(
-        messages
-            .iter()
-            .any(|m| m.starts_with("(service cache) (task ")
-                && m.ends_with(") failed container health checks.")),
-        "{messages:?}"
-    );
+    assert_an_event(&failing, |m| {
+        m.starts_with("(service cache) (task ") && m.ends_with(") failed container health checks.")
+    });
     let tasks = stopped_tasks(&ecs, |list| list.family("cache")).await;
     assert_eq!(
         tasks[0].stopped_reason(),
@@ -377,12 +331,9 @@ async fn failing_health_check_replaces_unhealthy_tasks() {
 
 #[tokio::test]
 async fn oversized_task_is_never_placed_and_stays_in_progress() {
-    let sim = sim().await;
-    let ecs = client(&sim);
-    let good = register(&ecs, "big", TaskBehaviour::Healthy, "app:1").await;
-    let huge = register(&ecs, "big", TaskBehaviour::Unplaceable, "app:2").await;
-    steady_service(&ecs, "big", &good, 1, CircuitBreaker::On { rollback: true }).await;
-    update(&ecs, "big", &huge).await;
+    let (_sim, ecs) = sim_and_client().await;
+    steady_healthy(&ecs, "big", "app:1", 1, BREAKER_ROLLS_BACK).await;
+    deploy_revision(&ecs, "big", TaskBehaviour::Unplaceable, "app:2").await;
     let unplaced = wait_for(&ecs, "big", "two placement events", |s| {
         s.events()
             .iter()
@@ -404,8 +355,7 @@ async fn oversized_task_is_never_placed_and_stays_in_progress() {
 
 #[tokio::test]
 async fn startup_override_and_scaling_to_zero() {
-    let sim = sim().await;
-    let ecs = client(&sim);
+    let (sim, ecs) = sim_and_client().await;
     let definition = register(&ecs, "slow", TaskBehaviour::SlowStart(120), "slow:1").await;
     let scenario = scenario(&ecs);
     scenario.create_cluster().await.expect("CreateCluster");

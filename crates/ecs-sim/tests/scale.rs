@@ -8,8 +8,7 @@ use common::*;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_thousand_services_answer_quickly() {
-    let sim = sim().await;
-    let ecs = client(&sim);
+    let (sim, ecs) = sim_and_client().await;
     let definition = register(&ecs, "web", TaskBehaviour::Healthy, "nginx:1").await;
     ecs.create_cluster()
         .cluster_name(CLUSTER)
@@ -48,12 +47,7 @@ async fn a_thousand_services_answer_quickly() {
     }
     let described = started.elapsed();
     let started = Instant::now();
-    let tasks = ecs
-        .list_tasks()
-        .cluster(CLUSTER)
-        .send()
-        .await
-        .expect("ListTasks");
+    let tasks = list_tasks(&ecs, |list| list).await.expect("ListTasks");
     assert_eq!(tasks.task_arns().len(), 100);
     let listed = started.elapsed();
     eprintln!(

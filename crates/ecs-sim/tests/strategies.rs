@@ -8,7 +8,6 @@ mod common;
 use std::time::Duration;
 
 use aws_sdk_ecs::Client;
-use aws_sdk_ecs::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_ecs::types::{
     DeploymentLifecycleHookAction as Action, DeploymentLifecycleHookStage as HookStage,
     DeploymentLifecycleHookStatus, ServiceDeployment, ServiceDeploymentLifecycleStage as Stage,
@@ -32,6 +31,13 @@ async fn fast_sim() -> (SimHandle, Client, Scenario) {
     let scenario = Scenario::new(ecs.clone(), CLUSTER);
     scenario.create_cluster().await.expect("cluster");
     (sim, ecs, scenario)
+}
+
+/// [`fast_sim`] with [`web_with_v2`] in it; returns what both return.
+async fn fast_sim_with_web() -> (SimHandle, Client, Scenario, (String, String)) {
+    let (sim, ecs, scenario) = fast_sim().await;
+    let revisions = web_with_v2(&scenario).await;
+    (sim, ecs, scenario, revisions)
 }
 
 /// A steady rolling service `web` on a healthy v1 with 2 tasks; returns v1 and a healthy v2.
@@ -116,13 +122,6 @@ fn assert_in_order(stages: &[Stage]) {
     );
 }
 
-fn code<E: ProvideErrorMetadata, R>(error: &SdkError<E, R>) -> String {
-    match error {
-        SdkError::ServiceError(e) => e.err().code().unwrap_or_default().to_owned(),
-        _ => "not a service error".to_owned(),
-    }
-}
-
 async fn hook_awaiting(scenario: &Scenario, arn: &str) -> String {
     let deployment = scenario
         .wait_for_service_deployment(arn, LIMIT, |d| {
@@ -142,21 +141,129 @@ async fn hook_awaiting(scenario: &Scenario, arn: &str) -> String {
     hook.hook_id().unwrap().to_owned()
 }
 
+/// Deploys `task_definition` blue/green (baking `bake_minutes`) with a [`pause_at`] `stage`, and
+/// waits until it pauses there; returns the service deployment ARN and the id of the hook.
+async fn deploy_paused(
+    scenario: &Scenario,
+    task_definition: &str,
+    bake_minutes: i32,
+    stage: HookStage,
+    action: Action,
+) -> (String, String) {
+    let spec = blue_green(bake_minutes).hook(pause_at(stage, action));
+    let arn = deploy(scenario, task_definition, &spec).await;
+    let hook_id = hook_awaiting(scenario, &arn).await;
+    (arn, hook_id)
+}
+
+/// Registers another revision of `web` behaving as `behaviour`; returns its ARN.
+async fn revision(scenario: &Scenario, behaviour: TaskBehaviour) -> String {
+    scenario
+        .register("web", behaviour)
+        .await
+        .expect("RegisterTaskDefinition")
+}
+
+/// Points `web` at `task_definition`, deploying as `spec` says; returns the service deployment ARN.
+async fn deploy(scenario: &Scenario, task_definition: &str, spec: &DeploymentSpec) -> String {
+    scenario
+        .update_service_with("web", task_definition, spec.build())
+        .await
+        .expect("UpdateService")
+}
+
+/// Creates `web` on `task_definition` with `desired` tasks, deploying as `spec` says.
+async fn create_web(
+    scenario: &Scenario,
+    task_definition: &str,
+    desired: i32,
+    spec: &DeploymentSpec,
+) {
+    scenario
+        .create_service_with("web", task_definition, desired, spec.build())
+        .await
+        .expect("CreateService");
+}
+
+/// [`follow`]s the deployment to its end, which must be `expected`.
+async fn follow_to(
+    scenario: &Scenario,
+    arn: &str,
+    expected: Status,
+) -> (ServiceDeployment, Vec<Stage>, Vec<f64>) {
+    let (done, stages, weights) = follow(scenario, arn).await;
+    assert_eq!(status(&done), expected, "{arn}: {:?}", done.status_reason());
+    (done, stages, weights)
+}
+
+async fn wait_for_stage(scenario: &Scenario, arn: &str, stage: Stage) -> ServiceDeployment {
+    scenario
+        .wait_for_service_deployment(arn, LIMIT, |d| d.lifecycle_stage() == Some(&stage))
+        .await
+        .expect("the deployment reaches the stage")
+}
+
+/// [`deploy`]s and [`follow_to`]s the deployment's end, which must be `expected`.
+async fn deploy_to_end(
+    scenario: &Scenario,
+    task_definition: &str,
+    spec: &DeploymentSpec,
+    expected: Status,
+) -> (ServiceDeployment, Vec<Stage>, Vec<f64>) {
+    let arn = deploy(scenario, task_definition, spec).await;
+    follow_to(scenario, &arn, expected).await
+}
+
+/// Asserts that the finished deployment `done` says it rolled back because of `because`, and that
+/// `web` runs `task_definition` again.
+async fn assert_rolled_back(
+    scenario: &Scenario,
+    done: &ServiceDeployment,
+    because: &str,
+    task_definition: &str,
+) {
+    let reason = done.status_reason().unwrap();
+    assert!(reason.contains(because), "{reason}");
+    assert_web_on(scenario, task_definition).await;
+}
+
+/// Describes `web`, which must run `task_definition`.
+async fn assert_web_on(scenario: &Scenario, task_definition: &str) -> aws_sdk_ecs::types::Service {
+    let service = scenario.describe_service("web").await.unwrap();
+    assert_eq!(service.task_definition(), Some(task_definition));
+    service
+}
+
+/// A PAUSE hook at `stage` that waits a day for ContinueServiceDeployment, then applies `action`.
+fn pause_at(stage: HookStage, action: Action) -> Hook {
+    Hook::pause(&[stage], 1440, action)
+}
+
+/// The error code and message of a StopServiceDeployment of `arn` that must fail.
+async fn stop_rejected(ecs: &Client, arn: &str) -> (String, String) {
+    rejected(
+        ecs.stop_service_deployment()
+            .service_deployment_arn(arn)
+            .send(),
+    )
+    .await
+}
+
+/// The error code and message of a ContinueServiceDeployment of `arn` at `hook_id` that must fail.
+async fn continue_rejected(ecs: &Client, arn: &str, hook_id: &str) -> (String, String) {
+    let call = ecs
+        .continue_service_deployment()
+        .service_deployment_arn(arn)
+        .hook_id(hook_id);
+    rejected(call.send()).await
+}
+
 #[tokio::test]
 async fn blue_green_goes_through_its_stages_and_succeeds_after_bake_and_clean_up() {
-    let (_sim, _ecs, scenario) = fast_sim().await;
-    let (v1, v2) = web_with_v2(&scenario).await;
-    let arn = scenario
-        .update_service_with("web", &v2, blue_green(5).build())
-        .await
-        .unwrap();
+    let (_sim, _ecs, scenario, (_, v2)) = fast_sim_with_web().await;
+    let arn = deploy(&scenario, &v2, &blue_green(5)).await;
 
-    let in_bake = scenario
-        .wait_for_service_deployment(&arn, LIMIT, |d| {
-            d.lifecycle_stage() == Some(&Stage::BakeTime)
-        })
-        .await
-        .unwrap();
+    let in_bake = wait_for_stage(&scenario, &arn, Stage::BakeTime).await;
     assert_eq!(
         status(&in_bake),
         Status::InProgress,
@@ -169,13 +276,7 @@ async fn blue_green_goes_through_its_stages_and_succeeds_after_bake_and_clean_up
     assert_eq!(source.requested_production_traffic_weight(), Some(0.0));
     let service = scenario.describe_service("web").await.unwrap();
     let deployments = service.deployments();
-    assert_eq!(deployments.len(), 2, "green PRIMARY beside blue ACTIVE");
-    assert_eq!(deployments[0].status(), Some("PRIMARY"));
-    assert_eq!(deployments[0].task_definition(), Some(v2.as_str()));
-    assert_eq!(
-        deployments[0].rollout_state().unwrap().as_str(),
-        "IN_PROGRESS"
-    );
+    assert_new_primary_beside_old(deployments, &v2, "green PRIMARY beside blue ACTIVE");
     assert_eq!(
         service.running_count(),
         4,
@@ -185,26 +286,22 @@ async fn blue_green_goes_through_its_stages_and_succeeds_after_bake_and_clean_up
     assert_eq!(configuration.strategy().unwrap().as_str(), "BLUE_GREEN");
     assert_eq!(configuration.bake_time_in_minutes(), Some(5));
 
-    let (done, stages, _) = follow(&scenario, &arn).await;
-    assert_eq!(status(&done), Status::Successful);
+    let (done, stages, _) = follow_to(&scenario, &arn, Status::Successful).await;
     assert_eq!(done.lifecycle_stage(), Some(&Stage::CleanUp));
     assert_in_order(&stages);
     assert_eq!(stages.last(), Some(&Stage::CleanUp));
-    let service = scenario.describe_service("web").await.unwrap();
-    assert_eq!(service.task_definition(), Some(v2.as_str()));
+    let service = assert_web_on(&scenario, &v2).await;
     assert_eq!(service.deployments().len(), 1);
     assert_eq!(
         service.deployments()[0].rollout_state().unwrap().as_str(),
         "COMPLETED"
     );
     assert_eq!(service.running_count(), 2);
-    let _ = v1;
 }
 
 #[tokio::test]
 async fn blue_green_stages_are_all_visible_when_hooks_pause_them() {
-    let (_sim, _ecs, scenario) = fast_sim().await;
-    let (_, v2) = web_with_v2(&scenario).await;
+    let (_sim, _ecs, scenario, (_, v2)) = fast_sim_with_web().await;
     let pausable = [
         HookStage::PreScaleUp,
         HookStage::PostScaleUp,
@@ -212,10 +309,7 @@ async fn blue_green_stages_are_all_visible_when_hooks_pause_them() {
         HookStage::PostProductionTrafficShift,
     ];
     let spec = blue_green(0).hook(Hook::pause(&pausable, 1440, Action::Rollback));
-    let arn = scenario
-        .update_service_with("web", &v2, spec.build())
-        .await
-        .unwrap();
+    let arn = deploy(&scenario, &v2, &spec).await;
     let mut seen = Vec::new();
     for _ in pausable {
         let hook_id = hook_awaiting(&scenario, &arn).await;
@@ -253,19 +347,14 @@ async fn blue_green_stages_are_all_visible_when_hooks_pause_them() {
 
 #[tokio::test]
 async fn linear_shifts_production_traffic_in_steps_of_step_percent() {
-    let (_sim, _ecs, scenario) = fast_sim().await;
-    let (_, v2) = web_with_v2(&scenario).await;
+    let (_sim, _ecs, scenario, (_, v2)) = fast_sim_with_web().await;
     let spec = DeploymentSpec::new(Strategy::Linear {
         step_percent: 25.0,
         step_bake_minutes: 5,
         bake_minutes: 0,
     });
-    let arn = scenario
-        .update_service_with("web", &v2, spec.build())
-        .await
-        .unwrap();
-    let (done, stages, mut weights) = follow(&scenario, &arn).await;
-    assert_eq!(status(&done), Status::Successful);
+    let (done, stages, mut weights) =
+        deploy_to_end(&scenario, &v2, &spec, Status::Successful).await;
     assert_in_order(&stages);
     // 0 before the first shift, if a poll came early enough to see it.
     weights.retain(|&w| w > 0.0);
@@ -278,17 +367,13 @@ async fn linear_shifts_production_traffic_in_steps_of_step_percent() {
 
 #[tokio::test]
 async fn canary_shifts_its_percent_bakes_then_shifts_the_rest() {
-    let (_sim, _ecs, scenario) = fast_sim().await;
-    let (_, v2) = web_with_v2(&scenario).await;
+    let (_sim, _ecs, scenario, (_, v2)) = fast_sim_with_web().await;
     let spec = DeploymentSpec::new(Strategy::Canary {
         canary_percent: 10.0,
         canary_bake_minutes: 5,
         bake_minutes: 0,
     });
-    let arn = scenario
-        .update_service_with("web", &v2, spec.build())
-        .await
-        .unwrap();
+    let arn = deploy(&scenario, &v2, &spec).await;
     let canary = scenario
         .wait_for_service_deployment(&arn, LIMIT, |d| {
             d.target_service_revision()
@@ -299,26 +384,19 @@ async fn canary_shifts_its_percent_bakes_then_shifts_the_rest() {
         .unwrap();
     let source = &canary.source_service_revisions()[0];
     assert_eq!(source.requested_production_traffic_weight(), Some(90.0));
-    let (done, _, weights) = follow(&scenario, &arn).await;
-    assert_eq!(status(&done), Status::Successful);
+    let (_, _, weights) = follow_to(&scenario, &arn, Status::Successful).await;
     assert_eq!(weights.last(), Some(&100.0));
 }
 
 #[tokio::test]
 async fn a_failing_lambda_hook_rolls_back_naming_the_hook() {
-    let (_sim, _ecs, scenario) = fast_sim().await;
-    let (v1, v2) = web_with_v2(&scenario).await;
+    let (_sim, _ecs, scenario, (v1, v2)) = fast_sim_with_web().await;
     let spec = blue_green(1).hook(Hook::lambda(
         "smoke",
         LambdaOutcome::Fails,
         &[HookStage::PostScaleUp],
     ));
-    let arn = scenario
-        .update_service_with("web", &v2, spec.build())
-        .await
-        .unwrap();
-    let (done, _, _) = follow(&scenario, &arn).await;
-    assert_eq!(status(&done), Status::RollbackSuccessful);
+    let (done, _, _) = deploy_to_end(&scenario, &v2, &spec, Status::RollbackSuccessful).await;
     let hook = &done.lifecycle_hook_details()[0];
     assert_eq!(hook.status(), Some(&DeploymentLifecycleHookStatus::Failed));
     assert!(hook.target_arn().unwrap().ends_with(":function:smoke-fail"));
@@ -337,8 +415,7 @@ async fn a_failing_lambda_hook_rolls_back_naming_the_hook() {
         done.source_service_revisions()[0].requested_production_traffic_weight(),
         Some(100.0)
     );
-    let service = scenario.describe_service("web").await.unwrap();
-    assert_eq!(service.task_definition(), Some(v1.as_str()));
+    let service = assert_web_on(&scenario, &v1).await;
     assert_eq!(service.deployments().len(), 1);
     assert_eq!(
         service.deployments()[0].task_definition(),
@@ -348,8 +425,7 @@ async fn a_failing_lambda_hook_rolls_back_naming_the_hook() {
 
 #[tokio::test]
 async fn a_slow_lambda_hook_times_out_then_applies_its_timeout_action() {
-    let (_sim, _ecs, scenario) = fast_sim().await;
-    let (_, v2) = web_with_v2(&scenario).await;
+    let (_sim, _ecs, scenario, (_, v2)) = fast_sim_with_web().await;
     // 10 minutes (2 s of real time): long enough to see the hook IN_PROGRESS first.
     let spec = |action, minutes| {
         blue_green(0).hook(
@@ -361,10 +437,7 @@ async fn a_slow_lambda_hook_times_out_then_applies_its_timeout_action() {
             .timeout(minutes, action),
         )
     };
-    let arn = scenario
-        .update_service_with("web", &v2, spec(Action::Continue, 10).build())
-        .await
-        .unwrap();
+    let arn = deploy(&scenario, &v2, &spec(Action::Continue, 10)).await;
     let running = scenario
         .wait_for_service_deployment(&arn, LIMIT, |d| !d.lifecycle_hook_details().is_empty())
         .await
@@ -373,8 +446,7 @@ async fn a_slow_lambda_hook_times_out_then_applies_its_timeout_action() {
         running.lifecycle_hook_details()[0].status(),
         Some(&DeploymentLifecycleHookStatus::InProgress)
     );
-    let (done, _, _) = follow(&scenario, &arn).await;
-    assert_eq!(status(&done), Status::Successful);
+    let (done, _, _) = follow_to(&scenario, &arn, Status::Successful).await;
     let hook = &done.lifecycle_hook_details()[0];
     assert_eq!(
         hook.status(),
@@ -383,35 +455,22 @@ async fn a_slow_lambda_hook_times_out_then_applies_its_timeout_action() {
     assert_eq!(hook.timeout_action(), Some(&Action::Continue));
     assert!(hook.expires_at().is_some());
 
-    let v3 = scenario
-        .register("web", TaskBehaviour::Healthy)
-        .await
-        .unwrap();
-    let arn = scenario
-        .update_service_with("web", &v3, spec(Action::Rollback, 1).build())
-        .await
-        .unwrap();
-    let (done, _, _) = follow(&scenario, &arn).await;
-    assert_eq!(status(&done), Status::RollbackSuccessful);
-    assert!(done.status_reason().unwrap().contains("timed out"));
-    let service = scenario.describe_service("web").await.unwrap();
-    assert_eq!(service.task_definition(), Some(v2.as_str()));
+    let v3 = revision(&scenario, TaskBehaviour::Healthy).await;
+    let (done, _, _) = deploy_to_end(
+        &scenario,
+        &v3,
+        &spec(Action::Rollback, 1),
+        Status::RollbackSuccessful,
+    )
+    .await;
+    assert_rolled_back(&scenario, &done, "timed out", &v2).await;
 }
 
 #[tokio::test]
 async fn a_pause_hook_waits_for_continue_and_is_recorded_once() {
-    let (sim, _ecs, scenario) = fast_sim().await;
-    let (_, v2) = web_with_v2(&scenario).await;
-    let spec = blue_green(0).hook(Hook::pause(
-        &[HookStage::PostScaleUp],
-        1440,
-        Action::Rollback,
-    ));
-    let arn = scenario
-        .update_service_with("web", &v2, spec.build())
-        .await
-        .unwrap();
-    let hook_id = hook_awaiting(&scenario, &arn).await;
+    let (sim, _ecs, scenario, (_, v2)) = fast_sim_with_web().await;
+    let (arn, hook_id) =
+        deploy_paused(&scenario, &v2, 0, HookStage::PostScaleUp, Action::Rollback).await;
     sim.skip_time(3600.0);
     let still = scenario.describe_service_deployment(&arn).await.unwrap();
     assert_eq!(
@@ -446,74 +505,52 @@ async fn a_pause_hook_waits_for_continue_and_is_recorded_once() {
 
 #[tokio::test]
 async fn a_pause_hook_answered_with_rollback_rolls_back() {
-    let (_sim, _ecs, scenario) = fast_sim().await;
-    let (v1, v2) = web_with_v2(&scenario).await;
-    let spec = blue_green(0).hook(Hook::pause(
-        &[HookStage::PostTestTrafficShift],
-        1440,
+    let (_sim, _ecs, scenario, (v1, v2)) = fast_sim_with_web().await;
+    let (arn, hook_id) = deploy_paused(
+        &scenario,
+        &v2,
+        0,
+        HookStage::PostTestTrafficShift,
         Action::Continue,
-    ));
-    let arn = scenario
-        .update_service_with("web", &v2, spec.build())
-        .await
-        .unwrap();
-    let hook_id = hook_awaiting(&scenario, &arn).await;
+    )
+    .await;
     scenario
         .continue_deployment(&arn, &hook_id, Action::Rollback)
         .await
         .unwrap();
-    let (done, _, _) = follow(&scenario, &arn).await;
-    assert_eq!(status(&done), Status::RollbackSuccessful);
-    assert!(done.status_reason().unwrap().contains(&hook_id));
-    let service = scenario.describe_service("web").await.unwrap();
-    assert_eq!(service.task_definition(), Some(v1.as_str()));
+    let (done, _, _) = follow_to(&scenario, &arn, Status::RollbackSuccessful).await;
+    assert_rolled_back(&scenario, &done, &hook_id, &v1).await;
 }
 
 #[tokio::test]
 async fn a_pause_hook_timeout_applies_its_action() {
-    let (_sim, _ecs, scenario) = fast_sim().await;
-    let (v1, v2) = web_with_v2(&scenario).await;
+    let (_sim, _ecs, scenario, (_, v2)) = fast_sim_with_web().await;
     let spec = |action| blue_green(0).hook(Hook::pause(&[HookStage::PreScaleUp], 1, action));
-    let arn = scenario
-        .update_service_with("web", &v2, spec(Action::Continue).build())
-        .await
-        .unwrap();
-    let (done, _, _) = follow(&scenario, &arn).await;
-    assert_eq!(status(&done), Status::Successful);
+    let (done, _, _) =
+        deploy_to_end(&scenario, &v2, &spec(Action::Continue), Status::Successful).await;
     assert_eq!(
         done.lifecycle_hook_details()[0].status(),
         Some(&DeploymentLifecycleHookStatus::TimedOut)
     );
 
-    let v3 = scenario
-        .register("web", TaskBehaviour::Healthy)
-        .await
-        .unwrap();
-    let arn = scenario
-        .update_service_with("web", &v3, spec(Action::Rollback).build())
-        .await
-        .unwrap();
-    let (done, _, _) = follow(&scenario, &arn).await;
-    assert_eq!(status(&done), Status::RollbackSuccessful);
-    let service = scenario.describe_service("web").await.unwrap();
-    assert_eq!(service.task_definition(), Some(v2.as_str()));
-    let _ = v1;
+    let v3 = revision(&scenario, TaskBehaviour::Healthy).await;
+    deploy_to_end(
+        &scenario,
+        &v3,
+        &spec(Action::Rollback),
+        Status::RollbackSuccessful,
+    )
+    .await;
+    assert_web_on(&scenario, &v2).await;
 }
 
 #[tokio::test]
 async fn a_service_created_blue_green_completes_its_first_deployment() {
     let (_sim, _ecs, scenario) = fast_sim().await;
-    let v1 = scenario
-        .register("web", TaskBehaviour::Healthy)
-        .await
-        .unwrap();
-    scenario
-        .create_service_with("web", &v1, 2, blue_green(0).build())
-        .await
-        .unwrap();
+    let v1 = revision(&scenario, TaskBehaviour::Healthy).await;
+    create_web(&scenario, &v1, 2, &blue_green(0)).await;
     let arn = scenario.current_service_deployment("web").await.unwrap();
-    let (done, stages, _) = follow(&scenario, &arn).await;
-    assert_eq!(status(&done), Status::Successful);
+    let (done, stages, _) = follow_to(&scenario, &arn, Status::Successful).await;
     assert_in_order(&stages);
     assert!(done.source_service_revisions().is_empty());
     scenario.wait_until_steady("web", LIMIT).await.unwrap();
@@ -521,62 +558,27 @@ async fn a_service_created_blue_green_completes_its_first_deployment() {
 
 #[tokio::test]
 async fn the_circuit_breaker_rolls_back_a_staged_deployment() {
-    let (_sim, _ecs, scenario) = fast_sim().await;
-    let (v1, _) = web_with_v2(&scenario).await;
-    let crashing = scenario
-        .register("web", TaskBehaviour::ExitsAtOnce)
-        .await
-        .unwrap();
-    let spec = blue_green(1).circuit_breaker(CircuitBreaker::On { rollback: true });
-    let arn = scenario
-        .update_service_with("web", &crashing, spec.build())
-        .await
-        .unwrap();
-    let (done, stages, _) = follow(&scenario, &arn).await;
-    assert_eq!(status(&done), Status::RollbackSuccessful);
+    let (_sim, _ecs, scenario, (v1, _)) = fast_sim_with_web().await;
+    let crashing = revision(&scenario, TaskBehaviour::ExitsAtOnce).await;
+    let spec = blue_green(1).circuit_breaker(BREAKER_ROLLS_BACK);
+    let (done, stages, _) =
+        deploy_to_end(&scenario, &crashing, &spec, Status::RollbackSuccessful).await;
     assert!(!stages.contains(&Stage::CleanUp), "{stages:?}");
-    assert!(done.status_reason().unwrap().contains("circuit breaker"));
-    let service = scenario.describe_service("web").await.unwrap();
-    assert_eq!(service.task_definition(), Some(v1.as_str()));
+    assert_rolled_back(&scenario, &done, "circuit breaker", &v1).await;
 }
 
 #[tokio::test]
 async fn a_newer_update_supersedes_a_paused_staged_deployment() {
-    let (_sim, ecs, scenario) = fast_sim().await;
-    let (_, v2) = web_with_v2(&scenario).await;
-    let paused = blue_green(0).hook(Hook::pause(
-        &[HookStage::PostScaleUp],
-        1440,
-        Action::Rollback,
-    ));
-    let first = scenario
-        .update_service_with("web", &v2, paused.build())
-        .await
-        .unwrap();
-    let hook_id = hook_awaiting(&scenario, &first).await;
-    let v3 = scenario
-        .register("web", TaskBehaviour::Healthy)
-        .await
-        .unwrap();
-    let reconcile = blue_green(0).hook(Hook::pause(
-        &[HookStage::ReconcileService],
-        1440,
-        Action::Rollback,
-    ));
-    let second = scenario
-        .update_service_with("web", &v3, reconcile.build())
-        .await
-        .unwrap();
+    let (_sim, ecs, scenario, (_, v2)) = fast_sim_with_web().await;
+    let (first, hook_id) =
+        deploy_paused(&scenario, &v2, 0, HookStage::PostScaleUp, Action::Rollback).await;
+    let v3 = revision(&scenario, TaskBehaviour::Healthy).await;
+    let reconcile = blue_green(0).hook(pause_at(HookStage::ReconcileService, Action::Rollback));
+    let second = deploy(&scenario, &v3, &reconcile).await;
     let superseded = scenario.describe_service_deployment(&first).await.unwrap();
     assert_eq!(status(&superseded), Status::Stopped);
-    let error = ecs
-        .continue_service_deployment()
-        .service_deployment_arn(&first)
-        .hook_id(&hook_id)
-        .send()
-        .await
-        .unwrap_err();
-    assert_eq!(code(&error), "ClientException");
+    let (code, _) = continue_rejected(&ecs, &first, &hook_id).await;
+    assert_eq!(code, "ClientException");
     // Two source revisions are active, so the new deployment reconciles first.
     let reconciling = hook_awaiting(&scenario, &second).await;
     let at = scenario.describe_service_deployment(&second).await.unwrap();
@@ -585,8 +587,7 @@ async fn a_newer_update_supersedes_a_paused_staged_deployment() {
         .continue_deployment(&second, &reconciling, Action::Continue)
         .await
         .unwrap();
-    let (done, stages, _) = follow(&scenario, &second).await;
-    assert_eq!(status(&done), Status::Successful);
+    let (done, stages, _) = follow_to(&scenario, &second, Status::Successful).await;
     let sources = done.source_service_revisions();
     assert_eq!(sources.len(), 2);
     let weights: Vec<_> = sources
@@ -600,8 +601,7 @@ async fn a_newer_update_supersedes_a_paused_staged_deployment() {
     );
     assert_in_order(&stages);
     scenario.wait_until_steady("web", LIMIT).await.unwrap();
-    let service = scenario.describe_service("web").await.unwrap();
-    assert_eq!(service.task_definition(), Some(v3.as_str()));
+    let service = assert_web_on(&scenario, &v3).await;
     assert_eq!(service.running_count(), 2);
 }
 
@@ -616,37 +616,23 @@ async fn alarming_revision(scenario: &Scenario, alarm: &str) -> String {
 
 #[tokio::test]
 async fn an_alarm_during_bake_rolls_back_naming_the_alarm() {
-    let (_sim, _ecs, scenario) = fast_sim().await;
-    let (v1, _) = web_with_v2(&scenario).await;
+    let (_sim, _ecs, scenario, (v1, _)) = fast_sim_with_web().await;
     let v2 = alarming_revision(&scenario, "latency-high").await;
     let spec = blue_green(5).alarms(&["latency-high"], true);
-    let arn = scenario
-        .update_service_with("web", &v2, spec.build())
-        .await
-        .unwrap();
-    let (done, stages, _) = follow(&scenario, &arn).await;
-    assert_eq!(status(&done), Status::RollbackSuccessful);
+    let (done, stages, _) = deploy_to_end(&scenario, &v2, &spec, Status::RollbackSuccessful).await;
     assert!(stages.contains(&Stage::BakeTime), "{stages:?}");
     let alarms = done.alarms().unwrap();
     assert_eq!(alarms.triggered_alarm_names(), ["latency-high"]);
     assert_eq!(alarms.status().unwrap().as_str(), "TRIGGERED");
-    assert!(done.status_reason().unwrap().contains("latency-high"));
-    let service = scenario.describe_service("web").await.unwrap();
-    assert_eq!(service.task_definition(), Some(v1.as_str()));
+    assert_rolled_back(&scenario, &done, "latency-high", &v1).await;
 }
 
 #[tokio::test]
 async fn an_alarm_without_rollback_fails_the_deployment() {
-    let (_sim, _ecs, scenario) = fast_sim().await;
-    let _ = web_with_v2(&scenario).await;
+    let (_sim, _ecs, scenario, _) = fast_sim_with_web().await;
     let v2 = alarming_revision(&scenario, "errors").await;
     let spec = blue_green(5).alarms(&["errors"], false);
-    let arn = scenario
-        .update_service_with("web", &v2, spec.build())
-        .await
-        .unwrap();
-    let (done, _, _) = follow(&scenario, &arn).await;
-    assert_eq!(status(&done), Status::Stopped);
+    let (done, _, _) = deploy_to_end(&scenario, &v2, &spec, Status::Stopped).await;
     assert!(done.stopped_at().is_some());
     assert_eq!(done.alarms().unwrap().triggered_alarm_names(), ["errors"]);
     let service = scenario.describe_service("web").await.unwrap();
@@ -662,20 +648,11 @@ async fn an_alarm_without_rollback_fails_the_deployment() {
 #[tokio::test]
 async fn a_set_alarm_rolls_back_a_rolling_deployment() {
     let (sim, _ecs, scenario) = fast_sim().await;
-    let v1 = scenario
-        .register("web", TaskBehaviour::Healthy)
-        .await
-        .unwrap();
+    let v1 = revision(&scenario, TaskBehaviour::Healthy).await;
     let spec = DeploymentSpec::new(Strategy::Rolling).alarms(&["cpu"], true);
-    scenario
-        .create_service_with("web", &v1, 2, spec.build())
-        .await
-        .unwrap();
+    create_web(&scenario, &v1, 2, &spec).await;
     scenario.wait_until_steady("web", LIMIT).await.unwrap();
-    let v2 = scenario
-        .register("web", TaskBehaviour::NeverReady)
-        .await
-        .unwrap();
+    let v2 = revision(&scenario, TaskBehaviour::NeverReady).await;
     scenario.update_service("web", &v2).await.unwrap();
     let arn = scenario.current_service_deployment("web").await.unwrap();
     let (code, _) = admin(&sim, "PUT", "/_sim/alarms/other", r#"{"state":"ALARM"}"#).await;
@@ -683,30 +660,25 @@ async fn a_set_alarm_rolls_back_a_rolling_deployment() {
     let untouched = scenario.describe_service_deployment(&arn).await.unwrap();
     assert_eq!(status(&untouched), Status::InProgress, "an unwatched alarm");
     sim.set_alarm("cpu", AlarmState::Alarm);
-    let (done, _, _) = follow(&scenario, &arn).await;
-    assert_eq!(status(&done), Status::RollbackSuccessful);
+    let (done, _, _) = follow_to(&scenario, &arn, Status::RollbackSuccessful).await;
     assert_eq!(done.alarms().unwrap().triggered_alarm_names(), ["cpu"]);
     scenario.wait_until_steady("web", LIMIT).await.unwrap();
-    let service = scenario.describe_service("web").await.unwrap();
-    assert_eq!(service.task_definition(), Some(v1.as_str()));
+    assert_web_on(&scenario, &v1).await;
 }
 
 #[tokio::test]
 async fn stop_service_deployment_rolls_back_a_rolling_deployment_without_a_breaker() {
-    let (sim, _ecs, scenario) = fast_sim().await;
-    let (v1, _) = web_with_v2(&scenario).await;
+    let (sim, _ecs, scenario, (v1, _)) = fast_sim_with_web().await;
     scenario
         .deploy("web", TaskBehaviour::NeverReady)
         .await
         .unwrap();
     let arn = scenario.current_service_deployment("web").await.unwrap();
     scenario.stop_deployment(&arn).await.unwrap();
-    let (done, _, _) = follow(&scenario, &arn).await;
-    assert_eq!(status(&done), Status::RollbackSuccessful);
+    let (done, _, _) = follow_to(&scenario, &arn, Status::RollbackSuccessful).await;
     assert!(done.rollback().is_some());
     scenario.wait_until_steady("web", LIMIT).await.unwrap();
-    let service = scenario.describe_service("web").await.unwrap();
-    assert_eq!(service.task_definition(), Some(v1.as_str()));
+    assert_web_on(&scenario, &v1).await;
     let actions = sim.recorded_actions();
     assert_eq!(actions.len(), 1);
     assert_eq!(actions[0].operation, "StopServiceDeployment");
@@ -717,117 +689,61 @@ async fn stop_service_deployment_rolls_back_a_rolling_deployment_without_a_break
 
 #[tokio::test]
 async fn stop_service_deployment_rolls_back_a_staged_deployment_during_bake() {
-    let (_sim, _ecs, scenario) = fast_sim().await;
-    let (v1, v2) = web_with_v2(&scenario).await;
-    let arn = scenario
-        .update_service_with("web", &v2, blue_green(30).build())
-        .await
-        .unwrap();
-    scenario
-        .wait_for_service_deployment(&arn, LIMIT, |d| {
-            d.lifecycle_stage() == Some(&Stage::BakeTime)
-        })
-        .await
-        .unwrap();
+    let (_sim, _ecs, scenario, (v1, v2)) = fast_sim_with_web().await;
+    let arn = deploy(&scenario, &v2, &blue_green(30)).await;
+    wait_for_stage(&scenario, &arn, Stage::BakeTime).await;
     scenario.stop_deployment(&arn).await.unwrap();
-    let (done, _, _) = follow(&scenario, &arn).await;
-    assert_eq!(status(&done), Status::RollbackSuccessful);
+    let (done, _, _) = follow_to(&scenario, &arn, Status::RollbackSuccessful).await;
     assert_eq!(
         done.source_service_revisions()[0].requested_production_traffic_weight(),
         Some(100.0)
     );
-    let service = scenario.describe_service("web").await.unwrap();
-    assert_eq!(service.task_definition(), Some(v1.as_str()));
+    assert_web_on(&scenario, &v1).await;
 }
 
 #[tokio::test]
 async fn continue_and_stop_reject_what_ecs_rejects() {
-    let (sim, ecs, scenario) = fast_sim().await;
-    let (_, v2) = web_with_v2(&scenario).await;
+    let (sim, ecs, scenario, (_, v2)) = fast_sim_with_web().await;
     let first = scenario.current_service_deployment("web").await.unwrap();
 
     // Unknown deployment, well-formed ARN.
     let unknown = first.rsplit_once('/').unwrap().0.to_owned() + "/doesnotexist";
-    let error = ecs
-        .stop_service_deployment()
-        .service_deployment_arn(&unknown)
-        .send()
-        .await
-        .unwrap_err();
-    assert_eq!(code(&error), "ServiceDeploymentNotFoundException");
-    let error = ecs
-        .continue_service_deployment()
-        .service_deployment_arn(&unknown)
-        .hook_id("x")
-        .send()
-        .await
-        .unwrap_err();
-    assert_eq!(code(&error), "ServiceDeploymentNotFoundException");
+    let (code, _) = stop_rejected(&ecs, &unknown).await;
+    assert_eq!(code, "ServiceDeploymentNotFoundException");
+    let (code, _) = continue_rejected(&ecs, &unknown, "x").await;
+    assert_eq!(code, "ServiceDeploymentNotFoundException");
 
     // Already finished.
-    let error = ecs
-        .stop_service_deployment()
-        .service_deployment_arn(&first)
-        .send()
-        .await
-        .unwrap_err();
-    assert_eq!(code(&error), "ConflictException");
-    assert!(error_message(&error).contains("SUCCESSFUL"));
+    let (code, message) = stop_rejected(&ecs, &first).await;
+    assert_eq!(code, "ConflictException");
+    assert!(message.contains("SUCCESSFUL"));
 
     // In progress, but nothing awaits an action; then a hook id that names nothing.
-    let spec = blue_green(30).hook(Hook::pause(
-        &[HookStage::PostScaleUp],
-        1440,
-        Action::Rollback,
-    ));
-    let arn = scenario
-        .update_service_with("web", &v2, spec.build())
-        .await
-        .unwrap();
-    let hook_id = hook_awaiting(&scenario, &arn).await;
-    let error = ecs
-        .continue_service_deployment()
-        .service_deployment_arn(&arn)
-        .hook_id("not-a-hook")
-        .send()
-        .await
-        .unwrap_err();
-    assert_eq!(code(&error), "InvalidParameterException");
+    let (arn, hook_id) =
+        deploy_paused(&scenario, &v2, 30, HookStage::PostScaleUp, Action::Rollback).await;
+    let (code, _) = continue_rejected(&ecs, &arn, "not-a-hook").await;
+    assert_eq!(code, "InvalidParameterException");
     scenario
         .continue_deployment(&arn, &hook_id, Action::Continue)
         .await
         .unwrap();
-    let error = ecs
-        .continue_service_deployment()
-        .service_deployment_arn(&arn)
-        .hook_id(&hook_id)
-        .send()
-        .await
-        .unwrap_err();
-    assert_eq!(code(&error), "ClientException", "{}", error_message(&error));
-    assert!(error_message(&error).contains("not AWAITING_ACTION"));
+    let (code, message) = continue_rejected(&ecs, &arn, &hook_id).await;
+    assert_eq!(code, "ClientException", "{message}");
+    assert!(message.contains("not AWAITING_ACTION"));
 
     // Rejected calls are counted, but not recorded as actions.
     assert_eq!(sim.recorded_actions().len(), 1);
     assert_eq!(sim.call_counts()["ContinueServiceDeployment"], 4);
 
     // A malformed ARN.
-    let error = ecs
-        .stop_service_deployment()
-        .service_deployment_arn("nope")
-        .send()
-        .await
-        .unwrap_err();
-    assert_eq!(code(&error), "InvalidParameterException");
+    let (code, _) = stop_rejected(&ecs, "nope").await;
+    assert_eq!(code, "InvalidParameterException");
 }
 
 #[tokio::test]
 async fn staged_configuration_is_validated_like_ecs() {
     let (_sim, ecs, scenario) = fast_sim().await;
-    let v1 = scenario
-        .register("web", TaskBehaviour::Healthy)
-        .await
-        .unwrap();
+    let v1 = revision(&scenario, TaskBehaviour::Healthy).await;
     let create = |configuration| {
         let ecs = ecs.clone();
         let v1 = v1.clone();
@@ -842,7 +758,7 @@ async fn staged_configuration_is_validated_like_ecs() {
                 .await
         }
     };
-    let rejected = [
+    let invalid = [
         (blue_green(1441).build(), "bakeTimeInMinutes"),
         (
             DeploymentSpec::new(Strategy::Linear {
@@ -889,14 +805,10 @@ async fn staged_configuration_is_validated_like_ecs() {
             "bakeTimeInMinutes is required",
         ),
     ];
-    for (configuration, named) in rejected {
-        let error = create(configuration).await.unwrap_err();
-        assert_eq!(code(&error), "InvalidParameterException");
-        assert!(
-            error_message(&error).contains(named),
-            "{}",
-            error_message(&error)
-        );
+    for (configuration, named) in invalid {
+        let (code, message) = rejected(create(configuration)).await;
+        assert_eq!(code, "InvalidParameterException", "{named}: {message}");
+        assert!(message.contains(named), "{named}: {message}");
     }
     create(blue_green(1440).build())
         .await
@@ -906,22 +818,15 @@ async fn staged_configuration_is_validated_like_ecs() {
 #[tokio::test]
 async fn a_failing_first_staged_deployment_has_nothing_to_roll_back_to() {
     let (_sim, _ecs, scenario) = fast_sim().await;
-    let v1 = scenario
-        .register("web", TaskBehaviour::Healthy)
-        .await
-        .unwrap();
+    let v1 = revision(&scenario, TaskBehaviour::Healthy).await;
     let spec = blue_green(0).hook(Hook::lambda(
         "gate",
         LambdaOutcome::Fails,
         &[HookStage::PreScaleUp],
     ));
-    scenario
-        .create_service_with("web", &v1, 1, spec.build())
-        .await
-        .unwrap();
+    create_web(&scenario, &v1, 1, &spec).await;
     let arn = scenario.current_service_deployment("web").await.unwrap();
-    let (done, _, _) = follow(&scenario, &arn).await;
-    assert_eq!(status(&done), Status::RollbackFailed);
+    let (done, _, _) = follow_to(&scenario, &arn, Status::RollbackFailed).await;
     assert!(
         done.status_reason()
             .unwrap()

@@ -37,16 +37,20 @@ impl Ids {
 
     /// A UUID-shaped id (service events, container ids).
     pub fn uuid(&mut self) -> String {
-        let hex = format!("{:032x}", self.rng.random::<u128>());
-        format!(
-            "{}-{}-{}-{}-{}",
-            &hex[0..8],
-            &hex[8..12],
-            &hex[12..16],
-            &hex[16..20],
-            &hex[20..32]
-        )
+        uuid_shaped(&format!("{:032x}", self.rng.random::<u128>()))
     }
+}
+
+/// 32 hex digits grouped as a UUID is written: 8-4-4-4-12.
+pub fn uuid_shaped(hex: &str) -> String {
+    format!(
+        "{}-{}-{}-{}-{}",
+        &hex[0..8],
+        &hex[8..12],
+        &hex[12..16],
+        &hex[16..20],
+        &hex[20..32]
+    )
 }
 
 #[cfg(test)]
@@ -64,5 +68,9 @@ mod tests {
         assert_eq!(n.to_string().len(), 19);
         assert_eq!(a.service_deployment_token().len(), 21);
         assert_eq!(a.uuid().len(), 36);
+        assert_eq!(
+            uuid_shaped("0123456789abcdef0011223344556677"),
+            "01234567-89ab-cdef-0011-223344556677"
+        );
     }
 }

@@ -24,6 +24,36 @@ pub const STOPPED_TASK_CAP: usize = 200;
 /// Failed tasks after which ECS warns "unable to consistently start tasks".
 const UNSTABLE_WARNING_AFTER_FAILURES: u32 = 3;
 
+/// The tasks one scheduler pass stops: all at `now` and for the same reason, gathered so that one
+/// service event names them.
+pub(crate) struct SchedulerStops {
+    pub(crate) now: f64,
+    reason: String,
+    stopped: Vec<String>,
+}
+
+impl SchedulerStops {
+    /// Stops at `now` for the deployment `deployment_id` (`ecs-svc/N`), which ECS names as their
+    /// reason.
+    pub(crate) fn new(now: f64, deployment_id: &str) -> Self {
+        Self {
+            now,
+            reason: format!("Scaling activity initiated by (deployment {deployment_id})"),
+            stopped: Vec::new(),
+        }
+    }
+
+    pub(crate) fn stop(&mut self, task: &mut Task) {
+        task.stop_at(
+            self.now,
+            StopCause::Scheduler {
+                reason: self.reason.clone(),
+            },
+        );
+        self.stopped.push(task.id.clone());
+    }
+}
+
 const ROLLBACK_REASON: &str =
     "Service deployment rolled back because the circuit breaker threshold was exceeded.";
 
@@ -269,34 +299,17 @@ impl Service {
         let primary_number = primary.number;
         let primary_failed = primary.rollout_state == RolloutState::Failed;
         let desired = if draining { 0 } else { primary.desired_count };
-        let stop_reason = format!(
-            "Scaling activity initiated by (deployment {})",
-            primary.id()
-        );
-
-        let mut stopped = Vec::new();
+        let mut stops = SchedulerStops::new(now, &primary.id());
         // After a circuit-breaker failure without rollback ECS stops replacing: keep what runs.
         let replacing = draining || !primary_failed;
         if replacing {
-            self.stop_unhealthy_old_tasks(primary_number, now, &stop_reason, &mut stopped);
+            self.stop_unhealthy_old_tasks(primary_number, &mut stops);
         }
-        self.stop_excess_primary_tasks(primary_number, desired, now, &stop_reason, &mut stopped);
+        self.stop_excess_primary_tasks(primary_number, desired, &mut stops);
         if replacing {
-            self.drain_old_tasks_above_minimum(
-                primary_number,
-                desired,
-                now,
-                &stop_reason,
-                &mut stopped,
-            );
+            self.drain_old_tasks_above_minimum(primary_number, desired, &mut stops);
         }
-        if !stopped.is_empty() {
-            let message = events::stopped_running_tasks(&self.name, &stopped);
-            self.push_event(ids, now, message);
-            if let Some(primary) = self.deployments.get_mut(primary_index) {
-                primary.updated_at = now;
-            }
-        }
+        self.announce_stopped(primary_index, stops, ids);
         if !draining && !primary_failed {
             self.launch_missing_tasks(primary_index, desired, now, ids);
         }
@@ -309,25 +322,25 @@ impl Service {
         self.check_steady_state(primary_index, desired, now, ids);
     }
 
-    fn stop_unhealthy_old_tasks(
-        &mut self,
-        primary: u64,
-        now: f64,
-        reason: &str,
-        stopped: &mut Vec<String>,
-    ) {
+    /// Names the tasks `stops` stopped in a service event, and marks the deployment at `index`
+    /// updated; nothing when none was stopped.
+    pub(crate) fn announce_stopped(&mut self, index: usize, stops: SchedulerStops, ids: &mut Ids) {
+        if stops.stopped.is_empty() {
+            return;
+        }
+        let message = events::stopped_running_tasks(&self.name, &stops.stopped);
+        self.push_event(ids, stops.now, message);
+        self.deployments[index].updated_at = stops.now;
+    }
+
+    fn stop_unhealthy_old_tasks(&mut self, primary: u64, stops: &mut SchedulerStops) {
+        let now = stops.now;
         for task in self
             .live_tasks
             .iter_mut()
             .filter(|t| t.deployment != primary && !t.is_stopping() && !t.is_healthy(now))
         {
-            task.stop_at(
-                now,
-                StopCause::Scheduler {
-                    reason: reason.to_owned(),
-                },
-            );
-            stopped.push(task.id.clone());
+            stops.stop(task);
         }
     }
 
@@ -335,10 +348,9 @@ impl Service {
         &mut self,
         primary: u64,
         desired: u32,
-        now: f64,
-        reason: &str,
-        stopped: &mut Vec<String>,
+        stops: &mut SchedulerStops,
     ) {
+        let now = stops.now;
         let mut active: Vec<usize> = (0..self.live_tasks.len())
             .filter(|&i| {
                 let task = &self.live_tasks[i];
@@ -357,14 +369,7 @@ impl Service {
                 .then(b.created_at.total_cmp(&a.created_at))
         });
         for &i in active.iter().take(excess) {
-            let task = &mut self.live_tasks[i];
-            task.stop_at(
-                now,
-                StopCause::Scheduler {
-                    reason: reason.to_owned(),
-                },
-            );
-            stopped.push(task.id.clone());
+            stops.stop(&mut self.live_tasks[i]);
         }
     }
 
@@ -374,10 +379,9 @@ impl Service {
         &mut self,
         primary: u64,
         desired: u32,
-        now: f64,
-        reason: &str,
-        stopped: &mut Vec<String>,
+        stops: &mut SchedulerStops,
     ) {
+        let now = stops.now;
         let minimum_healthy = (u64::from(desired) * u64::from(self.config.minimum_healthy_percent))
             .div_ceil(100) as usize;
         let mut healthy = self.live_tasks.iter().filter(|t| t.is_healthy(now)).count();
@@ -387,13 +391,7 @@ impl Service {
                 break;
             }
             if task.deployment != primary && task.is_healthy(now) {
-                task.stop_at(
-                    now,
-                    StopCause::Scheduler {
-                        reason: reason.to_owned(),
-                    },
-                );
-                stopped.push(task.id.clone());
+                stops.stop(task);
                 healthy -= 1;
             }
         }

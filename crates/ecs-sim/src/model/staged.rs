@@ -10,9 +10,9 @@ use crate::model::deployment::{
 use crate::model::events;
 use crate::model::ids::Ids;
 use crate::model::lifecycle::{HookRun, HookStatus, Lifecycle, Outcome, STAGE_SECONDS, StepKind};
+use crate::model::scheduler::SchedulerStops;
 use crate::model::service::Service;
 use crate::model::strategy::HookAction;
-use crate::model::task::StopCause;
 use crate::wire::{EcsError, ErrorCode};
 
 /// More steps than any plan has: a bound on how many steps one scheduler pass may enter.
@@ -112,21 +112,12 @@ impl Service {
         let clean_up = lifecycle.step().kind == StepKind::CleanUp;
         let deployment = &self.deployments[index];
         let (number, desired) = (deployment.number, deployment.desired_count);
-        let reason = format!(
-            "Scaling activity initiated by (deployment {})",
-            deployment.id()
-        );
-        let mut stopped = Vec::new();
-        self.stop_excess_primary_tasks(number, desired, now, &reason, &mut stopped);
+        let mut stops = SchedulerStops::new(now, &deployment.id());
+        self.stop_excess_primary_tasks(number, desired, &mut stops);
         if clean_up {
-            self.stop_tasks_where(
-                |deployment| deployment != number,
-                now,
-                &reason,
-                &mut stopped,
-            );
+            self.stop_tasks_where(|deployment| deployment != number, &mut stops);
         }
-        self.announce_stopped(index, &stopped, now, ids);
+        self.announce_stopped(index, stops, ids);
         let active = self
             .live_tasks
             .iter()
@@ -135,35 +126,14 @@ impl Service {
         self.launch_tasks(index, (desired as usize).saturating_sub(active), now, ids);
     }
 
-    fn stop_tasks_where(
-        &mut self,
-        belongs: impl Fn(u64) -> bool,
-        now: f64,
-        reason: &str,
-        stopped: &mut Vec<String>,
-    ) {
+    fn stop_tasks_where(&mut self, belongs: impl Fn(u64) -> bool, stops: &mut SchedulerStops) {
         for task in self
             .live_tasks
             .iter_mut()
             .filter(|t| belongs(t.deployment) && !t.is_stopping())
         {
-            task.stop_at(
-                now,
-                StopCause::Scheduler {
-                    reason: reason.to_owned(),
-                },
-            );
-            stopped.push(task.id.clone());
+            stops.stop(task);
         }
-    }
-
-    fn announce_stopped(&mut self, index: usize, stopped: &[String], now: f64, ids: &mut Ids) {
-        if stopped.is_empty() {
-            return;
-        }
-        let message = events::stopped_running_tasks(&self.name, stopped);
-        self.push_event(ids, now, message);
-        self.deployments[index].updated_at = now;
     }
 
     /// CLEAN_UP is over: the deployment is SUCCESSFUL and its rollout COMPLETED.
@@ -262,18 +232,9 @@ impl Service {
     /// Rolling back: green tasks stop; once none is left the source revision is PRIMARY again.
     fn roll_back_tasks(&mut self, index: usize, to: u64, now: f64, ids: &mut Ids) {
         let number = self.deployments[index].number;
-        let reason = format!(
-            "Scaling activity initiated by (deployment {})",
-            deployment_id(to)
-        );
-        let mut stopped = Vec::new();
-        self.stop_tasks_where(
-            |deployment| deployment == number,
-            now,
-            &reason,
-            &mut stopped,
-        );
-        self.announce_stopped(index, &stopped, now, ids);
+        let mut stops = SchedulerStops::new(now, &deployment_id(to));
+        self.stop_tasks_where(|deployment| deployment == number, &mut stops);
+        self.announce_stopped(index, stops, ids);
         if self.live_tasks.iter().any(|t| t.deployment == number) {
             return;
         }
@@ -305,6 +266,23 @@ impl Service {
         self.steady_announced = false;
     }
 
+    /// The service deployment status of the deployment `number` (`None` for a rollback deployment),
+    /// or ServiceDeploymentNotFoundException when there is no such deployment.
+    fn service_deployment_status(
+        &self,
+        number: u64,
+    ) -> Result<Option<ServiceDeploymentStatus>, EcsError> {
+        let deployment = self
+            .deployment(number)
+            .ok_or_else(service_deployment_not_found)?;
+        Ok(deployment.record.as_ref().map(|r| r.status))
+    }
+
+    /// The lifecycle of the deployment `number` (the other accessors go by index).
+    fn lifecycle_of(&self, number: u64) -> Option<&Lifecycle> {
+        self.deployment(number)?.lifecycle.as_ref()
+    }
+
     /// ContinueServiceDeployment on the deployment `number`, brought up to `now`.
     pub fn continue_hook(
         &mut self,
@@ -314,13 +292,10 @@ impl Service {
         now: f64,
         ids: &mut Ids,
     ) -> Result<(), EcsError> {
-        let deployment = self
+        let status = self.service_deployment_status(number)?;
+        let lifecycle = self
             .deployment_mut(number)
-            .ok_or_else(service_deployment_not_found)?;
-        let status = deployment.record.as_ref().map(|r| r.status);
-        let lifecycle = deployment
-            .lifecycle
-            .as_mut()
+            .and_then(|deployment| deployment.lifecycle.as_mut())
             .filter(|l| l.outcome == Outcome::Running && status == Some(ServiceDeploymentStatus::InProgress))
             .ok_or_else(|| {
                 EcsError::client(format!(
@@ -362,10 +337,7 @@ impl Service {
         now: f64,
         ids: &mut Ids,
     ) -> Result<(), EcsError> {
-        let deployment = self
-            .deployment(number)
-            .ok_or_else(service_deployment_not_found)?;
-        let status = deployment.record.as_ref().map(|r| r.status);
+        let status = self.service_deployment_status(number)?;
         if status != Some(ServiceDeploymentStatus::InProgress) {
             return Err(EcsError::new(
                 ErrorCode::Conflict,
@@ -375,7 +347,7 @@ impl Service {
                 ),
             ));
         }
-        if let Some(lifecycle) = &deployment.lifecycle
+        if let Some(lifecycle) = self.lifecycle_of(number)
             && lifecycle.step().kind == StepKind::CleanUp
         {
             return Err(EcsError::new(

@@ -107,6 +107,45 @@ fn percent(member: &str, value: f64, low: f64) -> Result<f64, EcsError> {
     }
 }
 
+/// The members of a `linearConfiguration` or `canaryConfiguration`: how much production traffic
+/// one shift moves (a percentage from `lowest_percent`) and how long it bakes.
+struct TrafficShiftMembers {
+    percent: &'static str,
+    lowest_percent: f64,
+    bake_minutes: &'static str,
+}
+
+const LINEAR_SHIFT: TrafficShiftMembers = TrafficShiftMembers {
+    percent: "linearConfiguration.stepPercent",
+    lowest_percent: 3.0,
+    bake_minutes: "linearConfiguration.stepBakeTimeInMinutes",
+};
+
+const CANARY_SHIFT: TrafficShiftMembers = TrafficShiftMembers {
+    percent: "canaryConfiguration.canaryPercent",
+    lowest_percent: 0.1,
+    bake_minutes: "canaryConfiguration.canaryBakeTimeInMinutes",
+};
+
+/// The percent and bake minutes of a traffic shift: each member `given` (percent, then bake
+/// minutes) validated as `members` says, each one not given kept from `base`.
+fn traffic_shift(
+    members: &TrafficShiftMembers,
+    given: Option<(Option<f64>, Option<i64>)>,
+    (base_percent, base_bake_minutes): (f64, u32),
+) -> Result<(f64, u32), EcsError> {
+    let (given_percent, given_bake_minutes) = given.unwrap_or_default();
+    let shift_percent = match given_percent {
+        Some(p) => percent(members.percent, p, members.lowest_percent)?,
+        None => base_percent,
+    };
+    let bake_minutes = match given_bake_minutes {
+        Some(m) => minutes(members.bake_minutes, m)?,
+        None => base_bake_minutes,
+    };
+    Ok((shift_percent, bake_minutes))
+}
+
 /// Reads `deploymentConfiguration`, keeping `base` for members that are not given.
 pub fn parse(
     fields: &Fields,
@@ -209,7 +248,7 @@ fn strategy(input: &DeploymentConfigurationInput, base: Strategy) -> Result<Stra
         "ROLLING" => Strategy::Rolling,
         "BLUE_GREEN" => Strategy::BlueGreen,
         "LINEAR" => {
-            let (base_percent, base_bake) = match base {
+            let base = match base {
                 Strategy::Linear {
                     step_percent,
                     step_bake_minutes,
@@ -219,36 +258,32 @@ fn strategy(input: &DeploymentConfigurationInput, base: Strategy) -> Result<Stra
                     DEFAULT_LINEAR_STEP_BAKE_MINUTES,
                 ),
             };
-            let given = input.linear_configuration.as_ref();
+            let given = input
+                .linear_configuration
+                .as_ref()
+                .map(|c| (c.step_percent, c.step_bake_time_in_minutes));
+            let (step_percent, step_bake_minutes) = traffic_shift(&LINEAR_SHIFT, given, base)?;
             Strategy::Linear {
-                step_percent: match given.and_then(|c| c.step_percent) {
-                    Some(p) => percent("linearConfiguration.stepPercent", p, 3.0)?,
-                    None => base_percent,
-                },
-                step_bake_minutes: match given.and_then(|c| c.step_bake_time_in_minutes) {
-                    Some(m) => minutes("linearConfiguration.stepBakeTimeInMinutes", m)?,
-                    None => base_bake,
-                },
+                step_percent,
+                step_bake_minutes,
             }
         }
         "CANARY" => {
-            let (base_percent, base_bake) = match base {
+            let base = match base {
                 Strategy::Canary {
                     canary_percent,
                     canary_bake_minutes,
                 } => (canary_percent, canary_bake_minutes),
                 _ => (DEFAULT_CANARY_PERCENT, DEFAULT_CANARY_BAKE_MINUTES),
             };
-            let given = input.canary_configuration.as_ref();
+            let given = input
+                .canary_configuration
+                .as_ref()
+                .map(|c| (c.canary_percent, c.canary_bake_time_in_minutes));
+            let (canary_percent, canary_bake_minutes) = traffic_shift(&CANARY_SHIFT, given, base)?;
             Strategy::Canary {
-                canary_percent: match given.and_then(|c| c.canary_percent) {
-                    Some(p) => percent("canaryConfiguration.canaryPercent", p, 0.1)?,
-                    None => base_percent,
-                },
-                canary_bake_minutes: match given.and_then(|c| c.canary_bake_time_in_minutes) {
-                    Some(m) => minutes("canaryConfiguration.canaryBakeTimeInMinutes", m)?,
-                    None => base_bake,
-                },
+                canary_percent,
+                canary_bake_minutes,
             }
         }
         other => {

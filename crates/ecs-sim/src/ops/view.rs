@@ -9,6 +9,7 @@ use serde_json::{Value, json};
 pub use super::deployment_configuration::DeploymentConfigurationView;
 use crate::model::deployment::{Deployment, ServiceDeploymentRecord};
 use crate::model::events::ServiceEvent;
+use crate::model::ids::uuid_shaped;
 use crate::model::service::Service;
 use crate::model::task::{LastStatus, Task};
 use crate::wire::arn::Arns;
@@ -56,12 +57,8 @@ pub struct DeploymentView {
     failed_tasks: u32,
     created_at: f64,
     updated_at: f64,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    launch_type: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    capacity_provider_strategy: Option<Value>,
-    platform_version: &'static str,
-    platform_family: &'static str,
+    #[serde(flatten)]
+    platform: RevisionPlatform,
     #[serde(skip_serializing_if = "Option::is_none")]
     network_configuration: Option<Value>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -164,6 +161,30 @@ fn launch_type_of(service: &Service, launch_type: &str) -> Option<String> {
         .then(|| launch_type.to_owned())
 }
 
+/// Where a deployment's (a service revision's) tasks run, as its DescribeServices entry and its
+/// DescribeServiceRevisions answer both say it, in the same place among their members.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct RevisionPlatform {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    launch_type: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    capacity_provider_strategy: Option<Value>,
+    platform_version: &'static str,
+    platform_family: &'static str,
+}
+
+impl RevisionPlatform {
+    fn of(service: &Service, deployment: &Deployment) -> Self {
+        Self {
+            launch_type: launch_type_of(service, &deployment.launch_type),
+            capacity_provider_strategy: service.settings.capacity_provider_strategy.clone(),
+            platform_version: PLATFORM_VERSION,
+            platform_family: PLATFORM_FAMILY,
+        }
+    }
+}
+
 pub fn service(ctx: &ViewContext, service: &Service) -> ServiceView {
     let (running_count, pending_count) = service.task_counts(None);
     let primary_number = service.primary().map(|p| p.number);
@@ -250,10 +271,7 @@ fn deployment(
         failed_tasks: deployment.failed_tasks,
         created_at: timestamp(deployment.created_at),
         updated_at: timestamp(deployment.updated_at),
-        launch_type: launch_type_of(service, &deployment.launch_type),
-        capacity_provider_strategy: service.settings.capacity_provider_strategy.clone(),
-        platform_version: PLATFORM_VERSION,
-        platform_family: PLATFORM_FAMILY,
+        platform: RevisionPlatform::of(service, deployment),
         network_configuration: deployment.network_configuration.clone(),
         rollout_state,
         rollout_state_reason,
@@ -295,14 +313,7 @@ impl Eni {
             .collect();
         let byte = |i: usize| u8::from_str_radix(&hex[i * 2..i * 2 + 2], 16).unwrap_or(0);
         Self {
-            attachment_id: format!(
-                "{}-{}-{}-{}-{}",
-                &hex[0..8],
-                &hex[8..12],
-                &hex[12..16],
-                &hex[16..20],
-                &hex[20..32]
-            ),
+            attachment_id: uuid_shaped(&hex),
             interface_id: format!("eni-{}", &hex[15..32]),
             mac: format!(
                 "0a:{:02x}:{:02x}:{:02x}:{:02x}:{:02x}",
@@ -649,12 +660,8 @@ pub struct ServiceRevisionView {
     service_arn: String,
     cluster_arn: String,
     task_definition: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    launch_type: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    capacity_provider_strategy: Option<Value>,
-    platform_version: &'static str,
-    platform_family: &'static str,
+    #[serde(flatten)]
+    platform: RevisionPlatform,
     load_balancers: [Value; 0],
     service_registries: [Value; 0],
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -678,10 +685,7 @@ pub fn service_revision(
         service_arn: service.arn.clone(),
         cluster_arn: ctx.arns.cluster(ctx.cluster),
         task_definition: deployment.task_definition.arn.clone(),
-        launch_type: launch_type_of(service, &deployment.launch_type),
-        capacity_provider_strategy: service.settings.capacity_provider_strategy.clone(),
-        platform_version: PLATFORM_VERSION,
-        platform_family: PLATFORM_FAMILY,
+        platform: RevisionPlatform::of(service, deployment),
         load_balancers: [],
         service_registries: [],
         network_configuration: deployment.network_configuration.clone(),

@@ -22,11 +22,13 @@
 
 mod staged;
 
+use std::ops::ControlFlow;
 use std::time::{Duration, Instant};
 
 use aws_sdk_ecs::Client;
 use aws_sdk_ecs::config::{BehaviorVersion, Credentials, Region};
 use aws_sdk_ecs::error::{DisplayErrorContext, SdkError};
+use aws_sdk_ecs::operation::update_service::UpdateServiceOutput;
 use aws_sdk_ecs::types::{
     ContainerDefinition, DeploymentCircuitBreaker, DeploymentConfiguration,
     DeploymentLifecycleHookAction, HealthCheck, KeyValuePair, Service, ServiceDeployment,
@@ -367,17 +369,13 @@ impl Scenario {
         desired: i32,
         circuit_breaker: CircuitBreaker,
     ) -> Result<(), ScenarioError> {
-        self.ecs
-            .create_service()
-            .cluster(&self.cluster)
-            .service_name(service)
-            .task_definition(task_definition)
-            .desired_count(desired)
-            .deployment_configuration(circuit_breaker.deployment_configuration())
-            .send()
-            .await
-            .map_err(ScenarioError::sdk(self.about("CreateService", service)))?;
-        Ok(())
+        self.create_service_with(
+            service,
+            task_definition,
+            desired,
+            circuit_breaker.deployment_configuration(),
+        )
+        .await
     }
 
     /// Points `service` at `task_definition`: a new deployment.
@@ -386,15 +384,26 @@ impl Scenario {
         service: &str,
         task_definition: &str,
     ) -> Result<(), ScenarioError> {
+        self.send_update(service, task_definition, None).await?;
+        Ok(())
+    }
+
+    /// UpdateService to `task_definition`, with a new `deploymentConfiguration` if one is given.
+    async fn send_update(
+        &self,
+        service: &str,
+        task_definition: &str,
+        configuration: Option<DeploymentConfiguration>,
+    ) -> Result<UpdateServiceOutput, ScenarioError> {
         self.ecs
             .update_service()
             .cluster(&self.cluster)
             .service(service)
             .task_definition(task_definition)
+            .set_deployment_configuration(configuration)
             .send()
             .await
-            .map_err(ScenarioError::sdk(self.about("UpdateService", service)))?;
-        Ok(())
+            .map_err(ScenarioError::sdk(self.about("UpdateService", service)))
     }
 
     /// Registers a revision of family `service` behaving as `behaviour` and points the service at
@@ -465,23 +474,18 @@ impl Scenario {
         task_definition: &str,
         configuration: DeploymentConfiguration,
     ) -> Result<String, ScenarioError> {
-        let operation = self.about("UpdateService", service);
         let updated = self
-            .ecs
-            .update_service()
-            .cluster(&self.cluster)
-            .service(service)
-            .task_definition(task_definition)
-            .deployment_configuration(configuration)
-            .send()
-            .await
-            .map_err(ScenarioError::sdk(operation.clone()))?;
+            .send_update(service, task_definition, Some(configuration))
+            .await?;
         updated
             .service()
             .and_then(|s| s.current_service_deployment())
             .map(str::to_owned)
             .ok_or_else(|| {
-                ScenarioError::new(operation, "no currentServiceDeployment in the answer")
+                ScenarioError::new(
+                    self.about("UpdateService", service),
+                    "no currentServiceDeployment in the answer",
+                )
             })
     }
 
@@ -512,11 +516,11 @@ impl Scenario {
             .send()
             .await
             .map_err(ScenarioError::sdk(operation.clone()))?;
-        described
-            .service_deployments()
-            .first()
-            .cloned()
-            .ok_or_else(|| ScenarioError::new(operation, "the service deployment is not described"))
+        first_described(
+            described.service_deployments(),
+            operation,
+            "the service deployment is not described",
+        )
     }
 
     /// Asks every 20 ms of real time until `done` holds for the service deployment `arn`, for at
@@ -527,24 +531,24 @@ impl Scenario {
         limit: Duration,
         done: impl Fn(&ServiceDeployment) -> bool,
     ) -> Result<ServiceDeployment, ScenarioError> {
-        let deadline = Instant::now() + limit;
-        loop {
-            let deployment = self.describe_service_deployment(arn).await?;
-            if done(&deployment) {
-                return Ok(deployment);
-            }
-            if Instant::now() >= deadline {
-                return Err(ScenarioError::new(
-                    format!("waiting for {arn}"),
-                    format!(
-                        "not there after {limit:?} (status {:?}, stage {:?})",
+        poll(
+            limit,
+            format!("waiting for {arn}"),
+            "not there",
+            async || {
+                let deployment = self.describe_service_deployment(arn).await?;
+                Ok(if done(&deployment) {
+                    ControlFlow::Break(deployment)
+                } else {
+                    ControlFlow::Continue(format!(
+                        "status {:?}, stage {:?}",
                         deployment.status(),
                         deployment.lifecycle_stage()
-                    ),
-                ));
-            }
-            tokio::time::sleep(STEADY_POLL).await;
-        }
+                    ))
+                })
+            },
+        )
+        .await
     }
 
     /// ContinueServiceDeployment: answers the PAUSE hook `hook_id` of deployment `arn`.
@@ -589,11 +593,11 @@ impl Scenario {
             .send()
             .await
             .map_err(ScenarioError::sdk(operation.clone()))?;
-        described
-            .services()
-            .first()
-            .cloned()
-            .ok_or_else(|| ScenarioError::new(operation, "the service is not described"))
+        first_described(
+            described.services(),
+            operation,
+            "the service is not described",
+        )
     }
 
     /// The `rolloutState` of each of the service's deployments, PRIMARY first.
@@ -618,20 +622,58 @@ impl Scenario {
         service: &str,
         limit: Duration,
     ) -> Result<(), ScenarioError> {
-        let deadline = Instant::now() + limit;
-        loop {
-            let states = self.rollout_states(service).await?;
-            if states == ["COMPLETED"] {
-                return Ok(());
-            }
-            if Instant::now() >= deadline {
-                return Err(ScenarioError::new(
-                    self.about("waiting for", service),
-                    format!("not steady after {limit:?} (rollout states {states:?})"),
-                ));
-            }
-            tokio::time::sleep(STEADY_POLL).await;
+        poll(
+            limit,
+            self.about("waiting for", service),
+            "not steady",
+            async || {
+                let states = self.rollout_states(service).await?;
+                Ok(if states == ["COMPLETED"] {
+                    ControlFlow::Break(())
+                } else {
+                    ControlFlow::Continue(format!("rollout states {states:?}"))
+                })
+            },
+        )
+        .await
+    }
+}
+
+/// The one item a Describe call of one name or ARN answers, or an error for `operation` saying
+/// that it is `missing`.
+fn first_described<T: Clone>(
+    items: &[T],
+    operation: String,
+    missing: &str,
+) -> Result<T, ScenarioError> {
+    items
+        .first()
+        .cloned()
+        .ok_or_else(|| ScenarioError::new(operation, missing))
+}
+
+/// Asks every [`STEADY_POLL`] of real time until `ask` breaks with a value, for at most `limit`
+/// of real time. Past that, the error for `operation` says it was `not_yet` and what `ask` saw
+/// last (its `Continue`).
+async fn poll<T>(
+    limit: Duration,
+    operation: String,
+    not_yet: &str,
+    mut ask: impl AsyncFnMut() -> Result<ControlFlow<T, String>, ScenarioError>,
+) -> Result<T, ScenarioError> {
+    let deadline = Instant::now() + limit;
+    loop {
+        let seen = match ask().await? {
+            ControlFlow::Break(value) => return Ok(value),
+            ControlFlow::Continue(seen) => seen,
+        };
+        if Instant::now() >= deadline {
+            return Err(ScenarioError::new(
+                operation,
+                format!("{not_yet} after {limit:?} ({seen})"),
+            ));
         }
+        tokio::time::sleep(STEADY_POLL).await;
     }
 }
 

@@ -100,14 +100,12 @@ pub fn cluster_name(field: &str, reference: &str) -> Result<String, EcsError> {
         Some(resource) => resource.strip_prefix("cluster/").unwrap_or(""),
         None => reference,
     };
-    if is_valid_name(name) {
-        Ok(name.to_owned())
-    } else {
-        Err(EcsError::invalid_parameter(format!(
+    valid_name(name, || {
+        format!(
             "{field}: `{reference}` is neither a cluster name (1-255 letters, digits, `-`, `_`) \
              nor a cluster ARN (arn:aws:ecs:<region>:<account>:cluster/<name>)."
-        )))
-    }
+        )
+    })
 }
 
 /// A service name from a service name or ARN (`service/<cluster>/<name>` or the old `service/<name>`).
@@ -119,13 +117,20 @@ pub fn service_name(field: &str, reference: &str) -> Result<String, EcsError> {
             .unwrap_or(""),
         None => reference,
     };
+    valid_name(name, || {
+        format!(
+            "{field}: `{reference}` is neither a service name (1-255 letters, digits, `-`, `_`) \
+             nor a service ARN (arn:aws:ecs:<region>:<account>:service/<cluster>/<name>)."
+        )
+    })
+}
+
+/// `name` if [`is_valid_name`], else InvalidParameterException with the message `invalid` makes.
+fn valid_name(name: &str, invalid: impl FnOnce() -> String) -> Result<String, EcsError> {
     if is_valid_name(name) {
         Ok(name.to_owned())
     } else {
-        Err(EcsError::invalid_parameter(format!(
-            "{field}: `{reference}` is neither a service name (1-255 letters, digits, `-`, `_`) \
-             nor a service ARN (arn:aws:ecs:<region>:<account>:service/<cluster>/<name>)."
-        )))
+        Err(EcsError::invalid_parameter(invalid()))
     }
 }
 

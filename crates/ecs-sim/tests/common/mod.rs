@@ -1,20 +1,29 @@
 //! Shared set-up for driving the simulator with the real aws-sdk-ecs client.
 #![allow(dead_code)]
 
+use std::fmt::Debug;
 use std::future::Future;
 use std::time::{Duration, Instant};
 
 use aws_sdk_ecs::Client;
+use aws_sdk_ecs::config::http::HttpResponse;
 use aws_sdk_ecs::config::retry::RetryConfig;
 use aws_sdk_ecs::error::{ProvideErrorMetadata, SdkError};
+use aws_sdk_ecs::operation::list_service_deployments::builders::ListServiceDeploymentsFluentBuilder;
+use aws_sdk_ecs::operation::list_service_deployments::{
+    ListServiceDeploymentsError, ListServiceDeploymentsOutput,
+};
 use aws_sdk_ecs::operation::list_tasks::builders::ListTasksFluentBuilder;
-use aws_sdk_ecs::types::{DesiredStatus, Service, Task};
+use aws_sdk_ecs::operation::list_tasks::{ListTasksError, ListTasksOutput};
+use aws_sdk_ecs::types::{ContainerDefinition, Deployment, DesiredStatus, Service, Task};
 pub use ecs_sim::scenario::{self, CircuitBreaker, Scenario, TaskBehaviour, TaskSpec};
 use ecs_sim::{SimConfig, SimHandle};
 
 /// Fast enough that a rollout takes a fraction of a real second.
 pub const TIME_SCALE: f64 = 100.0;
 pub const CLUSTER: &str = "prod";
+/// A deployment circuit breaker that rolls a failed deployment back.
+pub const BREAKER_ROLLS_BACK: CircuitBreaker = CircuitBreaker::On { rollback: true };
 
 pub async fn sim() -> SimHandle {
     ecs_sim::start(SimConfig {
@@ -24,6 +33,13 @@ pub async fn sim() -> SimHandle {
     })
     .await
     .expect("simulator starts")
+}
+
+/// A [`sim`] and a [`client`] of it.
+pub async fn sim_and_client() -> (SimHandle, Client) {
+    let sim = sim().await;
+    let ecs = client(&sim);
+    (sim, ecs)
 }
 
 /// An SDK client for the simulator with static dummy credentials and no retries, so every
@@ -40,6 +56,21 @@ pub fn client_with_retry(sim: &SimHandle, retry: RetryConfig) -> Client {
     )
 }
 
+/// CreateCluster of `name`; returns the new cluster's ARN.
+pub async fn create_cluster(ecs: &Client, name: &str) -> String {
+    let created = ecs
+        .create_cluster()
+        .cluster_name(name)
+        .send()
+        .await
+        .expect("CreateCluster");
+    created
+        .cluster()
+        .and_then(|c| c.cluster_arn())
+        .expect("a cluster ARN")
+        .to_owned()
+}
+
 /// Scenarios in [`CLUSTER`] through `ecs`.
 pub fn scenario(ecs: &Client) -> Scenario {
     Scenario::new(ecs.clone(), CLUSTER)
@@ -50,6 +81,18 @@ pub fn scenario(ecs: &Client) -> Scenario {
 pub async fn register(ecs: &Client, family: &str, behaviour: TaskBehaviour, image: &str) -> String {
     scenario(ecs)
         .register_spec(&TaskSpec::new(family, behaviour).image(image))
+        .await
+        .expect("RegisterTaskDefinition")
+}
+
+/// Registers `family` with `container` as its one container; returns the task definition ARN.
+pub async fn register_container(
+    ecs: &Client,
+    family: &str,
+    container: ContainerDefinition,
+) -> String {
+    scenario(ecs)
+        .register_container(family, container)
         .await
         .expect("RegisterTaskDefinition")
 }
@@ -74,12 +117,39 @@ pub async fn steady_service(
         .expect("first rollout completes");
 }
 
+/// Registers a healthy `service` revision running `image` and runs it steady with `desired` tasks
+/// (see [`steady_service`]); returns its ARN.
+pub async fn steady_healthy(
+    ecs: &Client,
+    service: &str,
+    image: &str,
+    desired: i32,
+    circuit_breaker: CircuitBreaker,
+) -> String {
+    let definition = register(ecs, service, TaskBehaviour::Healthy, image).await;
+    steady_service(ecs, service, &definition, desired, circuit_breaker).await;
+    definition
+}
+
 /// Points `service` at `task_definition`.
 pub async fn update(ecs: &Client, service: &str, task_definition: &str) {
     scenario(ecs)
         .update_service(service, task_definition)
         .await
         .expect("UpdateService");
+}
+
+/// Registers a `service` revision behaving as `behaviour`, running `image`, and points the service at
+/// it; returns its ARN.
+pub async fn deploy_revision(
+    ecs: &Client,
+    service: &str,
+    behaviour: TaskBehaviour,
+    image: &str,
+) -> String {
+    let definition = register(ecs, service, behaviour, image).await;
+    update(ecs, service, &definition).await;
+    definition
 }
 
 pub async fn describe(client: &Client, service: &str) -> Service {
@@ -89,27 +159,67 @@ pub async fn describe(client: &Client, service: &str) -> Service {
         .expect("DescribeServices")
 }
 
-/// The stopped tasks that ListTasks (desiredStatus STOPPED, narrowed by `filter`) names, described.
-pub async fn stopped_tasks(
+/// ListTasks in [`CLUSTER`], narrowed by `filter`.
+pub async fn list_tasks(
+    ecs: &Client,
+    filter: impl FnOnce(ListTasksFluentBuilder) -> ListTasksFluentBuilder,
+) -> Result<ListTasksOutput, SdkError<ListTasksError, HttpResponse>> {
+    filter(ecs.list_tasks().cluster(CLUSTER)).send().await
+}
+
+/// ListServiceDeployments of `service` in [`CLUSTER`], narrowed by `filter`.
+pub async fn list_service_deployments(
+    ecs: &Client,
+    service: &str,
+    filter: impl FnOnce(ListServiceDeploymentsFluentBuilder) -> ListServiceDeploymentsFluentBuilder,
+) -> Result<ListServiceDeploymentsOutput, SdkError<ListServiceDeploymentsError, HttpResponse>> {
+    let list = ecs
+        .list_service_deployments()
+        .cluster(CLUSTER)
+        .service(service);
+    filter(list).send().await
+}
+
+/// The tasks that ListTasks (narrowed by `filter`) names, described.
+pub async fn listed_tasks(
     ecs: &Client,
     filter: impl FnOnce(ListTasksFluentBuilder) -> ListTasksFluentBuilder,
 ) -> Vec<Task> {
-    let list = ecs
-        .list_tasks()
-        .cluster(CLUSTER)
-        .desired_status(DesiredStatus::Stopped);
-    let stopped = filter(list).send().await.expect("ListTasks");
-    if stopped.task_arns().is_empty() {
+    let listed = list_tasks(ecs, filter).await.expect("ListTasks");
+    if listed.task_arns().is_empty() {
         return Vec::new();
     }
     ecs.describe_tasks()
         .cluster(CLUSTER)
-        .set_tasks(Some(stopped.task_arns().to_vec()))
+        .set_tasks(Some(listed.task_arns().to_vec()))
         .send()
         .await
         .expect("DescribeTasks")
         .tasks()
         .to_vec()
+}
+
+/// The stopped tasks that ListTasks (desiredStatus STOPPED, narrowed by `filter`) names, described.
+pub async fn stopped_tasks(
+    ecs: &Client,
+    filter: impl FnOnce(ListTasksFluentBuilder) -> ListTasksFluentBuilder,
+) -> Vec<Task> {
+    listed_tasks(ecs, |list| {
+        filter(list.desired_status(DesiredStatus::Stopped))
+    })
+    .await
+}
+
+/// Asserts that a rollout to `task_definition` has just begun beside the deployment it replaces:
+/// two deployments, the first PRIMARY on it and IN_PROGRESS (`two` says why there are two).
+pub fn assert_new_primary_beside_old(deployments: &[Deployment], task_definition: &str, two: &str) {
+    assert_eq!(deployments.len(), 2, "{two}");
+    assert_eq!(deployments[0].status(), Some("PRIMARY"));
+    assert_eq!(deployments[0].task_definition(), Some(task_definition));
+    assert_eq!(
+        deployments[0].rollout_state().unwrap().as_str(),
+        "IN_PROGRESS"
+    );
 }
 
 /// The messages of the service's events, newest first.
@@ -121,12 +231,34 @@ pub fn event_messages(service: &Service) -> Vec<&str> {
         .collect()
 }
 
+/// Asserts that one of the service's events has a message that `matches`.
+pub fn assert_an_event(service: &Service, matches: impl Fn(&str) -> bool) {
+    let messages = event_messages(service);
+    assert!(messages.iter().any(|m| matches(m)), "{messages:?}");
+}
+
 /// The message of a service error the SDK read ("" for any other error).
 pub fn error_message<E: ProvideErrorMetadata, R>(error: &SdkError<E, R>) -> String {
     match error {
         SdkError::ServiceError(e) => e.err().message().unwrap_or_default().to_owned(),
         _ => String::new(),
     }
+}
+
+/// The code of a service error the SDK read ("" for any other error).
+pub fn error_code<E: ProvideErrorMetadata, R>(error: &SdkError<E, R>) -> String {
+    match error {
+        SdkError::ServiceError(e) => e.err().code().unwrap_or_default().to_owned(),
+        _ => String::new(),
+    }
+}
+
+/// Awaits a call that must fail; returns the [`error_code`] and [`error_message`] of its error.
+pub async fn rejected<T: Debug, E: ProvideErrorMetadata + Debug, R: Debug>(
+    call: impl Future<Output = Result<T, SdkError<E, R>>>,
+) -> (String, String) {
+    let error = call.await.expect_err("the call is rejected");
+    (error_code(&error), error_message(&error))
 }
 
 /// Polls DescribeServices until `done` holds (real-time limit 20 s).
