@@ -499,12 +499,7 @@ async fn continue_with_several_hooks_awaiting_exits_4_listing_them_until_one_is_
         .run(&continue_args(&["--hook-id", "no-such-hook"]))
         .await;
     assert_eq!(run.code, 4, "{}", run.stderr);
-    assert!(
-        run.stderr
-            .contains("hook no-such-hook is not awaiting action"),
-        "{}",
-        run.stderr
-    );
+    assert_contains(&run.stderr, "hook no-such-hook is not awaiting action");
     assert_no_action(&sim);
 
     let run = sim.run(&continue_args(&["--hook-id", &hooks[1]])).await;
@@ -562,11 +557,7 @@ async fn rollback_stops_the_deployment_in_progress_and_with_wait_exits_0_when_it
     let (_, _, arn) = stuck(&sim).await;
     let run = sim.run(&rollback_args(&[])).await;
     run.assert_exit(0);
-    assert!(
-        run.stdout.contains("service web (cluster prod)"),
-        "{}",
-        run.stdout
-    );
+    assert_contains(&run.stdout, "service web (cluster prod)");
     assert_one_rollback_of(&sim, &arn);
 }
 
@@ -609,21 +600,13 @@ async fn continue_without_the_apis_or_the_permission_exits_4_saying_which() {
     sim.handle.set_faults(denying("ContinueServiceDeployment"));
     let run = sim.run(&continue_args(&[])).await;
     run.assert_exit(4);
-    assert!(
-        run.stderr.contains("ecs:ContinueServiceDeployment"),
-        "{}",
-        run.stderr
-    );
+    assert_contains(&run.stderr, "ecs:ContinueServiceDeployment");
     sim.handle.set_faults(Faults {
         service_deployments_api: ServiceDeploymentsApi::UnknownOperation,
         ..Faults::default()
     });
     let run = sim.run(&continue_args(&[])).await;
     run.assert_exit(4);
-    assert!(
-        run.stderr.contains("service-deployment APIs"),
-        "{}",
-        run.stderr
-    );
+    assert_contains(&run.stderr, "service-deployment APIs");
     assert_no_action(&sim);
 }

@@ -216,7 +216,7 @@ async fn missing_service_and_cluster_exit_4_naming_them() {
         ])
         .await;
     assert_eq!(cluster.code, 4);
-    assert!(cluster.stderr.contains("staging"), "{}", cluster.stderr);
+    assert_contains(&cluster.stderr, "staging");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -290,7 +290,7 @@ async fn no_region_is_a_setup_error_saying_how_to_set_one() {
     without_region.env_remove("AWS_REGION");
     let run = run(without_region, &["--cluster", "prod", "--service", "web"]).await;
     assert_eq!(run.code, 4, "{}", run.stderr);
-    assert!(run.stderr.contains("region"), "{}", run.stderr);
+    assert_contains(&run.stderr, "region");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -379,9 +379,5 @@ async fn demo_plays_one_scenario_offline() {
     )
     .await;
     run.assert_exit(0);
-    assert!(
-        run.stdout.contains("ok: expected FAILED, got FAILED"),
-        "{}",
-        run.stdout
-    );
+    assert_contains(&run.stdout, "ok: expected FAILED, got FAILED");
 }

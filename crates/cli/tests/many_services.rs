@@ -130,7 +130,7 @@ async fn a_setup_error_for_one_service_exits_4_and_the_others_still_report() {
     let verdict = run.json();
     assert_eq!(entry(&verdict, "web")["outcome"], "COMPLETED");
     assert_eq!(entry(&verdict, "ghost")["outcome"], "ERROR");
-    assert!(run.stderr.contains("service ghost"), "{}", run.stderr);
+    assert_contains(&run.stderr, "service ghost");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -158,11 +158,7 @@ async fn one_task_definition_for_several_services_is_bad_input() {
     sim.handle.reset_call_counts();
     let run = wait_for(&sim, &["web", "api"], &["--task-definition", "web:3"]).await;
     assert_eq!(run.code, 4);
-    assert!(
-        run.stderr.contains("--service NAME=TASK_DEF"),
-        "{}",
-        run.stderr
-    );
+    assert_contains(&run.stderr, "--service NAME=TASK_DEF");
     assert_eq!(
         sim.handle.call_counts().values().sum::<u64>(),
         0,

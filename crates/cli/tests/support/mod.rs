@@ -99,6 +99,12 @@ pub async fn run(mut command: tokio::process::Command, args: &[&str]) -> Run {
     run
 }
 
+/// Asserts that `text` (some output) contains `needle`, showing all of it when not.
+#[track_caller]
+pub fn assert_contains(text: &str, needle: &str) {
+    assert!(text.contains(needle), "expected {needle:?} in: {text}");
+}
+
 pub struct Sim {
     pub handle: SimHandle,
     /// Scenarios in cluster `prod` through a fault-free admin client (never the binary under test).
