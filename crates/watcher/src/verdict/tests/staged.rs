@@ -13,19 +13,6 @@ const REVISION_2: &str = "arn:aws:ecs:ap-southeast-2:291971919224:service-revisi
 const REVISION_3: &str = "arn:aws:ecs:ap-southeast-2:291971919224:service-revision/prod/web/2";
 const LAMBDA: &str = "arn:aws:lambda:ap-southeast-2:291971919224:function:smoke-test";
 
-const STAGES: [&str; 10] = [
-    "RECONCILE_SERVICE",
-    "PRE_SCALE_UP",
-    "SCALE_UP",
-    "POST_SCALE_UP",
-    "TEST_TRAFFIC_SHIFT",
-    "POST_TEST_TRAFFIC_SHIFT",
-    "PRODUCTION_TRAFFIC_SHIFT",
-    "POST_PRODUCTION_TRAFFIC_SHIFT",
-    "BAKE_TIME",
-    "CLEAN_UP",
-];
-
 /// A blue/green (or other staged) service mid-deployment: green `ecs-svc/2` runs
 /// REV3 beside blue `ecs-svc/1` on REV2, as `DescribeServices` shows it.
 fn staged_service(strategy: &str) -> ServiceSnapshot {
@@ -121,6 +108,21 @@ fn assess_staged(
     .assess(&staged_target(wait_until))
 }
 
+/// A running deployment at POST_TEST_TRAFFIC_SHIFT whose PAUSE hook is in
+/// `hook_status`, before any production traffic moved.
+fn assess_at_pause_hook(hook_status: &str, wait_until: WaitUntil) -> Assessment {
+    assess_staged(
+        staged_deployment(
+            "IN_PROGRESS",
+            "POST_TEST_TRAFFIC_SHIFT",
+            pause_hook(hook_status),
+            0.0,
+        ),
+        None,
+        wait_until,
+    )
+}
+
 fn pending_stage(assessment: &Assessment) -> Option<LifecycleStage> {
     match assessment {
         Assessment::Pending(progress) => progress.staged.as_ref().and_then(|s| s.stage.clone()),
@@ -144,17 +146,13 @@ fn staged_strategies_use_the_lifecycle_rules() {
 
 #[test]
 fn every_stage_of_a_running_deployment_is_pending_and_reported() {
-    for stage in STAGES {
+    for stage in LifecycleStage::ALL {
         let assessment = assess_staged(
-            staged_deployment("IN_PROGRESS", stage, json!([]), 100.0),
+            staged_deployment("IN_PROGRESS", stage.as_str(), json!([]), 100.0),
             None,
             WaitUntil::Deployed,
         );
-        assert_eq!(
-            pending_stage(&assessment),
-            Some(LifecycleStage::from(stage)),
-            "{stage}"
-        );
+        assert_eq!(pending_stage(&assessment).as_ref(), Some(stage), "{stage}");
     }
 }
 
@@ -312,16 +310,7 @@ fn every_hook_status_of_a_running_deployment_keeps_waiting_by_default() {
         "FAILED",
         "TIMED_OUT",
     ] {
-        let assessment = assess_staged(
-            staged_deployment(
-                "IN_PROGRESS",
-                "POST_TEST_TRAFFIC_SHIFT",
-                pause_hook(status),
-                0.0,
-            ),
-            None,
-            WaitUntil::Deployed,
-        );
+        let assessment = assess_at_pause_hook(status, WaitUntil::Deployed);
         let Assessment::Pending(progress) = assessment else {
             panic!("{status}: expected Pending, got {assessment:?}");
         };
@@ -332,16 +321,7 @@ fn every_hook_status_of_a_running_deployment_keeps_waiting_by_default() {
 
 #[test]
 fn wait_until_paused_completes_at_an_awaiting_pause_hook() {
-    let assessment = assess_staged(
-        staged_deployment(
-            "IN_PROGRESS",
-            "POST_TEST_TRAFFIC_SHIFT",
-            pause_hook("AWAITING_ACTION"),
-            0.0,
-        ),
-        None,
-        WaitUntil::Paused,
-    );
+    let assessment = assess_at_pause_hook("AWAITING_ACTION", WaitUntil::Paused);
     assert_eq!(
         assessment,
         Assessment::Checkpoint(Checkpoint::Paused(PausedHook {
@@ -353,16 +333,7 @@ fn wait_until_paused_completes_at_an_awaiting_pause_hook() {
     );
     // Not paused (yet): keep waiting.
     for status in ["IN_PROGRESS", "SUCCEEDED"] {
-        let assessment = assess_staged(
-            staged_deployment(
-                "IN_PROGRESS",
-                "POST_TEST_TRAFFIC_SHIFT",
-                pause_hook(status),
-                0.0,
-            ),
-            None,
-            WaitUntil::Paused,
-        );
+        let assessment = assess_at_pause_hook(status, WaitUntil::Paused);
         assert!(
             matches!(assessment, Assessment::Pending(_)),
             "{status}: {assessment:?}"
@@ -380,8 +351,11 @@ fn wait_until_a_stage_compares_order_so_skipped_stages_count() {
             wanted.clone(),
         )
     };
-    for stage in &STAGES[..5] {
-        assert!(matches!(at(stage, None), Assessment::Pending(_)), "{stage}");
+    for stage in &LifecycleStage::ALL[..5] {
+        assert!(
+            matches!(at(stage.as_str(), None), Assessment::Pending(_)),
+            "{stage}"
+        );
     }
     assert_eq!(
         at("POST_TEST_TRAFFIC_SHIFT", None),
