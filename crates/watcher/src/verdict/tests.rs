@@ -58,6 +58,20 @@ impl<'a> Case<'a> {
         }
     }
 
+    fn with_stopped_tasks(self, stopped_tasks: &'a [StoppedTask]) -> Self {
+        Self {
+            stopped_tasks,
+            ..self
+        }
+    }
+
+    fn with_service_deployment(self, service_deployment: &'a ServiceDeployment) -> Self {
+        Self {
+            service_deployment: Some(service_deployment),
+            ..self
+        }
+    }
+
     fn assess(&self, target: &Target) -> Assessment {
         assess(
             &Observation {
@@ -374,90 +388,23 @@ fn fails_when_service_is_inactive_draining_or_deleted() {
     );
 }
 
-#[test]
-fn crash_loop_fails_at_threshold_without_circuit_breaker() {
-    let snapshot = in_progress_service(0, 2, 0);
-    let stopped = exited_tasks(3, "ecs-svc/2");
-    let mut case = Case::of(&snapshot);
-    case.stopped_tasks = &stopped;
-    assert_eq!(
-        case.assess(&target("ecs-svc/2", REV3)),
-        Assessment::Failed {
-            reason: "tasks of deployment ecs-svc/2 keep failing (3 stopped, 0/2 running)".into()
-        }
-    );
+/// What a row of [`crash_loops_are_declared_on_enough_failures_of_the_target_alone`] expects.
+#[derive(Debug)]
+enum CrashLoopVerdict {
+    Waits,
+    FailsWith(&'static str),
 }
 
 #[test]
-fn crash_loop_waits_below_threshold() {
-    let snapshot = in_progress_service(0, 2, 0);
-    let stopped = exited_tasks(2, "ecs-svc/2");
-    let mut case = Case::of(&snapshot);
-    case.stopped_tasks = &stopped;
-    assert!(matches!(
-        case.assess(&target("ecs-svc/2", REV3)),
-        Assessment::Pending(_)
-    ));
-}
-
-#[test]
-fn crash_loop_detection_is_off_with_zero_max_task_failures() {
-    let snapshot = in_progress_service(0, 2, 0);
-    let stopped = exited_tasks(10, "ecs-svc/2");
-    let mut case = Case::of(&snapshot);
-    case.stopped_tasks = &stopped;
-    let mut wanted = target("ecs-svc/2", REV3);
-    wanted.max_task_failures = 0;
-    assert!(matches!(case.assess(&wanted), Assessment::Pending(_)));
-}
-
-#[test]
-fn crash_loop_ignores_stops_of_other_deployments_and_scale_in() {
-    let snapshot = in_progress_service(0, 2, 0);
-    let mut stopped = exited_tasks(3, "ecs-svc/1");
-    stopped.extend(tasks(json!([{
+fn crash_loops_are_declared_on_enough_failures_of_the_target_alone() {
+    let mut other_deployments_and_scale_in = exited_tasks(3, "ecs-svc/1");
+    other_deployments_and_scale_in.extend(tasks(json!([{
         "taskArn": "arn:aws:ecs:ap-southeast-2:291971919224:task/prod/aaa", "startedBy": "ecs-svc/2",
         "stopCode": "ServiceSchedulerInitiated",
         "stoppedReason": "Scaling activity initiated by (deployment ecs-svc/2)",
         "containers": [{"name": "app", "exitCode": 0}]
     }])));
-    let mut case = Case::of(&snapshot);
-    case.stopped_tasks = &stopped;
-    assert!(matches!(
-        case.assess(&target("ecs-svc/2", REV3)),
-        Assessment::Pending(_)
-    ));
-}
-
-#[test]
-fn crash_loop_is_not_declared_while_some_target_tasks_run_healthily() {
-    let snapshot = in_progress_service(7, 10, 0);
-    let stopped = exited_tasks(3, "ecs-svc/2");
-    let mut case = Case::of(&snapshot);
-    case.stopped_tasks = &stopped;
-    assert!(matches!(
-        case.assess(&target("ecs-svc/2", REV3)),
-        Assessment::Pending(_)
-    ));
-}
-
-#[test]
-fn crash_loop_needs_failures_beyond_the_tasks_briefly_running() {
-    let snapshot = in_progress_service(1, 2, 0);
-    let wanted = target("ecs-svc/2", REV3);
-    let three = exited_tasks(3, "ecs-svc/2");
-    let mut case = Case::of(&snapshot);
-    case.stopped_tasks = &three;
-    assert!(matches!(case.assess(&wanted), Assessment::Pending(_)));
-    let four = exited_tasks(4, "ecs-svc/2");
-    case.stopped_tasks = &four;
-    assert!(matches!(case.assess(&wanted), Assessment::Failed { .. }));
-}
-
-#[test]
-fn crash_loop_counts_health_check_kills_even_while_tasks_briefly_run() {
-    let snapshot = in_progress_service(2, 2, 0);
-    let stopped = tasks(serde_json::Value::Array(
+    let health_check_kills = tasks(serde_json::Value::Array(
         (0..3)
             .map(|i| {
                 json!({
@@ -469,12 +416,83 @@ fn crash_loop_counts_health_check_kills_even_while_tasks_briefly_run() {
             })
             .collect(),
     ));
-    let mut case = Case::of(&snapshot);
-    case.stopped_tasks = &stopped;
-    assert!(matches!(
-        case.assess(&target("ecs-svc/2", REV3)),
-        Assessment::Failed { .. }
-    ));
+    use CrashLoopVerdict::{FailsWith, Waits};
+    // (case, running and desired tasks of ecs-svc/2, stopped tasks, max task failures, verdict)
+    let cases = [
+        (
+            "at the threshold without a circuit breaker",
+            (0, 2),
+            exited_tasks(3, "ecs-svc/2"),
+            3,
+            FailsWith("tasks of deployment ecs-svc/2 keep failing (3 stopped, 0/2 running)"),
+        ),
+        (
+            "below the threshold",
+            (0, 2),
+            exited_tasks(2, "ecs-svc/2"),
+            3,
+            Waits,
+        ),
+        (
+            "detection off with zero max task failures",
+            (0, 2),
+            exited_tasks(10, "ecs-svc/2"),
+            0,
+            Waits,
+        ),
+        (
+            "stops of other deployments and scale-in",
+            (0, 2),
+            other_deployments_and_scale_in,
+            3,
+            Waits,
+        ),
+        (
+            "some target tasks run healthily",
+            (7, 10),
+            exited_tasks(3, "ecs-svc/2"),
+            3,
+            Waits,
+        ),
+        (
+            "no more failures than tasks briefly running",
+            (1, 2),
+            exited_tasks(3, "ecs-svc/2"),
+            3,
+            Waits,
+        ),
+        (
+            "failures beyond the tasks briefly running",
+            (1, 2),
+            exited_tasks(4, "ecs-svc/2"),
+            3,
+            FailsWith("tasks of deployment ecs-svc/2 keep failing (4 stopped, 1/2 running)"),
+        ),
+        (
+            "health-check kills while tasks briefly run",
+            (2, 2),
+            health_check_kills,
+            3,
+            FailsWith("tasks of deployment ecs-svc/2 keep failing (3 stopped, 2/2 running)"),
+        ),
+    ];
+    for (name, (running, desired), stopped, max_task_failures, expected) in cases {
+        let snapshot = in_progress_service(running, desired, 0);
+        let wanted = Target {
+            max_task_failures,
+            ..target("ecs-svc/2", REV3)
+        };
+        let assessment = Case::of(&snapshot)
+            .with_stopped_tasks(&stopped)
+            .assess(&wanted);
+        match (&expected, &assessment) {
+            (Waits, Assessment::Pending(_)) => {}
+            (FailsWith(expected), Assessment::Failed { reason }) => {
+                assert_eq!(reason, expected, "{name}")
+            }
+            _ => panic!("{name}: expected {expected:?}, got {assessment:?}"),
+        }
+    }
 }
 
 fn sd(status: &str, extra: serde_json::Value) -> ServiceDeployment {
@@ -504,8 +522,7 @@ fn completes_when_service_deployment_is_successful() {
         "SUCCESSFUL",
         json!({"statusReason": "Service deployment completed."}),
     );
-    let mut case = Case::of(&snapshot);
-    case.service_deployment = Some(&deployment);
+    let case = Case::of(&snapshot).with_service_deployment(&deployment);
     assert_eq!(
         case.assess(&target("ecs-svc/2", REV3)),
         Assessment::Completed
@@ -516,8 +533,7 @@ fn completes_when_service_deployment_is_successful() {
 fn waits_through_bake_time_even_when_describe_services_says_completed() {
     let snapshot = completed_service();
     let deployment = sd("IN_PROGRESS", json!({"lifecycleStage": "BAKE_TIME"}));
-    let mut case = Case::of(&snapshot);
-    case.service_deployment = Some(&deployment);
+    let case = Case::of(&snapshot).with_service_deployment(&deployment);
     assert!(matches!(
         case.assess(&target("ecs-svc/6405940160831029548", REV3)),
         Assessment::Pending(Progress { ref rollout_state, .. }) if rollout_state == "IN_PROGRESS"
@@ -537,8 +553,7 @@ fn rolls_back_when_circuit_breaker_trips() {
             "deploymentCircuitBreaker": {"status": "TRIGGERED", "failureCount": 3, "threshold": 3}
         }),
     );
-    let mut case = Case::of(&snapshot);
-    case.service_deployment = Some(&deployment);
+    let mut case = Case::of(&snapshot).with_service_deployment(&deployment);
     case.revisions.insert(
         "arn:aws:ecs:ap-southeast-2:291971919224:service-revision/prod/web/1".into(),
         REV2.into(),
@@ -562,8 +577,7 @@ fn rolls_back_when_cloudwatch_alarm_triggers() {
         json!({"alarms": {"status": "TRIGGERED", "alarmNames": ["web-5xx", "web-latency"],
                           "triggeredAlarmNames": ["web-5xx"]}}),
     );
-    let mut case = Case::of(&snapshot);
-    case.service_deployment = Some(&deployment);
+    let case = Case::of(&snapshot).with_service_deployment(&deployment);
     match case.assess(&target("ecs-svc/2", REV3)) {
         Assessment::RolledBack { reason, .. } => {
             assert_eq!(reason, "CloudWatch alarm(s) triggered: web-5xx")
@@ -579,8 +593,7 @@ fn rolled_back_service_deployment_found_in_history_is_rolled_back() {
         "ROLLBACK_SUCCESSFUL",
         json!({"statusReason": "Rolled back."}),
     );
-    let mut case = Case::of(&snapshot);
-    case.service_deployment = Some(&deployment);
+    let case = Case::of(&snapshot).with_service_deployment(&deployment);
     assert_eq!(
         case.assess(&target("ecs-svc/2", REV3)),
         Assessment::RolledBack {
@@ -620,8 +633,7 @@ fn fails_when_rollback_fails_or_deployment_is_stopped() {
 fn pending_service_deployment_not_yet_listed_by_describe_services_is_not_superseded() {
     let snapshot = rolled_back_service();
     let deployment = sd("PENDING", json!({}));
-    let mut case = Case::of(&snapshot);
-    case.service_deployment = Some(&deployment);
+    let case = Case::of(&snapshot).with_service_deployment(&deployment);
     assert!(matches!(
         case.assess(&target("ecs-svc/2", REV3)),
         Assessment::Pending(_)
