@@ -14,7 +14,7 @@ use ecs_sim::scenario::{
     DeploymentSpec, Hook, LambdaOutcome, Strategy, TaskSpec, with_alarm_in_bake,
 };
 use ecs_sim::{Faults, ServiceDeploymentsApi};
-use ecs_watcher::actions::{self, FollowOptions};
+use ecs_watcher::actions::{self, FollowOptions, RollbackReport};
 use ecs_watcher::aws::SdkEcsApi;
 use ecs_watcher::model::{DeploymentStrategy, LifecycleHookAction, LifecycleStage};
 use ecs_watcher::{Outcome, ProgressEvent, WaitError, WaitOptions, WaitReport, WaitUntil};
@@ -126,6 +126,15 @@ async fn ecs_status(sim: &Sim, report: &WaitReport) -> String {
     sd.status()
         .map(|s| s.as_str().to_owned())
         .unwrap_or_default()
+}
+
+/// Panics, quoting the reason, unless `rollback`'s reason contains `part`.
+fn assert_reason_contains(rollback: &RollbackReport, part: &str) {
+    assert!(
+        rollback.reason.contains(part),
+        "no {part:?} in: {}",
+        rollback.reason
+    );
 }
 
 fn api(sim: &Sim) -> SdkEcsApi {
@@ -248,10 +257,7 @@ async fn a_pause_nobody_answers_is_waited_on_and_the_timeout_names_it() {
             "nobody continued it",
         ],
     );
-    let pauses = events
-        .iter()
-        .filter(|e| matches!(e, ProgressEvent::Paused { .. }))
-        .count();
+    let pauses = count_events(&events, |e| matches!(e, ProgressEvent::Paused { .. }));
     assert_eq!(pauses, 1, "the pause is told once");
 }
 
@@ -348,11 +354,10 @@ async fn checkpoints_need_a_staged_strategy_and_the_service_deployment_api() {
     let report = result.expect("a verdict");
     assert_completed(&report);
     assert!(report.used_fallback);
-    assert!(
-        events
-            .iter()
-            .any(|e| matches!(e, ProgressEvent::StagesInvisible { .. }))
-    );
+    assert!(any_event(&events, |e| matches!(
+        e,
+        ProgressEvent::StagesInvisible { .. }
+    )));
 }
 
 #[tokio::test]
@@ -373,11 +378,7 @@ async fn rollback_on_failure_stops_the_watched_deployment_once_and_follows_it() 
         actions::roll_back_watched(&api(&sim), &report, follow, &CancellationToken::new()).await;
     assert!(rollback.requested, "{rollback:?}");
     assert!(rollback.succeeded(), "{rollback:?}");
-    assert!(
-        rollback.reason.contains("rolled back to web:1"),
-        "{}",
-        rollback.reason
-    );
+    assert_reason_contains(&rollback, "rolled back to web:1");
     let recorded = sim.handle.recorded_actions();
     assert_eq!(recorded.len(), 1, "{recorded:?}");
     assert_eq!(recorded[0].operation, "StopServiceDeployment");
@@ -390,11 +391,7 @@ async fn rollback_on_failure_stops_the_watched_deployment_once_and_follows_it() 
     let again =
         actions::roll_back_watched(&api(&sim), &report, follow, &CancellationToken::new()).await;
     assert!(!again.requested);
-    assert!(
-        again.reason.contains("ROLLBACK_SUCCESSFUL"),
-        "{}",
-        again.reason
-    );
+    assert_reason_contains(&again, "ROLLBACK_SUCCESSFUL");
     assert_eq!(sim.handle.recorded_actions().len(), 1);
     let service = sim.scenario.describe_service(SERVICE).await.unwrap();
     assert!(
@@ -423,11 +420,7 @@ async fn rollback_without_the_permission_is_not_requested_and_says_why() {
     )
     .await;
     assert!(!rollback.requested);
-    assert!(
-        rollback.reason.contains("ecs:StopServiceDeployment"),
-        "{}",
-        rollback.reason
-    );
+    assert_reason_contains(&rollback, "ecs:StopServiceDeployment");
     assert!(sim.handle.recorded_actions().is_empty());
 }
 
