@@ -302,6 +302,7 @@ impl CallLayer for Arc<RequestBudget> {
 mod tests {
     use super::*;
     use crate::api::{DesiredStatus, EcsApi};
+    use crate::test_support::assert_took;
     use crate::watch::fake::{FakeEcs, Step, exited_task, service};
 
     fn budget(rate: f64, burst: u32) -> Arc<RequestBudget> {
@@ -314,6 +315,13 @@ mod tests {
         }
     }
 
+    /// A budget of `rate` per second whose burst is already spent.
+    async fn drained(rate: f64, burst: u32) -> Arc<RequestBudget> {
+        let budget = budget(rate, burst);
+        drain(&budget).await;
+        budget
+    }
+
     #[tokio::test(start_paused = true)]
     async fn a_full_bucket_lets_the_burst_through_at_once_then_paces() {
         let budget = budget(1.0, 3);
@@ -321,17 +329,16 @@ mod tests {
         drain(&budget).await;
         assert_eq!(start.elapsed(), Duration::ZERO);
         budget.acquire().await;
-        let paced = start.elapsed();
-        assert!(
-            paced >= Duration::from_secs(1) && paced < Duration::from_millis(1001),
-            "{paced:?}"
+        assert_took(
+            start.elapsed(),
+            Duration::from_secs(1)..Duration::from_millis(1001),
+            "the first token past the burst",
         );
     }
 
     #[tokio::test(start_paused = true)]
     async fn tokens_refill_at_the_sustained_rate_up_to_the_burst() {
-        let budget = budget(10.0, 5);
-        drain(&budget).await;
+        let budget = drained(10.0, 5).await;
         assert!(budget.available().abs() < 1e-9);
         tokio::time::advance(Duration::from_millis(250)).await;
         assert!(
@@ -345,8 +352,7 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn waiters_on_an_empty_bucket_are_served_in_order_at_the_rate() {
-        let budget = budget(10.0, 1);
-        drain(&budget).await;
+        let budget = drained(10.0, 1).await;
         let start = Instant::now();
         let order = Arc::new(Mutex::new(Vec::new()));
         let waiters: Vec<_> = (0..3)
@@ -366,17 +372,17 @@ mod tests {
         assert_eq!(ids, vec![0, 1, 2]);
         for (n, (_, at)) in order.iter().enumerate() {
             let expected = Duration::from_millis(100 * (n as u64 + 1));
-            assert!(
-                *at >= expected && *at < expected + Duration::from_millis(1),
-                "waiter {n} served at {at:?}, expected {expected:?}"
+            assert_took(
+                *at,
+                expected..expected + Duration::from_millis(1),
+                &format!("waiter {n}"),
             );
         }
     }
 
     #[tokio::test(start_paused = true)]
     async fn a_cancelled_waiter_takes_nothing_and_does_not_hold_up_the_next() {
-        let budget = budget(10.0, 1);
-        drain(&budget).await;
+        let budget = drained(10.0, 1).await;
         let start = Instant::now();
         let gave_up = tokio::time::timeout(Duration::from_millis(50), budget.acquire()).await;
         assert!(
@@ -384,10 +390,10 @@ mod tests {
             "the bucket earns a token only after 100 ms"
         );
         budget.acquire().await;
-        let served = start.elapsed();
-        assert!(
-            served >= Duration::from_millis(100) && served < Duration::from_millis(101),
-            "the next caller gets the token the cancelled one never took: {served:?}"
+        assert_took(
+            start.elapsed(),
+            Duration::from_millis(100)..Duration::from_millis(101),
+            "the next caller gets the token the cancelled one never took",
         );
     }
 
@@ -453,15 +459,14 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn charged_requests_are_paid_for_by_waiting() {
-        let budget = budget(10.0, 2);
-        drain(&budget).await;
+        let budget = drained(10.0, 2).await;
         budget.charge(4);
         let start = Instant::now();
         budget.acquire().await;
-        let waited = start.elapsed();
-        assert!(
-            waited >= Duration::from_millis(500) && waited < Duration::from_millis(501),
-            "4 tokens of debt plus one to take: {waited:?}"
+        assert_took(
+            start.elapsed(),
+            Duration::from_millis(500)..Duration::from_millis(501),
+            "4 tokens of debt plus one to take",
         );
     }
 

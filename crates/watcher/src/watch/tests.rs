@@ -14,6 +14,7 @@ use super::fake::{
 use super::*;
 use crate::api::ApiError;
 use crate::model::{CircuitBreakerState, Rollback};
+use crate::test_support::assert_took;
 
 type Events = Arc<Mutex<Vec<ProgressEvent>>>;
 
@@ -224,9 +225,10 @@ async fn timeout_is_honoured_within_one_poll_interval() {
     let elapsed = started.elapsed();
     let report = result.unwrap();
     assert_eq!(report.outcome, Outcome::TimedOut);
-    assert!(
-        elapsed >= Duration::from_secs(10) && elapsed <= Duration::from_secs(12),
-        "took {elapsed:?}"
+    assert_took(
+        elapsed,
+        Duration::from_secs(10)..=Duration::from_secs(12),
+        "a 10 s wait",
     );
     assert_eq!(
         report.failure_message,
@@ -490,10 +492,10 @@ async fn fails_when_the_desired_deployment_never_appears_within_the_grace_period
         Outcome::Failed,
         "no deployment of task definition web:3 found for service web (it runs web:2)",
     );
-    let elapsed = started.elapsed();
-    assert!(
-        elapsed >= Duration::from_secs(10) && elapsed < Duration::from_secs(12),
-        "{elapsed:?}"
+    assert_took(
+        started.elapsed(),
+        Duration::from_secs(10)..Duration::from_secs(12),
+        "a 10 s grace period",
     );
 }
 
