@@ -17,6 +17,11 @@ fn service(value: serde_json::Value) -> ServiceSnapshot {
     serde_json::from_value(value).expect("fixture is a valid service")
 }
 
+/// `DescribeServices` for the ACTIVE service `web` with these `deployments[]`.
+fn active_web_service(deployments: serde_json::Value) -> ServiceSnapshot {
+    service(json!({"serviceName": "web", "status": "ACTIVE", "deployments": deployments}))
+}
+
 fn service_deployment(value: serde_json::Value) -> ServiceDeployment {
     serde_json::from_value(value).expect("fixture is a valid service deployment")
 }
@@ -65,6 +70,13 @@ impl<'a> Case<'a> {
         }
     }
 
+    fn with_last_seen_target(self, last_seen_target: &'a Deployment) -> Self {
+        Self {
+            last_seen_target: Some(last_seen_target),
+            ..self
+        }
+    }
+
     fn with_service_deployment(self, service_deployment: &'a ServiceDeployment) -> Self {
         Self {
             service_deployment: Some(service_deployment),
@@ -87,6 +99,21 @@ impl<'a> Case<'a> {
     }
 }
 
+/// The verdict FAILED with `reason`.
+fn failed(reason: &str) -> Assessment {
+    Assessment::Failed {
+        reason: reason.into(),
+    }
+}
+
+/// The verdict ROLLED_BACK to REV2 with `reason`.
+fn rolled_back_to_rev2(reason: &str) -> Assessment {
+    Assessment::RolledBack {
+        to_task_definition: Some(REV2.into()),
+        reason: reason.into(),
+    }
+}
+
 // README shape 1.
 fn completed_service() -> ServiceSnapshot {
     service(json!({
@@ -104,69 +131,57 @@ fn completed_service() -> ServiceSnapshot {
 
 // README shape 2.
 fn failed_service() -> ServiceSnapshot {
-    service(json!({
-        "serviceName": "web", "status": "ACTIVE",
-        "deployments": [{
-            "id": "ecs-svc/1281894607538416024", "status": "ACTIVE", "taskDefinition": REV3,
-            "desiredCount": 2, "runningCount": 0, "pendingCount": 0, "failedTasks": 3,
-            "rolloutState": "FAILED",
-            "rolloutStateReason": "ECS deployment circuit breaker: tasks failed to start."
-        }]
-    }))
+    active_web_service(json!([{
+        "id": "ecs-svc/1281894607538416024", "status": "ACTIVE", "taskDefinition": REV3,
+        "desiredCount": 2, "runningCount": 0, "pendingCount": 0, "failedTasks": 3,
+        "rolloutState": "FAILED",
+        "rolloutStateReason": "ECS deployment circuit breaker: tasks failed to start."
+    }]))
 }
 
 // README shape 3.
 fn rolling_back_service() -> ServiceSnapshot {
-    service(json!({
-        "serviceName": "web", "status": "ACTIVE",
-        "deployments": [
-            {
-                "id": "ecs-svc/6405940160831029548", "status": "PRIMARY", "taskDefinition": REV2,
-                "desiredCount": 2, "runningCount": 1, "pendingCount": 1,
-                "rolloutState": "IN_PROGRESS",
-                "rolloutStateReason": "ECS deployment circuit breaker: rolling back to deploymentId ecs-svc/6405940160831029548."
-            },
-            {
-                "id": "ecs-svc/1281894607538416024", "status": "ACTIVE", "taskDefinition": REV3,
-                "desiredCount": 0, "runningCount": 0, "pendingCount": 0, "failedTasks": 3,
-                "rolloutState": "IN_PROGRESS",
-                "rolloutStateReason": "ECS deployment ecs-svc/1281894607538416024 in progress."
-            }
-        ]
-    }))
+    active_web_service(json!([
+        {
+            "id": "ecs-svc/6405940160831029548", "status": "PRIMARY", "taskDefinition": REV2,
+            "desiredCount": 2, "runningCount": 1, "pendingCount": 1,
+            "rolloutState": "IN_PROGRESS",
+            "rolloutStateReason": "ECS deployment circuit breaker: rolling back to deploymentId ecs-svc/6405940160831029548."
+        },
+        {
+            "id": "ecs-svc/1281894607538416024", "status": "ACTIVE", "taskDefinition": REV3,
+            "desiredCount": 0, "runningCount": 0, "pendingCount": 0, "failedTasks": 3,
+            "rolloutState": "IN_PROGRESS",
+            "rolloutStateReason": "ECS deployment ecs-svc/1281894607538416024 in progress."
+        }
+    ]))
 }
 
 // README shape 4.
 fn rolled_back_service() -> ServiceSnapshot {
-    service(json!({
-        "serviceName": "web", "status": "ACTIVE",
-        "deployments": [{
-            "id": "ecs-svc/6405940160831029548", "status": "PRIMARY", "taskDefinition": REV2,
-            "desiredCount": 2, "runningCount": 2, "pendingCount": 0,
-            "rolloutState": "COMPLETED",
-            "rolloutStateReason": "ECS deployment ecs-svc/6405940160831029548 completed."
-        }]
-    }))
+    active_web_service(json!([{
+        "id": "ecs-svc/6405940160831029548", "status": "PRIMARY", "taskDefinition": REV2,
+        "desiredCount": 2, "runningCount": 2, "pendingCount": 0,
+        "rolloutState": "COMPLETED",
+        "rolloutStateReason": "ECS deployment ecs-svc/6405940160831029548 completed."
+    }]))
 }
 
 fn in_progress_service(running: i32, desired: i32, failed_tasks: i32) -> ServiceSnapshot {
-    service(json!({
-        "serviceName": "web", "status": "ACTIVE",
-        "deployments": [
-            {
-                "id": "ecs-svc/2", "status": "PRIMARY", "taskDefinition": REV3,
-                "desiredCount": desired, "runningCount": running, "pendingCount": 0,
-                "failedTasks": failed_tasks, "createdAt": "2024-05-01T10:00:00Z",
-                "rolloutState": "IN_PROGRESS", "rolloutStateReason": "ECS deployment ecs-svc/2 in progress."
-            },
-            {
-                "id": "ecs-svc/1", "status": "ACTIVE", "taskDefinition": REV2,
-                "desiredCount": desired, "runningCount": desired, "pendingCount": 0,
-                "createdAt": "2024-05-01T09:00:00Z",
-                "rolloutState": "COMPLETED", "rolloutStateReason": "ECS deployment ecs-svc/1 completed."
-            }
-        ]
-    }))
+    active_web_service(json!([
+        {
+            "id": "ecs-svc/2", "status": "PRIMARY", "taskDefinition": REV3,
+            "desiredCount": desired, "runningCount": running, "pendingCount": 0,
+            "failedTasks": failed_tasks, "createdAt": "2024-05-01T10:00:00Z",
+            "rolloutState": "IN_PROGRESS", "rolloutStateReason": "ECS deployment ecs-svc/2 in progress."
+        },
+        {
+            "id": "ecs-svc/1", "status": "ACTIVE", "taskDefinition": REV2,
+            "desiredCount": desired, "runningCount": desired, "pendingCount": 0,
+            "createdAt": "2024-05-01T09:00:00Z",
+            "rolloutState": "COMPLETED", "rolloutStateReason": "ECS deployment ecs-svc/1 completed."
+        }
+    ]))
 }
 
 fn exited_tasks(count: usize, started_by: &str) -> Vec<StoppedTask> {
@@ -222,9 +237,7 @@ fn fails_when_circuit_breaker_stops_rollout_without_rollback() {
     let verdict = Case::of(&snapshot).assess(&target("ecs-svc/1281894607538416024", REV3));
     assert_eq!(
         verdict,
-        Assessment::Failed {
-            reason: "ECS deployment circuit breaker: tasks failed to start.".into()
-        }
+        failed("ECS deployment circuit breaker: tasks failed to start.")
     );
 }
 
@@ -234,20 +247,20 @@ fn rolls_back_as_soon_as_circuit_breaker_starts_rolling_back() {
     let verdict = Case::of(&snapshot).assess(&target("ecs-svc/1281894607538416024", REV3));
     assert_eq!(
         verdict,
-        Assessment::RolledBack {
-            to_task_definition: Some(REV2.into()),
-            reason: "ECS deployment circuit breaker: rolling back to deploymentId ecs-svc/6405940160831029548.".into()
-        }
+        rolled_back_to_rev2(
+            "ECS deployment circuit breaker: rolling back to deploymentId ecs-svc/6405940160831029548."
+        )
     );
 }
 
 #[test]
 fn rolls_back_when_target_vanished_and_service_is_on_previous_revision() {
     let earlier = rolling_back_service();
-    let last_seen = earlier.deployment("ecs-svc/1281894607538416024").cloned();
+    let last_seen = earlier
+        .deployment("ecs-svc/1281894607538416024")
+        .expect("the target as last seen");
     let snapshot = rolled_back_service();
-    let mut case = Case::of(&snapshot);
-    case.last_seen_target = last_seen.as_ref();
+    let case = Case::of(&snapshot).with_last_seen_target(last_seen);
     match case.assess(&target("ecs-svc/1281894607538416024", REV3)) {
         Assessment::RolledBack {
             to_task_definition, ..
@@ -261,16 +274,12 @@ fn rolls_back_when_target_vanished_and_service_is_on_previous_revision() {
 #[test]
 fn rolls_back_with_the_target_failure_reason_once_it_left_the_list() {
     let earlier = failed_service();
-    let last_seen = earlier.deployments.first().cloned();
+    let last_seen = &earlier.deployments[0];
     let snapshot = rolled_back_service();
-    let mut case = Case::of(&snapshot);
-    case.last_seen_target = last_seen.as_ref();
+    let case = Case::of(&snapshot).with_last_seen_target(last_seen);
     assert_eq!(
         case.assess(&target("ecs-svc/1281894607538416024", REV3)),
-        Assessment::RolledBack {
-            to_task_definition: Some(REV2.into()),
-            reason: "ECS deployment circuit breaker: tasks failed to start.".into()
-        }
+        rolled_back_to_rev2("ECS deployment circuit breaker: tasks failed to start.")
     );
 }
 
@@ -292,11 +301,10 @@ fn stays_pending_while_rollout_is_in_progress() {
 
 #[test]
 fn completes_without_rollout_state_when_only_target_is_left_and_fully_running() {
-    let snapshot = service(json!({
-        "serviceName": "web", "status": "ACTIVE",
-        "deployments": [{"id": "ecs-svc/2", "status": "PRIMARY", "taskDefinition": REV3,
-                         "desiredCount": 2, "runningCount": 2, "pendingCount": 0}]
-    }));
+    let snapshot = active_web_service(
+        json!([{"id": "ecs-svc/2", "status": "PRIMARY", "taskDefinition": REV3,
+                         "desiredCount": 2, "runningCount": 2, "pendingCount": 0}]),
+    );
     assert_eq!(
         Case::of(&snapshot).assess(&target("ecs-svc/2", REV3)),
         Assessment::Completed
@@ -305,20 +313,16 @@ fn completes_without_rollout_state_when_only_target_is_left_and_fully_running() 
 
 #[test]
 fn without_rollout_state_waits_while_old_deployment_still_listed_or_tasks_pending() {
-    let two_deployments = service(json!({
-        "serviceName": "web", "status": "ACTIVE",
-        "deployments": [
-            {"id": "ecs-svc/2", "status": "PRIMARY", "taskDefinition": REV3,
-             "desiredCount": 2, "runningCount": 2, "pendingCount": 0},
-            {"id": "ecs-svc/1", "status": "ACTIVE", "taskDefinition": REV2,
-             "desiredCount": 0, "runningCount": 1, "pendingCount": 0}
-        ]
-    }));
-    let pending = service(json!({
-        "serviceName": "web", "status": "ACTIVE",
-        "deployments": [{"id": "ecs-svc/2", "status": "PRIMARY", "taskDefinition": REV3,
-                         "desiredCount": 2, "runningCount": 1, "pendingCount": 1}]
-    }));
+    let two_deployments = active_web_service(json!([
+        {"id": "ecs-svc/2", "status": "PRIMARY", "taskDefinition": REV3,
+         "desiredCount": 2, "runningCount": 2, "pendingCount": 0},
+        {"id": "ecs-svc/1", "status": "ACTIVE", "taskDefinition": REV2,
+         "desiredCount": 0, "runningCount": 1, "pendingCount": 0}
+    ]));
+    let pending = active_web_service(
+        json!([{"id": "ecs-svc/2", "status": "PRIMARY", "taskDefinition": REV3,
+                         "desiredCount": 2, "runningCount": 1, "pendingCount": 1}]),
+    );
     for snapshot in [&two_deployments, &pending] {
         assert!(matches!(
             Case::of(snapshot).assess(&target("ecs-svc/2", REV3)),
@@ -369,12 +373,7 @@ fn fails_when_service_is_inactive_draining_or_deleted() {
             "service web is DRAINING (it is being deleted)",
         ),
     ] {
-        assert_eq!(
-            case.assess(&wanted),
-            Assessment::Failed {
-                reason: expected.into()
-            }
-        );
+        assert_eq!(case.assess(&wanted), failed(expected));
     }
     let deleted = Case {
         service: None,
@@ -382,9 +381,7 @@ fn fails_when_service_is_inactive_draining_or_deleted() {
     };
     assert_eq!(
         deleted.assess(&wanted),
-        Assessment::Failed {
-            reason: "service web was deleted while waiting".into()
-        }
+        failed("service web was deleted while waiting")
     );
 }
 
@@ -596,10 +593,7 @@ fn rolled_back_service_deployment_found_in_history_is_rolled_back() {
     let case = Case::of(&snapshot).with_service_deployment(&deployment);
     assert_eq!(
         case.assess(&target("ecs-svc/2", REV3)),
-        Assessment::RolledBack {
-            to_task_definition: Some(REV2.into()),
-            reason: "Rolled back".into()
-        }
+        rolled_back_to_rev2("Rolled back")
     );
 }
 
@@ -616,16 +610,14 @@ fn fails_when_rollback_fails_or_deployment_is_stopped() {
     case.service_deployment = Some(&rollback_failed);
     assert_eq!(
         case.assess(&wanted),
-        Assessment::Failed {
-            reason: "deployment ecs-svc/2 failed and so did the rollback: Rollback could not place tasks".into()
-        }
+        failed(
+            "deployment ecs-svc/2 failed and so did the rollback: Rollback could not place tasks"
+        )
     );
     case.service_deployment = Some(&stopped);
     assert_eq!(
         case.assess(&wanted),
-        Assessment::Failed {
-            reason: "deployment ecs-svc/2 was stopped: Stopped by user.".into()
-        }
+        failed("deployment ecs-svc/2 was stopped: Stopped by user.")
     );
 }
 
@@ -673,8 +665,7 @@ fn an_older_revision_after_the_target_was_seen_completed_is_someone_elses_deploy
         "desiredCount": 2, "runningCount": 2, "rolloutState": "COMPLETED"
     }))
     .unwrap();
-    let mut case = Case::of(&snapshot);
-    case.last_seen_target = Some(&completed_target);
+    let case = Case::of(&snapshot).with_last_seen_target(&completed_target);
     assert!(matches!(
         case.assess(&target("ecs-svc/2", REV3)),
         Assessment::Failed { ref reason } if reason.contains("superseded")

@@ -108,6 +108,21 @@ fn assess_staged(
     .assess(&staged_target(wait_until))
 }
 
+/// A deployment without lifecycle hooks in `stage`, `production_weight` % of
+/// production traffic shifted, watched until deployed.
+fn assess_without_hooks(
+    status: &str,
+    stage: &str,
+    production_weight: f64,
+    stage_reached: Option<LifecycleStage>,
+) -> Assessment {
+    assess_staged(
+        staged_deployment(status, stage, json!([]), production_weight),
+        stage_reached,
+        WaitUntil::Deployed,
+    )
+}
+
 /// A running deployment at POST_TEST_TRAFFIC_SHIFT whose PAUSE hook is in
 /// `hook_status`, before any production traffic moved.
 fn assess_at_pause_hook(hook_status: &str, wait_until: WaitUntil) -> Assessment {
@@ -147,21 +162,18 @@ fn staged_strategies_use_the_lifecycle_rules() {
 #[test]
 fn every_stage_of_a_running_deployment_is_pending_and_reported() {
     for stage in LifecycleStage::ALL {
-        let assessment = assess_staged(
-            staged_deployment("IN_PROGRESS", stage.as_str(), json!([]), 100.0),
-            None,
-            WaitUntil::Deployed,
-        );
+        let assessment = assess_without_hooks("IN_PROGRESS", stage.as_str(), 100.0, None);
         assert_eq!(pending_stage(&assessment).as_ref(), Some(stage), "{stage}");
     }
 }
 
 #[test]
 fn baking_with_all_traffic_shifted_and_healthy_tasks_is_not_done() {
-    let assessment = assess_staged(
-        staged_deployment("IN_PROGRESS", "BAKE_TIME", json!([]), 100.0),
+    let assessment = assess_without_hooks(
+        "IN_PROGRESS",
+        "BAKE_TIME",
+        100.0,
         Some(LifecycleStage::BakeTime),
-        WaitUntil::Deployed,
     );
     match assessment {
         Assessment::Pending(progress) => {
@@ -177,10 +189,11 @@ fn baking_with_all_traffic_shifted_and_healthy_tasks_is_not_done() {
 fn successful_is_completed_even_while_blue_tasks_still_drain() {
     // earlySuccessCriteria: ECS reports SUCCESSFUL before the old tasks are gone;
     // DescribeServices still lists blue with running tasks.
-    let assessment = assess_staged(
-        staged_deployment("SUCCESSFUL", "CLEAN_UP", json!([]), 100.0),
+    let assessment = assess_without_hooks(
+        "SUCCESSFUL",
+        "CLEAN_UP",
+        100.0,
         Some(LifecycleStage::CleanUp),
-        WaitUntil::Deployed,
     );
     assert_eq!(assessment, Assessment::Completed);
 }
@@ -400,11 +413,7 @@ fn a_rollback_before_the_checkpoint_is_the_usual_verdict() {
 
 #[test]
 fn linear_steps_report_the_traffic_split() {
-    let assessment = assess_staged(
-        staged_deployment("IN_PROGRESS", "PRODUCTION_TRAFFIC_SHIFT", json!([]), 30.0),
-        None,
-        WaitUntil::Deployed,
-    );
+    let assessment = assess_without_hooks("IN_PROGRESS", "PRODUCTION_TRAFFIC_SHIFT", 30.0, None);
     let Assessment::Pending(progress) = assessment else {
         panic!("expected Pending, got {assessment:?}");
     };
