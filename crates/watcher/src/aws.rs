@@ -22,7 +22,7 @@ use futures::future::BoxFuture;
 
 use crate::api::{
     ApiResult, DescribeServiceDeploymentsOutput, DescribeServicesOutput, DesiredStatus, EcsApi,
-    LIST_TASKS_PAGE_SIZE, StopType,
+    LIST_TASKS_PAGE_SIZE, StopType, newest_first,
 };
 use crate::budget::{BudgetConfig, BudgetScope, BudgetedEcsApi, shared_budget};
 use crate::input::{self, InputError};
@@ -295,7 +295,7 @@ impl EcsApi for SdkEcsApi {
                     _ => break,
                 }
             }
-            briefs.sort_by_key(|brief| std::cmp::Reverse(brief.created_at));
+            newest_first(&mut briefs);
             Ok(briefs)
         })
     }
