@@ -620,15 +620,25 @@ mod tests {
     }
 
     #[test]
-    fn accepts_cluster_names_and_cluster_arns() {
-        assert!(cluster("cluster", "prod-cluster_1").is_ok());
-        assert!(
-            cluster(
-                "cluster",
-                "arn:aws:ecs:ap-southeast-2:123456789012:cluster/prod"
-            )
-            .is_ok()
-        );
+    fn accepts_cluster_and_service_names_and_arns_as_given() {
+        type Check = fn(&str, &str) -> Result<String, InputError>;
+        let accepted: [(Check, &str); 5] = [
+            (cluster, "prod-cluster_1"),
+            (
+                cluster,
+                "arn:aws:ecs:ap-southeast-2:123456789012:cluster/prod",
+            ),
+            (service, "web"),
+            // Both service ARN formats: without and with the cluster.
+            (service, "arn:aws:ecs:us-east-1:123456789012:service/web"),
+            (
+                service,
+                "arn:aws:ecs:us-east-1:123456789012:service/prod/web",
+            ),
+        ];
+        for (check, value) in accepted {
+            assert_eq!(check("field", value), Ok(value.to_owned()), "{value}");
+        }
     }
 
     #[test]
@@ -645,19 +655,6 @@ mod tests {
         assert!(cluster("cluster", &"a".repeat(256)).is_err());
         let service_arn_as_cluster = "arn:aws:ecs:us-east-1:123456789012:service/prod/web";
         assert!(cluster("cluster", service_arn_as_cluster).is_err());
-    }
-
-    #[test]
-    fn accepts_service_names_and_both_arn_formats() {
-        assert!(service("service", "web").is_ok());
-        assert!(service("service", "arn:aws:ecs:us-east-1:123456789012:service/web").is_ok());
-        assert!(
-            service(
-                "service",
-                "arn:aws:ecs:us-east-1:123456789012:service/prod/web"
-            )
-            .is_ok()
-        );
     }
 
     #[test]
