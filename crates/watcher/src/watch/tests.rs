@@ -141,6 +141,16 @@ fn assert_verdict(report: &WaitReport, outcome: Outcome, failure_message: &str) 
     );
 }
 
+/// Panics unless `report` is `outcome` with a failure message that starts with `prefix`.
+fn assert_verdict_starts(report: &WaitReport, outcome: Outcome, prefix: &str) {
+    assert_eq!(report.outcome, outcome, "{}", report.failure_message);
+    assert!(
+        report.failure_message.starts_with(prefix),
+        "{:?} does not start with {prefix:?}",
+        report.failure_message
+    );
+}
+
 fn rolling_out(running: i32) -> Step {
     rolling_out_of("web", running)
 }
@@ -505,11 +515,10 @@ async fn discovery_grace_is_capped_by_the_deadline() {
     fake.script("web", vec![stable_on("web:2")]);
     let started = Instant::now();
     let (report, _) = verdict(&fake, request("web", Some("web:3")), options(5)).await;
-    assert_eq!(report.outcome, Outcome::Failed);
-    assert!(
-        report
-            .failure_message
-            .starts_with("no deployment of task definition web:3")
+    assert_verdict_starts(
+        &report,
+        Outcome::Failed,
+        "no deployment of task definition web:3",
     );
     assert!(started.elapsed() < Duration::from_secs(6));
 }
@@ -629,11 +638,10 @@ async fn finds_a_deployment_that_rolled_back_before_we_looked_in_history() {
     fake.history("web", rolled_back);
     fake.script("web", vec![stable_on("web:2")]);
     let (report, _) = verdict(&fake, request("web", Some("web:3")), options(60)).await;
-    assert_eq!(report.outcome, Outcome::RolledBack);
-    assert!(
-        report
-            .failure_message
-            .starts_with("rolled back to web:2: ECS deployment circuit breaker")
+    assert_verdict_starts(
+        &report,
+        Outcome::RolledBack,
+        "rolled back to web:2: ECS deployment circuit breaker",
     );
     assert_eq!(report.deployment_id.as_deref(), Some("ecs-svc/2"));
 }
