@@ -202,11 +202,35 @@ fn exited_tasks(count: usize, started_by: &str) -> Vec<StoppedTask> {
     ))
 }
 
+/// The service shapes the README documents, each watched as the deployment it shows.
 #[test]
-fn completes_when_primary_rollout_completed_on_desired_task_definition() {
-    let snapshot = completed_service();
-    let verdict = Case::of(&snapshot).assess(&target("ecs-svc/6405940160831029548", REV3));
-    assert_eq!(verdict, Assessment::Completed);
+fn the_readme_service_shapes_get_their_verdicts() {
+    let cases = [
+        (
+            "1, completed",
+            completed_service(),
+            "ecs-svc/6405940160831029548",
+            Assessment::Completed,
+        ),
+        (
+            "2, failed by the circuit breaker without rollback",
+            failed_service(),
+            "ecs-svc/1281894607538416024",
+            failed("ECS deployment circuit breaker: tasks failed to start."),
+        ),
+        (
+            "3, rolled back as soon as the circuit breaker starts rolling back",
+            rolling_back_service(),
+            "ecs-svc/1281894607538416024",
+            rolled_back_to_rev2(
+                "ECS deployment circuit breaker: rolling back to deploymentId ecs-svc/6405940160831029548.",
+            ),
+        ),
+    ];
+    for (shape, snapshot, deployment_id, expected) in cases {
+        let verdict = Case::of(&snapshot).assess(&target(deployment_id, REV3));
+        assert_eq!(verdict, expected, "README shape {shape}");
+    }
 }
 
 #[test]
@@ -229,28 +253,6 @@ fn a_rollout_that_completes_after_being_scaled_to_zero_mid_wait_fails() {
     // At zero from the start (a worker parked between runs): nothing changed under the wait.
     let parked = target("ecs-svc/6405940160831029548", REV3);
     assert_eq!(Case::of(&snapshot).assess(&parked), Assessment::Completed);
-}
-
-#[test]
-fn fails_when_circuit_breaker_stops_rollout_without_rollback() {
-    let snapshot = failed_service();
-    let verdict = Case::of(&snapshot).assess(&target("ecs-svc/1281894607538416024", REV3));
-    assert_eq!(
-        verdict,
-        failed("ECS deployment circuit breaker: tasks failed to start.")
-    );
-}
-
-#[test]
-fn rolls_back_as_soon_as_circuit_breaker_starts_rolling_back() {
-    let snapshot = rolling_back_service();
-    let verdict = Case::of(&snapshot).assess(&target("ecs-svc/1281894607538416024", REV3));
-    assert_eq!(
-        verdict,
-        rolled_back_to_rev2(
-            "ECS deployment circuit breaker: rolling back to deploymentId ecs-svc/6405940160831029548."
-        )
-    );
 }
 
 #[test]
@@ -513,20 +515,6 @@ fn sd(status: &str, extra: serde_json::Value) -> ServiceDeployment {
 }
 
 #[test]
-fn completes_when_service_deployment_is_successful() {
-    let snapshot = in_progress_service(2, 2, 0);
-    let deployment = sd(
-        "SUCCESSFUL",
-        json!({"statusReason": "Service deployment completed."}),
-    );
-    let case = Case::of(&snapshot).with_service_deployment(&deployment);
-    assert_eq!(
-        case.assess(&target("ecs-svc/2", REV3)),
-        Assessment::Completed
-    );
-}
-
-#[test]
 fn waits_through_bake_time_even_when_describe_services_says_completed() {
     let snapshot = completed_service();
     let deployment = sd("IN_PROGRESS", json!({"lifecycleStage": "BAKE_TIME"}));
@@ -537,99 +525,104 @@ fn waits_through_bake_time_even_when_describe_services_says_completed() {
     ));
 }
 
+/// The service deployment in `status`, with ECS's `statusReason` for it.
+fn sd_with_reason(status: &str, status_reason: &str) -> ServiceDeployment {
+    sd(status, json!({ "statusReason": status_reason }))
+}
+
+/// `DescribeServiceDeployments` in, verdict out: the service deployment's status
+/// decides, whatever `DescribeServices` shows meanwhile.
 #[test]
-fn rolls_back_when_circuit_breaker_trips() {
-    let snapshot = in_progress_service(0, 2, 3);
-    let deployment = sd(
+fn the_service_deployment_status_decides() {
+    const REVISION_1: &str = "arn:aws:ecs:ap-southeast-2:291971919224:service-revision/prod/web/1";
+    let circuit_breaker_tripped = sd(
         "ROLLBACK_IN_PROGRESS",
         json!({
             "statusReason": "Service deployment rolled back because the circuit breaker threshold was exceeded.",
             "rollback": {"reason": "Service deployment rolled back because the circuit breaker threshold was exceeded.",
-                         "startedAt": 1714557700.0,
-                         "serviceRevisionArn": "arn:aws:ecs:ap-southeast-2:291971919224:service-revision/prod/web/1"},
+                         "startedAt": 1714557700.0, "serviceRevisionArn": REVISION_1},
             "deploymentCircuitBreaker": {"status": "TRIGGERED", "failureCount": 3, "threshold": 3}
         }),
     );
-    let mut case = Case::of(&snapshot).with_service_deployment(&deployment);
-    case.revisions.insert(
-        "arn:aws:ecs:ap-southeast-2:291971919224:service-revision/prod/web/1".into(),
-        REV2.into(),
-    );
-    assert_eq!(
-        case.assess(&target("ecs-svc/2", REV3)),
-        Assessment::RolledBack {
-            to_task_definition: Some(REV2.into()),
-            reason: "Service deployment rolled back because the circuit breaker threshold was exceeded; \
-                     circuit breaker triggered after 3 failed tasks (threshold 3)"
-                .into()
-        }
-    );
-}
-
-#[test]
-fn rolls_back_when_cloudwatch_alarm_triggers() {
-    let snapshot = in_progress_service(2, 2, 0);
-    let deployment = sd(
+    let alarm_triggered = sd(
         "ROLLBACK_REQUESTED",
         json!({"alarms": {"status": "TRIGGERED", "alarmNames": ["web-5xx", "web-latency"],
                           "triggeredAlarmNames": ["web-5xx"]}}),
     );
-    let case = Case::of(&snapshot).with_service_deployment(&deployment);
-    match case.assess(&target("ecs-svc/2", REV3)) {
-        Assessment::RolledBack { reason, .. } => {
-            assert_eq!(reason, "CloudWatch alarm(s) triggered: web-5xx")
+    // (case, DescribeServices, the service deployment, revisions known, verdict on ecs-svc/2)
+    let cases = [
+        (
+            "successful",
+            in_progress_service(2, 2, 0),
+            sd_with_reason("SUCCESSFUL", "Service deployment completed."),
+            None,
+            Assessment::Completed,
+        ),
+        (
+            "rolling back after the circuit breaker tripped",
+            in_progress_service(0, 2, 3),
+            circuit_breaker_tripped,
+            Some((REVISION_1, REV2)),
+            rolled_back_to_rev2(
+                "Service deployment rolled back because the circuit breaker threshold was exceeded; \
+                 circuit breaker triggered after 3 failed tasks (threshold 3)",
+            ),
+        ),
+        (
+            "rollback requested by a CloudWatch alarm",
+            in_progress_service(2, 2, 0),
+            alarm_triggered,
+            None,
+            Assessment::RolledBack {
+                // No rollback revision given, none known: nothing to name.
+                to_task_definition: None,
+                reason: "CloudWatch alarm(s) triggered: web-5xx".into(),
+            },
+        ),
+        (
+            "rolled back, found in the history",
+            rolled_back_service(),
+            sd_with_reason("ROLLBACK_SUCCESSFUL", "Rolled back."),
+            None,
+            rolled_back_to_rev2("Rolled back"),
+        ),
+        (
+            "the rollback failed too",
+            in_progress_service(0, 2, 3),
+            sd_with_reason("ROLLBACK_FAILED", "Rollback could not place tasks."),
+            None,
+            failed(
+                "deployment ecs-svc/2 failed and so did the rollback: Rollback could not place tasks",
+            ),
+        ),
+        (
+            "stopped",
+            in_progress_service(0, 2, 3),
+            sd_with_reason("STOPPED", "Stopped by user."),
+            None,
+            failed("deployment ecs-svc/2 was stopped: Stopped by user."),
+        ),
+        (
+            // Not yet listed by DescribeServices, which is no sign of being superseded.
+            "pending",
+            rolled_back_service(),
+            sd("PENDING", json!({})),
+            None,
+            Assessment::Pending(Progress {
+                rollout_state: "PENDING".into(),
+                desired: 2,
+                ..Progress::default()
+            }),
+        ),
+    ];
+    for (name, snapshot, deployment, revision, expected) in cases {
+        let mut case = Case::of(&snapshot).with_service_deployment(&deployment);
+        if let Some((revision_arn, task_definition)) = revision {
+            case.revisions
+                .insert(revision_arn.to_owned(), task_definition.to_owned());
         }
-        other => panic!("expected rollback, got {other:?}"),
+        assert_eq!(case.assess(&target("ecs-svc/2", REV3)), expected, "{name}");
     }
-}
-
-#[test]
-fn rolled_back_service_deployment_found_in_history_is_rolled_back() {
-    let snapshot = rolled_back_service();
-    let deployment = sd(
-        "ROLLBACK_SUCCESSFUL",
-        json!({"statusReason": "Rolled back."}),
-    );
-    let case = Case::of(&snapshot).with_service_deployment(&deployment);
-    assert_eq!(
-        case.assess(&target("ecs-svc/2", REV3)),
-        rolled_back_to_rev2("Rolled back")
-    );
-}
-
-#[test]
-fn fails_when_rollback_fails_or_deployment_is_stopped() {
-    let snapshot = in_progress_service(0, 2, 3);
-    let rollback_failed = sd(
-        "ROLLBACK_FAILED",
-        json!({"statusReason": "Rollback could not place tasks."}),
-    );
-    let stopped = sd("STOPPED", json!({"statusReason": "Stopped by user."}));
-    let wanted = target("ecs-svc/2", REV3);
-    let mut case = Case::of(&snapshot);
-    case.service_deployment = Some(&rollback_failed);
-    assert_eq!(
-        case.assess(&wanted),
-        failed(
-            "deployment ecs-svc/2 failed and so did the rollback: Rollback could not place tasks"
-        )
-    );
-    case.service_deployment = Some(&stopped);
-    assert_eq!(
-        case.assess(&wanted),
-        failed("deployment ecs-svc/2 was stopped: Stopped by user.")
-    );
-}
-
-#[test]
-fn pending_service_deployment_not_yet_listed_by_describe_services_is_not_superseded() {
-    let snapshot = rolled_back_service();
-    let deployment = sd("PENDING", json!({}));
-    let case = Case::of(&snapshot).with_service_deployment(&deployment);
-    assert!(matches!(
-        case.assess(&target("ecs-svc/2", REV3)),
-        Assessment::Pending(_)
-    ));
 }
 
 #[test]

@@ -175,14 +175,12 @@ fn baking_with_all_traffic_shifted_and_healthy_tasks_is_not_done() {
         100.0,
         Some(LifecycleStage::BakeTime),
     );
-    match assessment {
-        Assessment::Pending(progress) => {
-            let staged = progress.staged.expect("staged progress");
-            assert_eq!(staged.production_traffic_weight, Some(100.0));
-            assert_eq!(staged.stage, Some(LifecycleStage::BakeTime));
-        }
-        other => panic!("expected Pending during bake time, got {other:?}"),
-    }
+    let Assessment::Pending(progress) = assessment else {
+        panic!("expected Pending during bake time, got {assessment:?}");
+    };
+    let staged = progress.staged.expect("staged progress");
+    assert_eq!(staged.production_traffic_weight, Some(100.0));
+    assert_eq!(staged.stage, Some(LifecycleStage::BakeTime));
 }
 
 #[test]
@@ -307,8 +305,9 @@ fn a_rollback_that_fails_is_failed() {
     );
     match assess_staged(sd, Some(LifecycleStage::BakeTime), WaitUntil::Deployed) {
         Assessment::Failed { reason } => {
-            assert!(reason.contains("so did the rollback"), "{reason}");
-            assert!(reason.contains("BAKE_TIME"), "{reason}");
+            for part in ["so did the rollback", "BAKE_TIME"] {
+                assert!(reason.contains(part), "{part:?} missing in {reason}");
+            }
         }
         other => panic!("expected Failed, got {other:?}"),
     }
