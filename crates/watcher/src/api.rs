@@ -172,6 +172,11 @@ pub struct DescribeServiceDeploymentsOutput {
     pub failures: Vec<Failure>,
 }
 
+/// Orders `briefs` as [`EcsApi::list_service_deployments`] returns them: newest first.
+pub(crate) fn newest_first(briefs: &mut [ServiceDeploymentBrief]) {
+    briefs.sort_by_key(|brief| std::cmp::Reverse(brief.created_at));
+}
+
 /// The read-only ECS calls the watcher makes. Implementations must not retry
 /// throttling for long: the watcher owns the backoff policy.
 ///

@@ -22,7 +22,7 @@ use futures::future::BoxFuture;
 
 use crate::api::{
     ApiResult, DescribeServiceDeploymentsOutput, DescribeServicesOutput, DesiredStatus, EcsApi,
-    LIST_TASKS_PAGE_SIZE, StopType,
+    LIST_TASKS_PAGE_SIZE, StopType, newest_first,
 };
 use crate::budget::{BudgetConfig, BudgetScope, BudgetedEcsApi, shared_budget};
 use crate::input::{self, InputError};
@@ -227,6 +227,14 @@ fn validate_session_name(name: &str) -> Result<(), InputError> {
     }
 }
 
+/// The token for a list call's next page; `None` after the last page (ECS may
+/// end with an empty token rather than none).
+fn next_page(next_token: Option<&str>) -> Option<String> {
+    next_token
+        .filter(|token| !token.is_empty())
+        .map(str::to_owned)
+}
+
 /// [`EcsApi`] over the AWS SDK for Rust.
 #[derive(Clone)]
 pub struct SdkEcsApi {
@@ -290,12 +298,12 @@ impl EcsApi for SdkEcsApi {
                         .iter()
                         .map(convert::service_deployment_brief),
                 );
-                match output.next_token() {
-                    Some(token) if !token.is_empty() => next_token = Some(token.to_owned()),
-                    _ => break,
+                next_token = next_page(output.next_token());
+                if next_token.is_none() {
+                    break;
                 }
             }
-            briefs.sort_by_key(|brief| std::cmp::Reverse(brief.created_at));
+            newest_first(&mut briefs);
             Ok(briefs)
         })
     }
@@ -365,9 +373,9 @@ impl EcsApi for SdkEcsApi {
                     .await
                     .map_err(classify)?;
                 task_arns.extend(output.task_arns().iter().cloned());
-                match output.next_token() {
-                    Some(token) if !token.is_empty() => next_token = Some(token.to_owned()),
-                    _ => break,
+                next_token = next_page(output.next_token());
+                if next_token.is_none() {
+                    break;
                 }
             }
             Ok(task_arns)

@@ -85,26 +85,18 @@ impl BudgetConfig {
 
     fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, InputError> {
         let default = Self::default();
-        let rate = match lookup(RATE_ENV) {
-            None => default.requests_per_second,
-            Some(text) => text.trim().parse::<f64>().map_err(|_| {
-                InputError::new(
-                    RATE_ENV,
-                    &text,
-                    "expected a number of requests per second such as 20",
-                )
-            })?,
-        };
-        let burst = match lookup(BURST_ENV) {
-            None => default.burst,
-            Some(text) => text.trim().parse::<u32>().map_err(|_| {
-                InputError::new(
-                    BURST_ENV,
-                    &text,
-                    "expected a whole number of requests such as 40",
-                )
-            })?,
-        };
+        let rate = env_value(
+            &lookup,
+            RATE_ENV,
+            default.requests_per_second,
+            "expected a number of requests per second such as 20",
+        )?;
+        let burst = env_value(
+            &lookup,
+            BURST_ENV,
+            default.burst,
+            "expected a whole number of requests such as 40",
+        )?;
         Self::new(rate, burst).map_err(|error| {
             // Name the variable the user actually set.
             let field = if error.field == "request burst" {
@@ -114,6 +106,22 @@ impl BudgetConfig {
             };
             InputError::new(field, &error.value, error.expected)
         })
+    }
+}
+
+/// The variable `name` as `lookup` finds it, parsed; `default` when it is unset.
+fn env_value<T: std::str::FromStr>(
+    lookup: &impl Fn(&str) -> Option<String>,
+    name: &str,
+    default: T,
+    expected: &str,
+) -> Result<T, InputError> {
+    match lookup(name) {
+        None => Ok(default),
+        Some(text) => text
+            .trim()
+            .parse()
+            .map_err(|_| InputError::new(name, &text, expected)),
     }
 }
 
@@ -302,6 +310,7 @@ impl CallLayer for Arc<RequestBudget> {
 mod tests {
     use super::*;
     use crate::api::{DesiredStatus, EcsApi};
+    use crate::test_support::assert_took;
     use crate::watch::fake::{FakeEcs, Step, exited_task, service};
 
     fn budget(rate: f64, burst: u32) -> Arc<RequestBudget> {
@@ -314,24 +323,60 @@ mod tests {
         }
     }
 
+    /// A budget of `rate` per second whose burst is already spent.
+    async fn drained(rate: f64, burst: u32) -> Arc<RequestBudget> {
+        let budget = budget(rate, burst);
+        drain(&budget).await;
+        budget
+    }
+
+    /// Spawns `callers` tasks that each take a token from `budget`: which caller
+    /// was served when (since `start`), in the order they were served.
+    async fn served_concurrently(
+        budget: &Arc<RequestBudget>,
+        callers: usize,
+        start: Instant,
+    ) -> Vec<(usize, Duration)> {
+        let served = Arc::new(Mutex::new(Vec::new()));
+        let tasks: Vec<_> = (0..callers)
+            .map(|i| {
+                let (budget, served) = (Arc::clone(budget), Arc::clone(&served));
+                tokio::spawn(async move {
+                    budget.acquire().await;
+                    served.lock().unwrap().push((i, start.elapsed()));
+                })
+            })
+            .collect();
+        for task in tasks {
+            task.await.unwrap();
+        }
+        served.lock().unwrap().clone()
+    }
+
+    /// Takes a token, panicking unless it comes `expected` after `start`, to the
+    /// millisecond (the paused clock is exact).
+    async fn assert_next_token_at(budget: &RequestBudget, start: Instant, expected: Duration) {
+        budget.acquire().await;
+        assert_took(
+            start.elapsed(),
+            expected..expected + Duration::from_millis(1),
+            "the next token",
+        );
+    }
+
     #[tokio::test(start_paused = true)]
     async fn a_full_bucket_lets_the_burst_through_at_once_then_paces() {
         let budget = budget(1.0, 3);
         let start = Instant::now();
         drain(&budget).await;
         assert_eq!(start.elapsed(), Duration::ZERO);
-        budget.acquire().await;
-        let paced = start.elapsed();
-        assert!(
-            paced >= Duration::from_secs(1) && paced < Duration::from_millis(1001),
-            "{paced:?}"
-        );
+        // The first token past the burst comes at the sustained rate.
+        assert_next_token_at(&budget, start, Duration::from_secs(1)).await;
     }
 
     #[tokio::test(start_paused = true)]
     async fn tokens_refill_at_the_sustained_rate_up_to_the_burst() {
-        let budget = budget(10.0, 5);
-        drain(&budget).await;
+        let budget = drained(10.0, 5).await;
         assert!(budget.available().abs() < 1e-9);
         tokio::time::advance(Duration::from_millis(250)).await;
         assert!(
@@ -345,70 +390,43 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn waiters_on_an_empty_bucket_are_served_in_order_at_the_rate() {
-        let budget = budget(10.0, 1);
-        drain(&budget).await;
+        let budget = drained(10.0, 1).await;
         let start = Instant::now();
-        let order = Arc::new(Mutex::new(Vec::new()));
-        let waiters: Vec<_> = (0..3)
-            .map(|i| {
-                let (budget, order) = (Arc::clone(&budget), Arc::clone(&order));
-                tokio::spawn(async move {
-                    budget.acquire().await;
-                    order.lock().unwrap().push((i, start.elapsed()));
-                })
-            })
-            .collect();
-        for waiter in waiters {
-            waiter.await.unwrap();
-        }
-        let order = order.lock().unwrap().clone();
-        let ids: Vec<i32> = order.iter().map(|(i, _)| *i).collect();
+        let order = served_concurrently(&budget, 3, start).await;
+        let ids: Vec<usize> = order.iter().map(|(i, _)| *i).collect();
         assert_eq!(ids, vec![0, 1, 2]);
         for (n, (_, at)) in order.iter().enumerate() {
             let expected = Duration::from_millis(100 * (n as u64 + 1));
-            assert!(
-                *at >= expected && *at < expected + Duration::from_millis(1),
-                "waiter {n} served at {at:?}, expected {expected:?}"
+            assert_took(
+                *at,
+                expected..expected + Duration::from_millis(1),
+                &format!("waiter {n}"),
             );
         }
     }
 
     #[tokio::test(start_paused = true)]
     async fn a_cancelled_waiter_takes_nothing_and_does_not_hold_up_the_next() {
-        let budget = budget(10.0, 1);
-        drain(&budget).await;
+        let budget = drained(10.0, 1).await;
         let start = Instant::now();
         let gave_up = tokio::time::timeout(Duration::from_millis(50), budget.acquire()).await;
         assert!(
             gave_up.is_err(),
             "the bucket earns a token only after 100 ms"
         );
-        budget.acquire().await;
-        let served = start.elapsed();
-        assert!(
-            served >= Duration::from_millis(100) && served < Duration::from_millis(101),
-            "the next caller gets the token the cancelled one never took: {served:?}"
-        );
+        // The next caller gets the token the cancelled one never took.
+        assert_next_token_at(&budget, start, Duration::from_millis(100)).await;
     }
 
     #[tokio::test(start_paused = true)]
     async fn many_concurrent_callers_never_exceed_burst_plus_rate_times_time() {
         let budget = budget(20.0, 40);
         let start = Instant::now();
-        let served = Arc::new(Mutex::new(Vec::new()));
-        let callers: Vec<_> = (0..200)
-            .map(|_| {
-                let (budget, served) = (Arc::clone(&budget), Arc::clone(&served));
-                tokio::spawn(async move {
-                    budget.acquire().await;
-                    served.lock().unwrap().push(start.elapsed().as_secs_f64());
-                })
-            })
+        let served: Vec<f64> = served_concurrently(&budget, 200, start)
+            .await
+            .into_iter()
+            .map(|(_, at)| at.as_secs_f64())
             .collect();
-        for caller in callers {
-            caller.await.unwrap();
-        }
-        let served = served.lock().unwrap().clone();
         for (n, at) in served.iter().enumerate() {
             // The (n+1)-th call needs n+1 tokens: 40 at once, then 20 per second.
             let allowed = 40.0 + 20.0 * at + 1e-6;
@@ -453,16 +471,11 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn charged_requests_are_paid_for_by_waiting() {
-        let budget = budget(10.0, 2);
-        drain(&budget).await;
+        let budget = drained(10.0, 2).await;
         budget.charge(4);
         let start = Instant::now();
-        budget.acquire().await;
-        let waited = start.elapsed();
-        assert!(
-            waited >= Duration::from_millis(500) && waited < Duration::from_millis(501),
-            "4 tokens of debt plus one to take: {waited:?}"
-        );
+        // 4 tokens of debt plus one to take.
+        assert_next_token_at(&budget, start, Duration::from_millis(500)).await;
     }
 
     #[test]

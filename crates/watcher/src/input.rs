@@ -102,14 +102,16 @@ fn is_ecs_name(value: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
-/// An ECS ARN split into its parts: `arn:<partition>:ecs:<region>:<account>:<resource>`.
-struct EcsArn<'a> {
+/// An AWS ARN split into its parts: `arn:<partition>:<service>:<region>:<account>:<resource>`.
+struct Arn<'a> {
+    service: &'a str,
     region: &'a str,
     account: &'a str,
     resource: &'a str,
 }
 
-fn parse_ecs_arn(value: &str) -> Option<EcsArn<'_>> {
+/// `value` as an ARN of an AWS partition with a 12-digit account.
+fn parse_arn(value: &str) -> Option<Arn<'_>> {
     let mut parts = value.splitn(6, ':');
     let (arn, partition, service, region, account, resource) = (
         parts.next()?,
@@ -121,18 +123,39 @@ fn parse_ecs_arn(value: &str) -> Option<EcsArn<'_>> {
     );
     let valid = arn == "arn"
         && partition.starts_with("aws")
-        && service == "ecs"
-        && !region.is_empty()
-        && region
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
         && account.len() == 12
         && account.bytes().all(|b| b.is_ascii_digit());
-    valid.then_some(EcsArn {
+    valid.then_some(Arn {
+        service,
         region,
         account,
         resource,
     })
+}
+
+/// `value` as an ECS ARN, which always names a region.
+fn parse_ecs_arn(value: &str) -> Option<Arn<'_>> {
+    parse_arn(value).filter(|arn| {
+        arn.service == "ecs" && !arn.region.is_empty() && arn.region.bytes().all(is_region_byte)
+    })
+}
+
+fn is_region_byte(b: u8) -> bool {
+    b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-'
+}
+
+/// `value` itself when `valid`, else the error saying what is `expected`.
+fn accept(
+    field: &str,
+    value: &str,
+    valid: bool,
+    expected: impl Into<String>,
+) -> Result<String, InputError> {
+    if valid {
+        Ok(value.to_owned())
+    } else {
+        Err(InputError::new(field, value, expected))
+    }
 }
 
 /// A cluster name or cluster ARN (`arn:aws:ecs:<region>:<account>:cluster/<name>`).
@@ -174,18 +197,15 @@ fn name_or_arn(
         Some(arn) => valid_resource(arn.resource),
         None => is_ecs_name(value),
     };
-    if valid {
-        Ok(value.to_owned())
-    } else {
-        Err(InputError::new(
-            field,
-            value,
-            format!(
-                "expected a {kind} name ({NAME_RULE}) or a {kind} ARN \
-                 (arn:aws:ecs:<region>:<account>:{resource_form})"
-            ),
-        ))
-    }
+    accept(
+        field,
+        value,
+        valid,
+        format!(
+            "expected a {kind} name ({NAME_RULE}) or a {kind} ARN \
+             (arn:aws:ecs:<region>:<account>:{resource_form})"
+        ),
+    )
 }
 
 /// A task definition ARN or `family:revision`.
@@ -241,53 +261,28 @@ pub fn deployment(field: &str, value: &str) -> Result<DeploymentRef, InputError>
 pub fn region(field: &str, value: &str) -> Result<String, InputError> {
     let valid = (4..=32).contains(&value.len())
         && value.contains('-')
-        && value
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && value.bytes().all(is_region_byte)
         && !value.starts_with('-')
         && !value.ends_with('-');
-    if valid {
-        Ok(value.to_owned())
-    } else {
-        Err(InputError::new(
-            field,
-            value,
-            "expected an AWS region code such as us-east-1 or ap-southeast-2",
-        ))
-    }
+    accept(
+        field,
+        value,
+        valid,
+        "expected an AWS region code such as us-east-1 or ap-southeast-2",
+    )
 }
 
 /// An IAM role ARN (`arn:aws:iam::<account>:role/<path/name>`).
 pub fn role_arn(field: &str, value: &str) -> Result<String, InputError> {
     let expected = "expected an IAM role ARN such as arn:aws:iam::123456789012:role/deployer";
-    let mut parts = value.splitn(6, ':');
-    let valid = (|| {
-        let (arn, partition, service, region, account, resource) = (
-            parts.next()?,
-            parts.next()?,
-            parts.next()?,
-            parts.next()?,
-            parts.next()?,
-            parts.next()?,
-        );
-        Some(
-            arn == "arn"
-                && partition.starts_with("aws")
-                && service == "iam"
-                && region.is_empty()
-                && account.len() == 12
-                && account.bytes().all(|b| b.is_ascii_digit())
-                && resource.strip_prefix("role/").is_some_and(|name| {
-                    !name.is_empty() && !name.ends_with('/') && !name.contains(char::is_whitespace)
-                }),
-        )
-    })()
-    .unwrap_or(false);
-    if valid {
-        Ok(value.to_owned())
-    } else {
-        Err(InputError::new(field, value, expected))
-    }
+    let valid = parse_arn(value).is_some_and(|arn| {
+        arn.service == "iam"
+            && arn.region.is_empty()
+            && arn.resource.strip_prefix("role/").is_some_and(|name| {
+                !name.is_empty() && !name.ends_with('/') && !name.contains(char::is_whitespace)
+            })
+    });
+    accept(field, value, valid, expected)
 }
 
 /// One input as the user gave it: the field's name (`--service`, `serviceName`) and the value.
@@ -312,7 +307,7 @@ pub fn same_place(
     if let (Some(cluster), Some(service)) = (cluster, service) {
         service_in_cluster(cluster, service)?;
     }
-    let arns: Vec<(Given<'_>, EcsArn<'_>)> = [cluster, service, task_definition]
+    let arns: Vec<(Given<'_>, Arn<'_>)> = [cluster, service, task_definition]
         .into_iter()
         .flatten()
         .filter_map(|given| parse_ecs_arn(given.value).map(|arn| (given, arn)))
@@ -332,28 +327,22 @@ pub fn same_place(
     }
     if let Some(((first, first_arn), rest)) = arns.split_first() {
         for (given, arn) in rest {
-            if arn.region != first_arn.region {
-                return Err(InputError::new(
-                    given.field,
-                    given.value,
-                    format!(
-                        "the ARN is in region `{}`, but {} is in `{}`: the cluster, service and task \
-                         definition must be in one region",
-                        arn.region, first.field, first_arn.region
-                    ),
-                ));
-            }
-            if arn.account != first_arn.account {
-                return Err(InputError::new(
-                    given.field,
-                    given.value,
-                    format!(
-                        "the ARN belongs to account `{}`, but {} to account `{}`: the cluster, service and \
-                         task definition must be in one account",
-                        arn.account, first.field, first_arn.account
-                    ),
-                ));
-            }
+            let mismatch = if arn.region != first_arn.region {
+                format!(
+                    "the ARN is in region `{}`, but {} is in `{}`: the cluster, service and task \
+                     definition must be in one region",
+                    arn.region, first.field, first_arn.region
+                )
+            } else if arn.account != first_arn.account {
+                format!(
+                    "the ARN belongs to account `{}`, but {} to account `{}`: the cluster, service and \
+                     task definition must be in one account",
+                    arn.account, first.field, first_arn.account
+                )
+            } else {
+                continue;
+            };
+            return Err(InputError::new(given.field, given.value, mismatch));
         }
     }
     Ok(())
@@ -396,11 +385,7 @@ pub fn endpoint_url(field: &str, value: &str) -> Result<String, InputError> {
             && !authority.contains(char::is_whitespace)
             && !authority.contains('@')
     });
-    if valid {
-        Ok(value.to_owned())
-    } else {
-        Err(InputError::new(field, value, expected))
-    }
+    accept(field, value, valid, expected)
 }
 
 /// A duration: a plain number of seconds (`180`) or number-unit pairs
@@ -635,15 +620,25 @@ mod tests {
     }
 
     #[test]
-    fn accepts_cluster_names_and_cluster_arns() {
-        assert!(cluster("cluster", "prod-cluster_1").is_ok());
-        assert!(
-            cluster(
-                "cluster",
-                "arn:aws:ecs:ap-southeast-2:123456789012:cluster/prod"
-            )
-            .is_ok()
-        );
+    fn accepts_cluster_and_service_names_and_arns_as_given() {
+        type Check = fn(&str, &str) -> Result<String, InputError>;
+        let accepted: [(Check, &str); 5] = [
+            (cluster, "prod-cluster_1"),
+            (
+                cluster,
+                "arn:aws:ecs:ap-southeast-2:123456789012:cluster/prod",
+            ),
+            (service, "web"),
+            // Both service ARN formats: without and with the cluster.
+            (service, "arn:aws:ecs:us-east-1:123456789012:service/web"),
+            (
+                service,
+                "arn:aws:ecs:us-east-1:123456789012:service/prod/web",
+            ),
+        ];
+        for (check, value) in accepted {
+            assert_eq!(check("field", value), Ok(value.to_owned()), "{value}");
+        }
     }
 
     #[test]
@@ -660,19 +655,6 @@ mod tests {
         assert!(cluster("cluster", &"a".repeat(256)).is_err());
         let service_arn_as_cluster = "arn:aws:ecs:us-east-1:123456789012:service/prod/web";
         assert!(cluster("cluster", service_arn_as_cluster).is_err());
-    }
-
-    #[test]
-    fn accepts_service_names_and_both_arn_formats() {
-        assert!(service("service", "web").is_ok());
-        assert!(service("service", "arn:aws:ecs:us-east-1:123456789012:service/web").is_ok());
-        assert!(
-            service(
-                "service",
-                "arn:aws:ecs:us-east-1:123456789012:service/prod/web"
-            )
-            .is_ok()
-        );
     }
 
     #[test]

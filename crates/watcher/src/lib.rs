@@ -21,6 +21,9 @@ pub mod verdict;
 pub mod wait_until;
 pub mod watch;
 
+#[cfg(test)]
+mod test_support;
+
 pub use aws::{AssumeRole, AwsSettings, SetupError, connect};
 pub use budget::{BudgetConfig, BudgetedEcsApi, RequestBudget};
 pub use input::InputError;

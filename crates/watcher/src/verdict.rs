@@ -53,6 +53,13 @@ pub struct Target {
     pub wait_until: WaitUntil,
 }
 
+impl Target {
+    /// The target's entry in `service`'s `deployments[]`, while ECS still lists it.
+    pub(crate) fn deployment_in<'s>(&self, service: &'s ServiceSnapshot) -> Option<&'s Deployment> {
+        service.deployment(self.deployment_id.as_deref()?)
+    }
+}
+
 /// Everything the loop knows at one tick.
 #[derive(Clone, Copy, Debug)]
 pub struct Observation<'a> {

@@ -42,6 +42,14 @@ impl Fixture {
             .await;
         self.sim.deploy(SERVICE, behaviour).await
     }
+
+    /// The verdict on a new revision whose app exits at once (see [`Fixture::deployed`]).
+    async fn verdict_on_a_crashing_revision(&self, circuit_breaker: bool) -> WaitReport {
+        let broken = self
+            .deployed(circuit_breaker, TaskBehaviour::ExitsAtOnce)
+            .await;
+        self.verdict(&broken).await.0
+    }
 }
 
 #[tokio::test]
@@ -56,18 +64,15 @@ async fn completes_a_healthy_rollout_through_the_service_deployment_api() {
         !report.used_fallback,
         "the simulator implements the service-deployment API"
     );
-    assert!(
-        events
-            .iter()
-            .any(|e| matches!(e, ProgressEvent::DeploymentFound { .. }))
-    );
+    assert!(any_event(&events, |e| matches!(
+        e,
+        ProgressEvent::DeploymentFound { .. }
+    )));
 }
 
 #[tokio::test]
 async fn reports_the_rollback_and_the_exit_code_when_the_circuit_breaker_trips() {
-    let fx = fixture().await;
-    let broken = fx.deployed(true, TaskBehaviour::ExitsAtOnce).await;
-    let (report, _) = fx.verdict(&broken).await;
+    let report = fixture().await.verdict_on_a_crashing_revision(true).await;
     assert_outcome(&report, Outcome::RolledBack);
     assert!(
         report.failure_message.starts_with("rolled back to web:1: "),
@@ -81,9 +86,7 @@ async fn reports_the_rollback_and_the_exit_code_when_the_circuit_breaker_trips()
 
 #[tokio::test]
 async fn detects_a_crash_loop_without_a_circuit_breaker() {
-    let fx = fixture().await;
-    let broken = fx.deployed(false, TaskBehaviour::ExitsAtOnce).await;
-    let (report, _) = fx.verdict(&broken).await;
+    let report = fixture().await.verdict_on_a_crashing_revision(false).await;
     assert_outcome(&report, Outcome::Failed);
     assert_message_contains(&report, &["keep failing", "app exited 1"]);
     assert!(report.stopped_tasks.len() >= 3);
@@ -101,11 +104,10 @@ async fn falls_back_to_describe_services_on_an_old_endpoint_and_pays_for_it_once
     let (report, events) = fx.verdict(&v2).await;
     assert_completed(&report);
     assert!(report.used_fallback);
-    assert!(
-        events
-            .iter()
-            .any(|e| matches!(e, ProgressEvent::FallbackToDescribeServices { .. }))
-    );
+    assert!(any_event(&events, |e| matches!(
+        e,
+        ProgressEvent::FallbackToDescribeServices { .. }
+    )));
     let calls = fx.sim.handle.call_counts();
     assert_eq!(
         calls.get("ListServiceDeployments").copied(),

@@ -14,10 +14,10 @@ use ecs_sim::scenario::{
     DeploymentSpec, Hook, LambdaOutcome, Strategy, TaskSpec, with_alarm_in_bake,
 };
 use ecs_sim::{Faults, ServiceDeploymentsApi};
-use ecs_watcher::actions::{self, FollowOptions};
+use ecs_watcher::actions::{self, FollowOptions, RollbackReport};
 use ecs_watcher::aws::SdkEcsApi;
 use ecs_watcher::model::{DeploymentStrategy, LifecycleHookAction, LifecycleStage};
-use ecs_watcher::{Outcome, ProgressEvent, WaitError, WaitOptions, WaitUntil};
+use ecs_watcher::{Outcome, ProgressEvent, WaitError, WaitOptions, WaitReport, WaitUntil};
 use reliability_support::*;
 use tokio_util::sync::CancellationToken;
 
@@ -85,6 +85,58 @@ fn quick_follow() -> FollowOptions {
     }
 }
 
+/// Blue/green with a one-minute bake and a PAUSE hook at `stage` that rolls back
+/// unless continued within `timeout_minutes`.
+fn blue_green_paused_at(
+    stage: DeploymentLifecycleHookStage,
+    timeout_minutes: i32,
+) -> DeploymentSpec {
+    blue_green(1).hook(Hook::pause(&[stage], timeout_minutes, HookAction::Rollback))
+}
+
+/// `web` updated to a healthy v2 with `spec`, watched for up to `timeout_secs`: the
+/// verdict and the progress events.
+async fn verdict_on(
+    sim: &Sim,
+    spec: DeploymentSpec,
+    timeout_secs: u64,
+) -> (WaitReport, Vec<ProgressEvent>) {
+    let v2 = deploying(sim, spec).await;
+    let (result, events) = wait(
+        &sim.watcher(None),
+        SERVICE,
+        Some(&v2),
+        options(timeout_secs),
+    )
+    .await;
+    (result.expect("a verdict"), events)
+}
+
+/// ECS's own status of the service deployment `report` followed, as the simulator has it now.
+async fn ecs_status(sim: &Sim, report: &WaitReport) -> String {
+    let arn = report
+        .service_deployment_arn
+        .as_deref()
+        .expect("followed through the API");
+    let sd = sim
+        .scenario
+        .describe_service_deployment(arn)
+        .await
+        .expect("the simulator knows the followed deployment");
+    sd.status()
+        .map(|s| s.as_str().to_owned())
+        .unwrap_or_default()
+}
+
+/// Panics, quoting the reason, unless `rollback`'s reason contains `part`.
+fn assert_reason_contains(rollback: &RollbackReport, part: &str) {
+    assert!(
+        rollback.reason.contains(part),
+        "no {part:?} in: {}",
+        rollback.reason
+    );
+}
+
 fn api(sim: &Sim) -> SdkEcsApi {
     SdkEcsApi::new(ecs_client(&sim.endpoint(), None))
 }
@@ -103,16 +155,7 @@ async fn blue_green_completes_only_at_successful_after_bake_time() {
     let positions: Vec<u8> = stages.iter().filter_map(|s| s.position()).collect();
     assert!(positions.windows(2).all(|w| w[0] < w[1]), "{stages:?}");
     // The verdict came no earlier than ECS's own SUCCESSFUL.
-    let arn = report
-        .service_deployment_arn
-        .clone()
-        .expect("followed through the API");
-    let sd = sim
-        .scenario
-        .describe_service_deployment(&arn)
-        .await
-        .unwrap();
-    assert_eq!(sd.status().map(|s| s.as_str()), Some("SUCCESSFUL"));
+    assert_eq!(ecs_status(&sim, &report).await, "SUCCESSFUL");
     assert_eq!(report.primary_task_definition.as_deref(), Some(v2.as_str()));
 }
 
@@ -147,9 +190,7 @@ async fn a_failed_lambda_hook_is_rolled_back_naming_the_hook_and_its_function() 
         LambdaOutcome::Fails,
         &[DeploymentLifecycleHookStage::PostScaleUp],
     ));
-    let v2 = deploying(&sim, spec).await;
-    let (result, _) = wait(&sim.watcher(None), SERVICE, Some(&v2), options(60)).await;
-    let report = result.expect("a verdict");
+    let (report, _) = verdict_on(&sim, spec, 60).await;
     assert_outcome(&report, Outcome::RolledBack);
     assert_message_contains(
         &report,
@@ -166,11 +207,7 @@ async fn a_failed_lambda_hook_is_rolled_back_naming_the_hook_and_its_function() 
 #[tokio::test]
 async fn wait_until_paused_stops_at_the_pause_and_continue_lets_it_finish() {
     let sim = sim_at(60.0).await;
-    let spec = blue_green(1).hook(Hook::pause(
-        &[DeploymentLifecycleHookStage::PostTestTrafficShift],
-        60,
-        HookAction::Rollback,
-    ));
+    let spec = blue_green_paused_at(DeploymentLifecycleHookStage::PostTestTrafficShift, 60);
     let v2 = deploying(&sim, spec).await;
     let watcher = sim.watcher(None);
     let (result, _) = wait(&watcher, SERVICE, Some(&v2), until(WaitUntil::Paused, 60)).await;
@@ -209,14 +246,8 @@ async fn wait_until_paused_stops_at_the_pause_and_continue_lets_it_finish() {
 #[tokio::test]
 async fn a_pause_nobody_answers_is_waited_on_and_the_timeout_names_it() {
     let sim = sim_at(60.0).await;
-    let spec = blue_green(1).hook(Hook::pause(
-        &[DeploymentLifecycleHookStage::PostScaleUp],
-        600,
-        HookAction::Rollback,
-    ));
-    let v2 = deploying(&sim, spec).await;
-    let (result, events) = wait(&sim.watcher(None), SERVICE, Some(&v2), options(4)).await;
-    let report = result.expect("a verdict");
+    let spec = blue_green_paused_at(DeploymentLifecycleHookStage::PostScaleUp, 600);
+    let (report, events) = verdict_on(&sim, spec, 4).await;
     assert_outcome(&report, Outcome::TimedOut);
     assert_message_contains(
         &report,
@@ -226,24 +257,15 @@ async fn a_pause_nobody_answers_is_waited_on_and_the_timeout_names_it() {
             "nobody continued it",
         ],
     );
-    let pauses = events
-        .iter()
-        .filter(|e| matches!(e, ProgressEvent::Paused { .. }))
-        .count();
+    let pauses = count_events(&events, |e| matches!(e, ProgressEvent::Paused { .. }));
     assert_eq!(pauses, 1, "the pause is told once");
 }
 
 #[tokio::test]
 async fn a_pause_that_times_out_applies_its_rollback() {
     let sim = sim_at(60.0).await;
-    let spec = blue_green(1).hook(Hook::pause(
-        &[DeploymentLifecycleHookStage::PostScaleUp],
-        1,
-        HookAction::Rollback,
-    ));
-    let v2 = deploying(&sim, spec).await;
-    let (result, _) = wait(&sim.watcher(None), SERVICE, Some(&v2), options(60)).await;
-    let report = result.expect("a verdict");
+    let spec = blue_green_paused_at(DeploymentLifecycleHookStage::PostScaleUp, 1);
+    let (report, _) = verdict_on(&sim, spec, 60).await;
     assert_outcome(&report, Outcome::RolledBack);
     assert_message_contains(&report, &["PAUSE", "TIMED_OUT", "POST_SCALE_UP"]);
 }
@@ -266,15 +288,7 @@ async fn wait_until_a_stage_counts_stages_skipped_between_polls() {
         "{checkpoint}"
     );
     // It stopped short of "deployed": the 30-minute bake is still ahead.
-    let arn = report
-        .service_deployment_arn
-        .expect("followed through the API");
-    let sd = sim
-        .scenario
-        .describe_service_deployment(&arn)
-        .await
-        .unwrap();
-    assert_eq!(sd.status().map(|s| s.as_str()), Some("IN_PROGRESS"));
+    assert_eq!(ecs_status(&sim, &report).await, "IN_PROGRESS");
 }
 
 #[tokio::test]
@@ -285,9 +299,8 @@ async fn linear_steps_are_reported_as_traffic_shifts() {
         step_bake_minutes: 1,
         bake_minutes: 0,
     });
-    let v2 = deploying(&sim, spec).await;
-    let (result, events) = wait(&sim.watcher(None), SERVICE, Some(&v2), options(60)).await;
-    assert_completed(&result.expect("a verdict"));
+    let (report, events) = verdict_on(&sim, spec, 60).await;
+    assert_completed(&report);
     let production: Vec<f64> = events
         .iter()
         .filter_map(|e| match e {
@@ -341,11 +354,10 @@ async fn checkpoints_need_a_staged_strategy_and_the_service_deployment_api() {
     let report = result.expect("a verdict");
     assert_completed(&report);
     assert!(report.used_fallback);
-    assert!(
-        events
-            .iter()
-            .any(|e| matches!(e, ProgressEvent::StagesInvisible { .. }))
-    );
+    assert!(any_event(&events, |e| matches!(
+        e,
+        ProgressEvent::StagesInvisible { .. }
+    )));
 }
 
 #[tokio::test]
@@ -366,11 +378,7 @@ async fn rollback_on_failure_stops_the_watched_deployment_once_and_follows_it() 
         actions::roll_back_watched(&api(&sim), &report, follow, &CancellationToken::new()).await;
     assert!(rollback.requested, "{rollback:?}");
     assert!(rollback.succeeded(), "{rollback:?}");
-    assert!(
-        rollback.reason.contains("rolled back to web:1"),
-        "{}",
-        rollback.reason
-    );
+    assert_reason_contains(&rollback, "rolled back to web:1");
     let recorded = sim.handle.recorded_actions();
     assert_eq!(recorded.len(), 1, "{recorded:?}");
     assert_eq!(recorded[0].operation, "StopServiceDeployment");
@@ -383,11 +391,7 @@ async fn rollback_on_failure_stops_the_watched_deployment_once_and_follows_it() 
     let again =
         actions::roll_back_watched(&api(&sim), &report, follow, &CancellationToken::new()).await;
     assert!(!again.requested);
-    assert!(
-        again.reason.contains("ROLLBACK_SUCCESSFUL"),
-        "{}",
-        again.reason
-    );
+    assert_reason_contains(&again, "ROLLBACK_SUCCESSFUL");
     assert_eq!(sim.handle.recorded_actions().len(), 1);
     let service = sim.scenario.describe_service(SERVICE).await.unwrap();
     assert!(
@@ -416,11 +420,7 @@ async fn rollback_without_the_permission_is_not_requested_and_says_why() {
     )
     .await;
     assert!(!rollback.requested);
-    assert!(
-        rollback.reason.contains("ecs:StopServiceDeployment"),
-        "{}",
-        rollback.reason
-    );
+    assert_reason_contains(&rollback, "ecs:StopServiceDeployment");
     assert!(sim.handle.recorded_actions().is_empty());
 }
 

@@ -59,6 +59,12 @@ fn quick() -> FollowOptions {
     }
 }
 
+/// `roll_back_watched` after an `outcome` verdict on web's deployment 2, following briefly.
+async fn roll_back_web_2(fake: &FakeEcs, outcome: Outcome) -> RollbackReport {
+    let watched = report(outcome, Some(service_deployment_arn("web", 2)));
+    roll_back_watched(fake, &watched, quick(), &CancellationToken::new()).await
+}
+
 fn hook(id: &str, status: LifecycleHookStatus) -> LifecycleHookDetail {
     LifecycleHookDetail {
         hook_id: Some(id.into()),
@@ -142,13 +148,7 @@ async fn no_stop_call_on_a_deployment_that_ended_or_is_rolling_back() {
         "ROLLBACK_SUCCESSFUL",
     ] {
         let fake = fake_with(service_deployment("web", 2, status));
-        let rollback = roll_back_watched(
-            &fake,
-            &report(Outcome::Failed, Some(service_deployment_arn("web", 2))),
-            quick(),
-            &CancellationToken::new(),
-        )
-        .await;
+        let rollback = roll_back_web_2(&fake, Outcome::Failed).await;
         assert!(!rollback.requested, "{status}");
         assert!(
             rollback.reason.contains(status),
@@ -163,13 +163,7 @@ async fn no_stop_call_on_a_deployment_that_ended_or_is_rolling_back() {
 async fn a_failed_deployment_in_progress_is_stopped_once_with_rollback() {
     let arn = service_deployment_arn("web", 2);
     let fake = fake_with(service_deployment("web", 2, "IN_PROGRESS"));
-    let rollback = roll_back_watched(
-        &fake,
-        &report(Outcome::Failed, Some(arn.clone())),
-        quick(),
-        &CancellationToken::new(),
-    )
-    .await;
+    let rollback = roll_back_web_2(&fake, Outcome::Failed).await;
     assert!(rollback.requested);
     let calls = fake.calls("StopServiceDeployment");
     assert_eq!(calls.len(), 1);
@@ -191,13 +185,7 @@ async fn access_denied_leaves_the_verdict_and_names_the_permission() {
             message: "User is not authorized to perform: ecs:StopServiceDeployment".into(),
         },
     );
-    let rollback = roll_back_watched(
-        &fake,
-        &report(Outcome::TimedOut, Some(service_deployment_arn("web", 2))),
-        quick(),
-        &CancellationToken::new(),
-    )
-    .await;
+    let rollback = roll_back_web_2(&fake, Outcome::TimedOut).await;
     assert!(!rollback.requested);
     assert!(
         rollback.reason.contains("rollback not requested"),

@@ -26,6 +26,9 @@ macro_rules! ecs_enum {
         }
 
         impl $name {
+            /// Every value this version knows, in the order the API reference lists them.
+            pub const ALL: &'static [Self] = &[$( Self::$variant ),+];
+
             /// The spelling ECS uses on the wire.
             pub fn as_str(&self) -> &str {
                 match self {
@@ -148,23 +151,12 @@ ecs_enum! {
 }
 
 impl LifecycleStage {
-    /// Position in the deployment's course; `None` for a stage this version does
-    /// not know. Stages are compared by order, never by equality, because a
-    /// deployment may pass several between two looks.
+    /// Position in the deployment's course (the stages are declared in it); `None`
+    /// for a stage this version does not know. Stages are compared by order, never
+    /// by equality, because a deployment may pass several between two looks.
     pub fn position(&self) -> Option<u8> {
-        Some(match self {
-            Self::ReconcileService => 0,
-            Self::PreScaleUp => 1,
-            Self::ScaleUp => 2,
-            Self::PostScaleUp => 3,
-            Self::TestTrafficShift => 4,
-            Self::PostTestTrafficShift => 5,
-            Self::ProductionTrafficShift => 6,
-            Self::PostProductionTrafficShift => 7,
-            Self::BakeTime => 8,
-            Self::CleanUp => 9,
-            Self::Unknown(_) => return None,
-        })
+        let index = Self::ALL.iter().position(|known| known == self)?;
+        u8::try_from(index).ok()
     }
 }
 

@@ -17,10 +17,7 @@ pub fn suggests_failure(
     target: &Target,
     new_events: &[&ServiceEvent],
 ) -> bool {
-    let target_deployment = target
-        .deployment_id
-        .as_deref()
-        .and_then(|id| service.deployment(id));
+    let target_deployment = target.deployment_in(service);
     let deployment_says = target_deployment
         .is_some_and(|d| d.failed_tasks > 0 || d.rollout_state == Some(RolloutState::Failed));
     let rollback_under_way = service

@@ -17,6 +17,11 @@ fn service(value: serde_json::Value) -> ServiceSnapshot {
     serde_json::from_value(value).expect("fixture is a valid service")
 }
 
+/// `DescribeServices` for the ACTIVE service `web` with these `deployments[]`.
+fn active_web_service(deployments: serde_json::Value) -> ServiceSnapshot {
+    service(json!({"serviceName": "web", "status": "ACTIVE", "deployments": deployments}))
+}
+
 fn service_deployment(value: serde_json::Value) -> ServiceDeployment {
     serde_json::from_value(value).expect("fixture is a valid service deployment")
 }
@@ -58,6 +63,27 @@ impl<'a> Case<'a> {
         }
     }
 
+    fn with_stopped_tasks(self, stopped_tasks: &'a [StoppedTask]) -> Self {
+        Self {
+            stopped_tasks,
+            ..self
+        }
+    }
+
+    fn with_last_seen_target(self, last_seen_target: &'a Deployment) -> Self {
+        Self {
+            last_seen_target: Some(last_seen_target),
+            ..self
+        }
+    }
+
+    fn with_service_deployment(self, service_deployment: &'a ServiceDeployment) -> Self {
+        Self {
+            service_deployment: Some(service_deployment),
+            ..self
+        }
+    }
+
     fn assess(&self, target: &Target) -> Assessment {
         assess(
             &Observation {
@@ -70,6 +96,21 @@ impl<'a> Case<'a> {
             },
             target,
         )
+    }
+}
+
+/// The verdict FAILED with `reason`.
+fn failed(reason: &str) -> Assessment {
+    Assessment::Failed {
+        reason: reason.into(),
+    }
+}
+
+/// The verdict ROLLED_BACK to REV2 with `reason`.
+fn rolled_back_to_rev2(reason: &str) -> Assessment {
+    Assessment::RolledBack {
+        to_task_definition: Some(REV2.into()),
+        reason: reason.into(),
     }
 }
 
@@ -90,69 +131,57 @@ fn completed_service() -> ServiceSnapshot {
 
 // README shape 2.
 fn failed_service() -> ServiceSnapshot {
-    service(json!({
-        "serviceName": "web", "status": "ACTIVE",
-        "deployments": [{
-            "id": "ecs-svc/1281894607538416024", "status": "ACTIVE", "taskDefinition": REV3,
-            "desiredCount": 2, "runningCount": 0, "pendingCount": 0, "failedTasks": 3,
-            "rolloutState": "FAILED",
-            "rolloutStateReason": "ECS deployment circuit breaker: tasks failed to start."
-        }]
-    }))
+    active_web_service(json!([{
+        "id": "ecs-svc/1281894607538416024", "status": "ACTIVE", "taskDefinition": REV3,
+        "desiredCount": 2, "runningCount": 0, "pendingCount": 0, "failedTasks": 3,
+        "rolloutState": "FAILED",
+        "rolloutStateReason": "ECS deployment circuit breaker: tasks failed to start."
+    }]))
 }
 
 // README shape 3.
 fn rolling_back_service() -> ServiceSnapshot {
-    service(json!({
-        "serviceName": "web", "status": "ACTIVE",
-        "deployments": [
-            {
-                "id": "ecs-svc/6405940160831029548", "status": "PRIMARY", "taskDefinition": REV2,
-                "desiredCount": 2, "runningCount": 1, "pendingCount": 1,
-                "rolloutState": "IN_PROGRESS",
-                "rolloutStateReason": "ECS deployment circuit breaker: rolling back to deploymentId ecs-svc/6405940160831029548."
-            },
-            {
-                "id": "ecs-svc/1281894607538416024", "status": "ACTIVE", "taskDefinition": REV3,
-                "desiredCount": 0, "runningCount": 0, "pendingCount": 0, "failedTasks": 3,
-                "rolloutState": "IN_PROGRESS",
-                "rolloutStateReason": "ECS deployment ecs-svc/1281894607538416024 in progress."
-            }
-        ]
-    }))
+    active_web_service(json!([
+        {
+            "id": "ecs-svc/6405940160831029548", "status": "PRIMARY", "taskDefinition": REV2,
+            "desiredCount": 2, "runningCount": 1, "pendingCount": 1,
+            "rolloutState": "IN_PROGRESS",
+            "rolloutStateReason": "ECS deployment circuit breaker: rolling back to deploymentId ecs-svc/6405940160831029548."
+        },
+        {
+            "id": "ecs-svc/1281894607538416024", "status": "ACTIVE", "taskDefinition": REV3,
+            "desiredCount": 0, "runningCount": 0, "pendingCount": 0, "failedTasks": 3,
+            "rolloutState": "IN_PROGRESS",
+            "rolloutStateReason": "ECS deployment ecs-svc/1281894607538416024 in progress."
+        }
+    ]))
 }
 
 // README shape 4.
 fn rolled_back_service() -> ServiceSnapshot {
-    service(json!({
-        "serviceName": "web", "status": "ACTIVE",
-        "deployments": [{
-            "id": "ecs-svc/6405940160831029548", "status": "PRIMARY", "taskDefinition": REV2,
-            "desiredCount": 2, "runningCount": 2, "pendingCount": 0,
-            "rolloutState": "COMPLETED",
-            "rolloutStateReason": "ECS deployment ecs-svc/6405940160831029548 completed."
-        }]
-    }))
+    active_web_service(json!([{
+        "id": "ecs-svc/6405940160831029548", "status": "PRIMARY", "taskDefinition": REV2,
+        "desiredCount": 2, "runningCount": 2, "pendingCount": 0,
+        "rolloutState": "COMPLETED",
+        "rolloutStateReason": "ECS deployment ecs-svc/6405940160831029548 completed."
+    }]))
 }
 
 fn in_progress_service(running: i32, desired: i32, failed_tasks: i32) -> ServiceSnapshot {
-    service(json!({
-        "serviceName": "web", "status": "ACTIVE",
-        "deployments": [
-            {
-                "id": "ecs-svc/2", "status": "PRIMARY", "taskDefinition": REV3,
-                "desiredCount": desired, "runningCount": running, "pendingCount": 0,
-                "failedTasks": failed_tasks, "createdAt": "2024-05-01T10:00:00Z",
-                "rolloutState": "IN_PROGRESS", "rolloutStateReason": "ECS deployment ecs-svc/2 in progress."
-            },
-            {
-                "id": "ecs-svc/1", "status": "ACTIVE", "taskDefinition": REV2,
-                "desiredCount": desired, "runningCount": desired, "pendingCount": 0,
-                "createdAt": "2024-05-01T09:00:00Z",
-                "rolloutState": "COMPLETED", "rolloutStateReason": "ECS deployment ecs-svc/1 completed."
-            }
-        ]
-    }))
+    active_web_service(json!([
+        {
+            "id": "ecs-svc/2", "status": "PRIMARY", "taskDefinition": REV3,
+            "desiredCount": desired, "runningCount": running, "pendingCount": 0,
+            "failedTasks": failed_tasks, "createdAt": "2024-05-01T10:00:00Z",
+            "rolloutState": "IN_PROGRESS", "rolloutStateReason": "ECS deployment ecs-svc/2 in progress."
+        },
+        {
+            "id": "ecs-svc/1", "status": "ACTIVE", "taskDefinition": REV2,
+            "desiredCount": desired, "runningCount": desired, "pendingCount": 0,
+            "createdAt": "2024-05-01T09:00:00Z",
+            "rolloutState": "COMPLETED", "rolloutStateReason": "ECS deployment ecs-svc/1 completed."
+        }
+    ]))
 }
 
 fn exited_tasks(count: usize, started_by: &str) -> Vec<StoppedTask> {
@@ -173,11 +202,35 @@ fn exited_tasks(count: usize, started_by: &str) -> Vec<StoppedTask> {
     ))
 }
 
+/// The service shapes the README documents, each watched as the deployment it shows.
 #[test]
-fn completes_when_primary_rollout_completed_on_desired_task_definition() {
-    let snapshot = completed_service();
-    let verdict = Case::of(&snapshot).assess(&target("ecs-svc/6405940160831029548", REV3));
-    assert_eq!(verdict, Assessment::Completed);
+fn the_readme_service_shapes_get_their_verdicts() {
+    let cases = [
+        (
+            "1, completed",
+            completed_service(),
+            "ecs-svc/6405940160831029548",
+            Assessment::Completed,
+        ),
+        (
+            "2, failed by the circuit breaker without rollback",
+            failed_service(),
+            "ecs-svc/1281894607538416024",
+            failed("ECS deployment circuit breaker: tasks failed to start."),
+        ),
+        (
+            "3, rolled back as soon as the circuit breaker starts rolling back",
+            rolling_back_service(),
+            "ecs-svc/1281894607538416024",
+            rolled_back_to_rev2(
+                "ECS deployment circuit breaker: rolling back to deploymentId ecs-svc/6405940160831029548.",
+            ),
+        ),
+    ];
+    for (shape, snapshot, deployment_id, expected) in cases {
+        let verdict = Case::of(&snapshot).assess(&target(deployment_id, REV3));
+        assert_eq!(verdict, expected, "README shape {shape}");
+    }
 }
 
 #[test]
@@ -203,37 +256,13 @@ fn a_rollout_that_completes_after_being_scaled_to_zero_mid_wait_fails() {
 }
 
 #[test]
-fn fails_when_circuit_breaker_stops_rollout_without_rollback() {
-    let snapshot = failed_service();
-    let verdict = Case::of(&snapshot).assess(&target("ecs-svc/1281894607538416024", REV3));
-    assert_eq!(
-        verdict,
-        Assessment::Failed {
-            reason: "ECS deployment circuit breaker: tasks failed to start.".into()
-        }
-    );
-}
-
-#[test]
-fn rolls_back_as_soon_as_circuit_breaker_starts_rolling_back() {
-    let snapshot = rolling_back_service();
-    let verdict = Case::of(&snapshot).assess(&target("ecs-svc/1281894607538416024", REV3));
-    assert_eq!(
-        verdict,
-        Assessment::RolledBack {
-            to_task_definition: Some(REV2.into()),
-            reason: "ECS deployment circuit breaker: rolling back to deploymentId ecs-svc/6405940160831029548.".into()
-        }
-    );
-}
-
-#[test]
 fn rolls_back_when_target_vanished_and_service_is_on_previous_revision() {
     let earlier = rolling_back_service();
-    let last_seen = earlier.deployment("ecs-svc/1281894607538416024").cloned();
+    let last_seen = earlier
+        .deployment("ecs-svc/1281894607538416024")
+        .expect("the target as last seen");
     let snapshot = rolled_back_service();
-    let mut case = Case::of(&snapshot);
-    case.last_seen_target = last_seen.as_ref();
+    let case = Case::of(&snapshot).with_last_seen_target(last_seen);
     match case.assess(&target("ecs-svc/1281894607538416024", REV3)) {
         Assessment::RolledBack {
             to_task_definition, ..
@@ -247,16 +276,12 @@ fn rolls_back_when_target_vanished_and_service_is_on_previous_revision() {
 #[test]
 fn rolls_back_with_the_target_failure_reason_once_it_left_the_list() {
     let earlier = failed_service();
-    let last_seen = earlier.deployments.first().cloned();
+    let last_seen = &earlier.deployments[0];
     let snapshot = rolled_back_service();
-    let mut case = Case::of(&snapshot);
-    case.last_seen_target = last_seen.as_ref();
+    let case = Case::of(&snapshot).with_last_seen_target(last_seen);
     assert_eq!(
         case.assess(&target("ecs-svc/1281894607538416024", REV3)),
-        Assessment::RolledBack {
-            to_task_definition: Some(REV2.into()),
-            reason: "ECS deployment circuit breaker: tasks failed to start.".into()
-        }
+        rolled_back_to_rev2("ECS deployment circuit breaker: tasks failed to start.")
     );
 }
 
@@ -278,11 +303,10 @@ fn stays_pending_while_rollout_is_in_progress() {
 
 #[test]
 fn completes_without_rollout_state_when_only_target_is_left_and_fully_running() {
-    let snapshot = service(json!({
-        "serviceName": "web", "status": "ACTIVE",
-        "deployments": [{"id": "ecs-svc/2", "status": "PRIMARY", "taskDefinition": REV3,
-                         "desiredCount": 2, "runningCount": 2, "pendingCount": 0}]
-    }));
+    let snapshot = active_web_service(
+        json!([{"id": "ecs-svc/2", "status": "PRIMARY", "taskDefinition": REV3,
+                         "desiredCount": 2, "runningCount": 2, "pendingCount": 0}]),
+    );
     assert_eq!(
         Case::of(&snapshot).assess(&target("ecs-svc/2", REV3)),
         Assessment::Completed
@@ -291,20 +315,16 @@ fn completes_without_rollout_state_when_only_target_is_left_and_fully_running() 
 
 #[test]
 fn without_rollout_state_waits_while_old_deployment_still_listed_or_tasks_pending() {
-    let two_deployments = service(json!({
-        "serviceName": "web", "status": "ACTIVE",
-        "deployments": [
-            {"id": "ecs-svc/2", "status": "PRIMARY", "taskDefinition": REV3,
-             "desiredCount": 2, "runningCount": 2, "pendingCount": 0},
-            {"id": "ecs-svc/1", "status": "ACTIVE", "taskDefinition": REV2,
-             "desiredCount": 0, "runningCount": 1, "pendingCount": 0}
-        ]
-    }));
-    let pending = service(json!({
-        "serviceName": "web", "status": "ACTIVE",
-        "deployments": [{"id": "ecs-svc/2", "status": "PRIMARY", "taskDefinition": REV3,
-                         "desiredCount": 2, "runningCount": 1, "pendingCount": 1}]
-    }));
+    let two_deployments = active_web_service(json!([
+        {"id": "ecs-svc/2", "status": "PRIMARY", "taskDefinition": REV3,
+         "desiredCount": 2, "runningCount": 2, "pendingCount": 0},
+        {"id": "ecs-svc/1", "status": "ACTIVE", "taskDefinition": REV2,
+         "desiredCount": 0, "runningCount": 1, "pendingCount": 0}
+    ]));
+    let pending = active_web_service(
+        json!([{"id": "ecs-svc/2", "status": "PRIMARY", "taskDefinition": REV3,
+                         "desiredCount": 2, "runningCount": 1, "pendingCount": 1}]),
+    );
     for snapshot in [&two_deployments, &pending] {
         assert!(matches!(
             Case::of(snapshot).assess(&target("ecs-svc/2", REV3)),
@@ -355,12 +375,7 @@ fn fails_when_service_is_inactive_draining_or_deleted() {
             "service web is DRAINING (it is being deleted)",
         ),
     ] {
-        assert_eq!(
-            case.assess(&wanted),
-            Assessment::Failed {
-                reason: expected.into()
-            }
-        );
+        assert_eq!(case.assess(&wanted), failed(expected));
     }
     let deleted = Case {
         service: None,
@@ -368,96 +383,27 @@ fn fails_when_service_is_inactive_draining_or_deleted() {
     };
     assert_eq!(
         deleted.assess(&wanted),
-        Assessment::Failed {
-            reason: "service web was deleted while waiting".into()
-        }
+        failed("service web was deleted while waiting")
     );
 }
 
-#[test]
-fn crash_loop_fails_at_threshold_without_circuit_breaker() {
-    let snapshot = in_progress_service(0, 2, 0);
-    let stopped = exited_tasks(3, "ecs-svc/2");
-    let mut case = Case::of(&snapshot);
-    case.stopped_tasks = &stopped;
-    assert_eq!(
-        case.assess(&target("ecs-svc/2", REV3)),
-        Assessment::Failed {
-            reason: "tasks of deployment ecs-svc/2 keep failing (3 stopped, 0/2 running)".into()
-        }
-    );
+/// What a row of [`crash_loops_are_declared_on_enough_failures_of_the_target_alone`] expects.
+#[derive(Debug)]
+enum CrashLoopVerdict {
+    Waits,
+    FailsWith(&'static str),
 }
 
 #[test]
-fn crash_loop_waits_below_threshold() {
-    let snapshot = in_progress_service(0, 2, 0);
-    let stopped = exited_tasks(2, "ecs-svc/2");
-    let mut case = Case::of(&snapshot);
-    case.stopped_tasks = &stopped;
-    assert!(matches!(
-        case.assess(&target("ecs-svc/2", REV3)),
-        Assessment::Pending(_)
-    ));
-}
-
-#[test]
-fn crash_loop_detection_is_off_with_zero_max_task_failures() {
-    let snapshot = in_progress_service(0, 2, 0);
-    let stopped = exited_tasks(10, "ecs-svc/2");
-    let mut case = Case::of(&snapshot);
-    case.stopped_tasks = &stopped;
-    let mut wanted = target("ecs-svc/2", REV3);
-    wanted.max_task_failures = 0;
-    assert!(matches!(case.assess(&wanted), Assessment::Pending(_)));
-}
-
-#[test]
-fn crash_loop_ignores_stops_of_other_deployments_and_scale_in() {
-    let snapshot = in_progress_service(0, 2, 0);
-    let mut stopped = exited_tasks(3, "ecs-svc/1");
-    stopped.extend(tasks(json!([{
+fn crash_loops_are_declared_on_enough_failures_of_the_target_alone() {
+    let mut other_deployments_and_scale_in = exited_tasks(3, "ecs-svc/1");
+    other_deployments_and_scale_in.extend(tasks(json!([{
         "taskArn": "arn:aws:ecs:ap-southeast-2:291971919224:task/prod/aaa", "startedBy": "ecs-svc/2",
         "stopCode": "ServiceSchedulerInitiated",
         "stoppedReason": "Scaling activity initiated by (deployment ecs-svc/2)",
         "containers": [{"name": "app", "exitCode": 0}]
     }])));
-    let mut case = Case::of(&snapshot);
-    case.stopped_tasks = &stopped;
-    assert!(matches!(
-        case.assess(&target("ecs-svc/2", REV3)),
-        Assessment::Pending(_)
-    ));
-}
-
-#[test]
-fn crash_loop_is_not_declared_while_some_target_tasks_run_healthily() {
-    let snapshot = in_progress_service(7, 10, 0);
-    let stopped = exited_tasks(3, "ecs-svc/2");
-    let mut case = Case::of(&snapshot);
-    case.stopped_tasks = &stopped;
-    assert!(matches!(
-        case.assess(&target("ecs-svc/2", REV3)),
-        Assessment::Pending(_)
-    ));
-}
-
-#[test]
-fn crash_loop_needs_failures_beyond_the_tasks_briefly_running() {
-    let snapshot = in_progress_service(1, 2, 0);
-    let wanted = target("ecs-svc/2", REV3);
-    let three = exited_tasks(3, "ecs-svc/2");
-    let mut case = Case::of(&snapshot);
-    case.stopped_tasks = &three;
-    assert!(matches!(case.assess(&wanted), Assessment::Pending(_)));
-    let four = exited_tasks(4, "ecs-svc/2");
-    case.stopped_tasks = &four;
-    assert!(matches!(case.assess(&wanted), Assessment::Failed { .. }));
-}
-
-#[test]
-fn crash_loop_counts_health_check_kills_even_while_tasks_briefly_run() {
-    let snapshot = in_progress_service(2, 2, 0);
-    let stopped = tasks(serde_json::Value::Array(
+    let health_check_kills = tasks(serde_json::Value::Array(
         (0..3)
             .map(|i| {
                 json!({
@@ -469,12 +415,83 @@ fn crash_loop_counts_health_check_kills_even_while_tasks_briefly_run() {
             })
             .collect(),
     ));
-    let mut case = Case::of(&snapshot);
-    case.stopped_tasks = &stopped;
-    assert!(matches!(
-        case.assess(&target("ecs-svc/2", REV3)),
-        Assessment::Failed { .. }
-    ));
+    use CrashLoopVerdict::{FailsWith, Waits};
+    // (case, running and desired tasks of ecs-svc/2, stopped tasks, max task failures, verdict)
+    let cases = [
+        (
+            "at the threshold without a circuit breaker",
+            (0, 2),
+            exited_tasks(3, "ecs-svc/2"),
+            3,
+            FailsWith("tasks of deployment ecs-svc/2 keep failing (3 stopped, 0/2 running)"),
+        ),
+        (
+            "below the threshold",
+            (0, 2),
+            exited_tasks(2, "ecs-svc/2"),
+            3,
+            Waits,
+        ),
+        (
+            "detection off with zero max task failures",
+            (0, 2),
+            exited_tasks(10, "ecs-svc/2"),
+            0,
+            Waits,
+        ),
+        (
+            "stops of other deployments and scale-in",
+            (0, 2),
+            other_deployments_and_scale_in,
+            3,
+            Waits,
+        ),
+        (
+            "some target tasks run healthily",
+            (7, 10),
+            exited_tasks(3, "ecs-svc/2"),
+            3,
+            Waits,
+        ),
+        (
+            "no more failures than tasks briefly running",
+            (1, 2),
+            exited_tasks(3, "ecs-svc/2"),
+            3,
+            Waits,
+        ),
+        (
+            "failures beyond the tasks briefly running",
+            (1, 2),
+            exited_tasks(4, "ecs-svc/2"),
+            3,
+            FailsWith("tasks of deployment ecs-svc/2 keep failing (4 stopped, 1/2 running)"),
+        ),
+        (
+            "health-check kills while tasks briefly run",
+            (2, 2),
+            health_check_kills,
+            3,
+            FailsWith("tasks of deployment ecs-svc/2 keep failing (3 stopped, 2/2 running)"),
+        ),
+    ];
+    for (name, (running, desired), stopped, max_task_failures, expected) in cases {
+        let snapshot = in_progress_service(running, desired, 0);
+        let wanted = Target {
+            max_task_failures,
+            ..target("ecs-svc/2", REV3)
+        };
+        let assessment = Case::of(&snapshot)
+            .with_stopped_tasks(&stopped)
+            .assess(&wanted);
+        match (&expected, &assessment) {
+            (Waits, Assessment::Pending(_)) => {}
+            (FailsWith(expected), Assessment::Failed { reason }) => {
+                assert_eq!(reason, expected, "{name}")
+            }
+            _ => panic!("{name}: expected {expected:?}, got {assessment:?}"),
+        }
+    }
 }
 
 fn sd(status: &str, extra: serde_json::Value) -> ServiceDeployment {
@@ -498,134 +515,114 @@ fn sd(status: &str, extra: serde_json::Value) -> ServiceDeployment {
 }
 
 #[test]
-fn completes_when_service_deployment_is_successful() {
-    let snapshot = in_progress_service(2, 2, 0);
-    let deployment = sd(
-        "SUCCESSFUL",
-        json!({"statusReason": "Service deployment completed."}),
-    );
-    let mut case = Case::of(&snapshot);
-    case.service_deployment = Some(&deployment);
-    assert_eq!(
-        case.assess(&target("ecs-svc/2", REV3)),
-        Assessment::Completed
-    );
-}
-
-#[test]
 fn waits_through_bake_time_even_when_describe_services_says_completed() {
     let snapshot = completed_service();
     let deployment = sd("IN_PROGRESS", json!({"lifecycleStage": "BAKE_TIME"}));
-    let mut case = Case::of(&snapshot);
-    case.service_deployment = Some(&deployment);
+    let case = Case::of(&snapshot).with_service_deployment(&deployment);
     assert!(matches!(
         case.assess(&target("ecs-svc/6405940160831029548", REV3)),
         Assessment::Pending(Progress { ref rollout_state, .. }) if rollout_state == "IN_PROGRESS"
     ));
 }
 
+/// The service deployment in `status`, with ECS's `statusReason` for it.
+fn sd_with_reason(status: &str, status_reason: &str) -> ServiceDeployment {
+    sd(status, json!({ "statusReason": status_reason }))
+}
+
+/// `DescribeServiceDeployments` in, verdict out: the service deployment's status
+/// decides, whatever `DescribeServices` shows meanwhile.
 #[test]
-fn rolls_back_when_circuit_breaker_trips() {
-    let snapshot = in_progress_service(0, 2, 3);
-    let deployment = sd(
+fn the_service_deployment_status_decides() {
+    const REVISION_1: &str = "arn:aws:ecs:ap-southeast-2:291971919224:service-revision/prod/web/1";
+    let circuit_breaker_tripped = sd(
         "ROLLBACK_IN_PROGRESS",
         json!({
             "statusReason": "Service deployment rolled back because the circuit breaker threshold was exceeded.",
             "rollback": {"reason": "Service deployment rolled back because the circuit breaker threshold was exceeded.",
-                         "startedAt": 1714557700.0,
-                         "serviceRevisionArn": "arn:aws:ecs:ap-southeast-2:291971919224:service-revision/prod/web/1"},
+                         "startedAt": 1714557700.0, "serviceRevisionArn": REVISION_1},
             "deploymentCircuitBreaker": {"status": "TRIGGERED", "failureCount": 3, "threshold": 3}
         }),
     );
-    let mut case = Case::of(&snapshot);
-    case.service_deployment = Some(&deployment);
-    case.revisions.insert(
-        "arn:aws:ecs:ap-southeast-2:291971919224:service-revision/prod/web/1".into(),
-        REV2.into(),
-    );
-    assert_eq!(
-        case.assess(&target("ecs-svc/2", REV3)),
-        Assessment::RolledBack {
-            to_task_definition: Some(REV2.into()),
-            reason: "Service deployment rolled back because the circuit breaker threshold was exceeded; \
-                     circuit breaker triggered after 3 failed tasks (threshold 3)"
-                .into()
-        }
-    );
-}
-
-#[test]
-fn rolls_back_when_cloudwatch_alarm_triggers() {
-    let snapshot = in_progress_service(2, 2, 0);
-    let deployment = sd(
+    let alarm_triggered = sd(
         "ROLLBACK_REQUESTED",
         json!({"alarms": {"status": "TRIGGERED", "alarmNames": ["web-5xx", "web-latency"],
                           "triggeredAlarmNames": ["web-5xx"]}}),
     );
-    let mut case = Case::of(&snapshot);
-    case.service_deployment = Some(&deployment);
-    match case.assess(&target("ecs-svc/2", REV3)) {
-        Assessment::RolledBack { reason, .. } => {
-            assert_eq!(reason, "CloudWatch alarm(s) triggered: web-5xx")
+    // (case, DescribeServices, the service deployment, revisions known, verdict on ecs-svc/2)
+    let cases = [
+        (
+            "successful",
+            in_progress_service(2, 2, 0),
+            sd_with_reason("SUCCESSFUL", "Service deployment completed."),
+            None,
+            Assessment::Completed,
+        ),
+        (
+            "rolling back after the circuit breaker tripped",
+            in_progress_service(0, 2, 3),
+            circuit_breaker_tripped,
+            Some((REVISION_1, REV2)),
+            rolled_back_to_rev2(
+                "Service deployment rolled back because the circuit breaker threshold was exceeded; \
+                 circuit breaker triggered after 3 failed tasks (threshold 3)",
+            ),
+        ),
+        (
+            "rollback requested by a CloudWatch alarm",
+            in_progress_service(2, 2, 0),
+            alarm_triggered,
+            None,
+            Assessment::RolledBack {
+                // No rollback revision given, none known: nothing to name.
+                to_task_definition: None,
+                reason: "CloudWatch alarm(s) triggered: web-5xx".into(),
+            },
+        ),
+        (
+            "rolled back, found in the history",
+            rolled_back_service(),
+            sd_with_reason("ROLLBACK_SUCCESSFUL", "Rolled back."),
+            None,
+            rolled_back_to_rev2("Rolled back"),
+        ),
+        (
+            "the rollback failed too",
+            in_progress_service(0, 2, 3),
+            sd_with_reason("ROLLBACK_FAILED", "Rollback could not place tasks."),
+            None,
+            failed(
+                "deployment ecs-svc/2 failed and so did the rollback: Rollback could not place tasks",
+            ),
+        ),
+        (
+            "stopped",
+            in_progress_service(0, 2, 3),
+            sd_with_reason("STOPPED", "Stopped by user."),
+            None,
+            failed("deployment ecs-svc/2 was stopped: Stopped by user."),
+        ),
+        (
+            // Not yet listed by DescribeServices, which is no sign of being superseded.
+            "pending",
+            rolled_back_service(),
+            sd("PENDING", json!({})),
+            None,
+            Assessment::Pending(Progress {
+                rollout_state: "PENDING".into(),
+                desired: 2,
+                ..Progress::default()
+            }),
+        ),
+    ];
+    for (name, snapshot, deployment, revision, expected) in cases {
+        let mut case = Case::of(&snapshot).with_service_deployment(&deployment);
+        if let Some((revision_arn, task_definition)) = revision {
+            case.revisions
+                .insert(revision_arn.to_owned(), task_definition.to_owned());
         }
-        other => panic!("expected rollback, got {other:?}"),
+        assert_eq!(case.assess(&target("ecs-svc/2", REV3)), expected, "{name}");
     }
-}
-
-#[test]
-fn rolled_back_service_deployment_found_in_history_is_rolled_back() {
-    let snapshot = rolled_back_service();
-    let deployment = sd(
-        "ROLLBACK_SUCCESSFUL",
-        json!({"statusReason": "Rolled back."}),
-    );
-    let mut case = Case::of(&snapshot);
-    case.service_deployment = Some(&deployment);
-    assert_eq!(
-        case.assess(&target("ecs-svc/2", REV3)),
-        Assessment::RolledBack {
-            to_task_definition: Some(REV2.into()),
-            reason: "Rolled back".into()
-        }
-    );
-}
-
-#[test]
-fn fails_when_rollback_fails_or_deployment_is_stopped() {
-    let snapshot = in_progress_service(0, 2, 3);
-    let rollback_failed = sd(
-        "ROLLBACK_FAILED",
-        json!({"statusReason": "Rollback could not place tasks."}),
-    );
-    let stopped = sd("STOPPED", json!({"statusReason": "Stopped by user."}));
-    let wanted = target("ecs-svc/2", REV3);
-    let mut case = Case::of(&snapshot);
-    case.service_deployment = Some(&rollback_failed);
-    assert_eq!(
-        case.assess(&wanted),
-        Assessment::Failed {
-            reason: "deployment ecs-svc/2 failed and so did the rollback: Rollback could not place tasks".into()
-        }
-    );
-    case.service_deployment = Some(&stopped);
-    assert_eq!(
-        case.assess(&wanted),
-        Assessment::Failed {
-            reason: "deployment ecs-svc/2 was stopped: Stopped by user.".into()
-        }
-    );
-}
-
-#[test]
-fn pending_service_deployment_not_yet_listed_by_describe_services_is_not_superseded() {
-    let snapshot = rolled_back_service();
-    let deployment = sd("PENDING", json!({}));
-    let mut case = Case::of(&snapshot);
-    case.service_deployment = Some(&deployment);
-    assert!(matches!(
-        case.assess(&target("ecs-svc/2", REV3)),
-        Assessment::Pending(_)
-    ));
 }
 
 #[test]
@@ -661,8 +658,7 @@ fn an_older_revision_after_the_target_was_seen_completed_is_someone_elses_deploy
         "desiredCount": 2, "runningCount": 2, "rolloutState": "COMPLETED"
     }))
     .unwrap();
-    let mut case = Case::of(&snapshot);
-    case.last_seen_target = Some(&completed_target);
+    let case = Case::of(&snapshot).with_last_seen_target(&completed_target);
     assert!(matches!(
         case.assess(&target("ecs-svc/2", REV3)),
         Assessment::Failed { ref reason } if reason.contains("superseded")

@@ -22,10 +22,7 @@ impl<'a> TargetView<'a> {
         service: &'a ServiceSnapshot,
         target: &'a Target,
     ) -> Self {
-        let deployment = target
-            .deployment_id
-            .as_deref()
-            .and_then(|id| service.deployment(id));
+        let deployment = target.deployment_in(service);
         let task_definition = target
             .task_definition
             .as_deref()

@@ -9,7 +9,7 @@ use futures::future::BoxFuture;
 
 use crate::api::{
     ApiError, ApiResult, DescribeServiceDeploymentsOutput, DescribeServicesOutput, DesiredStatus,
-    EcsApi, StopType,
+    EcsApi, StopType, newest_first,
 };
 use crate::model::{
     Deployment, Failure, LifecycleHookAction, ServiceDeployment, ServiceDeploymentBrief,
@@ -294,6 +294,35 @@ impl FakeEcs {
         Ok(())
     }
 
+    /// Enters the call (see [`FakeEcs::enter`]), then answers it from the state.
+    async fn answer<T>(
+        &self,
+        operation: &'static str,
+        args: Vec<String>,
+        respond: impl FnOnce(&mut State) -> ApiResult<T>,
+    ) -> ApiResult<T> {
+        self.enter(operation, args).await?;
+        respond(&mut self.state.lock().unwrap())
+    }
+
+    /// As [`FakeEcs::answer`], for an operation of the service-deployment API:
+    /// unknown to the endpoint unless [`FakeEcs::support_service_deployments`].
+    async fn answer_service_deployments<T>(
+        &self,
+        operation: &'static str,
+        args: Vec<String>,
+        respond: impl FnOnce(&State) -> T,
+    ) -> ApiResult<T> {
+        self.answer(operation, args, |state| {
+            if state.service_deployments_supported {
+                Ok(respond(state))
+            } else {
+                Err(Self::unsupported(operation))
+            }
+        })
+        .await
+    }
+
     fn unsupported(operation: &str) -> ApiError {
         ApiError::Unsupported {
             code: "UnknownOperationException".into(),
@@ -344,41 +373,41 @@ impl EcsApi for FakeEcs {
         cluster: &'a str,
         services: &'a [String],
     ) -> BoxFuture<'a, ApiResult<DescribeServicesOutput>> {
-        Box::pin(async move {
-            assert!(
-                services.len() <= 10,
-                "DescribeServices takes at most 10 services"
-            );
-            self.enter("DescribeServices", services.to_vec()).await?;
-            if cluster != CLUSTER {
-                return Err(ApiError::ClusterNotFound {
-                    message: "Cluster not found.".into(),
-                });
-            }
-            let mut state = self.state.lock().unwrap();
-            let mut output = DescribeServicesOutput::default();
-            for wanted in services {
-                let name = resource_name(wanted);
-                match state
-                    .scripts
-                    .get_mut(name)
-                    .and_then(|s| s.advance().cloned())
-                {
-                    Some(Step {
-                        service: Some(service),
-                        ..
-                    }) => output.services.push(service),
-                    _ => output.failures.push(Failure {
-                        arn: Some(format!(
-                            "arn:aws:ecs:us-east-1:123456789012:service/{CLUSTER}/{name}"
-                        )),
-                        reason: Some("MISSING".into()),
-                        detail: None,
-                    }),
+        assert!(
+            services.len() <= 10,
+            "DescribeServices takes at most 10 services"
+        );
+        Box::pin(
+            self.answer("DescribeServices", services.to_vec(), move |state| {
+                if cluster != CLUSTER {
+                    return Err(ApiError::ClusterNotFound {
+                        message: "Cluster not found.".into(),
+                    });
                 }
-            }
-            Ok(output)
-        })
+                let mut output = DescribeServicesOutput::default();
+                for wanted in services {
+                    let name = resource_name(wanted);
+                    match state
+                        .scripts
+                        .get_mut(name)
+                        .and_then(|s| s.advance().cloned())
+                    {
+                        Some(Step {
+                            service: Some(service),
+                            ..
+                        }) => output.services.push(service),
+                        _ => output.failures.push(Failure {
+                            arn: Some(format!(
+                                "arn:aws:ecs:us-east-1:123456789012:service/{CLUSTER}/{name}"
+                            )),
+                            reason: Some("MISSING".into()),
+                            detail: None,
+                        }),
+                    }
+                }
+                Ok(output)
+            }),
+        )
     }
 
     fn list_service_deployments<'a>(
@@ -386,78 +415,67 @@ impl EcsApi for FakeEcs {
         _cluster: &'a str,
         service: &'a str,
     ) -> BoxFuture<'a, ApiResult<Vec<ServiceDeploymentBrief>>> {
-        Box::pin(async move {
-            self.enter("ListServiceDeployments", vec![service.to_owned()])
-                .await?;
-            let state = self.state.lock().unwrap();
-            if !state.service_deployments_supported {
-                return Err(Self::unsupported("ListServiceDeployments"));
-            }
-            let name = resource_name(service);
-            let mut briefs: Vec<ServiceDeploymentBrief> = Self::known_service_deployments(&state)
-                .into_iter()
-                .filter(|(owner, _)| owner == name)
-                .map(|(_, sd)| brief_of(&sd))
-                .collect();
-            briefs.sort_by_key(|b| std::cmp::Reverse(b.created_at));
-            Ok(briefs)
-        })
+        let args = vec![service.to_owned()];
+        Box::pin(
+            self.answer_service_deployments("ListServiceDeployments", args, move |state| {
+                let name = resource_name(service);
+                let mut briefs: Vec<ServiceDeploymentBrief> =
+                    Self::known_service_deployments(state)
+                        .into_iter()
+                        .filter(|(owner, _)| owner == name)
+                        .map(|(_, sd)| brief_of(&sd))
+                        .collect();
+                newest_first(&mut briefs);
+                briefs
+            }),
+        )
     }
 
     fn describe_service_deployments<'a>(
         &'a self,
         service_deployment_arns: &'a [String],
     ) -> BoxFuture<'a, ApiResult<DescribeServiceDeploymentsOutput>> {
-        Box::pin(async move {
-            assert!(service_deployment_arns.len() <= 20);
-            self.enter(
-                "DescribeServiceDeployments",
-                service_deployment_arns.to_vec(),
-            )
-            .await?;
-            let state = self.state.lock().unwrap();
-            if !state.service_deployments_supported {
-                return Err(Self::unsupported("DescribeServiceDeployments"));
-            }
-            let known = Self::known_service_deployments(&state);
-            Ok(DescribeServiceDeploymentsOutput {
-                service_deployments: service_deployment_arns
-                    .iter()
-                    .filter_map(|arn| {
-                        known
-                            .iter()
-                            .find(|(_, sd)| sd.service_deployment_arn.as_deref() == Some(arn))
-                            .map(|(_, sd)| sd.clone())
-                    })
-                    .collect(),
-                failures: Vec::new(),
-            })
-        })
+        assert!(service_deployment_arns.len() <= 20);
+        let args = service_deployment_arns.to_vec();
+        Box::pin(
+            self.answer_service_deployments("DescribeServiceDeployments", args, |state| {
+                let known = Self::known_service_deployments(state);
+                DescribeServiceDeploymentsOutput {
+                    service_deployments: service_deployment_arns
+                        .iter()
+                        .filter_map(|arn| {
+                            known
+                                .iter()
+                                .find(|(_, sd)| sd.service_deployment_arn.as_deref() == Some(arn))
+                                .map(|(_, sd)| sd.clone())
+                        })
+                        .collect(),
+                    failures: Vec::new(),
+                }
+            }),
+        )
     }
 
     fn describe_service_revisions<'a>(
         &'a self,
         service_revision_arns: &'a [String],
     ) -> BoxFuture<'a, ApiResult<Vec<ServiceRevision>>> {
-        Box::pin(async move {
-            assert!(service_revision_arns.len() <= 20);
-            self.enter("DescribeServiceRevisions", service_revision_arns.to_vec())
-                .await?;
-            let state = self.state.lock().unwrap();
-            if !state.service_deployments_supported {
-                return Err(Self::unsupported("DescribeServiceRevisions"));
-            }
-            Ok(service_revision_arns
-                .iter()
-                .filter_map(|arn| {
-                    state.revisions.get(arn).map(|td| ServiceRevision {
-                        service_revision_arn: Some(arn.clone()),
-                        task_definition: Some(td.clone()),
-                        created_at: None,
+        assert!(service_revision_arns.len() <= 20);
+        let args = service_revision_arns.to_vec();
+        Box::pin(
+            self.answer_service_deployments("DescribeServiceRevisions", args, |state| {
+                service_revision_arns
+                    .iter()
+                    .filter_map(|arn| {
+                        state.revisions.get(arn).map(|td| ServiceRevision {
+                            service_revision_arn: Some(arn.clone()),
+                            task_definition: Some(td.clone()),
+                            created_at: None,
+                        })
                     })
-                })
-                .collect())
-        })
+                    .collect()
+            }),
+        )
     }
 
     fn list_tasks<'a>(
@@ -466,22 +484,22 @@ impl EcsApi for FakeEcs {
         service: &'a str,
         desired_status: DesiredStatus,
     ) -> BoxFuture<'a, ApiResult<Vec<String>>> {
-        Box::pin(async move {
-            assert_eq!(desired_status, DesiredStatus::Stopped);
-            self.enter("ListTasks", vec![service.to_owned()]).await?;
-            let state = self.state.lock().unwrap();
-            Ok(state
-                .scripts
-                .get(resource_name(service))
-                .and_then(Script::current)
-                .map(|step| {
-                    step.stopped_tasks
-                        .iter()
-                        .map(|t| t.task_arn.clone())
-                        .collect()
-                })
-                .unwrap_or_default())
-        })
+        assert_eq!(desired_status, DesiredStatus::Stopped);
+        Box::pin(
+            self.answer("ListTasks", vec![service.to_owned()], move |state| {
+                Ok(state
+                    .scripts
+                    .get(resource_name(service))
+                    .and_then(Script::current)
+                    .map(|step| {
+                        step.stopped_tasks
+                            .iter()
+                            .map(|t| t.task_arn.clone())
+                            .collect()
+                    })
+                    .unwrap_or_default())
+            }),
+        )
     }
 
     fn describe_tasks<'a>(
@@ -489,10 +507,8 @@ impl EcsApi for FakeEcs {
         _cluster: &'a str,
         task_arns: &'a [String],
     ) -> BoxFuture<'a, ApiResult<Vec<StoppedTask>>> {
-        Box::pin(async move {
-            assert!(task_arns.len() <= 100);
-            self.enter("DescribeTasks", task_arns.to_vec()).await?;
-            let state = self.state.lock().unwrap();
+        assert!(task_arns.len() <= 100);
+        Box::pin(self.answer("DescribeTasks", task_arns.to_vec(), |state| {
             let all: Vec<&StoppedTask> = state
                 .scripts
                 .values()
@@ -507,7 +523,7 @@ impl EcsApi for FakeEcs {
                         .map(|t| (*t).clone())
                 })
                 .collect())
-        })
+        }))
     }
 
     /// Logged, and answered with an injected error if any; the script decides
@@ -517,16 +533,11 @@ impl EcsApi for FakeEcs {
         service_deployment_arn: &'a str,
         stop_type: StopType,
     ) -> BoxFuture<'a, ApiResult<()>> {
-        Box::pin(async move {
-            self.enter(
-                "StopServiceDeployment",
-                vec![
-                    service_deployment_arn.to_owned(),
-                    stop_type.as_str().to_owned(),
-                ],
-            )
-            .await
-        })
+        let args = vec![
+            service_deployment_arn.to_owned(),
+            stop_type.as_str().to_owned(),
+        ];
+        Box::pin(self.enter("StopServiceDeployment", args))
     }
 
     fn continue_service_deployment<'a>(
@@ -535,16 +546,11 @@ impl EcsApi for FakeEcs {
         hook_id: &'a str,
         action: LifecycleHookAction,
     ) -> BoxFuture<'a, ApiResult<()>> {
-        Box::pin(async move {
-            self.enter(
-                "ContinueServiceDeployment",
-                vec![
-                    service_deployment_arn.to_owned(),
-                    hook_id.to_owned(),
-                    action.as_str().to_owned(),
-                ],
-            )
-            .await
-        })
+        let args = vec![
+            service_deployment_arn.to_owned(),
+            hook_id.to_owned(),
+            action.as_str().to_owned(),
+        ];
+        Box::pin(self.enter("ContinueServiceDeployment", args))
     }
 }

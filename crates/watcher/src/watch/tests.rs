@@ -14,6 +14,7 @@ use super::fake::{
 use super::*;
 use crate::api::ApiError;
 use crate::model::{CircuitBreakerState, Rollback};
+use crate::test_support::assert_took;
 
 type Events = Arc<Mutex<Vec<ProgressEvent>>>;
 
@@ -83,18 +84,71 @@ fn throttled() -> ApiError {
     }
 }
 
+/// One wait of a new watcher over `fake`: its result and every progress event.
 async fn wait(
     fake: &FakeEcs,
     request: WaitRequest,
     options: WaitOptions,
 ) -> (Result<WaitReport, WaitError>, Vec<ProgressEvent>) {
-    let watcher = Watcher::new(Arc::new(fake.clone()));
+    wait_with(&Watcher::new(Arc::new(fake.clone())), request, options).await
+}
+
+/// One wait of `watcher` (which may remember earlier waits): its result and every progress event.
+async fn wait_with(
+    watcher: &Watcher,
+    request: WaitRequest,
+    options: WaitOptions,
+) -> (Result<WaitReport, WaitError>, Vec<ProgressEvent>) {
     let (events, sink) = recorder();
     let result = watcher
         .wait(request, options, CancellationToken::new(), sink)
         .await;
     let events = events.lock().unwrap().clone();
     (result, events)
+}
+
+/// How many of `events` `is` picks out.
+fn count(events: &[ProgressEvent], is: impl Fn(&ProgressEvent) -> bool) -> usize {
+    events.iter().filter(|e| is(e)).count()
+}
+
+/// A token cancelled `after` from now, by the (paused) clock.
+fn cancelled_after(after: Duration) -> CancellationToken {
+    let cancel = CancellationToken::new();
+    let trigger = cancel.clone();
+    tokio::spawn(async move {
+        tokio::time::sleep(after).await;
+        trigger.cancel();
+    });
+    cancel
+}
+
+/// As [`wait`], expecting a verdict.
+async fn verdict(
+    fake: &FakeEcs,
+    request: WaitRequest,
+    options: WaitOptions,
+) -> (WaitReport, Vec<ProgressEvent>) {
+    let (result, events) = wait(fake, request, options).await;
+    (result.expect("a verdict"), events)
+}
+
+/// Panics unless `report` is `outcome` with exactly `failure_message`.
+fn assert_verdict(report: &WaitReport, outcome: Outcome, failure_message: &str) {
+    assert_eq!(
+        (report.outcome, report.failure_message.as_str()),
+        (outcome, failure_message)
+    );
+}
+
+/// Panics unless `report` is `outcome` with a failure message that starts with `prefix`.
+fn assert_verdict_starts(report: &WaitReport, outcome: Outcome, prefix: &str) {
+    assert_eq!(report.outcome, outcome, "{}", report.failure_message);
+    assert!(
+        report.failure_message.starts_with(prefix),
+        "{:?} does not start with {prefix:?}",
+        report.failure_message
+    );
 }
 
 fn rolling_out(running: i32) -> Step {
@@ -109,6 +163,22 @@ fn rolling_out_of(name: &str, running: i32) -> Step {
             deployment(1, "ACTIVE", "web:2", 2 - running, 0, Some("COMPLETED")),
         ],
     ))
+}
+
+/// Rolling out with none of the target's tasks running and `failed_tasks` failed.
+fn failing_from_the_start(failed_tasks: i32) -> Step {
+    let mut step = rolling_out(0);
+    if let Some(service) = step.service.as_mut() {
+        service.deployments[0].failed_tasks = failed_tasks;
+    }
+    step
+}
+
+/// `count` tasks of the target deployment `ecs-svc/2` whose app exited 1.
+fn target_tasks_exited(count: usize) -> Vec<StoppedTask> {
+    (0..count)
+        .map(|i| exited_task(&format!("t{i}"), "ecs-svc/2", 1))
+        .collect()
 }
 
 fn rolled_out() -> Step {
@@ -141,8 +211,7 @@ async fn first_look_is_immediate() {
     let fake = FakeEcs::new();
     fake.script("web", vec![rolled_out()]);
     let started = Instant::now();
-    let (result, events) = wait(&fake, request("web", Some("web:3")), options(180)).await;
-    let report = result.unwrap();
+    let (report, events) = verdict(&fake, request("web", Some("web:3")), options(180)).await;
     assert_eq!(report.outcome, Outcome::Completed);
     assert_eq!(report.failure_message, "");
     assert_eq!(report.deployment_id.as_deref(), Some("ecs-svc/2"));
@@ -166,9 +235,10 @@ async fn timeout_is_honoured_within_one_poll_interval() {
     let elapsed = started.elapsed();
     let report = result.unwrap();
     assert_eq!(report.outcome, Outcome::TimedOut);
-    assert!(
-        elapsed >= Duration::from_secs(10) && elapsed <= Duration::from_secs(12),
-        "took {elapsed:?}"
+    assert_took(
+        elapsed,
+        Duration::from_secs(10)..=Duration::from_secs(12),
+        "a 10 s wait",
     );
     assert_eq!(
         report.failure_message,
@@ -203,12 +273,7 @@ async fn cancellation_ends_a_wait_within_a_second() {
     let fake = FakeEcs::new();
     fake.script("web", vec![rolling_out(1)]);
     let watcher = Watcher::new(Arc::new(fake.clone()));
-    let cancel = CancellationToken::new();
-    let trigger = cancel.clone();
-    tokio::spawn(async move {
-        tokio::time::sleep(Duration::from_secs(5)).await;
-        trigger.cancel();
-    });
+    let cancel = cancelled_after(Duration::from_secs(5));
     let started = Instant::now();
     let mut slow_polls = options(600);
     slow_polls.poll_interval = Duration::from_secs(60);
@@ -230,12 +295,7 @@ async fn cancellation_interrupts_a_call_in_flight() {
     fake.script("web", vec![rolling_out(1)]);
     fake.delay("DescribeServices", Duration::from_secs(120));
     let watcher = Watcher::new(Arc::new(fake.clone()));
-    let cancel = CancellationToken::new();
-    let trigger = cancel.clone();
-    tokio::spawn(async move {
-        tokio::time::sleep(Duration::from_millis(500)).await;
-        trigger.cancel();
-    });
+    let cancel = cancelled_after(Duration::from_millis(500));
     let started = Instant::now();
     let (_, sink) = recorder();
     let result = watcher
@@ -270,8 +330,7 @@ async fn endless_throttling_times_out_saying_so() {
     fake.script("web", vec![rolled_out()]);
     fake.fail_always("DescribeServices", throttled());
     let started = Instant::now();
-    let (result, _) = wait(&fake, request("web", Some("web:3")), options(120)).await;
-    let report = result.unwrap();
+    let (report, _) = verdict(&fake, request("web", Some("web:3")), options(120)).await;
     assert_eq!(report.outcome, Outcome::TimedOut);
     let calls = fake.calls("DescribeServices").len();
     assert_eq!(
@@ -294,22 +353,12 @@ async fn fallback_to_describe_services_is_remembered_across_waits() {
     }
     let watcher = Watcher::new(Arc::new(fake.clone()));
     for name in ["web", "api"] {
-        let (events, sink) = recorder();
-        let report = watcher
-            .wait(
-                request(name, None),
-                options(60),
-                CancellationToken::new(),
-                sink,
-            )
-            .await
-            .unwrap();
+        let (result, events) = wait_with(&watcher, request(name, None), options(60)).await;
+        let report = result.unwrap();
         assert_eq!(report.outcome, Outcome::Completed, "{name}");
         assert!(report.used_fallback);
         assert!(
             events
-                .lock()
-                .unwrap()
                 .iter()
                 .any(|e| matches!(e, ProgressEvent::FallbackToDescribeServices { .. })),
             "{name} reports the fallback"
@@ -337,8 +386,7 @@ async fn follows_service_deployments_when_available() {
             rolled_out().with_service_deployment(service_deployment("web", 2, "SUCCESSFUL")),
         ],
     );
-    let (result, _) = wait(&fake, request("web", Some("web:3")), options(60)).await;
-    let report = result.unwrap();
+    let (report, _) = verdict(&fake, request("web", Some("web:3")), options(60)).await;
     assert_eq!(report.outcome, Outcome::Completed);
     assert!(!report.used_fallback);
     assert_eq!(fake.calls("DescribeServices").len(), 3);
@@ -365,20 +413,14 @@ async fn eleven_waits_on_one_cluster_share_two_describe_services_calls_per_tick(
         );
     }
     let watcher = Watcher::new(Arc::new(fake.clone()));
-    let waits = names.iter().map(|name| {
-        let (_, sink) = recorder();
-        watcher.wait(
-            request(name, None),
-            options(60),
-            CancellationToken::new(),
-            sink,
-        )
-    });
+    let waits = names
+        .iter()
+        .map(|name| wait_with(&watcher, request(name, None), options(60)));
     let reports = join_all(waits).await;
     assert!(
         reports
             .iter()
-            .all(|r| matches!(r, Ok(report) if report.outcome == Outcome::Completed))
+            .all(|(r, _)| matches!(r, Ok(report) if report.outcome == Outcome::Completed))
     );
     let sizes: Vec<usize> = fake
         .calls("DescribeServices")
@@ -406,15 +448,9 @@ async fn waits_started_at_different_moments_look_together_from_their_second_look
         let watcher = watcher.clone();
         async move {
             tokio::time::sleep(after).await;
-            let (_, sink) = recorder();
-            watcher
-                .wait(
-                    request(name, None),
-                    options(60),
-                    CancellationToken::new(),
-                    sink,
-                )
+            wait_with(&watcher, request(name, None), options(60))
                 .await
+                .0
         }
     };
     let (early, late) = tokio::join!(
@@ -447,11 +483,10 @@ async fn keeps_looking_for_the_desired_deployment_during_the_grace_period() {
     );
     let (result, events) = wait(&fake, request("web", Some("web:3")), options(60)).await;
     assert_eq!(result.unwrap().outcome, Outcome::Completed);
-    let found: Vec<&ProgressEvent> = events
-        .iter()
-        .filter(|e| matches!(e, ProgressEvent::DeploymentFound { .. }))
-        .collect();
-    assert_eq!(found.len(), 1);
+    let found = count(&events, |e| {
+        matches!(e, ProgressEvent::DeploymentFound { .. })
+    });
+    assert_eq!(found, 1);
 }
 
 #[tokio::test(start_paused = true)]
@@ -461,17 +496,16 @@ async fn fails_when_the_desired_deployment_never_appears_within_the_grace_period
     let mut short_grace = options(60);
     short_grace.discovery_grace = Duration::from_secs(10);
     let started = Instant::now();
-    let (result, _) = wait(&fake, request("web", Some("web:3")), short_grace).await;
-    let report = result.unwrap();
-    assert_eq!(report.outcome, Outcome::Failed);
-    assert_eq!(
-        report.failure_message,
-        "no deployment of task definition web:3 found for service web (it runs web:2)"
+    let (report, _) = verdict(&fake, request("web", Some("web:3")), short_grace).await;
+    assert_verdict(
+        &report,
+        Outcome::Failed,
+        "no deployment of task definition web:3 found for service web (it runs web:2)",
     );
-    let elapsed = started.elapsed();
-    assert!(
-        elapsed >= Duration::from_secs(10) && elapsed < Duration::from_secs(12),
-        "{elapsed:?}"
+    assert_took(
+        started.elapsed(),
+        Duration::from_secs(10)..Duration::from_secs(12),
+        "a 10 s grace period",
     );
 }
 
@@ -480,13 +514,11 @@ async fn discovery_grace_is_capped_by_the_deadline() {
     let fake = FakeEcs::new();
     fake.script("web", vec![stable_on("web:2")]);
     let started = Instant::now();
-    let (result, _) = wait(&fake, request("web", Some("web:3")), options(5)).await;
-    let report = result.unwrap();
-    assert_eq!(report.outcome, Outcome::Failed);
-    assert!(
-        report
-            .failure_message
-            .starts_with("no deployment of task definition web:3")
+    let (report, _) = verdict(&fake, request("web", Some("web:3")), options(5)).await;
+    assert_verdict_starts(
+        &report,
+        Outcome::Failed,
+        "no deployment of task definition web:3",
     );
     assert!(started.elapsed() < Duration::from_secs(6));
 }
@@ -496,10 +528,7 @@ async fn rollback_is_reported_with_the_stopped_tasks_and_each_task_described_onc
     let fake = FakeEcs::new();
     fake.support_service_deployments();
     fake.revision(&revision_arn("web", 1), &td("web:2"));
-    let mut failing = rolling_out(0);
-    if let Some(s) = failing.service.as_mut() {
-        s.deployments[0].failed_tasks = 2;
-    }
+    let failing = failing_from_the_start(2);
     let mut tripping = service_deployment("web", 2, "IN_PROGRESS");
     tripping.deployment_circuit_breaker = Some(CircuitBreakerState {
         status: Some("MONITORING".into()),
@@ -534,8 +563,7 @@ async fn rollback_is_reported_with_the_stopped_tasks_and_each_task_described_onc
                 .with_stopped(three_stopped),
         ],
     );
-    let (result, events) = wait(&fake, request("web", Some("web:3")), options(60)).await;
-    let report = result.unwrap();
+    let (report, events) = verdict(&fake, request("web", Some("web:3")), options(60)).await;
     assert_eq!(report.outcome, Outcome::RolledBack);
     assert_eq!(
         report.failure_message,
@@ -553,35 +581,23 @@ async fn rollback_is_reported_with_the_stopped_tasks_and_each_task_described_onc
         4,
         "each stopped task described once: {described:?}"
     );
-    let stopped_events = events
-        .iter()
-        .filter(|e| matches!(e, ProgressEvent::TaskStopped { .. }))
-        .count();
+    let stopped_events = count(&events, |e| matches!(e, ProgressEvent::TaskStopped { .. }));
     assert_eq!(stopped_events, 3);
 }
 
 #[tokio::test(start_paused = true)]
 async fn crash_loop_fails_without_circuit_breaker() {
     let fake = FakeEcs::new();
-    let mut crashing = rolling_out(0);
-    if let Some(s) = crashing.service.as_mut() {
-        s.deployments[0].failed_tasks = 1;
-    }
-    let stops = |n: usize| {
-        (0..n)
-            .map(|i| exited_task(&format!("t{i}"), "ecs-svc/2", 1))
-            .collect::<Vec<_>>()
-    };
+    let crashing = failing_from_the_start(1);
     fake.script(
         "web",
         vec![
-            crashing.clone().with_stopped(stops(1)),
-            crashing.clone().with_stopped(stops(2)),
-            crashing.with_stopped(stops(3)),
+            crashing.clone().with_stopped(target_tasks_exited(1)),
+            crashing.clone().with_stopped(target_tasks_exited(2)),
+            crashing.with_stopped(target_tasks_exited(3)),
         ],
     );
-    let (result, _) = wait(&fake, request("web", Some("web:3")), options(600)).await;
-    let report = result.unwrap();
+    let (report, _) = verdict(&fake, request("web", Some("web:3")), options(600)).await;
     assert_eq!(report.outcome, Outcome::Failed);
     assert_eq!(
         report.failure_message,
@@ -602,12 +618,11 @@ async fn superseded_deployment_fails_naming_the_newer_one() {
         ],
     ));
     fake.script("web", vec![rolling_out(1), superseded]);
-    let (result, _) = wait(&fake, request("web", Some("web:3")), options(60)).await;
-    let report = result.unwrap();
-    assert_eq!(report.outcome, Outcome::Failed);
-    assert_eq!(
-        report.failure_message,
-        "deployment ecs-svc/2 was superseded by deployment ecs-svc/3 (web:4)"
+    let (report, _) = verdict(&fake, request("web", Some("web:3")), options(60)).await;
+    assert_verdict(
+        &report,
+        Outcome::Failed,
+        "deployment ecs-svc/2 was superseded by deployment ecs-svc/3 (web:4)",
     );
 }
 
@@ -622,13 +637,11 @@ async fn finds_a_deployment_that_rolled_back_before_we_looked_in_history() {
         Some("ECS deployment circuit breaker: tasks failed to start.".into());
     fake.history("web", rolled_back);
     fake.script("web", vec![stable_on("web:2")]);
-    let (result, _) = wait(&fake, request("web", Some("web:3")), options(60)).await;
-    let report = result.unwrap();
-    assert_eq!(report.outcome, Outcome::RolledBack);
-    assert!(
-        report
-            .failure_message
-            .starts_with("rolled back to web:2: ECS deployment circuit breaker")
+    let (report, _) = verdict(&fake, request("web", Some("web:3")), options(60)).await;
+    assert_verdict_starts(
+        &report,
+        Outcome::RolledBack,
+        "rolled back to web:2: ECS deployment circuit breaker",
     );
     assert_eq!(report.deployment_id.as_deref(), Some("ecs-svc/2"));
 }
@@ -645,12 +658,11 @@ async fn a_missing_service_is_an_error_at_first_look_and_a_failure_later() {
     }
     let deleted = FakeEcs::new();
     deleted.script("web", vec![rolling_out(1), Step::default()]);
-    let (result, _) = wait(&deleted, request("web", None), options(60)).await;
-    let report = result.unwrap();
-    assert_eq!(report.outcome, Outcome::Failed);
-    assert_eq!(
-        report.failure_message,
-        "service web was deleted while waiting"
+    let (report, _) = verdict(&deleted, request("web", None), options(60)).await;
+    assert_verdict(
+        &report,
+        Outcome::Failed,
+        "service web was deleted while waiting",
     );
 }
 
@@ -734,16 +746,14 @@ async fn follows_an_explicit_deployment_id_or_service_deployment_arn() {
     fake.script("web", steps());
     let mut by_id = request("web", None);
     by_id.deployment = Some("ecs-svc/2".into());
-    let (result, _) = wait(&fake, by_id, options(60)).await;
-    let report = result.unwrap();
+    let (report, _) = verdict(&fake, by_id, options(60)).await;
     assert_eq!(report.outcome, Outcome::Completed);
     assert_eq!(report.deployment_id.as_deref(), Some("ecs-svc/2"));
 
     fake.script("web", steps());
     let mut by_arn = request("web", None);
     by_arn.deployment = Some(super::fake::service_deployment_arn("web", 2));
-    let (result, events) = wait(&fake, by_arn, options(60)).await;
-    let report = result.unwrap();
+    let (report, events) = verdict(&fake, by_arn, options(60)).await;
     assert_eq!(report.outcome, Outcome::Completed);
     assert_eq!(report.deployment_id.as_deref(), Some("ecs-svc/2"));
     assert!(events.iter().any(|e| matches!(
@@ -767,10 +777,7 @@ async fn a_service_deployment_arn_cannot_be_followed_without_the_api() {
 #[tokio::test(start_paused = true)]
 async fn missing_list_tasks_permission_is_named() {
     let fake = FakeEcs::new();
-    let mut failing = rolling_out(0);
-    if let Some(s) = failing.service.as_mut() {
-        s.deployments[0].failed_tasks = 1;
-    }
+    let failing = failing_from_the_start(1);
     fake.script("web", vec![failing]);
     fake.fail_always(
         "ListTasks",
@@ -787,17 +794,10 @@ async fn missing_list_tasks_permission_is_named() {
 #[tokio::test(start_paused = true)]
 async fn throttled_task_lookups_delay_but_do_not_decide() {
     let fake = FakeEcs::new();
-    let mut failing = rolling_out(0);
-    if let Some(s) = failing.service.as_mut() {
-        s.deployments[0].failed_tasks = 1;
-    }
-    let stops: Vec<_> = (0..3)
-        .map(|i| exited_task(&format!("t{i}"), "ecs-svc/2", 1))
-        .collect();
-    fake.script("web", vec![failing.with_stopped(stops)]);
+    let failing = failing_from_the_start(1);
+    fake.script("web", vec![failing.with_stopped(target_tasks_exited(3))]);
     fake.fail_next("DescribeTasks", throttled(), 2);
-    let (result, events) = wait(&fake, request("web", None), options(120)).await;
-    let report = result.unwrap();
+    let (report, events) = verdict(&fake, request("web", None), options(120)).await;
     assert_eq!(
         report.outcome,
         Outcome::Failed,
@@ -805,10 +805,10 @@ async fn throttled_task_lookups_delay_but_do_not_decide() {
         report.failure_message
     );
     assert!(report.failure_message.contains("keep failing"));
-    let retries = events
-        .iter()
-        .filter(|e| matches!(e, ProgressEvent::Retrying { operation, .. } if operation == "DescribeTasks"))
-        .count();
+    let retries = count(
+        &events,
+        |e| matches!(e, ProgressEvent::Retrying { operation, .. } if operation == "DescribeTasks"),
+    );
     assert_eq!(retries, 2);
 }
 

@@ -210,6 +210,16 @@ pub async fn wait(
     (result, events)
 }
 
+/// How many of `events` `is` picks out.
+pub fn count_events(events: &[ProgressEvent], is: impl Fn(&ProgressEvent) -> bool) -> usize {
+    events.iter().filter(|e| is(e)).count()
+}
+
+/// True when `is` picks out one of `events`.
+pub fn any_event(events: &[ProgressEvent], is: impl Fn(&ProgressEvent) -> bool) -> bool {
+    events.iter().any(is)
+}
+
 pub fn retries(events: &[ProgressEvent]) -> Vec<(String, String)> {
     events
         .iter()

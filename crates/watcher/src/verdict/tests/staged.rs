@@ -13,19 +13,6 @@ const REVISION_2: &str = "arn:aws:ecs:ap-southeast-2:291971919224:service-revisi
 const REVISION_3: &str = "arn:aws:ecs:ap-southeast-2:291971919224:service-revision/prod/web/2";
 const LAMBDA: &str = "arn:aws:lambda:ap-southeast-2:291971919224:function:smoke-test";
 
-const STAGES: [&str; 10] = [
-    "RECONCILE_SERVICE",
-    "PRE_SCALE_UP",
-    "SCALE_UP",
-    "POST_SCALE_UP",
-    "TEST_TRAFFIC_SHIFT",
-    "POST_TEST_TRAFFIC_SHIFT",
-    "PRODUCTION_TRAFFIC_SHIFT",
-    "POST_PRODUCTION_TRAFFIC_SHIFT",
-    "BAKE_TIME",
-    "CLEAN_UP",
-];
-
 /// A blue/green (or other staged) service mid-deployment: green `ecs-svc/2` runs
 /// REV3 beside blue `ecs-svc/1` on REV2, as `DescribeServices` shows it.
 fn staged_service(strategy: &str) -> ServiceSnapshot {
@@ -121,6 +108,36 @@ fn assess_staged(
     .assess(&staged_target(wait_until))
 }
 
+/// A deployment without lifecycle hooks in `stage`, `production_weight` % of
+/// production traffic shifted, watched until deployed.
+fn assess_without_hooks(
+    status: &str,
+    stage: &str,
+    production_weight: f64,
+    stage_reached: Option<LifecycleStage>,
+) -> Assessment {
+    assess_staged(
+        staged_deployment(status, stage, json!([]), production_weight),
+        stage_reached,
+        WaitUntil::Deployed,
+    )
+}
+
+/// A running deployment at POST_TEST_TRAFFIC_SHIFT whose PAUSE hook is in
+/// `hook_status`, before any production traffic moved.
+fn assess_at_pause_hook(hook_status: &str, wait_until: WaitUntil) -> Assessment {
+    assess_staged(
+        staged_deployment(
+            "IN_PROGRESS",
+            "POST_TEST_TRAFFIC_SHIFT",
+            pause_hook(hook_status),
+            0.0,
+        ),
+        None,
+        wait_until,
+    )
+}
+
 fn pending_stage(assessment: &Assessment) -> Option<LifecycleStage> {
     match assessment {
         Assessment::Pending(progress) => progress.staged.as_ref().and_then(|s| s.stage.clone()),
@@ -144,45 +161,37 @@ fn staged_strategies_use_the_lifecycle_rules() {
 
 #[test]
 fn every_stage_of_a_running_deployment_is_pending_and_reported() {
-    for stage in STAGES {
-        let assessment = assess_staged(
-            staged_deployment("IN_PROGRESS", stage, json!([]), 100.0),
-            None,
-            WaitUntil::Deployed,
-        );
-        assert_eq!(
-            pending_stage(&assessment),
-            Some(LifecycleStage::from(stage)),
-            "{stage}"
-        );
+    for stage in LifecycleStage::ALL {
+        let assessment = assess_without_hooks("IN_PROGRESS", stage.as_str(), 100.0, None);
+        assert_eq!(pending_stage(&assessment).as_ref(), Some(stage), "{stage}");
     }
 }
 
 #[test]
 fn baking_with_all_traffic_shifted_and_healthy_tasks_is_not_done() {
-    let assessment = assess_staged(
-        staged_deployment("IN_PROGRESS", "BAKE_TIME", json!([]), 100.0),
+    let assessment = assess_without_hooks(
+        "IN_PROGRESS",
+        "BAKE_TIME",
+        100.0,
         Some(LifecycleStage::BakeTime),
-        WaitUntil::Deployed,
     );
-    match assessment {
-        Assessment::Pending(progress) => {
-            let staged = progress.staged.expect("staged progress");
-            assert_eq!(staged.production_traffic_weight, Some(100.0));
-            assert_eq!(staged.stage, Some(LifecycleStage::BakeTime));
-        }
-        other => panic!("expected Pending during bake time, got {other:?}"),
-    }
+    let Assessment::Pending(progress) = assessment else {
+        panic!("expected Pending during bake time, got {assessment:?}");
+    };
+    let staged = progress.staged.expect("staged progress");
+    assert_eq!(staged.production_traffic_weight, Some(100.0));
+    assert_eq!(staged.stage, Some(LifecycleStage::BakeTime));
 }
 
 #[test]
 fn successful_is_completed_even_while_blue_tasks_still_drain() {
     // earlySuccessCriteria: ECS reports SUCCESSFUL before the old tasks are gone;
     // DescribeServices still lists blue with running tasks.
-    let assessment = assess_staged(
-        staged_deployment("SUCCESSFUL", "CLEAN_UP", json!([]), 100.0),
+    let assessment = assess_without_hooks(
+        "SUCCESSFUL",
+        "CLEAN_UP",
+        100.0,
         Some(LifecycleStage::CleanUp),
-        WaitUntil::Deployed,
     );
     assert_eq!(assessment, Assessment::Completed);
 }
@@ -296,8 +305,9 @@ fn a_rollback_that_fails_is_failed() {
     );
     match assess_staged(sd, Some(LifecycleStage::BakeTime), WaitUntil::Deployed) {
         Assessment::Failed { reason } => {
-            assert!(reason.contains("so did the rollback"), "{reason}");
-            assert!(reason.contains("BAKE_TIME"), "{reason}");
+            for part in ["so did the rollback", "BAKE_TIME"] {
+                assert!(reason.contains(part), "{part:?} missing in {reason}");
+            }
         }
         other => panic!("expected Failed, got {other:?}"),
     }
@@ -312,16 +322,7 @@ fn every_hook_status_of_a_running_deployment_keeps_waiting_by_default() {
         "FAILED",
         "TIMED_OUT",
     ] {
-        let assessment = assess_staged(
-            staged_deployment(
-                "IN_PROGRESS",
-                "POST_TEST_TRAFFIC_SHIFT",
-                pause_hook(status),
-                0.0,
-            ),
-            None,
-            WaitUntil::Deployed,
-        );
+        let assessment = assess_at_pause_hook(status, WaitUntil::Deployed);
         let Assessment::Pending(progress) = assessment else {
             panic!("{status}: expected Pending, got {assessment:?}");
         };
@@ -332,16 +333,7 @@ fn every_hook_status_of_a_running_deployment_keeps_waiting_by_default() {
 
 #[test]
 fn wait_until_paused_completes_at_an_awaiting_pause_hook() {
-    let assessment = assess_staged(
-        staged_deployment(
-            "IN_PROGRESS",
-            "POST_TEST_TRAFFIC_SHIFT",
-            pause_hook("AWAITING_ACTION"),
-            0.0,
-        ),
-        None,
-        WaitUntil::Paused,
-    );
+    let assessment = assess_at_pause_hook("AWAITING_ACTION", WaitUntil::Paused);
     assert_eq!(
         assessment,
         Assessment::Checkpoint(Checkpoint::Paused(PausedHook {
@@ -353,16 +345,7 @@ fn wait_until_paused_completes_at_an_awaiting_pause_hook() {
     );
     // Not paused (yet): keep waiting.
     for status in ["IN_PROGRESS", "SUCCEEDED"] {
-        let assessment = assess_staged(
-            staged_deployment(
-                "IN_PROGRESS",
-                "POST_TEST_TRAFFIC_SHIFT",
-                pause_hook(status),
-                0.0,
-            ),
-            None,
-            WaitUntil::Paused,
-        );
+        let assessment = assess_at_pause_hook(status, WaitUntil::Paused);
         assert!(
             matches!(assessment, Assessment::Pending(_)),
             "{status}: {assessment:?}"
@@ -380,8 +363,11 @@ fn wait_until_a_stage_compares_order_so_skipped_stages_count() {
             wanted.clone(),
         )
     };
-    for stage in &STAGES[..5] {
-        assert!(matches!(at(stage, None), Assessment::Pending(_)), "{stage}");
+    for stage in &LifecycleStage::ALL[..5] {
+        assert!(
+            matches!(at(stage.as_str(), None), Assessment::Pending(_)),
+            "{stage}"
+        );
     }
     assert_eq!(
         at("POST_TEST_TRAFFIC_SHIFT", None),
@@ -426,11 +412,7 @@ fn a_rollback_before_the_checkpoint_is_the_usual_verdict() {
 
 #[test]
 fn linear_steps_report_the_traffic_split() {
-    let assessment = assess_staged(
-        staged_deployment("IN_PROGRESS", "PRODUCTION_TRAFFIC_SHIFT", json!([]), 30.0),
-        None,
-        WaitUntil::Deployed,
-    );
+    let assessment = assess_without_hooks("IN_PROGRESS", "PRODUCTION_TRAFFIC_SHIFT", 30.0, None);
     let Assessment::Pending(progress) = assessment else {
         panic!("expected Pending, got {assessment:?}");
     };

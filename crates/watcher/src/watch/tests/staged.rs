@@ -57,6 +57,25 @@ fn blue_green(
     with_strategy(rolling_out(2), "BLUE_GREEN").with_service_deployment(sd)
 }
 
+/// A fake ECS with the service-deployment API, scripted to show `web` going
+/// through `steps` (see [`blue_green`]).
+fn staged_web(steps: Vec<Step>) -> FakeEcs {
+    let fake = FakeEcs::new();
+    fake.support_service_deployments();
+    fake.script("web", steps);
+    fake
+}
+
+/// Blue/green at POST_TEST_TRAFFIC_SHIFT, waiting at its PAUSE hook for someone to continue.
+fn paused_for_approval() -> Step {
+    blue_green(
+        LifecycleStage::PostTestTrafficShift,
+        "IN_PROGRESS",
+        0.0,
+        vec![pause_hook(LifecycleHookStatus::AwaitingAction)],
+    )
+}
+
 fn until(wait_until: WaitUntil, timeout_secs: u64) -> WaitOptions {
     WaitOptions {
         wait_until,
@@ -141,51 +160,32 @@ async fn without_service_deployment_apis_stages_are_invisible() {
             with_strategy(rolled_out(), "BLUE_GREEN"),
         ],
     );
-    let (result, events) = wait(&fake, request("web", Some("web:3")), options(60)).await;
-    let report = result.unwrap();
+    let (report, events) = verdict(&fake, request("web", Some("web:3")), options(60)).await;
     assert_eq!(report.outcome, Outcome::Completed);
     assert!(report.used_fallback);
     assert_eq!(report.strategy, Some(DeploymentStrategy::BlueGreen));
-    let told = events
-        .iter()
-        .filter(|e| matches!(e, ProgressEvent::StagesInvisible { .. }))
-        .count();
+    let told = count(&events, |e| {
+        matches!(e, ProgressEvent::StagesInvisible { .. })
+    });
     assert_eq!(told, 1);
 }
 
 #[tokio::test(start_paused = true)]
 async fn stage_changes_traffic_shifts_and_a_pause_are_each_told_once() {
-    let fake = FakeEcs::new();
-    fake.support_service_deployments();
-    let awaiting = || vec![pause_hook(LifecycleHookStatus::AwaitingAction)];
-    fake.script(
-        "web",
-        vec![
-            blue_green(LifecycleStage::ScaleUp, "IN_PROGRESS", 0.0, vec![]),
-            blue_green(
-                LifecycleStage::PostTestTrafficShift,
-                "IN_PROGRESS",
-                0.0,
-                awaiting(),
-            ),
-            blue_green(
-                LifecycleStage::PostTestTrafficShift,
-                "IN_PROGRESS",
-                0.0,
-                awaiting(),
-            ),
-            blue_green(
-                LifecycleStage::ProductionTrafficShift,
-                "IN_PROGRESS",
-                30.0,
-                vec![pause_hook(LifecycleHookStatus::Succeeded)],
-            ),
-            blue_green(LifecycleStage::BakeTime, "IN_PROGRESS", 100.0, vec![]),
-            blue_green(LifecycleStage::CleanUp, "SUCCESSFUL", 100.0, vec![]),
-        ],
-    );
-    let (result, events) = wait(&fake, request("web", Some("web:3")), options(120)).await;
-    let report = result.unwrap();
+    let fake = staged_web(vec![
+        blue_green(LifecycleStage::ScaleUp, "IN_PROGRESS", 0.0, vec![]),
+        paused_for_approval(),
+        paused_for_approval(),
+        blue_green(
+            LifecycleStage::ProductionTrafficShift,
+            "IN_PROGRESS",
+            30.0,
+            vec![pause_hook(LifecycleHookStatus::Succeeded)],
+        ),
+        blue_green(LifecycleStage::BakeTime, "IN_PROGRESS", 100.0, vec![]),
+        blue_green(LifecycleStage::CleanUp, "SUCCESSFUL", 100.0, vec![]),
+    ]);
+    let (report, events) = verdict(&fake, request("web", Some("web:3")), options(120)).await;
     assert_eq!(report.outcome, Outcome::Completed);
     assert_eq!(report.lifecycle_stage, Some(LifecycleStage::CleanUp));
     assert_eq!(report.checkpoint, None);
@@ -228,36 +228,22 @@ async fn stage_changes_traffic_shifts_and_a_pause_are_each_told_once() {
         .map(|e| crate::message::progress_line(e).text)
         .collect();
     assert_eq!(pauses.len(), 1, "{pauses:?}");
-    assert!(pauses[0].contains("approve"), "{}", pauses[0]);
-    assert!(
-        pauses[0].contains("POST_TEST_TRAFFIC_SHIFT"),
-        "{}",
-        pauses[0]
-    );
-    assert!(pauses[0].contains("then ROLLBACK"), "{}", pauses[0]);
-    assert!(
-        pauses[0].contains("aws ecs continue-service-deployment"),
-        "{}",
-        pauses[0]
-    );
+    for part in [
+        "approve",
+        "POST_TEST_TRAFFIC_SHIFT",
+        "then ROLLBACK",
+        "aws ecs continue-service-deployment",
+    ] {
+        assert!(pauses[0].contains(part), "no {part:?} in: {}", pauses[0]);
+    }
 }
 
 #[tokio::test(start_paused = true)]
 async fn wait_until_paused_completes_at_the_pause_and_reports_the_hook() {
-    let fake = FakeEcs::new();
-    fake.support_service_deployments();
-    fake.script(
-        "web",
-        vec![
-            blue_green(LifecycleStage::ScaleUp, "IN_PROGRESS", 0.0, vec![]),
-            blue_green(
-                LifecycleStage::PostTestTrafficShift,
-                "IN_PROGRESS",
-                0.0,
-                vec![pause_hook(LifecycleHookStatus::AwaitingAction)],
-            ),
-        ],
-    );
+    let fake = staged_web(vec![
+        blue_green(LifecycleStage::ScaleUp, "IN_PROGRESS", 0.0, vec![]),
+        paused_for_approval(),
+    ]);
     let (result, _) = wait(
         &fake,
         request("web", Some("web:3")),
@@ -283,19 +269,8 @@ async fn wait_until_paused_completes_at_the_pause_and_reports_the_hook() {
 
 #[tokio::test(start_paused = true)]
 async fn a_timeout_while_paused_says_at_which_hook() {
-    let fake = FakeEcs::new();
-    fake.support_service_deployments();
-    fake.script(
-        "web",
-        vec![blue_green(
-            LifecycleStage::PostTestTrafficShift,
-            "IN_PROGRESS",
-            0.0,
-            vec![pause_hook(LifecycleHookStatus::AwaitingAction)],
-        )],
-    );
-    let (result, _) = wait(&fake, request("web", Some("web:3")), options(20)).await;
-    let report = result.unwrap();
+    let fake = staged_web(vec![paused_for_approval()]);
+    let (report, _) = verdict(&fake, request("web", Some("web:3")), options(20)).await;
     assert_eq!(report.outcome, Outcome::TimedOut);
     assert!(
         report
