@@ -62,16 +62,8 @@ def test_ctrl_c_during_a_long_wait_cancels_promptly_and_leaves_no_provider_runni
 
 def _wait_for_provider_polling(running, sim, timeout: float = 120) -> list[int]:
     """Waits until the provider process runs and has polled ECS a few times; returns its pids."""
-    start_calls = sim.call_counts()["operations"].get("DescribeServices", 0)
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        running.pump(0.3)
-        if running.process.poll() is not None:
-            raise AssertionError(f"pulumi up ended before the wait started:\n{running.output}")
-        providers = [
-            pid for pid, name in descendants(running.process.pid).items() if name.startswith(PROVIDER_PROCESS)
-        ]
-        polls = sim.call_counts()["operations"].get("DescribeServices", 0) - start_calls
-        if providers and polls >= 3:
-            return providers
-    raise AssertionError(f"the provider never started polling:\n{running.output}")
+
+    def providers() -> list[int]:
+        return [pid for pid, name in descendants(running.process.pid).items() if name.startswith(PROVIDER_PROCESS)]
+
+    return running.until_watched(sim, providers, "the provider to start polling", timeout)

@@ -4,8 +4,6 @@ rolls a crash loop back to the previous task definition."""
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
 from conftest import configure
@@ -49,19 +47,13 @@ def held_until_observed(running, sim, arn: str, timeout: float = 120) -> dict:
     """Waits until deployment `arn` is paused at its PAUSE hook and the provider has looked at the service a
     few times, so what happens next is seen live whatever the engine's start-up took; returns the hook.
     (This probe calls DescribeServiceDeployments only: the DescribeServices calls counted are the provider's.)"""
-    start = sim.call_counts()["operations"].get("DescribeServices", 0)
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        running.pump(0.3)
-        if running.process.poll() is not None:
-            raise AssertionError(f"pulumi up ended before the pause:\n{running.output}")
-        looks = sim.call_counts()["operations"].get("DescribeServices", 0) - start
+
+    def awaiting_hook() -> dict | None:
         deployment = sim.call("DescribeServiceDeployments", {"serviceDeploymentArns": [arn]})
         hooks = deployment["serviceDeployments"][0].get("lifecycleHookDetails", [])
-        awaiting = [h for h in hooks if h.get("status") == "AWAITING_ACTION"]
-        if awaiting and looks >= 3:
-            return awaiting[0]
-    raise AssertionError(f"the provider never watched the paused deployment:\n{running.output}")
+        return next((h for h in hooks if h.get("status") == "AWAITING_ACTION"), None)
+
+    return running.until_watched(sim, awaiting_hook, "the provider to watch the paused deployment", timeout)
 
 
 @LANGUAGES

@@ -203,6 +203,23 @@ class RunningCommand:
             self.pump(0.2)
         return text in self.output
 
+    def until_watched(self, sim, found, waiting_for: str, timeout: float = 120, looks: int = 3):
+        """Collects output until `found()` returns something and the provider has called DescribeServices at
+        least `looks` more times, so what happens next is seen live whatever the engine's start-up took;
+        returns what `found` returned. Fails saying what it was `waiting_for` if pulumi ends first or
+        `timeout` passes. (`found` must not call DescribeServices itself: those calls count as the
+        provider's.)"""
+        start = sim.call_counts()["operations"].get("DescribeServices", 0)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            self.pump(0.3)
+            if self.process.poll() is not None:
+                raise AssertionError(f"pulumi ended while waiting for {waiting_for}:\n{self.output}")
+            result = found()
+            if result and sim.call_counts()["operations"].get("DescribeServices", 0) - start >= looks:
+                return result
+        raise AssertionError(f"timed out waiting for {waiting_for}:\n{self.output}")
+
     def interrupt(self) -> None:
         self.process.send_signal(signal.SIGINT)
 
