@@ -212,6 +212,19 @@ mod tests {
         }
     }
 
+    /// A service whose one deployment is PRIMARY on `task_definition`, `rollout_state` for `reason`.
+    fn one_primary(
+        task_definition: &str,
+        rollout_state: &str,
+        reason: &str,
+    ) -> DescribeServicesOutput {
+        described(&format!(
+            r#"{{"serviceName":"web","status":"ACTIVE","deployments":[{{"status":"PRIMARY",
+            "taskDefinition":"{task_definition}","rolloutState":"{rollout_state}",
+            "rolloutStateReason":"{reason}"}}]}}"#
+        ))
+    }
+
     fn results(refreshed: Refreshed) -> WaitResults {
         match refreshed {
             Refreshed::Results(results) => results,
@@ -221,22 +234,30 @@ mod tests {
 
     #[test]
     fn still_serving_the_desired_task_definition_is_no_drift() {
-        let json = format!(
-            r#"{{"serviceName":"web","status":"ACTIVE","deployments":[{{"status":"PRIMARY","taskDefinition":"{TD3}",
-            "rolloutState":"COMPLETED","rolloutStateReason":"ECS deployment ecs-svc/1281894607538416024 completed."}}]}}"#
-        );
         let state = completed_state();
-        assert_eq!(results(refresh(&state, &described(&json))), state.results);
+        assert_eq!(
+            results(refresh(
+                &state,
+                &one_primary(
+                    TD3,
+                    "COMPLETED",
+                    "ECS deployment ecs-svc/1281894607538416024 completed."
+                )
+            )),
+            state.results
+        );
     }
 
     #[test]
     fn a_later_rollback_shows_as_rolled_back_drift() {
-        let json = format!(
-            r#"{{"serviceName":"web","status":"ACTIVE","deployments":[{{"status":"PRIMARY","taskDefinition":"{TD2}",
-            "rolloutState":"IN_PROGRESS",
-            "rolloutStateReason":"ECS deployment circuit breaker: rolling back to deploymentId ecs-svc/6405940160831029548."}}]}}"#
-        );
-        let refreshed = results(refresh(&completed_state(), &described(&json)));
+        let refreshed = results(refresh(
+            &completed_state(),
+            &one_primary(
+                TD2,
+                "IN_PROGRESS",
+                "ECS deployment circuit breaker: rolling back to deploymentId ecs-svc/6405940160831029548.",
+            ),
+        ));
         assert_eq!(refreshed.outcome, Outcome::RolledBack);
         assert_eq!(refreshed.status, "FAILED");
         assert_eq!(refreshed.primary_task_def.as_deref(), Some(TD2));
@@ -249,11 +270,10 @@ mod tests {
 
     #[test]
     fn someone_elses_deploy_shows_as_failed_drift() {
-        let json = format!(
-            r#"{{"serviceName":"web","status":"ACTIVE","deployments":[{{"status":"PRIMARY","taskDefinition":"{TD2}",
-            "rolloutState":"COMPLETED","rolloutStateReason":"ECS deployment ecs-svc/99 completed."}}]}}"#
-        );
-        let refreshed = results(refresh(&completed_state(), &described(&json)));
+        let refreshed = results(refresh(
+            &completed_state(),
+            &one_primary(TD2, "COMPLETED", "ECS deployment ecs-svc/99 completed."),
+        ));
         assert_eq!(refreshed.outcome, Outcome::Failed);
         assert_eq!(
             refreshed.deployment_id.as_deref(),
@@ -263,11 +283,14 @@ mod tests {
 
     #[test]
     fn a_failed_rollout_of_the_desired_task_definition_is_failed() {
-        let json = format!(
-            r#"{{"serviceName":"web","status":"ACTIVE","deployments":[{{"status":"PRIMARY","taskDefinition":"{TD3}",
-            "rolloutState":"FAILED","rolloutStateReason":"ECS deployment circuit breaker: tasks failed to start."}}]}}"#
-        );
-        let refreshed = results(refresh(&completed_state(), &described(&json)));
+        let refreshed = results(refresh(
+            &completed_state(),
+            &one_primary(
+                TD3,
+                "FAILED",
+                "ECS deployment circuit breaker: tasks failed to start.",
+            ),
+        ));
         assert_eq!(refreshed.outcome, Outcome::Failed);
         assert_eq!(
             refreshed.failure_message,
