@@ -552,7 +552,9 @@ fn the_service_deployment_status_decides() {
     // (case, DescribeServices, the service deployment, revisions known, verdict on ecs-svc/2)
     let cases = [
         (
-            "successful",
+            // ecs-svc/1 still runs its 2 tasks: with earlySuccessCriteria (sourceServiceRevisionCleanup
+            // DEFERRED) ECS says SUCCESSFUL before the old tasks drain, and so do we.
+            "successful while the old deployment still drains",
             in_progress_service(2, 2, 0),
             sd_with_reason("SUCCESSFUL", "Service deployment completed."),
             None,
