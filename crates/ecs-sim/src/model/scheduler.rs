@@ -696,15 +696,15 @@ mod tests {
             .collect()
     }
 
-    /// A steady service of 4 tasks whose deployments succeed early at 50 % with `cleanup`, deployed
-    /// to revision 2 at 20 s.
+    /// A steady service of 4 tasks whose deployments succeed early at 100 % (the most ECS's default
+    /// minimumHealthyPercent of 100 allows) with `cleanup`, deployed to revision 2 at 20 s.
     /// Returns the service, the old deployment and the simulated time its service deployment
     /// turned SUCCESSFUL (stepping by 0.5 s).
     fn early_success_deployment(cleanup: SourceCleanup, ids: &mut Ids) -> (Service, u64, f64) {
         let config = DeploymentConfig {
             early_success: Some(EarlySuccess {
                 enable: true,
-                healthy_percent: Some(50),
+                healthy_percent: Some(100),
                 cleanup: Some(cleanup),
             }),
             ..DeploymentConfig::default()
