@@ -12,25 +12,15 @@ use aws_sdk_ecs::types::{
     ServiceDeployment, ServiceDeploymentStatus, ServiceRevisionCleanup, Task,
 };
 use common::*;
+use ecs_sim::SimHandle;
 use ecs_sim::scenario::{DeploymentSpec, Strategy};
-use ecs_sim::{SimConfig, SimHandle};
 
 /// Desired tasks of `web`: with 50 % healthy and maximumPercent 100, a deployment replaces them
 /// two at a time, so it reaches its early success criteria with two source tasks left.
 const DESIRED: i32 = 4;
 
 async fn frozen_sim() -> (SimHandle, Client, Scenario) {
-    let sim = ecs_sim::start(SimConfig {
-        time_scale: 0.001,
-        seed: 5,
-        ..SimConfig::default()
-    })
-    .await
-    .expect("simulator starts");
-    let ecs = client(&sim);
-    let scenario = Scenario::new(ecs.clone(), CLUSTER);
-    scenario.create_cluster().await.expect("cluster");
-    (sim, ecs, scenario)
+    sim_with_cluster(0.001, 5).await
 }
 
 /// ROLLING, minimumHealthyPercent 50, maximumPercent 100, early success at 50 % with `cleanup`.
@@ -216,11 +206,20 @@ async fn early_success_criteria_are_echoed_by_both_apis() {
     assert_eq!(configuration.early_success_criteria(), Some(&wanted));
 }
 
-#[tokio::test]
-async fn deferred_early_success_is_successful_while_source_tasks_still_run() {
+/// A `web` updated to v2 with [`half_early`] `cleanup`, 15 simulated seconds later.
+struct SucceededEarly {
+    sim: SimHandle,
+    ecs: Client,
+    scenario: Scenario,
+    v1: String,
+    v2: String,
+    /// The `finishedAt` of v2's service deployment, which is SUCCESSFUL.
+    finished_at: f64,
+}
+
+async fn succeeded_early(cleanup: ServiceRevisionCleanup) -> SucceededEarly {
     let (sim, ecs, scenario) = frozen_sim().await;
-    let spec = half_early(ServiceRevisionCleanup::Deferred);
-    let (v1, v2, arn) = web_updated(&sim, &scenario, &spec).await;
+    let (v1, v2, arn) = web_updated(&sim, &scenario, &half_early(cleanup)).await;
     // Two source tasks stop at once, two v2 tasks start (maximumPercent 100) and are healthy
     // 7 s later: 50 % of the desired count.
     sim.skip_time(15.0);
@@ -230,21 +229,35 @@ async fn deferred_early_success_is_successful_while_source_tasks_still_run() {
         Some(&ServiceDeploymentStatus::Successful)
     );
     let finished_at = deployment.finished_at().expect("finishedAt").as_secs_f64();
-    let described = scenario.describe_service("web").await.unwrap();
+    SucceededEarly {
+        sim,
+        ecs,
+        scenario,
+        v1,
+        v2,
+        finished_at,
+    }
+}
+
+#[tokio::test]
+async fn deferred_early_success_is_successful_while_source_tasks_still_run() {
+    let early = succeeded_early(ServiceRevisionCleanup::Deferred).await;
+    let finished_at = early.finished_at;
+    let described = early.scenario.describe_service("web").await.unwrap();
     assert_eq!(
         deployments(&described),
         [("PRIMARY".to_owned(), 2), ("ACTIVE".to_owned(), 2)],
         "v2 has half the tasks; the two source tasks left still run"
     );
     let primary = &described.deployments()[0];
-    assert_eq!(primary.task_definition(), Some(v2.as_str()));
+    assert_eq!(primary.task_definition(), Some(early.v2.as_str()));
     assert_eq!(primary.rollout_state().unwrap().as_str(), "COMPLETED");
 
     // The source tasks are removed in the background, and v2 scales to 100 %.
-    sim.skip_time(60.0);
-    let described = scenario.describe_service("web").await.unwrap();
+    early.sim.skip_time(60.0);
+    let described = early.scenario.describe_service("web").await.unwrap();
     assert_eq!(deployments(&described), [("PRIMARY".to_owned(), DESIRED)]);
-    let source_stops = times_of(&ecs, &v1, true, Task::stopping_at).await;
+    let source_stops = times_of(&early.ecs, &early.v1, true, Task::stopping_at).await;
     assert_eq!(source_stops.len(), DESIRED as usize);
     let after_success = source_stops.iter().filter(|&&at| at > finished_at).count();
     assert_eq!(
@@ -255,18 +268,10 @@ async fn deferred_early_success_is_successful_while_source_tasks_still_run() {
 
 #[tokio::test]
 async fn blocking_early_success_removes_source_tasks_before_it_is_successful() {
-    let (sim, ecs, scenario) = frozen_sim().await;
-    let spec = half_early(ServiceRevisionCleanup::Blocking);
-    let (v1, v2, arn) = web_updated(&sim, &scenario, &spec).await;
-    sim.skip_time(15.0);
-    let deployment = scenario.describe_service_deployment(&arn).await.unwrap();
-    assert_eq!(
-        status(&deployment),
-        Some(&ServiceDeploymentStatus::Successful)
-    );
-    let finished_at = deployment.finished_at().expect("finishedAt").as_secs_f64();
-    let described = scenario.describe_service("web").await.unwrap();
-    let source_stops = times_of(&ecs, &v1, true, Task::stopped_at).await;
+    let early = succeeded_early(ServiceRevisionCleanup::Blocking).await;
+    let finished_at = early.finished_at;
+    let described = early.scenario.describe_service("web").await.unwrap();
+    let source_stops = times_of(&early.ecs, &early.v1, true, Task::stopped_at).await;
     assert_eq!(
         source_stops.len(),
         DESIRED as usize,
@@ -278,7 +283,7 @@ async fn blocking_early_success_removes_source_tasks_before_it_is_successful() {
     );
     assert_eq!(described.deployments().len(), 1, "only the PRIMARY is left");
     // v2 had half the desired count at SUCCESSFUL and scaled to 100 % after it.
-    let started = times_of(&ecs, &v2, false, Task::started_at).await;
+    let started = times_of(&early.ecs, &early.v2, false, Task::started_at).await;
     assert_eq!(started.len(), DESIRED as usize);
     let after_success = started.iter().filter(|&&at| at > finished_at).count();
     assert_eq!(after_success, 2, "v2 tasks started at {started:?}");
