@@ -619,6 +619,39 @@ def staged_deployments(sim):
              serviceDeploymentArn="arn:aws:ecs:us-east-1:123456789012:service-deployment/conf-staged/bg/nope")
 
 
+@scenario
+def early_success(sim):
+    cluster = "conf-early"
+    sim.call("create_cluster", clusterName=cluster)
+    criteria = {"enable": True, "healthyPercent": 50, "sourceServiceRevisionCleanup": "DEFERRED"}
+    first = register(sim, f"{cluster}-web")
+    sim.call(
+        "create_service", expect="InvalidParameterException", cluster=cluster, serviceName="web",
+        taskDefinition=first, desiredCount=4,
+        deploymentConfiguration={"strategy": "CANARY", "earlySuccessCriteria": criteria},
+    )
+    sim.call(
+        "create_service", expect="InvalidParameterException", cluster=cluster, serviceName="web",
+        taskDefinition=first, desiredCount=4, deploymentConfiguration={"earlySuccessCriteria": criteria},
+    )
+    rolling = {"minimumHealthyPercent": 50, "maximumPercent": 100, "earlySuccessCriteria": criteria}
+    sim.call(
+        "create_service", cluster=cluster, serviceName="web", taskDefinition=first, desiredCount=4,
+        networkConfiguration=NETWORK, deploymentConfiguration=rolling,
+    )
+    echoed = sim.settle(cluster, "web")["deploymentConfiguration"].get("earlySuccessCriteria")
+    expect(echoed == criteria, f"DescribeServices echoes earlySuccessCriteria: {echoed}")
+    second = register(sim, f"{cluster}-web", container=dict(CONTAINER, image="public.ecr.aws/nginx/nginx:1.28"))
+    arn = sim.call("update_service", cluster=cluster, service="web", taskDefinition=second)["service"][
+        "currentServiceDeployment"]
+    done = finished(sim, arn, ["SUCCESSFUL"])
+    expect(done["deploymentConfiguration"].get("earlySuccessCriteria") == criteria, done["deploymentConfiguration"])
+    statuses = [(d["status"], d["runningCount"]) for d in sim.service(cluster, "web")["deployments"]]
+    expect(statuses[0][0] == "PRIMARY" and statuses[1][0] == "ACTIVE" and statuses[1][1] > 0,
+           f"the source tasks still run after a DEFERRED early success: {statuses}")
+    sim.settle(cluster, "web")
+
+
 def self_test():
     """The validator itself: each kind of mismatch it exists to catch is caught."""
     model = botocore.session.get_session().get_service_model("ecs")

@@ -125,6 +125,19 @@
 //! then ROLLBACK_SUCCESSFUL (its `rollback.serviceRevisionArn` is the rollback deployment's
 //! revision). Without the breaker, a failing deployment replaces tasks forever.
 //!
+//! **Early success** (`deploymentConfiguration.earlySuccessCriteria`, ROLLING only): with
+//! `enable: true` (then `healthyPercent`, from minimumHealthyPercent to 100, and
+//! `sourceServiceRevisionCleanup` are required) a requested rolling deployment is SUCCESSFUL, with
+//! `finishedAt`, and its rollout COMPLETED as soon as `ceil(desired × healthyPercent / 100)` of its
+//! tasks are healthy; the breaker and alarms stop watching it then, and it keeps scaling to the
+//! desired count. BLOCKING first stops every task of the older deployments and succeeds once they
+//! are STOPPED; DEFERRED succeeds at once and leaves the older tasks running for 30 s, then drains
+//! them as usual, so DescribeServices still lists the older ACTIVE deployment with running tasks
+//! beside a SUCCESSFUL service deployment. Older deployments leave `deployments[]` when their last
+//! task is gone. The simulator's rolling deployments have no bake time, with or without it;
+//! rollback deployments complete as usual. Given with another strategy, or out of range, it is an
+//! InvalidParameterException naming the member; an UpdateService that switches strategy drops it.
+//!
 //! # Staged deployments: BLUE_GREEN, LINEAR, CANARY
 //!
 //! `deploymentConfiguration.strategy` other than ROLLING (the default) makes a requested

@@ -37,6 +37,11 @@ DEPLOYMENTS: rolling update within maximumPercent/minimumHealthyPercent; COMPLET
 steady (circuit breaker status then MONITORING_COMPLETE); circuit breaker threshold
 clamp(ceil(desired/2), 3, 200); rollback re-deploys the task definition of the last
 COMPLETED deployment. StopTask stops a task; the scheduler replaces it.
+  earlySuccessCriteria (ROLLING only; enable, healthyPercent >= minimumHealthyPercent,
+                       sourceServiceRevisionCleanup): SUCCESSFUL and COMPLETED once
+                       ceil(desired x healthyPercent / 100) new tasks are healthy, still scaling
+                       to desired after; BLOCKING stops the old tasks first and succeeds when they
+                       are STOPPED, DEFERRED succeeds at once and leaves them running 30s more
 
 TIME: simulated 'now' starts at the wall clock when the simulator starts and then runs
 --time-scale times faster (plus POST /_sim/time/skip), so at high time scales every timestamp

@@ -15,22 +15,12 @@ use aws_sdk_ecs::types::{
 };
 use common::*;
 use ecs_sim::scenario::{DeploymentSpec, Hook, LambdaOutcome, Strategy, with_alarm_in_bake};
-use ecs_sim::{AlarmState, SimConfig, SimHandle};
+use ecs_sim::{AlarmState, SimHandle};
 
 const LIMIT: Duration = Duration::from_secs(30);
 
 async fn fast_sim() -> (SimHandle, Client, Scenario) {
-    let sim = ecs_sim::start(SimConfig {
-        time_scale: 300.0,
-        seed: 7,
-        ..SimConfig::default()
-    })
-    .await
-    .expect("simulator starts");
-    let ecs = client(&sim);
-    let scenario = Scenario::new(ecs.clone(), CLUSTER);
-    scenario.create_cluster().await.expect("cluster");
-    (sim, ecs, scenario)
+    sim_with_cluster(300.0, 7).await
 }
 
 /// [`fast_sim`] with [`web_with_v2`] in it; returns what both return.

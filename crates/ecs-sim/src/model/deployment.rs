@@ -82,6 +82,61 @@ pub struct DeploymentConfig {
     pub bake_time_minutes: Option<u32>,
     pub lifecycle_hooks: Vec<HookConfig>,
     pub alarms: Option<AlarmsConfig>,
+    /// `earlySuccessCriteria` (ROLLING only), as accepted.
+    pub early_success: Option<EarlySuccess>,
+}
+
+/// When ECS removes the source revision's tasks of a rolling deployment with early success
+/// criteria (`sourceServiceRevisionCleanup`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SourceCleanup {
+    /// Before the deployment is marked SUCCESSFUL.
+    Blocking,
+    /// After it is marked SUCCESSFUL, in the background.
+    Deferred,
+}
+
+impl SourceCleanup {
+    pub const ECS_VALUES: [&'static str; 2] = ["BLOCKING", "DEFERRED"];
+
+    pub fn parse(value: &str) -> Option<SourceCleanup> {
+        match value {
+            "BLOCKING" => Some(SourceCleanup::Blocking),
+            "DEFERRED" => Some(SourceCleanup::Deferred),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SourceCleanup::Blocking => "BLOCKING",
+            SourceCleanup::Deferred => "DEFERRED",
+        }
+    }
+}
+
+/// `deploymentConfiguration.earlySuccessCriteria`: with `enable`, a rolling deployment is
+/// SUCCESSFUL once `healthy_percent` of the desired count (rounded up) of its tasks are healthy.
+/// Both other members are required with `enable` and may be left out without it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct EarlySuccess {
+    pub enable: bool,
+    pub healthy_percent: Option<u32>,
+    pub cleanup: Option<SourceCleanup>,
+}
+
+impl EarlySuccess {
+    /// The criteria in force: the healthy target tasks needed out of `desired`, and the cleanup;
+    /// `None` when not enabled.
+    pub fn in_force(&self, desired: u32) -> Option<(usize, SourceCleanup)> {
+        let (true, Some(percent), Some(cleanup)) =
+            (self.enable, self.healthy_percent, self.cleanup)
+        else {
+            return None;
+        };
+        let healthy = (u64::from(desired) * u64::from(percent)).div_ceil(100) as usize;
+        Some((healthy, cleanup))
+    }
 }
 
 impl Default for DeploymentConfig {
@@ -94,6 +149,7 @@ impl Default for DeploymentConfig {
             bake_time_minutes: None,
             lifecycle_hooks: Vec::new(),
             alarms: None,
+            early_success: None,
         }
     }
 }
@@ -194,6 +250,8 @@ pub struct Deployment {
     pub lifecycle: Option<Lifecycle>,
     /// Watched alarms seen in ALARM while this deployment was in progress.
     pub triggered_alarms: Vec<String>,
+    /// Until when a DEFERRED early success leaves the source revision's tasks running.
+    pub deferred_cleanup_until: Option<f64>,
 }
 
 impl Deployment {
@@ -352,6 +410,25 @@ mod tests {
         assert_eq!(circuit_breaker_threshold(7), 4);
         assert_eq!(circuit_breaker_threshold(10), 5);
         assert_eq!(circuit_breaker_threshold(1000), 200);
+    }
+
+    #[test]
+    fn early_success_needs_the_healthy_percent_of_desired_rounded_up() {
+        let criteria = |enable, percent, cleanup| EarlySuccess {
+            enable,
+            healthy_percent: percent,
+            cleanup,
+        };
+        let deferred = Some(SourceCleanup::Deferred);
+        // ECS's examples: 90 % of 100 is 90 tasks, 50 % of 3 is 2.
+        assert_eq!(
+            criteria(true, Some(90), deferred).in_force(100),
+            Some((90, SourceCleanup::Deferred))
+        );
+        assert_eq!(criteria(true, Some(50), deferred).in_force(3).unwrap().0, 2);
+        assert_eq!(criteria(true, Some(0), deferred).in_force(4).unwrap().0, 0);
+        assert_eq!(criteria(false, Some(50), deferred).in_force(4), None);
+        assert_eq!(criteria(true, None, deferred).in_force(4), None);
     }
 
     #[test]

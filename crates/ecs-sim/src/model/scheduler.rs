@@ -8,7 +8,8 @@
 
 use crate::behaviour::Placement;
 use crate::model::deployment::{
-    FailureCause, Origin, RolloutState, ServiceDeploymentStatus, completed_reason, deployment_id,
+    FailureCause, Origin, RolloutState, ServiceDeploymentStatus, SourceCleanup, completed_reason,
+    deployment_id,
 };
 use crate::model::events;
 use crate::model::ids::Ids;
@@ -17,6 +18,9 @@ use crate::model::task::{FailureKind, LastStatus, StopCause, Task};
 
 /// How long a rollout must look finished before ECS calls it COMPLETED.
 pub const STABILISATION_SECONDS: f64 = 5.0;
+/// How long a DEFERRED early success leaves the source revision's tasks running after the
+/// deployment is SUCCESSFUL, before the scheduler drains them as usual.
+pub const DEFERRED_CLEANUP_SECONDS: f64 = 30.0;
 /// How often ECS repeats "unable to place a task".
 pub const PLACEMENT_RETRY_SECONDS: f64 = 60.0;
 /// STOPPED tasks kept per service (oldest dropped first).
@@ -87,6 +91,7 @@ impl Service {
             .primary()
             .and_then(|p| p.lifecycle.as_ref())
             .and_then(|l| l.next_event_after(t));
+        let deferred_cleanup = self.primary().and_then(|p| p.deferred_cleanup_until);
         let alarms = self.primary().and_then(|p| {
             let watching = p.rollout_state == RolloutState::InProgress
                 && p.record.as_ref().is_some_and(|r| r.is_active());
@@ -99,6 +104,7 @@ impl Service {
             .chain(placement)
             .chain(lifecycle)
             .chain(alarms)
+            .chain(deferred_cleanup)
             .filter(|&at| at > t)
             .reduce(f64::min)
     }
@@ -302,14 +308,16 @@ impl Service {
         let mut stops = SchedulerStops::new(now, &primary.id());
         // After a circuit-breaker failure without rollback ECS stops replacing: keep what runs.
         let replacing = draining || !primary_failed;
+        let deferring = !draining && self.check_early_success(primary_index, &mut stops, ids);
         if replacing {
             self.stop_unhealthy_old_tasks(primary_number, &mut stops);
         }
         self.stop_excess_primary_tasks(primary_number, desired, &mut stops);
-        if replacing {
+        if replacing && !deferring {
             self.drain_old_tasks_above_minimum(primary_number, desired, &mut stops);
         }
         self.announce_stopped(primary_index, stops, ids);
+        self.unlist_finished_deployments(primary_index);
         if !draining && !primary_failed {
             self.launch_missing_tasks(primary_index, desired, now, ids);
         }
@@ -320,6 +328,87 @@ impl Service {
             return;
         }
         self.check_steady_state(primary_index, desired, now, ids);
+    }
+
+    /// Early success of the rolling deployment at `primary_index` (requested, with
+    /// `earlySuccessCriteria` enabled): once the healthy percent of its desired count is healthy
+    /// (the simulator's rolling deployments have no bake time), BLOCKING stops every source task and
+    /// completes the deployment when they are gone; DEFERRED completes it at once and leaves the
+    /// source tasks running for [`DEFERRED_CLEANUP_SECONDS`]. True while that deferral lasts, in
+    /// which the scheduler does not drain the source tasks.
+    fn check_early_success(
+        &mut self,
+        primary_index: usize,
+        stops: &mut SchedulerStops,
+        ids: &mut Ids,
+    ) -> bool {
+        let now = stops.now;
+        let primary = &self.deployments[primary_index];
+        if let Some(until) = primary.deferred_cleanup_until {
+            return now < until;
+        }
+        let criteria = primary
+            .config
+            .early_success
+            .and_then(|e| e.in_force(primary.desired_count));
+        let (Some((needed, cleanup)), RolloutState::InProgress, Origin::Requested) =
+            (criteria, primary.rollout_state, primary.origin)
+        else {
+            return false;
+        };
+        let number = primary.number;
+        let healthy = self
+            .live_tasks
+            .iter()
+            .filter(|t| t.deployment == number && !t.is_stopping() && t.is_healthy(now))
+            .count();
+        if healthy < needed {
+            return false;
+        }
+        match cleanup {
+            SourceCleanup::Blocking => {
+                let mut source_left = false;
+                for task in self
+                    .live_tasks
+                    .iter_mut()
+                    .filter(|t| t.deployment != number)
+                {
+                    if !task.is_stopping() {
+                        stops.stop(task);
+                    }
+                    source_left = true;
+                }
+                if !source_left {
+                    self.complete_rollout(primary_index, now, ids);
+                }
+                false
+            }
+            SourceCleanup::Deferred => {
+                self.complete_rollout(primary_index, now, ids);
+                let until = now + DEFERRED_CLEANUP_SECONDS;
+                self.deployments[primary_index].deferred_cleanup_until = Some(until);
+                true
+            }
+        }
+    }
+
+    /// Once the deployment at `primary_index` COMPLETED, older deployments leave `deployments[]`
+    /// as their last tasks are gone.
+    fn unlist_finished_deployments(&mut self, primary_index: usize) {
+        let primary = &self.deployments[primary_index];
+        if primary.rollout_state != RolloutState::Completed {
+            return;
+        }
+        let number = primary.number;
+        for deployment in self.deployments.iter_mut().filter(|d| d.number != number) {
+            if !self
+                .live_tasks
+                .iter()
+                .any(|t| t.deployment == deployment.number)
+            {
+                deployment.listed = false;
+            }
+        }
     }
 
     /// Names the tasks `stops` stopped in a service event, and marks the deployment at `index`
@@ -528,9 +617,7 @@ impl Service {
                 now,
             );
         }
-        for deployment in self.deployments.iter_mut().filter(|d| d.number != number) {
-            deployment.listed = false;
-        }
+        self.unlist_finished_deployments(primary_index);
         let message = events::deployment_completed(&self.name, &deployment_id(number));
         self.push_event(ids, now, message);
     }
@@ -542,7 +629,7 @@ mod tests {
 
     use super::*;
     use crate::model::deployment::{
-        CIRCUIT_BREAKER_FAILED_REASON, CircuitBreaker, DeploymentConfig,
+        CIRCUIT_BREAKER_FAILED_REASON, CircuitBreaker, DeploymentConfig, EarlySuccess,
     };
     use crate::model::service::{NewService, ServiceUpdate};
     use crate::model::task_definition::{TaskDefinition, test_definition};
@@ -575,16 +662,21 @@ mod tests {
     }
 
     fn service(desired: u32, breaker: CircuitBreaker, ids: &mut Ids) -> Service {
+        let config = DeploymentConfig {
+            circuit_breaker: breaker,
+            ..DeploymentConfig::default()
+        };
+        service_with(desired, config, ids)
+    }
+
+    fn service_with(desired: u32, config: DeploymentConfig, ids: &mut Ids) -> Service {
         Service::create(
             NewService {
                 name: "web".into(),
                 arn: "arn:aws:ecs:us-east-1:123456789012:service/prod/web".into(),
                 task_definition: definition(1, &[], "nginx:1"),
                 desired_count: desired,
-                config: DeploymentConfig {
-                    circuit_breaker: breaker,
-                    ..DeploymentConfig::default()
-                },
+                config,
                 launch_type: "FARGATE".into(),
                 platform_version: "LATEST".into(),
                 network_configuration: None,
@@ -602,6 +694,74 @@ mod tests {
             .filter(|d| d.listed)
             .map(|d| (d.number, d.rollout_state))
             .collect()
+    }
+
+    /// A steady service of 4 tasks whose deployments succeed early at 100 % (the most ECS's default
+    /// minimumHealthyPercent of 100 allows) with `cleanup`, deployed to revision 2 at 20 s.
+    /// Returns the service, the old deployment and the simulated time its service deployment
+    /// turned SUCCESSFUL (stepping by 0.5 s).
+    fn early_success_deployment(cleanup: SourceCleanup, ids: &mut Ids) -> (Service, u64, f64) {
+        let config = DeploymentConfig {
+            early_success: Some(EarlySuccess {
+                enable: true,
+                healthy_percent: Some(100),
+                cleanup: Some(cleanup),
+            }),
+            ..DeploymentConfig::default()
+        };
+        let mut svc = service_with(4, config, ids);
+        svc.advance_to(20.0, ids);
+        let old = svc.primary().unwrap().number;
+        deploy(&mut svc, ids, definition(2, &[], "nginx:2"), 20.0);
+        let mut now = 20.0;
+        while svc.primary().unwrap().record.as_ref().unwrap().status
+            != ServiceDeploymentStatus::Successful
+        {
+            now += 0.5;
+            assert!(now < 1000.0, "the deployment never succeeded");
+            svc.advance_to(now, ids);
+        }
+        (svc, old, now)
+    }
+
+    #[test]
+    fn deferred_early_success_leaves_the_source_tasks_running() {
+        let mut ids = Ids::new(11);
+        let (mut svc, old, now) = early_success_deployment(SourceCleanup::Deferred, &mut ids);
+        let primary = svc.primary().unwrap();
+        assert_eq!(primary.rollout_state, RolloutState::Completed);
+        assert_eq!(primary.record.as_ref().unwrap().finished_at, Some(now));
+        assert_eq!(svc.task_counts(Some(old)), (4, 0), "source tasks still run");
+        assert_eq!(listed(&svc).len(), 2, "the old deployment is still ACTIVE");
+        svc.advance_to(now + DEFERRED_CLEANUP_SECONDS - 1.0, &mut ids);
+        assert_eq!(svc.task_counts(Some(old)), (4, 0));
+        svc.advance_to(now + DEFERRED_CLEANUP_SECONDS + 10.0, &mut ids);
+        assert_eq!(svc.task_counts(Some(old)), (0, 0));
+        let new = svc.primary().unwrap().number;
+        assert_eq!(listed(&svc), vec![(new, RolloutState::Completed)]);
+        assert!(
+            svc.stopped_tasks
+                .iter()
+                .filter(|t| t.deployment == old)
+                .all(|t| t.stop.as_ref().unwrap().stopping_at >= now + DEFERRED_CLEANUP_SECONDS)
+        );
+    }
+
+    #[test]
+    fn blocking_early_success_removes_the_source_tasks_first() {
+        let mut ids = Ids::new(12);
+        let (svc, old, now) = early_success_deployment(SourceCleanup::Blocking, &mut ids);
+        assert_eq!(svc.task_counts(Some(old)), (0, 0));
+        assert!(svc.live_tasks.iter().all(|t| t.deployment != old));
+        let old_stops: Vec<f64> = svc
+            .stopped_tasks
+            .iter()
+            .filter(|t| t.deployment == old)
+            .map(|t| t.stop.as_ref().unwrap().stopped_at)
+            .collect();
+        assert_eq!(old_stops.len(), 4);
+        assert!(old_stops.iter().all(|&stopped| stopped <= now));
+        assert_eq!(listed(&svc).len(), 1);
     }
 
     #[test]

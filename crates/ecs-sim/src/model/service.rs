@@ -383,6 +383,7 @@ impl Service {
             record,
             lifecycle,
             triggered_alarms: Vec::new(),
+            deferred_cleanup_until: None,
         });
         self.steady_since = None;
         self.steady_announced = false;

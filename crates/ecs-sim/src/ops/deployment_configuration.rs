@@ -5,7 +5,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::model::deployment::{CircuitBreaker, DeploymentConfig};
+use crate::model::deployment::{CircuitBreaker, DeploymentConfig, EarlySuccess, SourceCleanup};
 use crate::model::strategy::{
     AlarmsConfig, DEFAULT_HOOK_TIMEOUT_MINUTES, HookAction, HookConfig, HookStage, HookTarget,
     Strategy,
@@ -31,6 +31,15 @@ struct DeploymentConfigurationInput {
     linear_configuration: Option<LinearInput>,
     canary_configuration: Option<CanaryInput>,
     alarms: Option<AlarmsInput>,
+    early_success_criteria: Option<EarlySuccessInput>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct EarlySuccessInput {
+    enable: bool,
+    healthy_percent: Option<i64>,
+    source_service_revision_cleanup: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -219,6 +228,12 @@ pub fn parse(
             rollback: a.rollback,
         })
         .or_else(|| base.alarms.clone());
+    let early_success = early_success(
+        input.early_success_criteria,
+        base.early_success,
+        strategy,
+        minimum,
+    )?;
     Ok(Some(DeploymentConfig {
         minimum_healthy_percent: minimum as u32,
         maximum_percent: maximum as u32,
@@ -227,7 +242,78 @@ pub fn parse(
         bake_time_minutes,
         lifecycle_hooks,
         alarms,
+        early_success,
     }))
+}
+
+/// The `earlySuccessCriteria` of a deployment configuration with `strategy` and `minimum`
+/// (minimumHealthyPercent): the given one, validated, else the base service's while it stays
+/// ROLLING (as the linear and canary configurations are kept only with their strategy). Either
+/// way its healthyPercent may not be below `minimum`.
+fn early_success(
+    given: Option<EarlySuccessInput>,
+    base: Option<EarlySuccess>,
+    strategy: Strategy,
+    minimum: i64,
+) -> Result<Option<EarlySuccess>, EcsError> {
+    let criteria = match given {
+        None => base.filter(|_| strategy == Strategy::Rolling),
+        Some(given) => Some(given_early_success(given, strategy)?),
+    };
+    if let Some(percent) = criteria.and_then(|c| c.healthy_percent)
+        && i64::from(percent) < minimum
+    {
+        return Err(invalid(format!(
+            "{EARLY_SUCCESS}.healthyPercent: {percent} is below minimumHealthyPercent {minimum}; it \
+             must be between minimumHealthyPercent and 100."
+        )));
+    }
+    Ok(criteria)
+}
+
+const EARLY_SUCCESS: &str = "deploymentConfiguration.earlySuccessCriteria";
+
+/// A given `earlySuccessCriteria`: ROLLING only; with `enable` both other members are required.
+fn given_early_success(
+    given: EarlySuccessInput,
+    strategy: Strategy,
+) -> Result<EarlySuccess, EcsError> {
+    if strategy != Strategy::Rolling {
+        return Err(invalid(format!(
+            "{EARLY_SUCCESS} is only valid with strategy ROLLING, not {}.",
+            strategy.as_str()
+        )));
+    }
+    let required = |member: &str| {
+        invalid(format!(
+            "{EARLY_SUCCESS}.{member} is required when earlySuccessCriteria.enable is true."
+        ))
+    };
+    let healthy_percent = match given.healthy_percent {
+        Some(percent) if !(0..=100).contains(&percent) => {
+            return Err(invalid(format!(
+                "{EARLY_SUCCESS}.healthyPercent: {percent} is out of range; it must be between 0 and 100."
+            )));
+        }
+        Some(percent) => Some(percent as u32),
+        None if given.enable => return Err(required("healthyPercent")),
+        None => None,
+    };
+    let cleanup = match given.source_service_revision_cleanup.as_deref() {
+        Some(value) => Some(SourceCleanup::parse(value).ok_or_else(|| {
+            invalid(format!(
+                "{EARLY_SUCCESS}.sourceServiceRevisionCleanup: `{value}` is not valid; valid: {}.",
+                SourceCleanup::ECS_VALUES.join(", ")
+            ))
+        })?),
+        None if given.enable => return Err(required("sourceServiceRevisionCleanup")),
+        None => None,
+    };
+    Ok(EarlySuccess {
+        enable: given.enable,
+        healthy_percent,
+        cleanup,
+    })
 }
 
 /// The strategy with its linear or canary configuration (given members, else the base
@@ -444,6 +530,16 @@ pub struct CanaryView {
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
+pub struct EarlySuccessView {
+    enable: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    healthy_percent: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    source_service_revision_cleanup: Option<&'static str>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct DeploymentConfigurationView {
     deployment_circuit_breaker: CircuitBreakerView,
     maximum_percent: u32,
@@ -459,6 +555,8 @@ pub struct DeploymentConfigurationView {
     linear_configuration: Option<LinearView>,
     #[serde(skip_serializing_if = "Option::is_none")]
     canary_configuration: Option<CanaryView>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    early_success_criteria: Option<EarlySuccessView>,
 }
 
 impl From<&HookConfig> for HookView {
@@ -521,6 +619,121 @@ impl From<&DeploymentConfig> for DeploymentConfigurationView {
                 }),
                 _ => None,
             },
+            early_success_criteria: config.early_success.map(|e| EarlySuccessView {
+                enable: e.enable,
+                healthy_percent: e.healthy_percent,
+                source_service_revision_cleanup: e.cleanup.map(SourceCleanup::as_str),
+            }),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `deploymentConfiguration` `json` read over `base`.
+    fn read(json: &str, base: &DeploymentConfig) -> Result<DeploymentConfig, EcsError> {
+        let body = format!(r#"{{"deploymentConfiguration": {json}}}"#);
+        let fields = Fields::parse(body.as_bytes()).unwrap();
+        Ok(parse(&fields, base)?.expect("deploymentConfiguration was given"))
+    }
+
+    fn rejected(json: &str, base: &DeploymentConfig) -> String {
+        let error = read(json, base).expect_err(json);
+        assert_eq!(
+            error.code,
+            crate::wire::ErrorCode::InvalidParameter,
+            "{json}"
+        );
+        error.message
+    }
+
+    const DEFERRED_AT_50: &str = r#"{"minimumHealthyPercent": 50, "earlySuccessCriteria":
+        {"enable": true, "healthyPercent": 50, "sourceServiceRevisionCleanup": "DEFERRED"}}"#;
+
+    #[test]
+    fn early_success_criteria_are_read_and_echoed() {
+        let config = read(DEFERRED_AT_50, &DeploymentConfig::default()).unwrap();
+        let expected = EarlySuccess {
+            enable: true,
+            healthy_percent: Some(50),
+            cleanup: Some(SourceCleanup::Deferred),
+        };
+        assert_eq!(config.early_success, Some(expected));
+        let echoed = serde_json::to_value(DeploymentConfigurationView::from(&config)).unwrap();
+        assert_eq!(
+            echoed["earlySuccessCriteria"],
+            serde_json::json!({"enable": true, "healthyPercent": 50, "sourceServiceRevisionCleanup": "DEFERRED"})
+        );
+        let disabled = read(
+            r#"{"earlySuccessCriteria": {"enable": false}}"#,
+            &DeploymentConfig::default(),
+        )
+        .unwrap();
+        let echoed = serde_json::to_value(DeploymentConfigurationView::from(&disabled)).unwrap();
+        assert_eq!(
+            echoed["earlySuccessCriteria"],
+            serde_json::json!({"enable": false})
+        );
+        let none = serde_json::to_value(DeploymentConfigurationView::from(
+            &DeploymentConfig::default(),
+        ))
+        .unwrap();
+        assert!(none.get("earlySuccessCriteria").is_none());
+    }
+
+    #[test]
+    fn early_success_criteria_are_kept_while_rolling_and_dropped_with_another_strategy() {
+        let base = read(DEFERRED_AT_50, &DeploymentConfig::default()).unwrap();
+        let kept = read(r#"{"maximumPercent": 150}"#, &base).unwrap();
+        assert_eq!(kept.early_success, base.early_success);
+        let blue_green = read(
+            r#"{"strategy": "BLUE_GREEN", "bakeTimeInMinutes": 1}"#,
+            &base,
+        )
+        .unwrap();
+        assert_eq!(blue_green.early_success, None);
+        let message = rejected(r#"{"minimumHealthyPercent": 75}"#, &base);
+        assert!(
+            message.contains(
+                "earlySuccessCriteria.healthyPercent: 50 is below minimumHealthyPercent 75"
+            ),
+            "{message}"
+        );
+    }
+
+    #[test]
+    fn invalid_early_success_criteria_name_the_member() {
+        let base = DeploymentConfig::default();
+        let cases = [
+            (
+                r#"{"strategy": "CANARY", "earlySuccessCriteria": {"enable": false}}"#,
+                "deploymentConfiguration.earlySuccessCriteria is only valid with strategy ROLLING, not CANARY.",
+            ),
+            (
+                r#"{"minimumHealthyPercent": 0, "earlySuccessCriteria": {"enable": true, "healthyPercent": 101, "sourceServiceRevisionCleanup": "BLOCKING"}}"#,
+                "deploymentConfiguration.earlySuccessCriteria.healthyPercent: 101 is out of range; it must be between 0 and 100.",
+            ),
+            (
+                r#"{"earlySuccessCriteria": {"enable": true, "healthyPercent": 90, "sourceServiceRevisionCleanup": "BLOCKING"}}"#,
+                "deploymentConfiguration.earlySuccessCriteria.healthyPercent: 90 is below minimumHealthyPercent 100; it must be between minimumHealthyPercent and 100.",
+            ),
+            (
+                r#"{"earlySuccessCriteria": {"enable": true, "sourceServiceRevisionCleanup": "BLOCKING"}}"#,
+                "deploymentConfiguration.earlySuccessCriteria.healthyPercent is required when earlySuccessCriteria.enable is true.",
+            ),
+            (
+                r#"{"earlySuccessCriteria": {"enable": true, "healthyPercent": 100}}"#,
+                "deploymentConfiguration.earlySuccessCriteria.sourceServiceRevisionCleanup is required when earlySuccessCriteria.enable is true.",
+            ),
+            (
+                r#"{"earlySuccessCriteria": {"enable": true, "healthyPercent": 100, "sourceServiceRevisionCleanup": "LATER"}}"#,
+                "deploymentConfiguration.earlySuccessCriteria.sourceServiceRevisionCleanup: `LATER` is not valid; valid: BLOCKING, DEFERRED.",
+            ),
+        ];
+        for (json, message) in cases {
+            assert_eq!(rejected(json, &base), message);
         }
     }
 }

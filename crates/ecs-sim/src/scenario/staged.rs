@@ -18,10 +18,10 @@
 
 use aws_sdk_ecs::types::{
     CanaryConfiguration, ContainerDefinition, DeploymentAlarms, DeploymentCircuitBreaker,
-    DeploymentConfiguration, DeploymentLifecycleHook, DeploymentLifecycleHookAction,
-    DeploymentLifecycleHookStage, DeploymentLifecycleHookTargetType,
+    DeploymentConfiguration, DeploymentEarlySuccessCriteria, DeploymentLifecycleHook,
+    DeploymentLifecycleHookAction, DeploymentLifecycleHookStage, DeploymentLifecycleHookTargetType,
     DeploymentLifecycleHookTimeoutConfiguration, DeploymentStrategy, KeyValuePair,
-    LinearConfiguration,
+    LinearConfiguration, ServiceRevisionCleanup,
 };
 
 use super::CircuitBreaker;
@@ -139,6 +139,8 @@ pub struct DeploymentSpec {
     circuit_breaker: CircuitBreaker,
     hooks: Vec<Hook>,
     alarms: Option<(Vec<String>, bool)>,
+    percentages: Option<(i32, i32)>,
+    early_success: Option<(i32, ServiceRevisionCleanup)>,
 }
 
 impl DeploymentSpec {
@@ -148,7 +150,27 @@ impl DeploymentSpec {
             circuit_breaker: CircuitBreaker::Off,
             hooks: Vec::new(),
             alarms: None,
+            percentages: None,
+            early_success: None,
         }
+    }
+
+    /// `minimumHealthyPercent` and `maximumPercent` (ECS's defaults, 100 and 200, when not set).
+    pub fn percentages(mut self, minimum_healthy: i32, maximum: i32) -> DeploymentSpec {
+        self.percentages = Some((minimum_healthy, maximum));
+        self
+    }
+
+    /// Enabled `earlySuccessCriteria` (ROLLING only): SUCCESSFUL once `healthy_percent` of the
+    /// desired count is healthy, the source revision's tasks removed before (BLOCKING) or after
+    /// (DEFERRED). `healthy_percent` may not be below the minimum healthy percent.
+    pub fn early_success(
+        mut self,
+        healthy_percent: i32,
+        cleanup: ServiceRevisionCleanup,
+    ) -> DeploymentSpec {
+        self.early_success = Some((healthy_percent, cleanup));
+        self
     }
 
     pub fn circuit_breaker(mut self, circuit_breaker: CircuitBreaker) -> DeploymentSpec {
@@ -169,7 +191,16 @@ impl DeploymentSpec {
 
     /// The SDK's `DeploymentConfiguration` (ECS's default percentages).
     pub fn build(&self) -> DeploymentConfiguration {
-        let mut configuration = DeploymentConfiguration::builder();
+        let mut configuration = DeploymentConfiguration::builder()
+            .set_minimum_healthy_percent(self.percentages.map(|(minimum, _)| minimum))
+            .set_maximum_percent(self.percentages.map(|(_, maximum)| maximum))
+            .set_early_success_criteria(self.early_success.clone().map(|(percent, cleanup)| {
+                DeploymentEarlySuccessCriteria::builder()
+                    .enable(true)
+                    .healthy_percent(percent)
+                    .source_service_revision_cleanup(cleanup)
+                    .build()
+            }));
         if let CircuitBreaker::On { rollback } = self.circuit_breaker {
             configuration = configuration.deployment_circuit_breaker(
                 DeploymentCircuitBreaker::builder()
@@ -276,6 +307,27 @@ mod tests {
         assert_eq!(hook.role_arn(), Some(HOOK_ROLE_ARN));
         let alarms = spec.alarms().unwrap();
         assert!(alarms.enable() && !alarms.rollback());
+    }
+
+    #[test]
+    fn a_rolling_spec_with_early_success_criteria() {
+        let spec = DeploymentSpec::new(Strategy::Rolling)
+            .percentages(50, 100)
+            .early_success(75, ServiceRevisionCleanup::Deferred)
+            .build();
+        assert_eq!(spec.strategy(), Some(&DeploymentStrategy::Rolling));
+        assert_eq!(spec.minimum_healthy_percent(), Some(50));
+        assert_eq!(spec.maximum_percent(), Some(100));
+        let criteria = spec.early_success_criteria().unwrap();
+        assert!(criteria.enable());
+        assert_eq!(criteria.healthy_percent(), Some(75));
+        assert_eq!(
+            criteria.source_service_revision_cleanup(),
+            Some(&ServiceRevisionCleanup::Deferred)
+        );
+        let plain = DeploymentSpec::new(Strategy::Rolling).build();
+        assert!(plain.early_success_criteria().is_none());
+        assert!(plain.minimum_healthy_percent().is_none());
     }
 
     #[test]

@@ -35,6 +35,21 @@ pub async fn sim() -> SimHandle {
     .expect("simulator starts")
 }
 
+/// A simulator at `time_scale` with cluster [`CLUSTER`], a [`client`] of it and a scenario in it.
+pub async fn sim_with_cluster(time_scale: f64, seed: u64) -> (SimHandle, Client, Scenario) {
+    let sim = ecs_sim::start(SimConfig {
+        time_scale,
+        seed,
+        ..SimConfig::default()
+    })
+    .await
+    .expect("simulator starts");
+    let ecs = client(&sim);
+    let scenario = Scenario::new(ecs.clone(), CLUSTER);
+    scenario.create_cluster().await.expect("cluster");
+    (sim, ecs, scenario)
+}
+
 /// A [`sim`] and a [`client`] of it.
 pub async fn sim_and_client() -> (SimHandle, Client) {
     let sim = sim().await;
