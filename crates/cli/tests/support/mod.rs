@@ -105,6 +105,26 @@ pub fn assert_contains(text: &str, needle: &str) {
     assert!(text.contains(needle), "expected {needle:?} in: {text}");
 }
 
+/// Asserts that `text` contains every one of `needles`; on failure names `case`, lists every needle that is
+/// missing and shows all of `text`.
+#[track_caller]
+pub fn assert_says(case: impl std::fmt::Display, text: &str, needles: &[&str]) {
+    let missing: Vec<&str> = needles
+        .iter()
+        .copied()
+        .filter(|needle| !text.contains(needle))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "{case}: expected {missing:?} in: {text}"
+    );
+}
+
+/// The `failureMessage` of a JSON verdict (empty when it has none).
+pub fn failure_message(verdict: &Value) -> &str {
+    verdict["failureMessage"].as_str().unwrap_or_default()
+}
+
 pub struct Sim {
     pub handle: SimHandle,
     /// Scenarios in cluster `prod` through a fault-free admin client (never the binary under test).
