@@ -8,19 +8,18 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use common::*;
+use pulumi_gestalt_proto::pulumi::pulumirpc::CreateResponse;
 use pulumi_gestalt_proto::pulumi::pulumirpc::resource_provider_client::ResourceProviderClient;
-use pulumi_gestalt_proto::pulumi::pulumirpc::{ConfigureRequest, CreateResponse};
 
 const BINARY: &str = env!("CARGO_BIN_EXE_pulumi-resource-wait-for-ecs-deploy");
 
 /// A service whose new deployment can never be placed, and the checked inputs of a wait for it: the wait
 /// would poll until its timeout.
 async fn endless_wait(h: &mut Harness) -> prost_types::Struct {
-    let huge = h
-        .service_running("stuck", TaskBehaviour::Unplaceable, None)
+    let (_, inputs) = h
+        .wait_on_new_service("stuck", TaskBehaviour::Unplaceable, None, &[])
         .await;
-    h.checked(object(&wait_inputs("prod", "stuck", &huge)))
-        .await
+    inputs
 }
 
 /// Simulator calls made during `window`, after waiting `settle` for in-flight calls to land.
@@ -120,17 +119,9 @@ async fn configured_client(
     let mut client = ResourceProviderClient::connect(format!("http://127.0.0.1:{port}"))
         .await
         .expect("provider reachable");
-    client
-        .configure(ConfigureRequest {
-            args: Some(object(&[
-                ("region", text(REGION)),
-                ("endpoint", text(endpoint)),
-            ])),
-            accept_secrets: true,
-            ..Default::default()
-        })
-        .await
-        .expect("configure");
+    let configuration =
+        configure_request(&[("region", text(REGION)), ("endpoint", text(endpoint))]);
+    client.configure(configuration).await.expect("configure");
     client
 }
 

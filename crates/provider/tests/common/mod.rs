@@ -236,18 +236,14 @@ impl Harness {
                 client.attach(attach).await.expect("attach");
             }
         }
-        client
-            .configure(ConfigureRequest {
-                args: Some(object(&[
-                    ("region", text(REGION)),
-                    ("endpoint", text(&sim.endpoint())),
-                ])),
-                accept_secrets: true,
-                accept_resources: true,
-                ..Default::default()
-            })
-            .await
-            .expect("configure");
+        let configuration = ConfigureRequest {
+            accept_resources: true,
+            ..configure_request(&[
+                ("region", text(REGION)),
+                ("endpoint", text(&sim.endpoint())),
+            ])
+        };
+        client.configure(configuration).await.expect("configure");
 
         let scenario = Scenario::new(ecs_sim::scenario::client(&sim.endpoint()), "prod");
         Harness {
@@ -338,6 +334,35 @@ impl Harness {
             response.failures
         );
         response.inputs.expect("checked inputs")
+    }
+
+    /// Check of a wait on `service` in `prod` for `task_definition` ([`wait_inputs`], with `extra` added or
+    /// replacing); returns the checked inputs (panics on failures).
+    pub async fn checked_wait(
+        &mut self,
+        service: &str,
+        task_definition: &str,
+        extra: &[(&'static str, Value)],
+    ) -> Struct {
+        let inputs = inputs_with(wait_inputs("prod", service, task_definition), extra);
+        self.checked(inputs).await
+    }
+
+    /// [`Harness::service_running`] and [`Harness::checked_wait`] on it: cluster `prod` with a new service
+    /// `service` whose first deployment runs a task definition behaving as `behaviour`; returns that task
+    /// definition and the checked inputs of a wait for it (with `extra`).
+    pub async fn wait_on_new_service(
+        &mut self,
+        service: &str,
+        behaviour: TaskBehaviour,
+        circuit_breaker: Option<bool>,
+        extra: &[(&'static str, Value)],
+    ) -> (String, Struct) {
+        let task_definition = self
+            .service_running(service, behaviour, circuit_breaker)
+            .await;
+        let inputs = self.checked_wait(service, &task_definition, extra).await;
+        (task_definition, inputs)
     }
 
     /// Diff of the resource `wait`: `olds` (its state) against `news` (checked inputs).
@@ -456,6 +481,15 @@ pub fn create_request(properties: Struct) -> CreateRequest {
     }
 }
 
+/// A Configure request with `args` as the provider's configuration, accepting secrets.
+pub fn configure_request(args: &[(&str, Value)]) -> ConfigureRequest {
+    ConfigureRequest {
+        args: Some(object(args)),
+        accept_secrets: true,
+        ..Default::default()
+    }
+}
+
 /// A Check request for the resource `wait` with `inputs` as its news.
 pub fn check_request(inputs: Struct) -> CheckRequest {
     CheckRequest {
@@ -531,6 +565,18 @@ pub fn wait_inputs(
         ("pollIntervalMs", number(100.0)),
         ("timeoutMs", number(60_000.0)),
     ]
+}
+
+/// `entries` with each of `extra` added, or replacing the entry of its name.
+pub fn inputs_with(
+    mut entries: Vec<(&'static str, Value)>,
+    extra: &[(&'static str, Value)],
+) -> Struct {
+    for (name, value) in extra {
+        entries.retain(|(existing, _)| existing != name);
+        entries.push((name, value.clone()));
+    }
+    object(&entries)
 }
 
 /// Waits until `condition` holds (checked every 20 ms) or `limit` passes.
