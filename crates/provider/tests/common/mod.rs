@@ -37,9 +37,25 @@ pub const UNKNOWN: &str = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 /// Simulated seconds per real second: a rollout of ~15 sim seconds takes ~0.3 s.
 pub const TIME_SCALE: f64 = 50.0;
 
+/// What every provider under test finds in its environment: dummy credentials, no instance metadata, no proxy
+/// for loopback, and none of the host's AWS files.
+pub const TEST_ENVIRONMENT: &[(&str, &str)] = &[
+    ("AWS_ACCESS_KEY_ID", "test"),
+    ("AWS_SECRET_ACCESS_KEY", DUMMY_SECRET_KEY),
+    ("AWS_EC2_METADATA_DISABLED", "true"),
+    ("NO_PROXY", "127.0.0.1,localhost"),
+    ("no_proxy", "127.0.0.1,localhost"),
+    ("AWS_CONFIG_FILE", "/nonexistent/aws-config"),
+    (
+        "AWS_SHARED_CREDENTIALS_FILE",
+        "/nonexistent/aws-credentials",
+    ),
+];
+
 static ENVIRONMENT: Once = Once::new();
 
-/// Points the AWS credential chain at dummy credentials and keeps everything on loopback.
+/// Points the AWS credential chain at dummy credentials and keeps everything on loopback: sets
+/// [`TEST_ENVIRONMENT`] in this process, and removes what could point elsewhere.
 ///
 /// Every test calls this first, before it creates a runtime or spawns anything.
 pub fn init_environment() {
@@ -49,17 +65,10 @@ pub fn init_environment() {
         // thread of its own, and the test harness itself does not read the environment while tests run.
         // So no thread reads the environment while it is being written.
         unsafe {
-            std::env::set_var("AWS_ACCESS_KEY_ID", "test");
-            std::env::set_var("AWS_SECRET_ACCESS_KEY", DUMMY_SECRET_KEY);
-            std::env::set_var("AWS_EC2_METADATA_DISABLED", "true");
-            std::env::set_var("NO_PROXY", "127.0.0.1,localhost");
-            std::env::set_var("no_proxy", "127.0.0.1,localhost");
+            for (name, value) in TEST_ENVIRONMENT {
+                std::env::set_var(name, value);
+            }
             // Keep the host's own AWS setup out of the tests.
-            std::env::set_var("AWS_CONFIG_FILE", "/nonexistent/aws-config");
-            std::env::set_var(
-                "AWS_SHARED_CREDENTIALS_FILE",
-                "/nonexistent/aws-credentials",
-            );
             for name in [
                 "AWS_PROFILE",
                 "AWS_SESSION_TOKEN",
