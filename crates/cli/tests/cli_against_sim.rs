@@ -16,15 +16,48 @@ async fn fixture() -> Sim {
     start(TIME_SCALE, 11).await
 }
 
+/// A fresh simulator with `web` settled (`circuit_breaker` as in [`Sim::steady_service`]) and deploying a
+/// revision behaving as `behaviour`; returns the simulator and the revision's ARN.
+async fn deploying(circuit_breaker: Option<bool>, behaviour: TaskBehaviour) -> (Sim, String) {
+    let fixture = fixture().await;
+    let desired = fixture.deploying(circuit_breaker, behaviour).await;
+    (fixture, desired)
+}
+
+/// What [`wait_for_a_deploy`] left: the deployed revision's ARN, the run and its JSON verdict.
+struct Waited {
+    desired: String,
+    run: Run,
+    verdict: Value,
+}
+
+/// [`deploying`], waited for with `extra` flags; asserts the exit code is `code` and the verdict's outcome
+/// `outcome`.
+async fn wait_for_a_deploy(
+    circuit_breaker: Option<bool>,
+    behaviour: TaskBehaviour,
+    extra: &[&str],
+    code: i32,
+    outcome: &str,
+) -> Waited {
+    let (fixture, desired) = deploying(circuit_breaker, behaviour).await;
+    let run = fixture.wait(&desired, extra).await;
+    run.assert_exit(code);
+    let verdict = run.json();
+    assert_eq!(verdict["outcome"], outcome, "{verdict}");
+    Waited {
+        desired,
+        run,
+        verdict,
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn healthy_rollout_exits_0_with_one_json_verdict() {
-    let fixture = fixture().await;
-    let desired = fixture.deploying(Some(true), TaskBehaviour::Healthy).await;
-    let run = fixture.wait(&desired, &[]).await;
-    run.assert_exit(0);
-    let verdict = run.json();
+    let Waited {
+        desired, verdict, ..
+    } = wait_for_a_deploy(Some(true), TaskBehaviour::Healthy, &[], 0, "COMPLETED").await;
     assert_eq!(verdict["status"], "COMPLETED");
-    assert_eq!(verdict["outcome"], "COMPLETED");
     assert_eq!(verdict["failureMessage"], "");
     assert_eq!(verdict["cluster"], "prod");
     assert_eq!(verdict["service"], "web");
@@ -55,39 +88,38 @@ async fn family_revision_form_matches_the_registered_arn() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn circuit_breaker_rollback_exits_2_naming_the_revision_and_the_crash() {
-    let fixture = fixture().await;
-    let desired = fixture
-        .deploying(Some(true), TaskBehaviour::ExitsAtOnce)
-        .await;
-    let run = fixture.wait(&desired, &[]).await;
-    run.assert_exit(2);
-    let verdict = run.json();
+    let Waited { verdict, .. } = wait_for_a_deploy(
+        Some(true),
+        TaskBehaviour::ExitsAtOnce,
+        &[],
+        2,
+        "ROLLED_BACK",
+    )
+    .await;
     assert_eq!(verdict["status"], "FAILED");
-    assert_eq!(verdict["outcome"], "ROLLED_BACK");
-    let message = verdict["failureMessage"].as_str().unwrap_or_default();
-    assert!(
-        message.contains("web:1"),
-        "names the revision rolled back to: {message}"
-    );
-    assert!(
-        message.contains("exited 1"),
-        "names the container exit: {message}"
+    // Names the revision rolled back to and the container exit.
+    assert_says(
+        "failureMessage",
+        failure_message(&verdict),
+        &["web:1", "exited 1"],
     );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn crash_loop_without_circuit_breaker_fails_long_before_the_timeout() {
-    let fixture = fixture().await;
-    let desired = fixture.deploying(None, TaskBehaviour::ExitsAtOnce).await;
-    let run = fixture.wait(&desired, &["--timeout", "60s"]).await;
-    run.assert_exit(1);
+    let Waited { run, verdict, .. } = wait_for_a_deploy(
+        None,
+        TaskBehaviour::ExitsAtOnce,
+        &["--timeout", "60s"],
+        1,
+        "FAILED",
+    )
+    .await;
     assert!(
         run.elapsed < Duration::from_secs(20),
         "took {:?}",
         run.elapsed
     );
-    let verdict = run.json();
-    assert_eq!(verdict["outcome"], "FAILED");
     let stopped = verdict["stoppedTasks"].as_array().expect("stoppedTasks");
     assert!(stopped.len() >= 3, "{verdict}");
     assert_eq!(stopped[0]["containers"][0]["name"], "app");
@@ -97,23 +129,14 @@ async fn crash_loop_without_circuit_breaker_fails_long_before_the_timeout() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn image_pull_failure_exits_1_with_the_pull_error() {
-    let fixture = fixture().await;
-    let desired = fixture.deploying(None, TaskBehaviour::MissingImage).await;
-    let run = fixture.wait(&desired, &[]).await;
-    run.assert_exit(1);
-    let message = run.json()["failureMessage"]
-        .as_str()
-        .unwrap_or_default()
-        .to_owned();
-    assert!(message.contains("CannotPullContainerError"), "{message}");
+    let Waited { verdict, .. } =
+        wait_for_a_deploy(None, TaskBehaviour::MissingImage, &[], 1, "FAILED").await;
+    assert_contains(failure_message(&verdict), "CannotPullContainerError");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn timeout_exits_3_within_one_poll_interval_of_the_deadline() {
-    let fixture = fixture().await;
-    let desired = fixture
-        .deploying(Some(true), TaskBehaviour::Unplaceable)
-        .await;
+    let (fixture, desired) = deploying(Some(true), TaskBehaviour::Unplaceable).await;
     let run = fixture
         .run(&web_args(&[
             "--task-definition",
@@ -134,11 +157,8 @@ async fn timeout_exits_3_within_one_poll_interval_of_the_deadline() {
         (2.0..=2.6).contains(&elapsed),
         "deadline 2s, poll 500ms, verdict after {elapsed}s"
     );
-    let message = verdict["failureMessage"].as_str().unwrap_or_default();
-    assert!(
-        message.contains("unable to place a task"),
-        "says what was pending: {message}"
-    );
+    // Says what was pending.
+    assert_contains(failure_message(&verdict), "unable to place a task");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -168,10 +188,7 @@ async fn fallback_without_service_deployments_api_or_rollout_state_still_complet
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn throttling_storm_does_not_change_the_verdict() {
-    let fixture = fixture().await;
-    let desired = fixture
-        .deploying(Some(true), TaskBehaviour::ExitsAtOnce)
-        .await;
+    let (fixture, desired) = deploying(Some(true), TaskBehaviour::ExitsAtOnce).await;
     fixture.handle.set_faults(Faults {
         throttle_probability: 0.6,
         ..Faults::default()
@@ -188,35 +205,21 @@ async fn throttling_storm_does_not_change_the_verdict() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn missing_service_and_cluster_exit_4_naming_them() {
     let fixture = fixture().await;
-    let service = fixture
-        .run(&[
-            "--cluster",
-            "prod",
-            "--service",
-            "nope",
-            "--poll-interval",
-            "100ms",
-        ])
-        .await;
-    assert_eq!(service.code, 4);
-    assert!(
-        service.stderr.contains("nope") && service.stderr.contains("prod"),
-        "{}",
-        service.stderr
-    );
-    assert!(service.stdout.is_empty());
-    let cluster = fixture
-        .run(&[
-            "--cluster",
-            "staging",
-            "--service",
-            "web",
-            "--poll-interval",
-            "100ms",
-        ])
-        .await;
-    assert_eq!(cluster.code, 4);
-    assert_contains(&cluster.stderr, "staging");
+    // (cluster, service, what stderr names): a missing service in cluster prod, then a missing cluster.
+    let cases: [(&str, &str, &[&str]); 2] = [
+        ("prod", "nope", &["nope", "prod"]),
+        ("staging", "web", &["staging"]),
+    ];
+    for (cluster, service, names) in cases {
+        let case = format!("{cluster}/{service}");
+        let args = ["--cluster", cluster, "--service", service];
+        let run = fixture
+            .run(&[&args[..], &["--poll-interval", "100ms"]].concat())
+            .await;
+        assert_eq!(run.code, 4, "{case}: {}", run.stderr);
+        assert_says(&case, &run.stderr, names);
+        assert!(run.stdout.is_empty(), "{case}: no verdict: {}", run.stdout);
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -275,10 +278,10 @@ async fn bad_input_exits_4_naming_the_flag_and_value_without_calling_aws() {
         // An endpoint nobody listens on: any AWS call would fail differently (and slowly).
         let run = run(command(Some("http://127.0.0.1:9")), args).await;
         assert_eq!(run.code, 4, "{args:?} → {}", run.stderr);
-        assert!(
-            run.stderr.contains(flag),
-            "{args:?}: stderr names {flag}: {}",
-            run.stderr
+        assert_says(
+            format!("{args:?}: stderr names the flag"),
+            &run.stderr,
+            &[flag],
         );
         assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
     }
@@ -297,23 +300,22 @@ async fn no_region_is_a_setup_error_saying_how_to_set_one() {
 async fn help_lists_the_exit_codes() {
     let run = run(command(None), &["--help"]).await;
     assert_eq!(run.code, 0);
-    for needle in [
-        "ROLLED_BACK",
-        "TIMED_OUT",
-        "130",
-        "--max-task-failures",
-        "AWS_ENDPOINT_URL",
-    ] {
-        assert!(run.stdout.contains(needle), "--help mentions {needle}");
-    }
+    assert_says(
+        "--help",
+        &run.stdout,
+        &[
+            "ROLLED_BACK",
+            "TIMED_OUT",
+            "130",
+            "--max-task-failures",
+            "AWS_ENDPOINT_URL",
+        ],
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigint_during_a_wait_exits_130_within_a_second() {
-    let fixture = fixture().await;
-    let desired = fixture
-        .deploying(Some(true), TaskBehaviour::Unplaceable)
-        .await;
+    let (fixture, desired) = deploying(Some(true), TaskBehaviour::Unplaceable).await;
     let mut child = command(Some(&fixture.endpoint()))
         .args(wait_args("web", &desired, &["--timeout", "60s"]))
         .spawn()

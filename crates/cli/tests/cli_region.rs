@@ -4,44 +4,21 @@
 
 mod support;
 
-use aws_sdk_ecs::config::Region;
-use ecs_sim::SimConfig;
-use ecs_sim::scenario::{self, CircuitBreaker, Scenario, TaskBehaviour};
+use ecs_sim::scenario;
 use support::*;
 
 const REGION: &str = "ap-southeast-2";
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn cli_follows_a_deployment_signed_for_ap_southeast_2_to_completed() {
-    // A plain simulator: its configured (default) region stays us-east-1.
-    let handle = ecs_sim::start(SimConfig {
-        time_scale: 50.0,
-        seed: 23,
-        ..SimConfig::default()
-    })
-    .await
-    .expect("simulator starts");
-    let ecs = aws_sdk_ecs::Client::from_conf(
-        scenario::client_config(&handle.endpoint())
-            .region(Region::new(REGION))
-            .build(),
-    );
-    let world = Scenario::new(ecs.clone(), "prod");
-    world.create_cluster().await.expect("cluster");
-    world
-        .steady_service("web", 2, CircuitBreaker::On { rollback: true })
-        .await
-        .expect("a steady service");
-    let desired = world
-        .deploy("web", TaskBehaviour::Healthy)
-        .await
-        .expect("a new deployment");
+    let sim = start_in_region(50.0, 23, REGION).await;
+    let desired = sim.deploying(Some(true), TaskBehaviour::Healthy).await;
     assert!(
         desired.starts_with(&format!("arn:aws:ecs:{REGION}:")),
         "the task definition ARN carries the signing region: {desired}"
     );
 
-    let mut command = command(Some(&handle.endpoint()));
+    let mut command = command(Some(&sim.endpoint()));
     command.env("AWS_REGION", REGION);
     let run = run(command, &wait_args("web", &desired, &[])).await;
     run.assert_exit(0);
@@ -50,7 +27,7 @@ async fn cli_follows_a_deployment_signed_for_ap_southeast_2_to_completed() {
     assert_eq!(verdict["primaryTaskDef"], desired.as_str(), "{verdict}");
 
     // The default region's world is another one: it has no cluster `prod`.
-    let other = scenario::client(&handle.endpoint())
+    let other = scenario::client(&sim.endpoint())
         .describe_clusters()
         .clusters("prod")
         .send()

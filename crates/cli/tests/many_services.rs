@@ -34,6 +34,14 @@ async fn wait_for(sim: &Sim, services: &[&str], extra: &[&str]) -> Run {
     sim.run(&args).await
 }
 
+/// [`wait_for`] with `--output json` and `extra`; asserts the exit code is `code` and returns the aggregate
+/// verdict.
+async fn verdict_for(sim: &Sim, services: &[&str], extra: &[&str], code: i32) -> Value {
+    let run = wait_for(sim, services, &[&["--output", "json"], extra].concat()).await;
+    run.assert_exit(code);
+    run.json()
+}
+
 fn entry<'a>(verdict: &'a Value, service: &str) -> &'a Value {
     verdict["services"]
         .as_array()
@@ -47,13 +55,8 @@ async fn each_service_gets_its_verdict_and_the_most_severe_sets_the_exit_code() 
     let web = deploying(&sim, "web", Some(true), TaskBehaviour::Healthy).await;
     let api = deploying(&sim, "api", None, TaskBehaviour::ExitsAtOnce).await;
     let worker = deploying(&sim, "worker", Some(true), TaskBehaviour::ExitsAtOnce).await;
-    let run = wait_for(&sim, &[&web, &api, &worker], &["--output", "json"]).await;
-    assert_eq!(
-        run.code, 1,
-        "FAILED beats ROLLED_BACK: {} {}",
-        run.stdout, run.stderr
-    );
-    let verdict = run.json();
+    // FAILED beats ROLLED_BACK: exit 1.
+    let verdict = verdict_for(&sim, &[&web, &api, &worker], &[], 1).await;
     assert_eq!(verdict["status"], "FAILED");
     assert_eq!(verdict["outcome"], "FAILED");
     assert_eq!(verdict["services"].as_array().map(Vec::len), Some(3));
@@ -77,14 +80,7 @@ async fn rolled_back_beats_timed_out_and_all_completed_is_0() {
     let sim = fixture().await;
     let web = deploying(&sim, "web", Some(true), TaskBehaviour::ExitsAtOnce).await;
     let api = deploying(&sim, "api", Some(true), TaskBehaviour::Unplaceable).await;
-    let run = wait_for(
-        &sim,
-        &[&web, &api],
-        &["--output", "json", "--timeout", "8s"],
-    )
-    .await;
-    run.assert_exit(2);
-    let verdict = run.json();
+    let verdict = verdict_for(&sim, &[&web, &api], &["--timeout", "8s"], 2).await;
     assert_eq!(verdict["outcome"], "ROLLED_BACK");
     assert_eq!(entry(&verdict, "api")["outcome"], "TIMED_OUT");
 
@@ -100,25 +96,16 @@ async fn rolled_back_beats_timed_out_and_all_completed_is_0() {
         "one verdict line per service: {}",
         run.stdout
     );
-    assert!(
-        lines
-            .iter()
-            .any(|l| l.starts_with("COMPLETED service web ")),
-        "{}",
-        run.stdout
-    );
-    assert!(
-        lines
-            .iter()
-            .any(|l| l.starts_with("COMPLETED service api ")),
-        "{}",
-        run.stdout
-    );
-    assert!(
-        run.stderr.contains("web: "),
-        "progress names the service: {}",
-        run.stderr
-    );
+    for service in ["web", "api"] {
+        let verdict_line = format!("COMPLETED service {service} ");
+        assert!(
+            lines.iter().any(|l| l.starts_with(&verdict_line)),
+            "a line starting {verdict_line:?}: {}",
+            run.stdout
+        );
+    }
+    // Progress names the service.
+    assert_contains(&run.stderr, "web: ");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -138,18 +125,16 @@ async fn fail_fast_ends_every_wait_at_the_first_failure_naming_it() {
     let sim = fixture().await;
     let web = deploying(&sim, "web", Some(true), TaskBehaviour::Unplaceable).await;
     let api = deploying(&sim, "api", None, TaskBehaviour::ExitsAtOnce).await;
-    let run = wait_for(&sim, &[&web, &api], &["--output", "json", "--fail-fast"]).await;
-    run.assert_exit(1);
-    let verdict = run.json();
+    let verdict = verdict_for(&sim, &[&web, &api], &["--fail-fast"], 1).await;
     assert_eq!(entry(&verdict, "api")["outcome"], "FAILED");
     let skipped = entry(&verdict, "web");
     assert_eq!(skipped["outcome"], "TIMED_OUT");
-    let message = skipped["failureMessage"].as_str().unwrap_or_default();
+    let message = failure_message(skipped);
     assert!(
         message.starts_with("not waited for: --fail-fast"),
         "{message}"
     );
-    assert!(message.contains("service api was FAILED"), "{message}");
+    assert_contains(message, "service api was FAILED");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -176,14 +161,7 @@ async fn rollback_on_acts_on_each_failing_service_alone() {
         .await
         .expect("web's service deployment");
     let api = deploying(&sim, "api", None, TaskBehaviour::Healthy).await;
-    let run = wait_for(
-        &sim,
-        &[&web, &api],
-        &["--rollback-on", "failed", "--output", "json"],
-    )
-    .await;
-    run.assert_exit(1);
-    let verdict = run.json();
+    let verdict = verdict_for(&sim, &[&web, &api], &["--rollback-on", "failed"], 1).await;
     assert_eq!(
         entry(&verdict, "web")["rollback"]["status"],
         "ROLLBACK_SUCCESSFUL"

@@ -9,15 +9,27 @@ use std::time::Duration;
 use ecs_sim::Faults;
 use support::*;
 
+/// A fresh simulator (seeded `seed`) with `web` settled behind a rolling-back circuit breaker and deploying a
+/// revision behaving as `behaviour`, with `faults` injected from then on; returns it and the revision's ARN.
+async fn deploying_under(seed: u64, behaviour: TaskBehaviour, faults: Faults) -> (Sim, String) {
+    let sim = start(50.0, seed).await;
+    let desired = sim.deploying(Some(true), behaviour).await;
+    sim.handle.set_faults(faults);
+    (sim, desired)
+}
+
+/// No fault but those `set` sets.
+fn faults(set: impl FnOnce(&mut Faults)) -> Faults {
+    let mut faults = Faults::default();
+    set(&mut faults);
+    faults
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_silent_connection_is_abandoned_after_the_attempt_timeout_and_the_wait_completes() {
-    let sim = start(50.0, 31).await;
-    let desired = sim.deploying(Some(true), TaskBehaviour::Healthy).await;
     // The first calls get no answer for a minute (a connection a proxy silently dropped); then ECS is fine.
-    sim.handle.set_faults(Faults {
-        latency_ms: 60_000,
-        ..Faults::default()
-    });
+    let silent = faults(|f| f.latency_ms = 60_000);
+    let (sim, desired) = deploying_under(31, TaskBehaviour::Healthy, silent).await;
     let recover = async {
         tokio::time::sleep(Duration::from_millis(1500)).await;
         sim.handle.set_faults(Faults::default());
@@ -39,28 +51,21 @@ async fn a_silent_connection_is_abandoned_after_the_attempt_timeout_and_the_wait
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn endless_server_errors_exit_3_naming_the_call_and_the_error() {
-    let sim = start(50.0, 32).await;
-    let desired = sim.deploying(Some(true), TaskBehaviour::Healthy).await;
-    sim.handle.set_faults(Faults {
-        server_error_probability: 1.0,
-        ..Faults::default()
-    });
+    let server_errors = faults(|f| f.server_error_probability = 1.0);
+    let (sim, desired) = deploying_under(32, TaskBehaviour::Healthy, server_errors).await;
     let run = sim.wait(&desired, &["--timeout", "2s"]).await;
     assert_eq!(run.code, 3, "{}", run.stderr);
     let verdict = run.json();
     assert_eq!(verdict["outcome"], "TIMED_OUT");
-    let message = verdict["failureMessage"].as_str().unwrap_or_default();
-    assert!(
-        message.contains("DescribeServices kept answering ServerException"),
-        "{message}"
+    assert_contains(
+        failure_message(&verdict),
+        "DescribeServices kept answering ServerException",
     );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_rollback_under_every_fault_at_once_still_exits_2() {
-    let sim = start(50.0, 33).await;
-    let desired = sim.deploying(Some(true), TaskBehaviour::ExitsAtOnce).await;
-    sim.handle.set_faults(Faults::storm());
+    let (sim, desired) = deploying_under(33, TaskBehaviour::ExitsAtOnce, Faults::storm()).await;
     let run = sim.wait(&desired, &["--timeout", "90s"]).await;
     run.assert_exit(2);
     assert_eq!(run.json()["outcome"], "ROLLED_BACK");

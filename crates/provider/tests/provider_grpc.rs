@@ -5,7 +5,6 @@ mod common;
 use std::time::{Duration, Instant};
 
 use common::*;
-use prost_types::Struct;
 use pulumi_gestalt_proto::pulumi::pulumirpc::diff_response::DiffChanges;
 use pulumi_gestalt_proto::pulumi::pulumirpc::{
     ConstructRequest, DeleteRequest, GetSchemaRequest, InvokeRequest, LogSeverity,
@@ -13,35 +12,24 @@ use pulumi_gestalt_proto::pulumi::pulumirpc::{
 use pulumi_resource_wait_for_ecs_deploy::partial_failure::init_failure_of;
 use tonic::Code;
 
-fn with(
-    mut entries: Vec<(&'static str, prost_types::Value)>,
-    extra: &[(&'static str, prost_types::Value)],
-) -> Struct {
-    for (name, value) in extra {
-        entries.retain(|(existing, _)| existing != name);
-        entries.push((name, value.clone()));
-    }
-    object(&entries)
+/// Asserts that `secret` (the `what`) is in none of `texts`, listing every text it leaked into.
+fn assert_never_shown(what: &str, secret: &str, texts: &[String]) {
+    let leaks: Vec<&String> = texts.iter().filter(|text| text.contains(secret)).collect();
+    assert!(leaks.is_empty(), "{what} leaked into: {leaks:#?}");
 }
 
+/// Asserts that the dummy credential is in none of `texts`.
 fn assert_no_credentials(texts: &[String]) {
-    for text in texts {
-        assert!(
-            !text.contains(DUMMY_SECRET_KEY),
-            "credential leaked into: {text}"
-        );
-    }
+    assert_never_shown("the credential", DUMMY_SECRET_KEY, texts);
 }
 
 #[test]
 fn healthy_rollout_goes_through_the_whole_lifecycle() {
     with_harness(|mut h| async move {
-        let td1 = h
-            .service_running("web", TaskBehaviour::Healthy, Some(true))
+        let (td1, checked) = h
+            .wait_on_new_service("web", TaskBehaviour::Healthy, Some(true), &[])
             .await;
-
         // Check applies the defaults.
-        let checked = h.checked(object(&wait_inputs("prod", "web", &td1))).await;
         assert_eq!(checked.fields["maxTaskFailures"], number(3.0));
         assert_eq!(checked.fields["failOnError"], boolean(true));
 
@@ -82,7 +70,7 @@ fn healthy_rollout_goes_through_the_whole_lifecycle() {
         // A new task definition: an in-place update that waits for the new deployment.
         let td2 = h.register("web", TaskBehaviour::Healthy).await;
         h.update_service("prod", "web", &td2).await;
-        let news = h.checked(object(&wait_inputs("prod", "web", &td2))).await;
+        let news = h.checked_wait("web", &td2, &[]).await;
         let diff = h.diff(&id, &outputs, &news).await;
         assert_eq!(diff.changes, DiffChanges::DiffSome as i32);
         assert_eq!(diff.diffs, ["desiredTaskDef"]);
@@ -185,17 +173,16 @@ fn check_names_each_bad_property_and_lets_unknowns_through() {
 #[test]
 fn circuit_breaker_rollback_fails_with_the_outputs_recorded() {
     with_harness(|mut h| async move {
-        let good = h
-            .service_running("api", TaskBehaviour::Healthy, Some(true))
+        let (_, first) = h
+            .wait_on_new_service("api", TaskBehaviour::Healthy, Some(true), &[])
             .await;
-        let first = h.checked(object(&wait_inputs("prod", "api", &good))).await;
         h.create(first, false, 0.0)
             .await
             .expect("first deployment completes");
 
         let bad = h.register("api", TaskBehaviour::ExitsAtOnce).await;
         h.update_service("prod", "api", &bad).await;
-        let inputs = h.checked(object(&wait_inputs("prod", "api", &bad))).await;
+        let inputs = h.checked_wait("api", &bad, &[]).await;
         let error = h
             .create(inputs, false, 0.0)
             .await
@@ -226,11 +213,8 @@ fn circuit_breaker_rollback_fails_with_the_outputs_recorded() {
 #[test]
 fn crash_loop_without_circuit_breaker_fails_with_the_real_reason() {
     with_harness(|mut h| async move {
-        let bad = h
-            .service_running("worker", TaskBehaviour::ExitsAtOnce, None)
-            .await;
-        let inputs = h
-            .checked(object(&wait_inputs("prod", "worker", &bad)))
+        let (_, inputs) = h
+            .wait_on_new_service("worker", TaskBehaviour::ExitsAtOnce, None, &[])
             .await;
         let started = Instant::now();
         let error = h
@@ -265,14 +249,13 @@ fn fail_on_error_false_records_the_failure_without_failing() {
     runtime().block_on(async {
         // Attach instead of Handshake: the engine address arrives the PULUMI_DEBUG_PROVIDERS way.
         let mut h = Harness::start_linked(EngineLink::Attach).await;
-        let bad = h
-            .service_running("batch", TaskBehaviour::ExitsAtOnce, None)
-            .await;
-        let inputs = h
-            .checked(with(
-                wait_inputs("prod", "batch", &bad),
+        let (_, inputs) = h
+            .wait_on_new_service(
+                "batch",
+                TaskBehaviour::ExitsAtOnce,
+                None,
                 &[("failOnError", boolean(false))],
-            ))
+            )
             .await;
         let (_, outputs) = h.create(inputs, false, 0.0).await.expect("create succeeds");
         assert_eq!(string_of(&outputs, "status"), "FAILED");
@@ -295,10 +278,9 @@ fn falling_back_to_describe_services_is_noted_and_still_decides() {
             service_deployments_api: ecs_sim::ServiceDeploymentsApi::AccessDenied,
             ..ecs_sim::Faults::default()
         });
-        let td = h
-            .service_running("legacy", TaskBehaviour::Healthy, Some(true))
+        let (_, inputs) = h
+            .wait_on_new_service("legacy", TaskBehaviour::Healthy, Some(true), &[])
             .await;
-        let inputs = h.checked(object(&wait_inputs("prod", "legacy", &td))).await;
         let (_, outputs) = h.create(inputs, false, 0.0).await.expect("create");
         assert_eq!(string_of(&outputs, "status"), "COMPLETED");
         let notes: Vec<String> = h
@@ -319,14 +301,13 @@ fn falling_back_to_describe_services_is_noted_and_still_decides() {
 #[test]
 fn the_engine_timeout_wins_over_a_longer_timeout_ms() {
     with_harness(|mut h| async move {
-        let huge = h
-            .service_running("big", TaskBehaviour::Unplaceable, Some(true))
-            .await;
-        let inputs = h
-            .checked(with(
-                wait_inputs("prod", "big", &huge),
+        let (_, inputs) = h
+            .wait_on_new_service(
+                "big",
+                TaskBehaviour::Unplaceable,
+                Some(true),
                 &[("timeoutMs", number(600_000.0))],
-            ))
+            )
             .await;
         let started = Instant::now();
         let error = h
@@ -355,11 +336,8 @@ fn the_engine_timeout_wins_over_a_longer_timeout_ms() {
 #[test]
 fn cancel_ends_a_wait_within_a_second_and_stops_the_server() {
     with_harness(|mut h| async move {
-        let huge = h
-            .service_running("stuck", TaskBehaviour::Unplaceable, None)
-            .await;
-        let inputs = h
-            .checked(object(&wait_inputs("prod", "stuck", &huge)))
+        let (_, inputs) = h
+            .wait_on_new_service("stuck", TaskBehaviour::Unplaceable, None, &[])
             .await;
 
         let (result, took) = h.create_then_cancel(inputs, "running").await;
@@ -385,11 +363,13 @@ fn secret_inputs_stay_secret_and_out_of_messages() {
         let td = h.register("hidden", TaskBehaviour::Healthy).await;
         h.create_service("prod", "svc-hush-7f3a9", &td, Some(true))
             .await;
-        let inputs = with(
-            wait_inputs("prod", "svc-hush-7f3a9", &td),
-            &[("serviceName", secret(text("svc-hush-7f3a9")))],
-        );
-        let checked = h.checked(inputs).await;
+        let checked = h
+            .checked_wait(
+                "svc-hush-7f3a9",
+                &td,
+                &[("serviceName", secret(text("svc-hush-7f3a9")))],
+            )
+            .await;
         assert!(is_secret(&checked.fields["serviceName"]));
         let (id, outputs) = h.create(checked, false, 0.0).await.expect("create");
         assert!(
@@ -399,28 +379,22 @@ fn secret_inputs_stay_secret_and_out_of_messages() {
         assert!(!id.contains("svc-hush-7f3a9"), "id {id}");
         let texts = h.log_texts();
         assert!(!texts.is_empty());
-        for text in &texts {
-            assert!(
-                !text.contains("svc-hush-7f3a9"),
-                "secret leaked into: {text}"
-            );
-        }
+        assert_never_shown("the secret service name", "svc-hush-7f3a9", &texts);
     });
 }
 
 #[test]
 fn refresh_shows_someone_elses_deploy_and_deleted_services() {
     with_harness(|mut h| async move {
-        let td1 = h
-            .service_running("site", TaskBehaviour::Healthy, Some(true))
+        let (_, inputs) = h
+            .wait_on_new_service("site", TaskBehaviour::Healthy, Some(true), &[])
             .await;
-        let inputs = h.checked(object(&wait_inputs("prod", "site", &td1))).await;
         let (id, outputs) = h.create(inputs.clone(), false, 0.0).await.expect("create");
 
         // Someone deploys another task definition outside Pulumi, and it completes.
         let td2 = h.register("site", TaskBehaviour::Healthy).await;
         h.update_service("prod", "site", &td2).await;
-        let other = h.checked(object(&wait_inputs("prod", "site", &td2))).await;
+        let other = h.checked_wait("site", &td2, &[]).await;
         h.create(other, false, 0.0)
             .await
             .expect("the other deploy completes");
@@ -469,18 +443,18 @@ fn plugin_info_and_schema_come_from_the_crate() {
         assert_eq!(schema["version"], env!("CARGO_PKG_VERSION"));
         assert_eq!(schema["name"], "wait-for-ecs-deploy");
 
-        let invoke = h
-            .client
-            .invoke(InvokeRequest::default())
-            .await
-            .expect_err("no functions");
-        assert_eq!(invoke.code(), Code::Unimplemented);
-        let construct = h
-            .client
-            .construct(ConstructRequest::default())
-            .await
-            .expect_err("no components");
-        assert_eq!(construct.code(), Code::Unimplemented);
+        // No functions and no components.
+        let invoke = h.client.invoke(InvokeRequest::default()).await;
+        let construct = h.client.construct(ConstructRequest::default()).await;
+        for (call, code) in [
+            ("Invoke", invoke.map(|_| ()).map_err(|status| status.code())),
+            (
+                "Construct",
+                construct.map(|_| ()).map_err(|status| status.code()),
+            ),
+        ] {
+            assert_eq!(code, Err(Code::Unimplemented), "{call}");
+        }
     });
 }
 
@@ -490,16 +464,10 @@ fn a_missing_region_is_a_clear_setup_error() {
         // Reconfigure without a region; the test environment has no AWS_REGION either.
         let endpoint = h.sim.endpoint();
         h.client
-            .configure(pulumi_gestalt_proto::pulumi::pulumirpc::ConfigureRequest {
-                args: Some(object(&[("endpoint", text(&endpoint))])),
-                accept_secrets: true,
-                ..Default::default()
-            })
+            .configure(configure_request(&[("endpoint", text(&endpoint))]))
             .await
             .expect("configure");
-        let inputs = h
-            .checked(object(&wait_inputs("prod", "web", "web:1")))
-            .await;
+        let inputs = h.checked_wait("web", "web:1", &[]).await;
         let error = h.create(inputs, false, 0.0).await.expect_err("no region");
         assert_eq!(error.code(), Code::FailedPrecondition);
         assert!(error.message().contains("awsRegion"), "{}", error.message());

@@ -8,7 +8,7 @@ mod common;
 use common::*;
 use ecs_sim::RecordedAction;
 use prost_types::value::Kind;
-use prost_types::{ListValue, Struct, Value};
+use prost_types::{ListValue, Value};
 use tonic::Code;
 
 fn list(items: &[&str]) -> Value {
@@ -17,16 +17,6 @@ fn list(items: &[&str]) -> Value {
             values: items.iter().map(|item| text(item)).collect(),
         })),
     }
-}
-
-/// The wait inputs for `web` and `task_definition`, with `extra` added or replacing.
-fn inputs(task_definition: &str, extra: &[(&'static str, Value)]) -> Struct {
-    let mut entries = wait_inputs("prod", "web", task_definition);
-    for (name, value) in extra {
-        entries.retain(|(existing, _)| existing != name);
-        entries.push((name, value.clone()));
-    }
-    object(&entries)
 }
 
 /// `web` in cluster `prod` settled on a healthy first revision (its ARN), then deploying a revision
@@ -50,12 +40,17 @@ async fn deploying(
     (first, next)
 }
 
-fn stops(h: &Harness) -> Vec<RecordedAction> {
-    h.sim
+/// The one StopServiceDeployment the simulator took: a ROLLBACK of `watched` (`case` names the case).
+fn assert_one_rollback_of(h: &Harness, watched: &str, case: &str) {
+    let stops: Vec<RecordedAction> = h
+        .sim
         .recorded_actions()
         .into_iter()
         .filter(|a| a.operation == "StopServiceDeployment")
-        .collect()
+        .collect();
+    assert_eq!(stops.len(), 1, "{case}: {stops:?}");
+    assert_eq!(stops[0].service_deployment_arn, watched, "{case}");
+    assert_eq!(stops[0].stop_type.as_deref(), Some("ROLLBACK"), "{case}");
 }
 
 /// The service's newest service deployment: the one being watched.
@@ -103,15 +98,11 @@ fn rollback_on_failed_or_timed_out_rolls_the_watched_deployment_back_and_records
             let mut h = Harness::start().await;
             let (first, next) = deploying(&h, breaker, behaviour).await;
             let watched = watched_deployment(&h).await;
-            let checked = h
-                .checked(inputs(
-                    &next,
-                    &[
-                        ("rollbackOn", list(&[rollback_on])),
-                        ("timeoutMs", number(timeout_ms)),
-                    ],
-                ))
-                .await;
+            let extra = [
+                ("rollbackOn", list(&[rollback_on])),
+                ("timeoutMs", number(timeout_ms)),
+            ];
+            let checked = h.checked_wait("web", &next, &extra).await;
             let error = h
                 .create(checked, false, 0.0)
                 .await
@@ -128,10 +119,7 @@ fn rollback_on_failed_or_timed_out_rolls_the_watched_deployment_back_and_records
                 message.contains("rolled back to web:1"),
                 "{case}: {message}"
             );
-            let stops = stops(&h);
-            assert_eq!(stops.len(), 1, "{case}: {stops:?}");
-            assert_eq!(stops[0].service_deployment_arn, watched, "{case}");
-            assert_eq!(stops[0].stop_type.as_deref(), Some("ROLLBACK"), "{case}");
+            assert_one_rollback_of(&h, &watched, case);
             assert_eq!(task_definition_of_web(&h).await, first, "{case}");
         });
     }
@@ -150,7 +138,7 @@ async fn cancelled_wait(rollback_on: &str) -> (tonic::Status, String, Harness) {
     .await;
     let watched = watched_deployment(&h).await;
     let checked = h
-        .checked(inputs(&stuck, &[("rollbackOn", list(&[rollback_on]))]))
+        .checked_wait("web", &stuck, &[("rollbackOn", list(&[rollback_on]))])
         .await;
     let (result, _) = h.create_then_cancel(checked, "ecs-svc/").await;
     let status = result.expect_err("a cancelled wait fails");
@@ -170,10 +158,7 @@ fn a_pulumi_cancel_with_rollback_on_cancelled_requests_the_rollback_before_retur
             "{status:?}"
         );
         // Requested before Cancel returned: the record is there already.
-        let stops = stops(&h);
-        assert_eq!(stops.len(), 1, "{stops:?}");
-        assert_eq!(stops[0].service_deployment_arn, watched);
-        assert_eq!(stops[0].stop_type.as_deref(), Some("ROLLBACK"));
+        assert_one_rollback_of(&h, &watched, "rollbackOn: cancelled");
     });
 }
 
@@ -181,7 +166,7 @@ fn a_pulumi_cancel_with_rollback_on_cancelled_requests_the_rollback_before_retur
 fn without_rollback_on_neither_a_failure_nor_a_cancel_stops_anything() {
     with_harness(|mut h| async move {
         let (_, crashing) = deploying(&h, CircuitBreaker::Off, TaskBehaviour::ExitsAtOnce).await;
-        let checked = h.checked(inputs(&crashing, &[])).await;
+        let checked = h.checked_wait("web", &crashing, &[]).await;
         let error = h
             .create(checked, false, 0.0)
             .await

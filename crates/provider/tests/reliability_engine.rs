@@ -8,19 +8,18 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use common::*;
+use pulumi_gestalt_proto::pulumi::pulumirpc::CreateResponse;
 use pulumi_gestalt_proto::pulumi::pulumirpc::resource_provider_client::ResourceProviderClient;
-use pulumi_gestalt_proto::pulumi::pulumirpc::{ConfigureRequest, CreateResponse};
 
 const BINARY: &str = env!("CARGO_BIN_EXE_pulumi-resource-wait-for-ecs-deploy");
 
 /// A service whose new deployment can never be placed, and the checked inputs of a wait for it: the wait
 /// would poll until its timeout.
 async fn endless_wait(h: &mut Harness) -> prost_types::Struct {
-    let huge = h
-        .service_running("stuck", TaskBehaviour::Unplaceable, None)
+    let (_, inputs) = h
+        .wait_on_new_service("stuck", TaskBehaviour::Unplaceable, None, &[])
         .await;
-    h.checked(object(&wait_inputs("prod", "stuck", &huge)))
-        .await
+    inputs
 }
 
 /// Simulator calls made during `window`, after waiting `settle` for in-flight calls to land.
@@ -68,30 +67,28 @@ fn start_under_a_mortal_parent(endpoint: &str) -> (Child, u32, u16) {
         .arg(BINARY)
         .env_clear()
         .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("AWS_ACCESS_KEY_ID", "test")
-        .env("AWS_SECRET_ACCESS_KEY", DUMMY_SECRET_KEY)
+        .envs(TEST_ENVIRONMENT.iter().copied())
         .env("AWS_REGION", REGION)
-        .env("AWS_EC2_METADATA_DISABLED", "true")
-        .env("AWS_CONFIG_FILE", "/nonexistent/config")
-        .env("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/credentials")
         .env("AWS_ENDPOINT_URL", endpoint)
-        .env("NO_PROXY", "127.0.0.1,localhost")
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
         .expect("sh");
-    let mut pid_line = String::new();
-    BufReader::new(shell.stderr.take().expect("stderr"))
-        .read_line(&mut pid_line)
-        .expect("pid line");
-    let mut port_line = String::new();
-    BufReader::new(shell.stdout.take().expect("stdout"))
-        .read_line(&mut port_line)
-        .expect("port line");
-    let pid = pid_line.trim().parse().expect("a pid");
-    let port = port_line.trim().parse().expect("a port");
+    let pid = first_line_as(shell.stderr.take().expect("stderr"), "a pid");
+    let port = first_line_as(shell.stdout.take().expect("stdout"), "a port");
     (shell, pid, port)
+}
+
+/// The first line `from` gives, parsed as `what`.
+fn first_line_as<T: std::str::FromStr>(from: impl std::io::Read, what: &str) -> T {
+    let mut line = String::new();
+    BufReader::new(from)
+        .read_line(&mut line)
+        .unwrap_or_else(|error| panic!("reading {what}: {error}"));
+    line.trim()
+        .parse()
+        .unwrap_or_else(|_| panic!("not {what}: {line:?}"))
 }
 
 /// Alive and not a zombie.
@@ -120,17 +117,9 @@ async fn configured_client(
     let mut client = ResourceProviderClient::connect(format!("http://127.0.0.1:{port}"))
         .await
         .expect("provider reachable");
-    client
-        .configure(ConfigureRequest {
-            args: Some(object(&[
-                ("region", text(REGION)),
-                ("endpoint", text(endpoint)),
-            ])),
-            accept_secrets: true,
-            ..Default::default()
-        })
-        .await
-        .expect("configure");
+    let configuration =
+        configure_request(&[("region", text(REGION)), ("endpoint", text(endpoint))]);
+    client.configure(configuration).await.expect("configure");
     client
 }
 

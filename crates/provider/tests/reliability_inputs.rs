@@ -27,13 +27,9 @@ fn valid() -> Vec<(&'static str, Value)> {
     wait_inputs("prod", "web", "web:3")
 }
 
+/// [`valid`] inputs with `entries` added or replacing.
 fn with(entries: &[(&'static str, Value)]) -> Struct {
-    let mut all = valid();
-    for (name, value) in entries {
-        all.retain(|(existing, _)| existing != name);
-        all.push((name, value.clone()));
-    }
-    object(&all)
+    inputs_with(valid(), entries)
 }
 
 fn list(values: Vec<Value>) -> Value {

@@ -105,21 +105,60 @@ pub fn assert_contains(text: &str, needle: &str) {
     assert!(text.contains(needle), "expected {needle:?} in: {text}");
 }
 
+/// Asserts that `text` contains every one of `needles`; on failure names `case`, lists every needle that is
+/// missing and shows all of `text`.
+#[track_caller]
+pub fn assert_says(case: impl std::fmt::Display, text: &str, needles: &[&str]) {
+    let missing: Vec<&str> = needles
+        .iter()
+        .copied()
+        .filter(|needle| !text.contains(needle))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "{case}: expected {missing:?} in: {text}"
+    );
+}
+
+/// The `failureMessage` of a JSON verdict (empty when it has none).
+pub fn failure_message(verdict: &Value) -> &str {
+    verdict["failureMessage"].as_str().unwrap_or_default()
+}
+
 pub struct Sim {
     pub handle: SimHandle,
     /// Scenarios in cluster `prod` through a fault-free admin client (never the binary under test).
     pub scenario: Scenario,
 }
 
-pub async fn start(time_scale: f64, seed: u64) -> Sim {
-    let config = SimConfig {
+fn config(time_scale: f64, seed: u64) -> SimConfig {
+    SimConfig {
         time_scale,
         seed,
         ..SimConfig::default()
-    };
-    let (handle, scenario) = ecs_sim::scenario::start_with_cluster(config, "prod")
+    }
+}
+
+pub async fn start(time_scale: f64, seed: u64) -> Sim {
+    let (handle, scenario) =
+        ecs_sim::scenario::start_with_cluster(config(time_scale, seed), "prod")
+            .await
+            .expect("simulator starts with cluster prod");
+    Sim { handle, scenario }
+}
+
+/// A simulator whose own (default) region stays us-east-1, with cluster `prod` created in `region` and the
+/// scenarios there: the admin client signs its requests for `region`, and the simulator keeps one world per
+/// signing region.
+pub async fn start_in_region(time_scale: f64, seed: u64, region: &'static str) -> Sim {
+    let handle = ecs_sim::start(config(time_scale, seed))
         .await
-        .expect("simulator starts with cluster prod");
+        .expect("simulator starts");
+    let signing_for_region = ecs_sim::scenario::client_config(&handle.endpoint())
+        .region(aws_sdk_ecs::config::Region::from_static(region))
+        .build();
+    let scenario = Scenario::new(aws_sdk_ecs::Client::from_conf(signing_for_region), "prod");
+    scenario.create_cluster().await.expect("cluster prod");
     Sim { handle, scenario }
 }
 

@@ -37,9 +37,25 @@ pub const UNKNOWN: &str = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 /// Simulated seconds per real second: a rollout of ~15 sim seconds takes ~0.3 s.
 pub const TIME_SCALE: f64 = 50.0;
 
+/// What every provider under test finds in its environment: dummy credentials, no instance metadata, no proxy
+/// for loopback, and none of the host's AWS files.
+pub const TEST_ENVIRONMENT: &[(&str, &str)] = &[
+    ("AWS_ACCESS_KEY_ID", "test"),
+    ("AWS_SECRET_ACCESS_KEY", DUMMY_SECRET_KEY),
+    ("AWS_EC2_METADATA_DISABLED", "true"),
+    ("NO_PROXY", "127.0.0.1,localhost"),
+    ("no_proxy", "127.0.0.1,localhost"),
+    ("AWS_CONFIG_FILE", "/nonexistent/aws-config"),
+    (
+        "AWS_SHARED_CREDENTIALS_FILE",
+        "/nonexistent/aws-credentials",
+    ),
+];
+
 static ENVIRONMENT: Once = Once::new();
 
-/// Points the AWS credential chain at dummy credentials and keeps everything on loopback.
+/// Points the AWS credential chain at dummy credentials and keeps everything on loopback: sets
+/// [`TEST_ENVIRONMENT`] in this process, and removes what could point elsewhere.
 ///
 /// Every test calls this first, before it creates a runtime or spawns anything.
 pub fn init_environment() {
@@ -49,17 +65,10 @@ pub fn init_environment() {
         // thread of its own, and the test harness itself does not read the environment while tests run.
         // So no thread reads the environment while it is being written.
         unsafe {
-            std::env::set_var("AWS_ACCESS_KEY_ID", "test");
-            std::env::set_var("AWS_SECRET_ACCESS_KEY", DUMMY_SECRET_KEY);
-            std::env::set_var("AWS_EC2_METADATA_DISABLED", "true");
-            std::env::set_var("NO_PROXY", "127.0.0.1,localhost");
-            std::env::set_var("no_proxy", "127.0.0.1,localhost");
+            for (name, value) in TEST_ENVIRONMENT {
+                std::env::set_var(name, value);
+            }
             // Keep the host's own AWS setup out of the tests.
-            std::env::set_var("AWS_CONFIG_FILE", "/nonexistent/aws-config");
-            std::env::set_var(
-                "AWS_SHARED_CREDENTIALS_FILE",
-                "/nonexistent/aws-credentials",
-            );
             for name in [
                 "AWS_PROFILE",
                 "AWS_SESSION_TOKEN",
@@ -236,18 +245,14 @@ impl Harness {
                 client.attach(attach).await.expect("attach");
             }
         }
-        client
-            .configure(ConfigureRequest {
-                args: Some(object(&[
-                    ("region", text(REGION)),
-                    ("endpoint", text(&sim.endpoint())),
-                ])),
-                accept_secrets: true,
-                accept_resources: true,
-                ..Default::default()
-            })
-            .await
-            .expect("configure");
+        let configuration = ConfigureRequest {
+            accept_resources: true,
+            ..configure_request(&[
+                ("region", text(REGION)),
+                ("endpoint", text(&sim.endpoint())),
+            ])
+        };
+        client.configure(configuration).await.expect("configure");
 
         let scenario = Scenario::new(ecs_sim::scenario::client(&sim.endpoint()), "prod");
         Harness {
@@ -338,6 +343,35 @@ impl Harness {
             response.failures
         );
         response.inputs.expect("checked inputs")
+    }
+
+    /// Check of a wait on `service` in `prod` for `task_definition` ([`wait_inputs`], with `extra` added or
+    /// replacing); returns the checked inputs (panics on failures).
+    pub async fn checked_wait(
+        &mut self,
+        service: &str,
+        task_definition: &str,
+        extra: &[(&'static str, Value)],
+    ) -> Struct {
+        let inputs = inputs_with(wait_inputs("prod", service, task_definition), extra);
+        self.checked(inputs).await
+    }
+
+    /// [`Harness::service_running`] and [`Harness::checked_wait`] on it: cluster `prod` with a new service
+    /// `service` whose first deployment runs a task definition behaving as `behaviour`; returns that task
+    /// definition and the checked inputs of a wait for it (with `extra`).
+    pub async fn wait_on_new_service(
+        &mut self,
+        service: &str,
+        behaviour: TaskBehaviour,
+        circuit_breaker: Option<bool>,
+        extra: &[(&'static str, Value)],
+    ) -> (String, Struct) {
+        let task_definition = self
+            .service_running(service, behaviour, circuit_breaker)
+            .await;
+        let inputs = self.checked_wait(service, &task_definition, extra).await;
+        (task_definition, inputs)
     }
 
     /// Diff of the resource `wait`: `olds` (its state) against `news` (checked inputs).
@@ -456,6 +490,15 @@ pub fn create_request(properties: Struct) -> CreateRequest {
     }
 }
 
+/// A Configure request with `args` as the provider's configuration, accepting secrets.
+pub fn configure_request(args: &[(&str, Value)]) -> ConfigureRequest {
+    ConfigureRequest {
+        args: Some(object(args)),
+        accept_secrets: true,
+        ..Default::default()
+    }
+}
+
 /// A Check request for the resource `wait` with `inputs` as its news.
 pub fn check_request(inputs: Struct) -> CheckRequest {
     CheckRequest {
@@ -531,6 +574,18 @@ pub fn wait_inputs(
         ("pollIntervalMs", number(100.0)),
         ("timeoutMs", number(60_000.0)),
     ]
+}
+
+/// `entries` with each of `extra` added, or replacing the entry of its name.
+pub fn inputs_with(
+    mut entries: Vec<(&'static str, Value)>,
+    extra: &[(&'static str, Value)],
+) -> Struct {
+    for (name, value) in extra {
+        entries.retain(|(existing, _)| existing != name);
+        entries.push((name, value.clone()));
+    }
+    object(&entries)
 }
 
 /// Waits until `condition` holds (checked every 20 ms) or `limit` passes.
