@@ -69,29 +69,23 @@ async fn right_verdicts_under(faults: Faults, seed: u64) {
     assert!(retried > 0, "{faults:?} was never hit: no retry reported");
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn throttling_half_the_calls_keeps_both_verdicts_right() {
-    right_verdicts_under(faults(|f| f.throttle_probability = 0.5), 1).await;
+/// One test per row: `name: fault field = probability, seed`, each run by [`right_verdicts_under`]. A
+/// macro rather than a loop, so each fault is its own test, run in parallel and named when it fails.
+macro_rules! right_verdicts_under_each {
+    ($($name:ident: $field:ident = $probability:literal, seed $seed:literal;)+) => {$(
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn $name() {
+            right_verdicts_under(faults(|f| f.$field = $probability), $seed).await;
+        }
+    )+};
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn server_errors_on_half_the_calls_keep_both_verdicts_right() {
-    right_verdicts_under(faults(|f| f.server_error_probability = 0.5), 2).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn connection_resets_keep_both_verdicts_right() {
-    right_verdicts_under(faults(|f| f.connection_reset_probability = 0.4), 3).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn truncated_json_keeps_both_verdicts_right() {
-    right_verdicts_under(faults(|f| f.malformed_json_probability = 0.4), 4).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn html_error_pages_keep_both_verdicts_right() {
-    right_verdicts_under(faults(|f| f.html_error_probability = 0.4), 5).await;
+right_verdicts_under_each! {
+    throttling_half_the_calls_keeps_both_verdicts_right: throttle_probability = 0.5, seed 1;
+    server_errors_on_half_the_calls_keep_both_verdicts_right: server_error_probability = 0.5, seed 2;
+    connection_resets_keep_both_verdicts_right: connection_reset_probability = 0.4, seed 3;
+    truncated_json_keeps_both_verdicts_right: malformed_json_probability = 0.4, seed 4;
+    html_error_pages_keep_both_verdicts_right: html_error_probability = 0.4, seed 5;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -175,64 +169,24 @@ async fn times_out_naming(faults: Faults, expected: &[&str], seed: u64) {
     );
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn endless_throttling_times_out_naming_throttling() {
-    times_out_naming(
-        faults(|f| f.throttle_probability = 1.0),
-        &["ThrottlingException"],
-        8,
-    )
-    .await;
+/// One test per row: `name: fault field = value, seed => what the message names`, each run by
+/// [`times_out_naming`] (a macro for the same reason as [`right_verdicts_under_each`]).
+macro_rules! times_out_naming_each {
+    ($($name:ident: $field:ident = $value:literal, seed $seed:literal => [$($needle:literal),+];)+) => {$(
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn $name() {
+            times_out_naming(faults(|f| f.$field = $value), &[$($needle),+], $seed).await;
+        }
+    )+};
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn endless_server_errors_time_out_naming_them() {
-    times_out_naming(
-        faults(|f| f.server_error_probability = 1.0),
-        &["ServerException"],
-        9,
-    )
-    .await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn endless_connection_resets_time_out_naming_them() {
-    times_out_naming(
-        faults(|f| f.connection_reset_probability = 1.0),
-        &["DescribeServices", "could not reach ECS"],
-        10,
-    )
-    .await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn endless_truncated_json_times_out_naming_it() {
-    times_out_naming(
-        faults(|f| f.malformed_json_probability = 1.0),
-        &["DescribeServices", "unreadable answer"],
-        11,
-    )
-    .await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn endless_html_error_pages_time_out_naming_them() {
-    times_out_naming(
-        faults(|f| f.html_error_probability = 1.0),
-        &["DescribeServices", "HTTP 502"],
-        12,
-    )
-    .await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn answers_slower_than_the_sdk_timeout_time_out_naming_the_timeout() {
-    times_out_naming(
-        faults(|f| f.latency_ms = 5_000),
-        &["DescribeServices", "no answer in time"],
-        13,
-    )
-    .await;
+times_out_naming_each! {
+    endless_throttling_times_out_naming_throttling: throttle_probability = 1.0, seed 8 => ["ThrottlingException"];
+    endless_server_errors_time_out_naming_them: server_error_probability = 1.0, seed 9 => ["ServerException"];
+    endless_connection_resets_time_out_naming_them: connection_reset_probability = 1.0, seed 10 => ["DescribeServices", "could not reach ECS"];
+    endless_truncated_json_times_out_naming_it: malformed_json_probability = 1.0, seed 11 => ["DescribeServices", "unreadable answer"];
+    endless_html_error_pages_time_out_naming_them: html_error_probability = 1.0, seed 12 => ["DescribeServices", "HTTP 502"];
+    answers_slower_than_the_sdk_timeout_time_out_naming_the_timeout: latency_ms = 5_000, seed 13 => ["DescribeServices", "no answer in time"];
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
