@@ -46,6 +46,9 @@ pub struct JsonHead<'a> {
     pub cluster: &'a str,
     pub service: &'a str,
     pub desired_task_def: Option<&'a str>,
+    /// What `--rollback-on` did, when the verdict (or the interruption) triggered it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rollback: Option<&'a RollbackReport>,
 }
 
 #[derive(Debug, Serialize)]
@@ -73,27 +76,15 @@ pub struct JsonVerdict<'a> {
     /// What was reached when `--wait-until` stopped short of `deployed`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub checkpoint: Option<&'a str>,
-    /// What `--rollback-on` did, when the verdict triggered it.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub rollback: Option<&'a RollbackReport>,
-}
-
-/// A service that has no verdict (error, interrupted, not waited for), in the several-services JSON.
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct JsonNoVerdict<'a> {
-    /// `outcome` is `ERROR`, `INTERRUPTED`, or `TIMED_OUT` for a service `--fail-fast` did not wait for.
-    #[serde(flatten)]
-    pub head: JsonHead<'a>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub rollback: Option<&'a RollbackReport>,
 }
 
 #[derive(Debug, Serialize)]
 #[serde(untagged)]
 pub enum JsonService<'a> {
     Verdict(Box<JsonVerdict<'a>>),
-    NoVerdict(JsonNoVerdict<'a>),
+    /// A service without a verdict (error, interrupted, not waited for): `outcome` is `ERROR`,
+    /// `INTERRUPTED`, or `TIMED_OUT` for a service `--fail-fast` did not wait for.
+    NoVerdict(JsonHead<'a>),
 }
 
 /// `--output json` with several services: the most severe outcome, and one object per service.
@@ -123,7 +114,8 @@ pub struct JsonContainer<'a> {
 }
 
 impl<'a> JsonVerdict<'a> {
-    pub fn from_report(report: &'a WaitReport) -> Self {
+    /// The verdict of `report`, with what `--rollback-on` did about it.
+    pub fn from_report(report: &'a WaitReport, rollback: Option<&'a RollbackReport>) -> Self {
         Self {
             head: JsonHead {
                 status: report.outcome.status(),
@@ -132,6 +124,7 @@ impl<'a> JsonVerdict<'a> {
                 cluster: &report.cluster,
                 service: &report.service,
                 desired_task_def: report.desired_task_definition.as_deref(),
+                rollback,
             },
             deployment_id: report.deployment_id.as_deref(),
             service_deployment_arn: report.service_deployment_arn.as_deref(),
@@ -159,7 +152,6 @@ impl<'a> JsonVerdict<'a> {
             lifecycle_stage: report.lifecycle_stage.as_ref().map(|s| s.as_str()),
             paused_hook: report.paused_hook.as_ref(),
             checkpoint: report.checkpoint.as_deref(),
-            rollback: None,
         }
     }
 }
@@ -279,9 +271,10 @@ pub fn print_all(results: &[ServiceResult], output: OutputFormat) -> ExitCode {
         }
         OutputFormat::Json if !several => {
             if let Some(WaitEnd::Verdict { report, rollback }) = results.first().map(|r| &r.end) {
-                let mut verdict = JsonVerdict::from_report(report);
-                verdict.rollback = rollback.as_ref();
-                println!("{}", encode(&verdict));
+                println!(
+                    "{}",
+                    encode(&JsonVerdict::from_report(report, rollback.as_ref()))
+                );
             }
         }
         OutputFormat::Json => {
@@ -305,24 +298,20 @@ pub fn print_all(results: &[ServiceResult], output: OutputFormat) -> ExitCode {
 
 fn json_service(result: &ServiceResult) -> JsonService<'_> {
     let no_verdict = |outcome, failure_message, rollback| {
-        JsonService::NoVerdict(JsonNoVerdict {
-            head: JsonHead {
-                status: "FAILED",
-                outcome,
-                failure_message,
-                cluster: &result.cluster,
-                service: &result.service,
-                desired_task_def: result.desired_task_definition.as_deref(),
-            },
+        JsonService::NoVerdict(JsonHead {
+            status: "FAILED",
+            outcome,
+            failure_message,
+            cluster: &result.cluster,
+            service: &result.service,
+            desired_task_def: result.desired_task_definition.as_deref(),
             rollback,
         })
     };
     match &result.end {
-        WaitEnd::Verdict { report, rollback } => {
-            let mut verdict = JsonVerdict::from_report(report);
-            verdict.rollback = rollback.as_ref();
-            JsonService::Verdict(Box::new(verdict))
-        }
+        WaitEnd::Verdict { report, rollback } => JsonService::Verdict(Box::new(
+            JsonVerdict::from_report(report, rollback.as_ref()),
+        )),
         WaitEnd::NotWaitedFor { reason } => no_verdict("TIMED_OUT", reason, None),
         WaitEnd::Interrupted { rollback } => no_verdict(
             "INTERRUPTED",
