@@ -307,6 +307,22 @@ impl Scenario {
         Ok(())
     }
 
+    /// Whether DescribeClusters lists this scenario's cluster in the region the client signs for (each
+    /// region is its own world).
+    pub async fn describes_cluster(&self) -> Result<bool, ScenarioError> {
+        let described = self
+            .ecs
+            .describe_clusters()
+            .clusters(&self.cluster)
+            .send()
+            .await
+            .map_err(ScenarioError::sdk(format!(
+                "DescribeClusters {}",
+                self.cluster
+            )))?;
+        Ok(!described.clusters().is_empty())
+    }
+
     /// Deletes `service` even while it runs tasks (`force`): it drains, then turns INACTIVE.
     pub async fn delete_service(&self, service: &str) -> Result<(), ScenarioError> {
         self.ecs
