@@ -110,6 +110,11 @@ fn assess_staged(
 
 /// A deployment without lifecycle hooks in `stage`, `production_weight` % of
 /// production traffic shifted, watched until deployed.
+/// A deployment in `status` at `stage` with all production traffic on the target, seen to reach `stage`.
+fn assess_reached(status: &str, stage: LifecycleStage) -> Assessment {
+    assess_without_hooks(status, stage.as_str(), 100.0, Some(stage.clone()))
+}
+
 fn assess_without_hooks(
     status: &str,
     stage: &str,
@@ -169,12 +174,7 @@ fn every_stage_of_a_running_deployment_is_pending_and_reported() {
 
 #[test]
 fn baking_with_all_traffic_shifted_and_healthy_tasks_is_not_done() {
-    let assessment = assess_without_hooks(
-        "IN_PROGRESS",
-        "BAKE_TIME",
-        100.0,
-        Some(LifecycleStage::BakeTime),
-    );
+    let assessment = assess_reached("IN_PROGRESS", LifecycleStage::BakeTime);
     let Assessment::Pending(progress) = assessment else {
         panic!("expected Pending during bake time, got {assessment:?}");
     };
@@ -187,12 +187,7 @@ fn baking_with_all_traffic_shifted_and_healthy_tasks_is_not_done() {
 fn successful_is_completed_even_while_blue_tasks_still_drain() {
     // earlySuccessCriteria: ECS reports SUCCESSFUL before the old tasks are gone;
     // DescribeServices still lists blue with running tasks.
-    let assessment = assess_without_hooks(
-        "SUCCESSFUL",
-        "CLEAN_UP",
-        100.0,
-        Some(LifecycleStage::CleanUp),
-    );
+    let assessment = assess_reached("SUCCESSFUL", LifecycleStage::CleanUp);
     assert_eq!(assessment, Assessment::Completed);
 }
 
