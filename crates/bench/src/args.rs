@@ -34,7 +34,8 @@ pub enum Internal {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Scenario {
-    /// Verdict latency after completion, circuit-breaker failure and rollback (figure 1).
+    /// Verdict latency after completion, circuit-breaker failure and rollback, and after a blue/green
+    /// SUCCESSFUL and a rollback during bake (figure 1).
     Latency,
     /// Time to FAILED for a crash loop without circuit breaker (figure 2).
     CrashLoop,

@@ -5,7 +5,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use aws_sdk_ecs::types::ServiceDeployment;
-pub use ecs_sim::scenario::{CircuitBreaker, REGION, Scenario, TaskBehaviour};
+pub use ecs_sim::scenario::{
+    CircuitBreaker, DeploymentSpec, REGION, Scenario, Strategy, TaskBehaviour, TaskSpec,
+    with_alarm_in_bake,
+};
 use ecs_sim::{SimConfig, SimHandle};
 use ecs_watcher::Watcher;
 use ecs_watcher::aws::SdkEcsApi;

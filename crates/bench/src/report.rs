@@ -113,7 +113,8 @@ fn header(report: &Report) -> String {
          ## Method\n\n\
          - **ECS** is `ecs-sim`, the workspace's simulator, on 127.0.0.1, spoken to through the real AWS SDK \
          for Rust. The verdict-timing scenarios run it at **time scale 1** (a simulated second is a real \
-         second), so latencies are real time at the real default poll interval ({poll:?}); each run has a \
+         second), so latencies are real time at the real default poll interval ({poll:?}), and a blue/green \
+         deployment's lifecycle stages and bake time take real time too; each run has a \
          simulator of its own, and runs of a figure execute concurrently (they are independent: no shared \
          watcher, no shared batching; each run starts its wait at a random phase of the poll interval).\n\
          - **Transition times** come from the API, as ECS reports them: `finishedAt`, `stoppedAt` and \
@@ -240,6 +241,81 @@ fn latency_section(
          window, then `DescribeServiceDeployments` for the precise status. The peer's latency is the same \
          kind of wait over a 15 s interval.\n\n",
     );
+    out.push_str(&staged_note(figures));
+    out
+}
+
+/// What the staged (blue/green) rows measured: how the deployments were configured, when their
+/// transitions came, and what the peer said about them.
+fn staged_note(figures: &[(verdicts::Case, Vec<verdicts::Run>)]) -> String {
+    let staged: Vec<&(verdicts::Case, Vec<verdicts::Run>)> = figures
+        .iter()
+        .filter(|(case, _)| case.staged().is_some())
+        .collect();
+    if staged.is_empty() {
+        return String::new();
+    }
+    let mut out = format!(
+        "The blue/green rows are ECS native staged deployments: `UpdateService` with strategy BLUE_GREEN and \
+         `bakeTimeInMinutes` {bake} (the circuit breaker on, with rollback), the simulator going through the \
+         lifecycle stages (3 s each; scale-up until the green task is healthy), a {bake}-minute bake of real \
+         time, then clean-up. The transition is SUCCESSFUL, after bake and clean-up: a COMPLETED verdict \
+         before it would be early, a negative latency, and a miss. The alarm row watches CloudWatch alarm `{alarm}` with rollback; the simulator puts \
+         it in ALARM the moment the deployment reaches BAKE_TIME (`SIM_ALARM_IN_BAKE`), and ECS rolls back. \
+         Each run checks what the API says afterwards (SUCCESSFUL; ROLLBACK_IN_PROGRESS or \
+         ROLLBACK_SUCCESSFUL at `lifecycleStage` BAKE_TIME, with `alarms.triggeredAlarmNames` naming \
+         `{alarm}`).",
+        bake = verdicts::BAKE_MINUTES,
+        alarm = verdicts::BAKE_ALARM,
+    );
+    let transitions: Vec<String> = staged
+        .iter()
+        .filter_map(|(case, runs)| {
+            let at = summarize(&runs.iter().map(|r| r.transition).collect::<Vec<_>>())?;
+            Some(format!(
+                "{} for \"{}\" (`{}`)",
+                seconds(at.median),
+                case.name(),
+                case.transition_field()
+            ))
+        })
+        .collect();
+    if !transitions.is_empty() {
+        let _ = write!(
+            out,
+            " The transitions came, after the service deployment's `startedAt` (median): {}.",
+            transitions.join(", ")
+        );
+    }
+    out.push_str("\n\n");
+    for (case, runs) in &staged {
+        let accepts = case.peer_accepts();
+        if accepts.len() < 2 {
+            continue;
+        }
+        let said: Vec<String> = accepts
+            .iter()
+            .map(|verdict| {
+                let count = runs
+                    .iter()
+                    .filter(|r| r.peer_said == Some(*verdict))
+                    .count();
+                format!("{} in {count}", verdict.as_str())
+            })
+            .collect();
+        let _ = write!(
+            out,
+            "For \"{}\" the peer cannot always say what we say: it reads `DescribeServices`, where (as the \
+             simulator models ECS) a staged rollback shows only as the green deployment's `rolloutState` \
+             FAILED while it lasts (the green deployment stays PRIMARY and nothing there says \"rolling \
+             back\"; ROLLBACK_IN_PROGRESS is in `DescribeServiceDeployments`), then, once the green task is \
+             gone, as the old deployment PRIMARY and COMPLETED again, which the peer reads as rolled back. \
+             Its column is the time to whichever it said: {} of {} runs.\n\n",
+            case.name(),
+            said.join(", "),
+            runs.len(),
+        );
+    }
     out
 }
 
@@ -697,4 +773,106 @@ fn provider_memory_note(report: &Report) -> Option<String> {
          own wait future is 5.5 KB), or measure the target against the core, which meets it.\n\n",
     );
     Some(note)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scenarios::LATENCY_CASES;
+    use crate::scenarios::peer::PeerVerdict;
+    use crate::scenarios::verdicts::{Case, Run};
+
+    fn machine() -> Machine {
+        Machine {
+            cores: 2,
+            cpu_model: "test CPU".into(),
+            memory_mib: 1024,
+            kernel: "test".into(),
+            rustc: "rustc test".into(),
+        }
+    }
+
+    /// Runs whose verdicts came `latencies` after a transition `transition` s into the deployment.
+    fn runs(transition: f64, latencies: &[f64], peer: Option<(PeerVerdict, f64)>) -> Vec<Run> {
+        latencies
+            .iter()
+            .map(|latency| Run {
+                transition,
+                verdict: transition + latency,
+                peer_verdict: peer.map(|(_, after)| transition + after),
+                peer_said: peer.map(|(verdict, _)| verdict),
+            })
+            .collect()
+    }
+
+    fn report(latency: Vec<(Case, Vec<Run>)>) -> String {
+        let mut report = Report::new(machine(), 3);
+        report.latency = Some(latency);
+        render(&report)
+    }
+
+    #[test]
+    fn every_latency_case_gets_a_summary_row_and_a_table_row() {
+        let figures = LATENCY_CASES
+            .iter()
+            .map(|case| (*case, runs(30.0, &[0.5, 1.0, 1.5], None)))
+            .collect();
+        let markdown = report(figures);
+        for case in LATENCY_CASES {
+            let summary_row = format!(
+                "| 1. verdict latency, {} | p99 ≤ 2.10 s | median 1.00 s, p99 1.50 s | met |",
+                case.name()
+            );
+            assert!(markdown.contains(&summary_row), "{summary_row}\n{markdown}");
+            let table_row = format!(
+                "| {} (`{}`) | 3 | 1.00 s | 1.50 s | ≤ 2.10 s |",
+                case.name(),
+                case.transition_field()
+            );
+            assert!(markdown.contains(&table_row), "{table_row}\n{markdown}");
+        }
+    }
+
+    #[test]
+    fn the_staged_rows_are_explained_with_their_measured_transitions() {
+        let markdown = report(vec![
+            (Case::Completes, runs(20.0, &[1.0, 1.0, 1.0], None)),
+            (
+                Case::BlueGreenCompletes,
+                runs(91.0, &[0.4, 2.5, 1.0], Some((PeerVerdict::Completed, 8.0))),
+            ),
+            (
+                Case::AlarmInBakeRollsBack,
+                runs(28.0, &[1.0, 1.0, 1.0], Some((PeerVerdict::Failed, 7.0))),
+            ),
+        ]);
+        assert!(markdown.contains("strategy BLUE_GREEN"), "{markdown}");
+        let transitions = format!(
+            "(median): 91.0 s for \"{}\" (`serviceDeployment.finishedAt`), 28.0 s for \"{}\" \
+             (`serviceDeployment.rollback.startedAt`).",
+            Case::BlueGreenCompletes.name(),
+            Case::AlarmInBakeRollsBack.name()
+        );
+        assert!(markdown.contains(&transitions), "{transitions}\n{markdown}");
+        // The peer said FAILED for the staged rollback, and the report says so.
+        assert!(
+            markdown.contains("FAILED in 3, ROLLED_BACK in 0 of 3 runs"),
+            "{markdown}"
+        );
+        // A p99 over the target is a miss, named under the misses.
+        assert!(markdown.contains(&format!(
+            "| 1. verdict latency, {} | p99 ≤ 2.10 s | median 1.00 s, p99 2.50 s | **missed** |",
+            Case::BlueGreenCompletes.name()
+        )));
+        assert!(markdown.contains(&format!(
+            "- **1. verdict latency, {}**",
+            Case::BlueGreenCompletes.name()
+        )));
+    }
+
+    #[test]
+    fn without_staged_rows_there_is_no_staged_note() {
+        let markdown = report(vec![(Case::Completes, runs(20.0, &[1.0, 1.0, 1.0], None))]);
+        assert!(!markdown.contains("BLUE_GREEN"), "{markdown}");
+    }
 }

@@ -15,7 +15,14 @@ use crate::procfs;
 use crate::report::{self, Report};
 use verdicts::Case;
 
-const LATENCY_CASES: [Case; 3] = [Case::Completes, Case::BreakerFails, Case::BreakerRollsBack];
+/// Figure 1's rows, in order: rolling deployments, then staged (BLUE_GREEN with bake time).
+pub const LATENCY_CASES: [Case; 5] = [
+    Case::Completes,
+    Case::BreakerFails,
+    Case::BreakerRollsBack,
+    Case::BlueGreenCompletes,
+    Case::AlarmInBakeRollsBack,
+];
 
 pub async fn run(scenario: Scenario, runs: usize, write: Option<PathBuf>) -> BenchResult<()> {
     if write.is_some() && scenario != Scenario::All {

@@ -21,6 +21,17 @@ pub enum PeerVerdict {
     RolledBack,
 }
 
+impl PeerVerdict {
+    /// As our verdicts are spelled.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PeerVerdict::Completed => "COMPLETED",
+            PeerVerdict::Failed => "FAILED",
+            PeerVerdict::RolledBack => "ROLLED_BACK",
+        }
+    }
+}
+
 /// Polls every [`PEER_POLL`], from a random phase, until a verdict; returns it with the
 /// simulated epoch seconds at which it was reached.
 pub async fn watch(
