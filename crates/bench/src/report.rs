@@ -280,13 +280,13 @@ fn staged_note(figures: &[(verdicts::Case, Vec<verdicts::Run>)]) -> String {
             ))
         })
         .collect();
-    if !transitions.is_empty() {
-        let _ = write!(
-            out,
-            " The transitions came, after the service deployment's `startedAt` (median): {}.",
-            transitions.join(", ")
-        );
-    }
+    push_list(
+        &mut out,
+        " The transitions came, after the service deployment's `startedAt` (median): ",
+        &transitions,
+        ", ",
+        ".",
+    );
     out.push_str("\n\n");
     for (case, runs) in &staged {
         let accepts = case.peer_accepts();
@@ -523,13 +523,13 @@ fn scale_section(rows: &[scale::Row], checks: &mut Vec<Check>) -> String {
             )
         })
         .collect();
-    if !early.is_empty() {
-        let _ = writeln!(
-            out,
-            "\nWaits that ended before they were stopped: {}.",
-            early.join("; ")
-        );
-    }
+    push_list(
+        &mut out,
+        "\nWaits that ended before they were stopped: ",
+        &early,
+        "; ",
+        ".\n",
+    );
     out.push('\n');
     out
 }
@@ -773,6 +773,15 @@ fn provider_memory_note(report: &Report) -> Option<String> {
          own wait future is 5.5 KB), or measure the target against the core, which meets it.\n\n",
     );
     Some(note)
+}
+
+/// Appends `before`, the `items` joined by `separator`, and `after` — nothing when there are no items.
+fn push_list(out: &mut String, before: &str, items: &[String], separator: &str, after: &str) {
+    if !items.is_empty() {
+        out.push_str(before);
+        out.push_str(&items.join(separator));
+        out.push_str(after);
+    }
 }
 
 #[cfg(test)]
