@@ -213,7 +213,9 @@ impl Operations {
         timeout_seconds: f64,
     ) -> Result<WaitState, OperationError> {
         let cancel = self.shutdown.child_token();
-        let connection = self.connect(&args, &cancel, redactor).await?;
+        // Each phase's future is boxed while it runs, so the in-flight Create keeps only the phase it is in
+        // (one wait at a time per resource, up to thousands per provider: docs/BENCHMARKS.md, figure 4).
+        let connection = Box::pin(self.connect(&args, &cancel, redactor)).await?;
         let options = args.wait_options(timeout_seconds);
         self.log.log(
             urn,
@@ -240,21 +242,24 @@ impl Operations {
             })
         };
         let (wait_timeout, poll_interval) = (options.timeout, options.poll_interval);
-        let result = connection
-            .watcher
-            .wait(args.wait_request(), options, cancel.clone(), progress)
-            .await;
+        let result = Box::pin(connection.watcher.wait(
+            args.wait_request(),
+            options,
+            cancel.clone(),
+            progress,
+        ))
+        .await;
         let outcome = match result {
             Ok(report) => {
                 let mut state = WaitState::from_report(args, &report);
-                if let Some(rollback) = rollback_on::after_verdict(
+                if let Some(rollback) = Box::pin(rollback_on::after_verdict(
                     connection.api.as_ref(),
                     &report,
                     &mut state,
                     wait_timeout,
                     poll_interval,
                     &cancel,
-                )
+                ))
                 .await
                 {
                     self.log.log(
@@ -268,8 +273,12 @@ impl Operations {
             }
             Err(WaitError::Cancelled) => {
                 let watched = watched.lock().unwrap_or_else(|p| p.into_inner()).clone();
-                let rollback =
-                    rollback_on::after_cancel(connection.api.as_ref(), &args, watched).await;
+                let rollback = Box::pin(rollback_on::after_cancel(
+                    connection.api.as_ref(),
+                    &args,
+                    watched,
+                ))
+                .await;
                 Err(match rollback {
                     Some(rollback) => OperationError::Cancelled(redactor.apply(&format!(
                         "stopped waiting for the deployment to service {}: the operation was \
