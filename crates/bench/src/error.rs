@@ -23,7 +23,7 @@ impl From<ecs_sim::scenario::ScenarioError> for BenchError {
 }
 
 /// Adds what was being done to an error, keeping the full cause chain of SDK errors.
-pub trait Context<T> {
+pub(crate) trait Context<T> {
     fn context(self, doing: impl Display) -> BenchResult<T>;
 }
 

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use aws_sdk_ecs::types::ServiceDeployment;
-pub use ecs_sim::scenario::{
+pub(crate) use ecs_sim::scenario::{
     CircuitBreaker, DeploymentSpec, REGION, Scenario, Strategy, TaskBehaviour, TaskSpec,
     with_alarm_in_bake,
 };
@@ -16,28 +16,28 @@ use ecs_watcher::budget::{BudgetConfig, BudgetedEcsApi, RequestBudget};
 
 use crate::error::{BenchError, BenchResult, Context};
 
-pub const CLUSTER: &str = "bench";
+pub(crate) const CLUSTER: &str = "bench";
 
 /// An SDK client configured explicitly for a local simulator: static dummy credentials, no
 /// profile or environment lookups, so nothing can reach AWS.
-pub fn sdk_client(endpoint: &str) -> aws_sdk_ecs::Client {
+pub(crate) fn sdk_client(endpoint: &str) -> aws_sdk_ecs::Client {
     ecs_sim::scenario::client(endpoint)
 }
 
 /// A watcher as `connect` builds one: SDK client behind the default request budget.
-pub fn budgeted_watcher(endpoint: &str) -> Watcher {
+pub(crate) fn budgeted_watcher(endpoint: &str) -> Watcher {
     let api = Arc::new(SdkEcsApi::new(sdk_client(endpoint)));
     let budget = Arc::new(RequestBudget::new(BudgetConfig::default()));
     Watcher::new(Arc::new(BudgetedEcsApi::new(api, budget)))
 }
 
-pub struct World {
+pub(crate) struct World {
     pub sim: SimHandle,
     pub ecs: aws_sdk_ecs::Client,
 }
 
 impl World {
-    pub async fn start(time_scale: f64) -> BenchResult<World> {
+    pub(crate) async fn start(time_scale: f64) -> BenchResult<World> {
         let sim = ecs_sim::start(SimConfig {
             time_scale,
             ..SimConfig::default()
@@ -48,26 +48,30 @@ impl World {
         Ok(World { sim, ecs })
     }
 
-    pub fn endpoint(&self) -> String {
+    pub(crate) fn endpoint(&self) -> String {
         self.sim.endpoint()
     }
 
     /// Clusters, task definitions and services in `cluster`.
-    pub fn scenario(&self, cluster: &str) -> Scenario {
+    pub(crate) fn scenario(&self, cluster: &str) -> Scenario {
         Scenario::new(self.ecs.clone(), cluster)
     }
 
-    pub async fn create_cluster(&self, name: &str) -> BenchResult<()> {
+    pub(crate) async fn create_cluster(&self, name: &str) -> BenchResult<()> {
         Ok(self.scenario(name).create_cluster().await?)
     }
 
     /// Registers `family` with one essential container behaving as `behaviour`; returns its ARN.
-    pub async fn register(&self, family: &str, behaviour: TaskBehaviour) -> BenchResult<String> {
+    pub(crate) async fn register(
+        &self,
+        family: &str,
+        behaviour: TaskBehaviour,
+    ) -> BenchResult<String> {
         Ok(self.scenario(CLUSTER).register(family, behaviour).await?)
     }
 
     /// A service of one task.
-    pub async fn create_service(
+    pub(crate) async fn create_service(
         &self,
         cluster: &str,
         service: &str,
@@ -80,7 +84,7 @@ impl World {
             .await?)
     }
 
-    pub async fn update_service(
+    pub(crate) async fn update_service(
         &self,
         cluster: &str,
         service: &str,
@@ -92,7 +96,7 @@ impl World {
 
     /// Jumps simulated time past the service's first rollout and checks it completed, so a
     /// scenario starts from a service with a COMPLETED deployment to roll back to.
-    pub async fn settle(&self, cluster: &str, service: &str) -> BenchResult<()> {
+    pub(crate) async fn settle(&self, cluster: &str, service: &str) -> BenchResult<()> {
         self.sim.skip_time(60.0);
         let scenario = self.scenario(cluster);
         let states = scenario.rollout_states(service).await?;
@@ -106,7 +110,7 @@ impl World {
     }
 
     /// The service's newest service deployment (the one the last UpdateService started).
-    pub async fn latest_service_deployment(
+    pub(crate) async fn latest_service_deployment(
         &self,
         cluster: &str,
         service: &str,
@@ -147,7 +151,7 @@ impl World {
 
     /// Epoch seconds (simulated) at which each stopped task of `deployment_id` began stopping,
     /// earliest first.
-    pub async fn failure_times(
+    pub(crate) async fn failure_times(
         &self,
         cluster: &str,
         service: &str,
@@ -185,7 +189,7 @@ impl World {
 }
 
 /// A random pause in `[0, upto)`, so runs start at different phases of the poll interval.
-pub fn random_offset(upto: Duration) -> Duration {
+pub(crate) fn random_offset(upto: Duration) -> Duration {
     use rand::Rng;
     let millis = u64::try_from(upto.as_millis()).unwrap_or(u64::MAX).max(1);
     Duration::from_millis(rand::rng().random_range(0..millis))

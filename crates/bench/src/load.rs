@@ -22,14 +22,14 @@ use crate::recorder::{CallLog, CallRecord, RecordingEcsApi, epoch_seconds};
 
 /// What the child reports when stopped.
 #[derive(Debug, Serialize, Deserialize)]
-pub struct ChildReport {
+pub(crate) struct ChildReport {
     pub calls: Vec<CallRecord>,
     /// Waits that ended before they were stopped, by outcome or error (should be none).
     pub ended_early: BTreeMap<String, u32>,
 }
 
 /// The child: waits for every service until stdin closes, then reports.
-pub async fn serve_child(args: CoreLoadArgs) -> BenchResult<()> {
+pub(crate) async fn serve_child(args: CoreLoadArgs) -> BenchResult<()> {
     let sdk = Arc::new(SdkEcsApi::new(sdk_client(&args.endpoint)));
     let recorder = Arc::new(RecordingEcsApi::new(sdk, CallLog::default()));
     let budget = Arc::new(RequestBudget::new(BudgetConfig::default()));
@@ -88,14 +88,14 @@ pub async fn serve_child(args: CoreLoadArgs) -> BenchResult<()> {
 
 /// One sample of the child's /proc figures.
 #[derive(Clone, Copy, Debug)]
-pub struct ProcSample {
+pub(crate) struct ProcSample {
     pub at: f64,
     pub cpu: Duration,
     pub peak_rss_kib: u64,
 }
 
 /// What the parent saw of one child run.
-pub struct LoadRun {
+pub(crate) struct LoadRun {
     pub report: ChildReport,
     pub samples: Vec<ProcSample>,
     /// Calls the simulator counted during the run, by operation.
@@ -104,7 +104,7 @@ pub struct LoadRun {
 
 /// Starts `bench core-load` for `services` (CLUSTER/SERVICE), lets it run until `done` says
 /// so (checked every 100 ms with the simulator's counters) or `limit` passes, then stops it.
-pub async fn run_child(
+pub(crate) async fn run_child(
     world: &World,
     services: &[String],
     limit: Duration,
@@ -179,7 +179,7 @@ pub async fn run_child(
 }
 
 /// Linear interpolation of the sampled CPU time at `at`.
-pub fn cpu_at(samples: &[ProcSample], at: f64) -> Option<Duration> {
+pub(crate) fn cpu_at(samples: &[ProcSample], at: f64) -> Option<Duration> {
     let after = samples.iter().position(|s| s.at >= at)?;
     if after == 0 {
         return Some(samples[0].cpu);

@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 /// Peak resident set size of `pid` in KiB (`VmHWM` of /proc/PID/status).
-pub fn peak_rss_kib(pid: u32) -> Option<u64> {
+pub(crate) fn peak_rss_kib(pid: u32) -> Option<u64> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
     status_field_kib(&status, "VmHWM:")
 }
@@ -20,7 +20,7 @@ fn status_field_kib(status: &str, field: &str) -> Option<u64> {
 /// CPU time used so far by the live threads of `pid`. Nanosecond resolution, unlike the
 /// 10 ms ticks of /proc/PID/stat, which matters for the sub-millisecond cost of one poll.
 /// Threads that already exited are not counted (the runtimes measured keep theirs).
-pub fn cpu_time(pid: u32) -> Option<Duration> {
+pub(crate) fn cpu_time(pid: u32) -> Option<Duration> {
     let threads = std::fs::read_dir(format!("/proc/{pid}/task")).ok()?;
     let mut total_ns: u64 = 0;
     for thread in threads.flatten() {
@@ -40,7 +40,7 @@ pub fn cpu_time(pid: u32) -> Option<Duration> {
 
 /// The machine the figures were measured on.
 #[derive(Clone, Debug, Default)]
-pub struct Machine {
+pub(crate) struct Machine {
     pub cores: usize,
     pub cpu_model: String,
     pub memory_mib: u64,
@@ -48,7 +48,7 @@ pub struct Machine {
     pub rustc: String,
 }
 
-pub fn machine() -> Machine {
+pub(crate) fn machine() -> Machine {
     let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
     let cpu_model = std::fs::read_to_string("/proc/cpuinfo")
         .ok()

@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 
 /// One ECS call as sent.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct CallRecord {
+pub(crate) struct CallRecord {
     /// Wall-clock epoch seconds, comparable across processes.
     pub at: f64,
     pub operation: String,
@@ -24,23 +24,23 @@ pub struct CallRecord {
     pub services: Vec<String>,
 }
 
-pub fn epoch_seconds() -> f64 {
+pub(crate) fn epoch_seconds() -> f64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0.0, |d| d.as_secs_f64())
 }
 
 /// An [`EcsApi`] that logs every call before passing it on.
-pub type RecordingEcsApi = Layered<CallLog>;
+pub(crate) type RecordingEcsApi = Layered<CallLog>;
 
 /// The log of the calls a [`RecordingEcsApi`] passed on.
 #[derive(Default)]
-pub struct CallLog {
+pub(crate) struct CallLog {
     log: Mutex<Vec<CallRecord>>,
 }
 
 impl CallLog {
-    pub fn records(&self) -> Vec<CallRecord> {
+    pub(crate) fn records(&self) -> Vec<CallRecord> {
         self.log
             .lock()
             .unwrap_or_else(PoisonError::into_inner)

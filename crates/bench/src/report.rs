@@ -14,7 +14,7 @@ use crate::scenarios::{calls, resources, scale, verdicts};
 use crate::stats::{Summary, summarize};
 
 /// Everything one invocation measured.
-pub struct Report {
+pub(crate) struct Report {
     pub machine: Machine,
     pub runs: usize,
     pub latency: Option<Vec<(verdicts::Case, Vec<verdicts::Run>)>>,
@@ -26,7 +26,7 @@ pub struct Report {
 }
 
 impl Report {
-    pub fn new(machine: Machine, runs: usize) -> Self {
+    pub(crate) fn new(machine: Machine, runs: usize) -> Self {
         Self {
             machine,
             runs,
@@ -59,7 +59,7 @@ struct Check {
     met: bool,
 }
 
-pub fn render(report: &Report) -> String {
+pub(crate) fn render(report: &Report) -> String {
     let mut checks = Vec::new();
     let mut body = String::new();
     if let Some(latency) = &report.latency {

@@ -8,26 +8,26 @@
 use crate::model::task_definition::{ContainerSpec, TaskDefinition};
 
 /// Seconds a task spends PROVISIONING before it turns PENDING.
-pub const PROVISIONING_SECONDS: f64 = 2.0;
+pub(crate) const PROVISIONING_SECONDS: f64 = 2.0;
 /// Seconds a task spends PENDING before RUNNING, unless `SIM_STARTUP_SECONDS` says otherwise.
-pub const DEFAULT_PENDING_SECONDS: f64 = 5.0;
+pub(crate) const DEFAULT_PENDING_SECONDS: f64 = 5.0;
 /// Seconds after entering PENDING at which an image pull gives up.
-pub const IMAGE_PULL_FAILURE_SECONDS: f64 = 3.0;
+pub(crate) const IMAGE_PULL_FAILURE_SECONDS: f64 = 3.0;
 /// Seconds after RUNNING at which a failing essential container exits.
-pub const ESSENTIAL_EXIT_SECONDS: f64 = 2.0;
+pub(crate) const ESSENTIAL_EXIT_SECONDS: f64 = 2.0;
 /// Seconds after RUNNING at which a passing health check reports HEALTHY, if no startPeriod is given.
-pub const DEFAULT_HEALTHY_AFTER_SECONDS: f64 = 10.0;
+pub(crate) const DEFAULT_HEALTHY_AFTER_SECONDS: f64 = 10.0;
 /// ECS's health check defaults.
-pub const DEFAULT_HEALTH_CHECK_INTERVAL_SECONDS: u32 = 30;
-pub const DEFAULT_HEALTH_CHECK_RETRIES: u32 = 3;
+pub(crate) const DEFAULT_HEALTH_CHECK_INTERVAL_SECONDS: u32 = 30;
+pub(crate) const DEFAULT_HEALTH_CHECK_RETRIES: u32 = 3;
 /// Seconds a stopping task spends DEPROVISIONING before it is STOPPED.
-pub const DEPROVISIONING_SECONDS: f64 = 2.0;
+pub(crate) const DEPROVISIONING_SECONDS: f64 = 2.0;
 /// Largest task or container size Fargate runs (16 vCPU, 120 GiB).
-pub const MAX_PLACEABLE_MEMORY_MIB: u32 = 122_880;
-pub const MAX_PLACEABLE_CPU_UNITS: u32 = 16_384;
+pub(crate) const MAX_PLACEABLE_MEMORY_MIB: u32 = 122_880;
+pub(crate) const MAX_PLACEABLE_CPU_UNITS: u32 = 16_384;
 
 /// The task sizes Fargate runs: for each CPU size, the memory range (MiB) and its step.
-pub const FARGATE_SIZES: [(u32, u32, u32, u32); 7] = [
+pub(crate) const FARGATE_SIZES: [(u32, u32, u32, u32); 7] = [
     // (cpu units, lowest MiB, highest MiB, step MiB)
     (256, 512, 2048, 512), // 512, 1024 or 2048 only
     (512, 1024, 4096, 1024),
@@ -39,7 +39,7 @@ pub const FARGATE_SIZES: [(u32, u32, u32, u32); 7] = [
 ];
 
 /// Whether Fargate runs a task of `cpu_units` and `memory_mib` (the table in the ECS developer guide).
-pub fn is_fargate_size(cpu_units: u32, memory_mib: u32) -> bool {
+pub(crate) fn is_fargate_size(cpu_units: u32, memory_mib: u32) -> bool {
     if cpu_units == 256 {
         // The one row that is not an even range: 0.5, 1 or 2 GB.
         return matches!(memory_mib, 512 | 1024 | 2048);
@@ -52,7 +52,7 @@ pub fn is_fargate_size(cpu_units: u32, memory_mib: u32) -> bool {
 }
 
 /// The Fargate sizes as ECS's error message lists them.
-pub fn fargate_sizes_text() -> String {
+pub(crate) fn fargate_sizes_text() -> String {
     FARGATE_SIZES
         .iter()
         .map(|&(cpu, low, high, step)| match cpu {
@@ -65,7 +65,7 @@ pub fn fargate_sizes_text() -> String {
 
 /// Whether tasks of a task definition can be placed at all.
 #[derive(Clone, Debug, PartialEq)]
-pub enum Placement {
+pub(crate) enum Placement {
     Placeable(LaunchPlan),
     /// Too big for any host: no task ever starts, and this is not a failed task.
     Unplaceable,
@@ -73,16 +73,16 @@ pub enum Placement {
 
 /// What every task of a deployment will do.
 #[derive(Clone, Debug, PartialEq)]
-pub struct LaunchPlan {
+pub(crate) struct LaunchPlan {
     /// Seconds spent PENDING (before RUNNING, or before the pull failure).
-    pub pending_seconds: f64,
-    pub outcome: Outcome,
-    pub health: Health,
+    pub(crate) pending_seconds: f64,
+    pub(crate) outcome: Outcome,
+    pub(crate) health: Health,
 }
 
 /// How a task ends if the scheduler does not stop it first.
 #[derive(Clone, Debug, PartialEq)]
-pub enum Outcome {
+pub(crate) enum Outcome {
     /// Runs until the scheduler stops it.
     KeepsRunning,
     /// Never runs: the image pull fails [`IMAGE_PULL_FAILURE_SECONDS`] into PENDING.
@@ -98,7 +98,7 @@ pub enum Outcome {
 
 /// What the task's `healthStatus` does once it runs.
 #[derive(Clone, Debug, PartialEq)]
-pub enum Health {
+pub(crate) enum Health {
     /// No container health check: `healthStatus` stays UNKNOWN (as in ECS) and the scheduler
     /// treats the task as healthy as soon as it is RUNNING.
     NoCheck,
@@ -111,14 +111,18 @@ pub enum Health {
 impl Placement {
     /// Applies the behaviour rules to a task definition run on Fargate without a grace period.
     #[cfg_attr(not(test), allow(dead_code))]
-    pub fn of(definition: &TaskDefinition) -> Placement {
+    pub(crate) fn of(definition: &TaskDefinition) -> Placement {
         Placement::on(definition, "FARGATE", 0)
     }
 
     /// Applies the behaviour rules to a task definition run with `launch_type`, by a service with
     /// `healthCheckGracePeriodSeconds` of `grace_seconds`: failing container health checks are
     /// ignored for that long after a task started RUNNING.
-    pub fn on(definition: &TaskDefinition, launch_type: &str, grace_seconds: u32) -> Placement {
+    pub(crate) fn on(
+        definition: &TaskDefinition,
+        launch_type: &str,
+        grace_seconds: u32,
+    ) -> Placement {
         let on_fargate = launch_type != "EC2" && launch_type != "EXTERNAL";
         let off_the_fargate_table = matches!(
             (definition.cpu_units, definition.memory_mib),
@@ -229,7 +233,7 @@ fn health_of(containers: &[ContainerSpec]) -> Health {
 }
 
 /// Images that cannot be pulled: the name says so.
-pub fn image_missing(image: &str) -> bool {
+pub(crate) fn image_missing(image: &str) -> bool {
     image.contains("does-not-exist") || image.contains("nonexistent")
 }
 

@@ -9,7 +9,7 @@ use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 /// Converts real time into simulated epoch seconds.
 #[derive(Debug)]
-pub struct SimClock {
+pub(crate) struct SimClock {
     /// Wall-clock epoch seconds when the simulator started; simulated time starts here.
     origin_epoch: f64,
     origin: Instant,
@@ -19,7 +19,7 @@ pub struct SimClock {
 }
 
 impl SimClock {
-    pub fn new(time_scale: f64) -> Self {
+    pub(crate) fn new(time_scale: f64) -> Self {
         let origin_epoch = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .map(|d| d.as_secs_f64())
@@ -33,14 +33,14 @@ impl SimClock {
     }
 
     /// Simulated "now" in epoch seconds.
-    pub fn now(&self) -> f64 {
+    pub(crate) fn now(&self) -> f64 {
         let skipped = f64::from_bits(self.skipped_bits.load(Ordering::Acquire));
         self.origin_epoch + self.origin.elapsed().as_secs_f64() * self.time_scale + skipped
     }
 
     /// Moves simulated time forward by `seconds` at once (negative values are ignored:
     /// simulated time never goes backwards).
-    pub fn skip(&self, seconds: f64) {
+    pub(crate) fn skip(&self, seconds: f64) {
         if !(seconds.is_finite() && seconds > 0.0) {
             return;
         }

@@ -94,7 +94,7 @@ impl Faults {
 
 /// What to do instead of (or to) the real answer of one call.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Injected {
+pub(crate) enum Injected {
     Throttle,
     ServerError,
     HtmlBadGateway,
@@ -104,17 +104,17 @@ pub enum Injected {
 
 /// The fault decisions for one call, taken when it arrives.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct CallPlan {
-    pub operation: String,
-    pub latency_ms: u64,
-    pub reset_connection: bool,
-    pub injected: Option<Injected>,
-    pub truncate_body: bool,
-    pub omit_rollout_state: bool,
+pub(crate) struct CallPlan {
+    pub(crate) operation: String,
+    pub(crate) latency_ms: u64,
+    pub(crate) reset_connection: bool,
+    pub(crate) injected: Option<Injected>,
+    pub(crate) truncate_body: bool,
+    pub(crate) omit_rollout_state: bool,
 }
 
 /// The operations of the service-deployments API.
-pub const SERVICE_DEPLOYMENTS_OPERATIONS: [&str; 3] = [
+pub(crate) const SERVICE_DEPLOYMENTS_OPERATIONS: [&str; 3] = [
     "ListServiceDeployments",
     "DescribeServiceDeployments",
     "DescribeServiceRevisions",
@@ -122,13 +122,13 @@ pub const SERVICE_DEPLOYMENTS_OPERATIONS: [&str; 3] = [
 
 /// Current faults plus the seeded random source that decides them.
 #[derive(Debug)]
-pub struct FaultInjector {
+pub(crate) struct FaultInjector {
     faults: Faults,
     rng: StdRng,
 }
 
 impl FaultInjector {
-    pub fn new(seed: u64) -> Self {
+    pub(crate) fn new(seed: u64) -> Self {
         Self {
             faults: Faults::default(),
             // A different stream from the model's ids, so turning faults on does not change ids.
@@ -136,11 +136,11 @@ impl FaultInjector {
         }
     }
 
-    pub fn faults(&self) -> Faults {
+    pub(crate) fn faults(&self) -> Faults {
         self.faults.clone()
     }
 
-    pub fn set(&mut self, faults: Faults) {
+    pub(crate) fn set(&mut self, faults: Faults) {
         self.faults = faults;
     }
 
@@ -149,7 +149,7 @@ impl FaultInjector {
     }
 
     /// Decides the faults for one call of `operation`.
-    pub fn plan(&mut self, operation: &str) -> CallPlan {
+    pub(crate) fn plan(&mut self, operation: &str) -> CallPlan {
         let mut plan = CallPlan {
             operation: operation.to_owned(),
             latency_ms: self.faults.latency_ms,

@@ -42,7 +42,7 @@ impl std::fmt::Debug for IssuedCredentials {
 
 /// Allowed roles and every session issued so far.
 #[derive(Debug)]
-pub struct Sts {
+pub(crate) struct Sts {
     account_id: String,
     /// Role ARN → how long its sessions last.
     allowed: HashMap<String, Duration>,
@@ -51,7 +51,7 @@ pub struct Sts {
 }
 
 impl Sts {
-    pub fn new(account_id: &str, seed: u64) -> Self {
+    pub(crate) fn new(account_id: &str, seed: u64) -> Self {
         Self {
             account_id: account_id.to_owned(),
             allowed: HashMap::new(),
@@ -60,16 +60,16 @@ impl Sts {
         }
     }
 
-    pub fn allow(&mut self, role_arn: &str, session_lifetime: Duration) {
+    pub(crate) fn allow(&mut self, role_arn: &str, session_lifetime: Duration) {
         self.allowed.insert(role_arn.to_owned(), session_lifetime);
     }
 
-    pub fn issued(&self) -> Vec<IssuedCredentials> {
+    pub(crate) fn issued(&self) -> Vec<IssuedCredentials> {
         self.issued.clone()
     }
 
     /// Answers one STS request body.
-    pub fn answer(&mut self, body: &[u8], request_id: &str) -> Response {
+    pub(crate) fn answer(&mut self, body: &[u8], request_id: &str) -> Response {
         let form = parse_form(body);
         let field = |name: &str| form.get(name).map(String::as_str).unwrap_or("");
         if field("Action") != "AssumeRole" {
@@ -138,7 +138,7 @@ impl Sts {
     }
 
     /// `ExpiredTokenException` for an ECS call signed with a session this STS issued that has expired.
-    pub fn check_ecs_call(&self, headers: &HeaderMap) -> Result<(), EcsError> {
+    pub(crate) fn check_ecs_call(&self, headers: &HeaderMap) -> Result<(), EcsError> {
         let Some(access_key_id) = signing_access_key(headers) else {
             return Ok(());
         };
@@ -166,7 +166,7 @@ const UPPER_ALNUM: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
 const MIXED_ALNUM: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
 
 /// A request for STS rather than ECS: a form body and no ECS `X-Amz-Target`.
-pub fn is_sts_request(headers: &HeaderMap) -> bool {
+pub(crate) fn is_sts_request(headers: &HeaderMap) -> bool {
     !headers.contains_key("x-amz-target")
         && headers
             .get(header::CONTENT_TYPE)

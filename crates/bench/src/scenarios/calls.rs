@@ -18,7 +18,7 @@ const SERVICE: &str = "web";
 /// the old task's 2 s stop and 5 s of stability.
 const PENDING_SECONDS: u32 = 51;
 
-pub struct Run {
+pub(crate) struct Run {
     /// Calls by operation.
     pub calls: BTreeMap<String, u64>,
     /// startedAt → finishedAt of the service deployment, seconds.
@@ -27,7 +27,7 @@ pub struct Run {
     pub wait_seconds: f64,
 }
 
-pub async fn measure(runs: usize) -> BenchResult<Vec<Run>> {
+pub(crate) async fn measure(runs: usize) -> BenchResult<Vec<Run>> {
     join_all((0..runs).map(|_| run_once()))
         .await
         .into_iter()

@@ -1,10 +1,10 @@
 //! The scenarios, and the order `all` runs them in.
 
-pub mod calls;
-pub mod peer;
-pub mod resources;
-pub mod scale;
-pub mod verdicts;
+pub(crate) mod calls;
+pub(crate) mod peer;
+pub(crate) mod resources;
+pub(crate) mod scale;
+pub(crate) mod verdicts;
 
 use std::path::PathBuf;
 use std::time::Instant;
@@ -16,7 +16,7 @@ use crate::report::{self, Report};
 use verdicts::Case;
 
 /// Figure 1's rows, in order: rolling deployments, then staged (BLUE_GREEN with bake time).
-pub const LATENCY_CASES: [Case; 5] = [
+pub(crate) const LATENCY_CASES: [Case; 5] = [
     Case::Completes,
     Case::BreakerFails,
     Case::BreakerRollsBack,
@@ -24,7 +24,11 @@ pub const LATENCY_CASES: [Case; 5] = [
     Case::AlarmInBakeRollsBack,
 ];
 
-pub async fn run(scenario: Scenario, runs: usize, write: Option<PathBuf>) -> BenchResult<()> {
+pub(crate) async fn run(
+    scenario: Scenario,
+    runs: usize,
+    write: Option<PathBuf>,
+) -> BenchResult<()> {
     if write.is_some() && scenario != Scenario::All {
         return Err(BenchError::new(
             "--write needs `all`: the report is written only when every figure was measured",

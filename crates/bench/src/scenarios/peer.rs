@@ -12,10 +12,10 @@ use ecs_sim::scenario::Scenario;
 use crate::error::{BenchError, BenchResult};
 use crate::fixture::random_offset;
 
-pub const PEER_POLL: Duration = Duration::from_secs(15);
+pub(crate) const PEER_POLL: Duration = Duration::from_secs(15);
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum PeerVerdict {
+pub(crate) enum PeerVerdict {
     Completed,
     Failed,
     RolledBack,
@@ -23,7 +23,7 @@ pub enum PeerVerdict {
 
 impl PeerVerdict {
     /// As our verdicts are spelled.
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             PeerVerdict::Completed => "COMPLETED",
             PeerVerdict::Failed => "FAILED",
@@ -34,7 +34,7 @@ impl PeerVerdict {
 
 /// Polls every [`PEER_POLL`], from a random phase, until a verdict; returns it with the
 /// simulated epoch seconds at which it was reached.
-pub async fn watch(
+pub(crate) async fn watch(
     sim: &SimHandle,
     scenario: &Scenario,
     service: &str,

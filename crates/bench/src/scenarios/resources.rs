@@ -19,9 +19,9 @@ use crate::fixture::{CLUSTER, CircuitBreaker, REGION, TaskBehaviour, World};
 use crate::procfs;
 use crate::recorder::epoch_seconds;
 
-pub const CLI: &str = "wait-for-ecs-deploy";
-pub const PROVIDER: &str = "pulumi-resource-wait-for-ecs-deploy";
-pub const SIMULATOR: &str = "ecs-sim";
+pub(crate) const CLI: &str = "wait-for-ecs-deploy";
+pub(crate) const PROVIDER: &str = "pulumi-resource-wait-for-ecs-deploy";
+pub(crate) const SIMULATOR: &str = "ecs-sim";
 const RESOURCE_TYPE: &str = "wait-for-ecs-deploy:index:WaitForEcsDeployment";
 /// How long the CLI waits (it then times out, exit code 3); the first 3 s are start-up.
 const CLI_WAIT_SECONDS: u64 = 14;
@@ -31,7 +31,7 @@ const PROVIDER_STEADY_TICKS: u64 = 3;
 const PROVIDER_LIMIT: Duration = Duration::from_secs(200);
 
 #[derive(Clone, Debug)]
-pub struct Footprint {
+pub(crate) struct Footprint {
     pub what: String,
     pub waits: usize,
     pub peak_rss_mib: f64,
@@ -41,7 +41,7 @@ pub struct Footprint {
 }
 
 #[derive(Clone, Debug)]
-pub struct Figures {
+pub(crate) struct Figures {
     pub footprints: Vec<Footprint>,
     /// exec → port printed, milliseconds, per run.
     pub provider_startup_ms: Vec<f64>,
@@ -49,7 +49,7 @@ pub struct Figures {
     pub binary_sizes: Vec<(String, u64)>,
 }
 
-pub async fn measure(runs: usize) -> BenchResult<Figures> {
+pub(crate) async fn measure(runs: usize) -> BenchResult<Figures> {
     let binaries = build_binaries().await?;
     let mut binary_sizes = Vec::new();
     for name in [CLI, PROVIDER, SIMULATOR] {

@@ -17,8 +17,8 @@ use crate::load::{self, LoadRun};
 use crate::recorder::CallRecord;
 use crate::stats::busiest_window;
 
-pub const WAIT_COUNTS: [usize; 4] = [1, 10, 100, 1000];
-pub const CLUSTER_COUNTS: [usize; 2] = [1, 3];
+pub(crate) const WAIT_COUNTS: [usize; 4] = [1, 10, 100, 1000];
+pub(crate) const CLUSTER_COUNTS: [usize; 2] = [1, 3];
 /// Steady-state ticks to observe after discovery: more where ticks are short and few calls
 /// make a tick, so the window's edges weigh less.
 fn steady_ticks(waits: usize) -> u64 {
@@ -27,7 +27,7 @@ fn steady_ticks(waits: usize) -> u64 {
 const RUN_LIMIT: Duration = Duration::from_secs(240);
 
 #[derive(Clone, Debug)]
-pub struct Row {
+pub(crate) struct Row {
     pub waits: usize,
     pub clusters: usize,
     /// The target: ceil(waits in the cluster / 10), for the largest cluster.
@@ -54,7 +54,7 @@ pub struct Row {
     pub ended_early: BTreeMap<String, u32>,
 }
 
-pub async fn measure() -> BenchResult<Vec<Row>> {
+pub(crate) async fn measure() -> BenchResult<Vec<Row>> {
     let mut rows = Vec::new();
     for waits in WAIT_COUNTS {
         for clusters in CLUSTER_COUNTS {
@@ -65,7 +65,11 @@ pub async fn measure() -> BenchResult<Vec<Row>> {
 }
 
 /// Creates `waits` services (never becoming ready) round-robin over `clusters` clusters.
-pub async fn populate(world: &World, waits: usize, clusters: usize) -> BenchResult<Vec<String>> {
+pub(crate) async fn populate(
+    world: &World,
+    waits: usize,
+    clusters: usize,
+) -> BenchResult<Vec<String>> {
     for c in 0..clusters {
         world.create_cluster(&format!("c{c}")).await?;
     }

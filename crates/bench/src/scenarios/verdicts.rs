@@ -23,16 +23,16 @@ use crate::fixture::{
 const SERVICE: &str = "web";
 /// `bakeTimeInMinutes` of the staged cases: the shortest bake but none (it is in whole
 /// minutes). At time scale 1 it is a real minute of every blue/green run.
-pub const BAKE_MINUTES: i32 = 1;
+pub(crate) const BAKE_MINUTES: i32 = 1;
 /// The CloudWatch alarm the rollback-during-bake case watches (and the simulator trips).
-pub const BAKE_ALARM: &str = "web-5xx";
+pub(crate) const BAKE_ALARM: &str = "web-5xx";
 /// How long the peer looks before it gives up, in real time: past the longest case (a
 /// blue/green rollout with its bake, about 90 s) and within the wait's default timeout.
 const PEER_GIVE_UP: Duration = Duration::from_secs(170);
 
 /// A deployment that ends in a known way.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Case {
+pub(crate) enum Case {
     /// A healthy rollout completes.
     Completes,
     /// Tasks fail to start (image cannot be pulled); the circuit breaker fails the rollout.
@@ -50,7 +50,7 @@ pub enum Case {
 }
 
 impl Case {
-    pub fn name(self) -> &'static str {
+    pub(crate) fn name(self) -> &'static str {
         match self {
             Case::Completes => "rollout completed",
             Case::BreakerFails => "circuit breaker FAILED (no rollback)",
@@ -62,7 +62,7 @@ impl Case {
     }
 
     /// The staged deployment configuration of the UpdateService, `None` for a rolling one.
-    pub fn staged(self) -> Option<DeploymentSpec> {
+    pub(crate) fn staged(self) -> Option<DeploymentSpec> {
         let blue_green = DeploymentSpec::new(Strategy::BlueGreen {
             bake_minutes: BAKE_MINUTES,
         })
@@ -75,7 +75,7 @@ impl Case {
     }
 
     /// Which API timestamp marks the transition the verdict reports.
-    pub fn transition_field(self) -> &'static str {
+    pub(crate) fn transition_field(self) -> &'static str {
         match self {
             Case::Completes | Case::BlueGreenCompletes => "serviceDeployment.finishedAt",
             Case::BreakerFails => "serviceDeployment.stoppedAt",
@@ -108,7 +108,7 @@ impl Case {
     }
 
     /// Our verdict.
-    pub fn expected(self) -> Outcome {
+    pub(crate) fn expected(self) -> Outcome {
         match self {
             Case::Completes | Case::BlueGreenCompletes => Outcome::Completed,
             Case::BreakerFails | Case::CrashLoop => Outcome::Failed,
@@ -120,7 +120,7 @@ impl Case {
     /// only as the green deployment's rollout FAILED (it stays PRIMARY; no deployment says
     /// "rolling back"), so from there the peer can say FAILED, or ROLLED_BACK if the rollback
     /// finished between two of its looks; both are its verdict on the failure.
-    pub fn peer_accepts(self) -> &'static [PeerVerdict] {
+    pub(crate) fn peer_accepts(self) -> &'static [PeerVerdict] {
         match self {
             Case::Completes | Case::BlueGreenCompletes => &[PeerVerdict::Completed],
             Case::BreakerFails | Case::CrashLoop => &[PeerVerdict::Failed],
@@ -132,7 +132,7 @@ impl Case {
     /// Why the service deployment the API describes is not the one this case is about, if it
     /// is not: a staged case must have ended as staged deployments end (SUCCESSFUL; rolled
     /// back at BAKE_TIME for the alarm it watches).
-    pub fn confirm(self, deployment: &ServiceDeployment) -> Result<(), String> {
+    pub(crate) fn confirm(self, deployment: &ServiceDeployment) -> Result<(), String> {
         let status = deployment.status();
         let triggered = deployment
             .alarms()
@@ -173,7 +173,11 @@ impl Case {
     }
 
     /// Simulated epoch seconds of the transition, read through the API.
-    pub fn transition(self, deployment: &ServiceDeployment, failures: &[f64]) -> Option<f64> {
+    pub(crate) fn transition(
+        self,
+        deployment: &ServiceDeployment,
+        failures: &[f64],
+    ) -> Option<f64> {
         let seconds = |t: Option<&aws_sdk_ecs::primitives::DateTime>| t.map(|t| t.as_secs_f64());
         match self {
             Case::Completes | Case::BlueGreenCompletes => seconds(deployment.finished_at()),
@@ -190,7 +194,7 @@ impl Case {
 
 /// Timings of one run, in seconds since the UpdateService.
 #[derive(Clone, Copy, Debug)]
-pub struct Run {
+pub(crate) struct Run {
     pub transition: f64,
     pub verdict: f64,
     /// `None` when the peer reached no verdict, or a wrong one (reported as such).
@@ -200,18 +204,18 @@ pub struct Run {
 }
 
 impl Run {
-    pub fn latency(&self) -> f64 {
+    pub(crate) fn latency(&self) -> f64 {
         self.verdict - self.transition
     }
 
-    pub fn peer_latency(&self) -> Option<f64> {
+    pub(crate) fn peer_latency(&self) -> Option<f64> {
         self.peer_verdict.map(|at| at - self.transition)
     }
 }
 
 /// `runs` independent runs of `case`, all at once (each has its own simulator and watcher,
 /// so they do not share batching; the machine is barely loaded by them).
-pub async fn measure(case: Case, runs: usize) -> BenchResult<Vec<Run>> {
+pub(crate) async fn measure(case: Case, runs: usize) -> BenchResult<Vec<Run>> {
     join_all((0..runs).map(|_| run_once(case)))
         .await
         .into_iter()

@@ -18,7 +18,7 @@ use crate::model::task_definition::TaskDefinition;
 /// deployment whose task definition has `SIM_ALARM_IN_BAKE=<name>` sees alarm `<name>` in ALARM
 /// from the moment it reaches BAKE_TIME (for that deployment only; the account-wide state is not
 /// changed).
-pub const ALARM_IN_BAKE_VARIABLE: &str = "SIM_ALARM_IN_BAKE";
+pub(crate) const ALARM_IN_BAKE_VARIABLE: &str = "SIM_ALARM_IN_BAKE";
 
 /// A CloudWatch alarm state.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -34,7 +34,7 @@ type History = Vec<(f64, AlarmState)>;
 
 /// Every alarm's state changes, shared by all services of one simulator.
 #[derive(Clone, Debug, Default)]
-pub struct AlarmBoard {
+pub(crate) struct AlarmBoard {
     changes: Arc<Mutex<BTreeMap<String, History>>>,
 }
 
@@ -46,7 +46,7 @@ impl AlarmBoard {
     }
 
     /// Alarm `name` is in `state` from simulated time `at` on.
-    pub fn set(&self, name: &str, state: AlarmState, at: f64) {
+    pub(crate) fn set(&self, name: &str, state: AlarmState, at: f64) {
         self.changes()
             .entry(name.to_owned())
             .or_default()
@@ -54,7 +54,7 @@ impl AlarmBoard {
     }
 
     /// The state of `name` at simulated time `at`; alarms never set are OK.
-    pub fn state_at(&self, name: &str, at: f64) -> AlarmState {
+    pub(crate) fn state_at(&self, name: &str, at: f64) -> AlarmState {
         self.changes()
             .get(name)
             .and_then(|changes| changes.iter().rev().find(|(t, _)| *t <= at))
@@ -62,7 +62,7 @@ impl AlarmBoard {
     }
 
     /// The first change of any of `names` after `t`: a moment a watching service must look.
-    pub fn next_change_after(&self, names: &[String], t: f64) -> Option<f64> {
+    pub(crate) fn next_change_after(&self, names: &[String], t: f64) -> Option<f64> {
         let changes = self.changes();
         names
             .iter()
@@ -73,7 +73,7 @@ impl AlarmBoard {
     }
 
     /// Every alarm's latest state.
-    pub fn current(&self) -> BTreeMap<String, AlarmState> {
+    pub(crate) fn current(&self) -> BTreeMap<String, AlarmState> {
         self.changes()
             .iter()
             .filter_map(|(name, changes)| changes.last().map(|(_, s)| (name.clone(), *s)))
@@ -82,7 +82,7 @@ impl AlarmBoard {
 }
 
 /// The alarm named by [`ALARM_IN_BAKE_VARIABLE`] in any container of `definition`.
-pub fn alarm_in_bake(definition: &TaskDefinition) -> Option<String> {
+pub(crate) fn alarm_in_bake(definition: &TaskDefinition) -> Option<String> {
     definition
         .echo
         .get("containerDefinitions")?

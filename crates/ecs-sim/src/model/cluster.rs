@@ -6,20 +6,20 @@ use crate::model::ids::Ids;
 use crate::model::service::{IndexChange, Service};
 
 #[derive(Debug)]
-pub struct Cluster {
-    pub name: String,
-    pub arn: String,
+pub(crate) struct Cluster {
+    pub(crate) name: String,
+    pub(crate) arn: String,
     /// False once DeleteCluster ran: DescribeClusters still shows it (INACTIVE), nothing else does.
-    pub active: bool,
+    pub(crate) active: bool,
     /// `settings` as CreateCluster gave them (containerInsights disabled by default).
-    pub settings: serde_json::Value,
-    pub services: BTreeMap<String, Service>,
+    pub(crate) settings: serde_json::Value,
+    pub(crate) services: BTreeMap<String, Service>,
     /// Task id → service name, so DescribeTasks need not scan every service.
     task_owner: HashMap<String, String>,
 }
 
 impl Cluster {
-    pub fn new(name: String, arn: String) -> Self {
+    pub(crate) fn new(name: String, arn: String) -> Self {
         Self {
             name,
             arn,
@@ -30,19 +30,19 @@ impl Cluster {
         }
     }
 
-    pub fn is_active(&self) -> bool {
+    pub(crate) fn is_active(&self) -> bool {
         self.active
     }
 
     /// Whether any service is still ACTIVE or DRAINING (DeleteCluster refuses then).
-    pub fn has_services(&self) -> bool {
+    pub(crate) fn has_services(&self) -> bool {
         self.services
             .values()
             .any(|s| s.status != crate::model::service::ServiceStatus::Inactive)
     }
 
     /// Advances one service to `now`, lets `change` act on it, and keeps the task index current.
-    pub fn with_service<R>(
+    pub(crate) fn with_service<R>(
         &mut self,
         name: &str,
         now: f64,
@@ -57,7 +57,7 @@ impl Cluster {
     }
 
     /// Adds a new service (replacing an INACTIVE one of the same name) and indexes its tasks.
-    pub fn insert_service(&mut self, mut service: Service) {
+    pub(crate) fn insert_service(&mut self, mut service: Service) {
         if let Some(replaced) = self.services.remove(&service.name) {
             for task in replaced.all_tasks() {
                 self.task_owner.remove(&task.id);
@@ -68,7 +68,7 @@ impl Cluster {
     }
 
     /// Advances every service of the cluster to `now`.
-    pub fn advance_all(&mut self, now: f64, ids: &mut Ids) {
+    pub(crate) fn advance_all(&mut self, now: f64, ids: &mut Ids) {
         for service in self.services.values_mut() {
             service.advance_to(now, ids);
             apply_index_changes(&mut self.task_owner, service);
@@ -76,7 +76,7 @@ impl Cluster {
     }
 
     /// The name of the service that owns a task, if the task is still remembered.
-    pub fn task_owner(&self, task_id: &str) -> Option<&str> {
+    pub(crate) fn task_owner(&self, task_id: &str) -> Option<&str> {
         self.task_owner.get(task_id).map(String::as_str)
     }
 }

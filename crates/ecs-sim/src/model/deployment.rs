@@ -10,14 +10,14 @@ use crate::model::strategy::{AlarmsConfig, HookConfig, Strategy};
 use crate::model::task_definition::TaskDefinition;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum RolloutState {
+pub(crate) enum RolloutState {
     InProgress,
     Completed,
     Failed,
 }
 
 impl RolloutState {
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             RolloutState::InProgress => "IN_PROGRESS",
             RolloutState::Completed => "COMPLETED",
@@ -30,7 +30,7 @@ impl RolloutState {
 /// STOP_REQUESTED and ROLLBACK_REQUESTED; the simulator moves a requested rollback straight to
 /// ROLLBACK_IN_PROGRESS.)
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ServiceDeploymentStatus {
+pub(crate) enum ServiceDeploymentStatus {
     InProgress,
     Successful,
     Stopped,
@@ -40,7 +40,7 @@ pub enum ServiceDeploymentStatus {
 }
 
 impl ServiceDeploymentStatus {
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             ServiceDeploymentStatus::InProgress => "IN_PROGRESS",
             ServiceDeploymentStatus::Successful => "SUCCESSFUL",
@@ -52,7 +52,7 @@ impl ServiceDeploymentStatus {
     }
 
     /// Every value ECS documents, for validating the ListServiceDeployments `status` filter.
-    pub const ECS_VALUES: [&'static str; 9] = [
+    pub(crate) const ECS_VALUES: [&'static str; 9] = [
         "PENDING",
         "SUCCESSFUL",
         "STOPPED",
@@ -66,30 +66,30 @@ impl ServiceDeploymentStatus {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
-pub struct CircuitBreaker {
-    pub enable: bool,
-    pub rollback: bool,
+pub(crate) struct CircuitBreaker {
+    pub(crate) enable: bool,
+    pub(crate) rollback: bool,
 }
 
 /// A service's `deploymentConfiguration`.
 #[derive(Clone, Debug, PartialEq)]
-pub struct DeploymentConfig {
-    pub minimum_healthy_percent: u32,
-    pub maximum_percent: u32,
-    pub circuit_breaker: CircuitBreaker,
-    pub strategy: Strategy,
+pub(crate) struct DeploymentConfig {
+    pub(crate) minimum_healthy_percent: u32,
+    pub(crate) maximum_percent: u32,
+    pub(crate) circuit_breaker: CircuitBreaker,
+    pub(crate) strategy: Strategy,
     /// `bakeTimeInMinutes`, as given (staged strategies bake 0 minutes without it).
-    pub bake_time_minutes: Option<u32>,
-    pub lifecycle_hooks: Vec<HookConfig>,
-    pub alarms: Option<AlarmsConfig>,
+    pub(crate) bake_time_minutes: Option<u32>,
+    pub(crate) lifecycle_hooks: Vec<HookConfig>,
+    pub(crate) alarms: Option<AlarmsConfig>,
     /// `earlySuccessCriteria` (ROLLING only), as accepted.
-    pub early_success: Option<EarlySuccess>,
+    pub(crate) early_success: Option<EarlySuccess>,
 }
 
 /// When ECS removes the source revision's tasks of a rolling deployment with early success
 /// criteria (`sourceServiceRevisionCleanup`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum SourceCleanup {
+pub(crate) enum SourceCleanup {
     /// Before the deployment is marked SUCCESSFUL.
     Blocking,
     /// After it is marked SUCCESSFUL, in the background.
@@ -97,9 +97,9 @@ pub enum SourceCleanup {
 }
 
 impl SourceCleanup {
-    pub const ECS_VALUES: [&'static str; 2] = ["BLOCKING", "DEFERRED"];
+    pub(crate) const ECS_VALUES: [&'static str; 2] = ["BLOCKING", "DEFERRED"];
 
-    pub fn parse(value: &str) -> Option<SourceCleanup> {
+    pub(crate) fn parse(value: &str) -> Option<SourceCleanup> {
         match value {
             "BLOCKING" => Some(SourceCleanup::Blocking),
             "DEFERRED" => Some(SourceCleanup::Deferred),
@@ -107,7 +107,7 @@ impl SourceCleanup {
         }
     }
 
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             SourceCleanup::Blocking => "BLOCKING",
             SourceCleanup::Deferred => "DEFERRED",
@@ -119,16 +119,16 @@ impl SourceCleanup {
 /// SUCCESSFUL once `healthy_percent` of the desired count (rounded up) of its tasks are healthy.
 /// Both other members are required with `enable` and may be left out without it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct EarlySuccess {
-    pub enable: bool,
-    pub healthy_percent: Option<u32>,
-    pub cleanup: Option<SourceCleanup>,
+pub(crate) struct EarlySuccess {
+    pub(crate) enable: bool,
+    pub(crate) healthy_percent: Option<u32>,
+    pub(crate) cleanup: Option<SourceCleanup>,
 }
 
 impl EarlySuccess {
     /// The criteria in force: the healthy target tasks needed out of `desired`, and the cleanup;
     /// `None` when not enabled.
-    pub fn in_force(&self, desired: u32) -> Option<(usize, SourceCleanup)> {
+    pub(crate) fn in_force(&self, desired: u32) -> Option<(usize, SourceCleanup)> {
         let (true, Some(percent), Some(cleanup)) =
             (self.enable, self.healthy_percent, self.cleanup)
         else {
@@ -156,7 +156,7 @@ impl Default for DeploymentConfig {
 
 impl DeploymentConfig {
     /// The alarms a deployment watches: those of an enabled `alarms` configuration.
-    pub fn watched_alarms(&self) -> &[String] {
+    pub(crate) fn watched_alarms(&self) -> &[String] {
         self.alarms
             .as_ref()
             .filter(|a| a.enable)
@@ -166,13 +166,13 @@ impl DeploymentConfig {
 
 /// The failed-task count at which the circuit breaker trips: half the desired count,
 /// at least 3 and at most 200.
-pub fn circuit_breaker_threshold(desired_count: u32) -> u32 {
+pub(crate) fn circuit_breaker_threshold(desired_count: u32) -> u32 {
     desired_count.div_ceil(2).clamp(3, 200)
 }
 
 /// Why a deployment exists.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Origin {
+pub(crate) enum Origin {
     /// CreateService or UpdateService.
     Requested,
     /// Started by the circuit breaker: `failed` is rolled back to the task definition of the
@@ -181,30 +181,30 @@ pub enum Origin {
 }
 
 #[derive(Clone, Debug, PartialEq)]
-pub struct RollbackRecord {
-    pub reason: String,
-    pub started_at: f64,
+pub(crate) struct RollbackRecord {
+    pub(crate) reason: String,
+    pub(crate) started_at: f64,
     /// The service revision (and `ecs-svc/` number) of the rollback deployment, which runs
     /// the task definition rolled back to.
-    pub revision: u64,
+    pub(crate) revision: u64,
 }
 
 /// The service-deployments API view of a requested deployment.
 #[derive(Clone, Debug, PartialEq)]
-pub struct ServiceDeploymentRecord {
-    pub token: String,
-    pub status: ServiceDeploymentStatus,
-    pub status_reason: Option<String>,
-    pub started_at: f64,
-    pub finished_at: Option<f64>,
-    pub stopped_at: Option<f64>,
+pub(crate) struct ServiceDeploymentRecord {
+    pub(crate) token: String,
+    pub(crate) status: ServiceDeploymentStatus,
+    pub(crate) status_reason: Option<String>,
+    pub(crate) started_at: f64,
+    pub(crate) finished_at: Option<f64>,
+    pub(crate) stopped_at: Option<f64>,
     /// Revisions (deployment numbers) that were running when this deployment started.
-    pub source_revisions: Vec<u64>,
-    pub rollback: Option<RollbackRecord>,
+    pub(crate) source_revisions: Vec<u64>,
+    pub(crate) rollback: Option<RollbackRecord>,
 }
 
 impl ServiceDeploymentRecord {
-    pub fn finish(&mut self, status: ServiceDeploymentStatus, reason: String, at: f64) {
+    pub(crate) fn finish(&mut self, status: ServiceDeploymentStatus, reason: String, at: f64) {
         self.status = status;
         self.status_reason = Some(reason);
         if status == ServiceDeploymentStatus::Stopped {
@@ -214,7 +214,7 @@ impl ServiceDeploymentRecord {
         }
     }
 
-    pub fn is_active(&self) -> bool {
+    pub(crate) fn is_active(&self) -> bool {
         matches!(
             self.status,
             ServiceDeploymentStatus::InProgress | ServiceDeploymentStatus::RollbackInProgress
@@ -223,48 +223,48 @@ impl ServiceDeploymentRecord {
 }
 
 #[derive(Clone, Debug)]
-pub struct Deployment {
+pub(crate) struct Deployment {
     /// `N` of `ecs-svc/N`; also the service revision number.
-    pub number: u64,
-    pub task_definition: Arc<TaskDefinition>,
-    pub placement: Placement,
+    pub(crate) number: u64,
+    pub(crate) task_definition: Arc<TaskDefinition>,
+    pub(crate) placement: Placement,
     /// The desired count while this deployment is PRIMARY.
-    pub desired_count: u32,
-    pub created_at: f64,
-    pub updated_at: f64,
-    pub rollout_state: RolloutState,
-    pub rollout_reason: String,
-    pub failed_tasks: u32,
+    pub(crate) desired_count: u32,
+    pub(crate) created_at: f64,
+    pub(crate) updated_at: f64,
+    pub(crate) rollout_state: RolloutState,
+    pub(crate) rollout_reason: String,
+    pub(crate) failed_tasks: u32,
     /// The service's deployment configuration when this deployment started.
-    pub config: DeploymentConfig,
-    pub launch_type: String,
-    pub network_configuration: Option<serde_json::Value>,
-    pub origin: Origin,
+    pub(crate) config: DeploymentConfig,
+    pub(crate) launch_type: String,
+    pub(crate) network_configuration: Option<serde_json::Value>,
+    pub(crate) origin: Origin,
     /// Still shown in DescribeServices `deployments[]`.
-    pub listed: bool,
-    pub next_placement_event_at: Option<f64>,
-    pub warned_unable_to_start: bool,
+    pub(crate) listed: bool,
+    pub(crate) next_placement_event_at: Option<f64>,
+    pub(crate) warned_unable_to_start: bool,
     /// `None` for rollback deployments: ECS reports a rollback on the failed deployment's record.
-    pub record: Option<ServiceDeploymentRecord>,
+    pub(crate) record: Option<ServiceDeploymentRecord>,
     /// The lifecycle of a requested deployment with a staged strategy.
-    pub lifecycle: Option<Lifecycle>,
+    pub(crate) lifecycle: Option<Lifecycle>,
     /// Watched alarms seen in ALARM while this deployment was in progress.
-    pub triggered_alarms: Vec<String>,
+    pub(crate) triggered_alarms: Vec<String>,
     /// Until when a DEFERRED early success leaves the source revision's tasks running.
-    pub deferred_cleanup_until: Option<f64>,
+    pub(crate) deferred_cleanup_until: Option<f64>,
 }
 
 impl Deployment {
-    pub fn id(&self) -> String {
+    pub(crate) fn id(&self) -> String {
         deployment_id(self.number)
     }
 
-    pub fn circuit_breaker_threshold(&self) -> u32 {
+    pub(crate) fn circuit_breaker_threshold(&self) -> u32 {
         circuit_breaker_threshold(self.desired_count)
     }
 
     /// `deploymentCircuitBreaker.status` of the ServiceDeployment.
-    pub fn circuit_breaker_status(&self) -> &'static str {
+    pub(crate) fn circuit_breaker_status(&self) -> &'static str {
         if !self.config.circuit_breaker.enable {
             "DISABLED"
         } else if self.rollout_state == RolloutState::Failed {
@@ -278,21 +278,21 @@ impl Deployment {
     }
 }
 
-pub fn deployment_id(number: u64) -> String {
+pub(crate) fn deployment_id(number: u64) -> String {
     format!("ecs-svc/{number}")
 }
 
-pub fn in_progress_reason(number: u64) -> String {
+pub(crate) fn in_progress_reason(number: u64) -> String {
     format!("ECS deployment {} in progress.", deployment_id(number))
 }
 
-pub fn completed_reason(number: u64) -> String {
+pub(crate) fn completed_reason(number: u64) -> String {
     format!("ECS deployment {} completed.", deployment_id(number))
 }
 
 /// What failed a deployment, and so how ECS words it and whether it rolls back.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum FailureCause {
+pub(crate) enum FailureCause {
     CircuitBreaker,
     /// Watched CloudWatch alarms in ALARM.
     Alarms(Vec<String>),
@@ -306,7 +306,7 @@ pub enum FailureCause {
 }
 
 impl FailureCause {
-    pub fn wants_rollback(&self, config: &DeploymentConfig) -> bool {
+    pub(crate) fn wants_rollback(&self, config: &DeploymentConfig) -> bool {
         match self {
             FailureCause::CircuitBreaker => config.circuit_breaker.rollback,
             FailureCause::Alarms(_) => config.alarms.as_ref().is_some_and(|a| a.rollback),
@@ -315,7 +315,7 @@ impl FailureCause {
     }
 
     /// The failed deployment's `rolloutStateReason` (DescribeServices).
-    pub fn rollout_reason(&self, number: u64) -> String {
+    pub(crate) fn rollout_reason(&self, number: u64) -> String {
         match self {
             FailureCause::CircuitBreaker => CIRCUIT_BREAKER_FAILED_REASON.to_owned(),
             FailureCause::Alarms(names) => format!(
@@ -335,7 +335,7 @@ impl FailureCause {
     }
 
     /// The ServiceDeployment `statusReason` (and `rollback.reason`) while rolling back.
-    pub fn rollback_reason(&self) -> String {
+    pub(crate) fn rollback_reason(&self) -> String {
         match self {
             FailureCause::CircuitBreaker => {
                 "Service deployment rolled back because the circuit breaker threshold was exceeded."
@@ -356,7 +356,7 @@ impl FailureCause {
     }
 
     /// The service event announcing the failure.
-    pub fn event(&self, service: &str, deployment_id: &str) -> String {
+    pub(crate) fn event(&self, service: &str, deployment_id: &str) -> String {
         let why = match self {
             FailureCause::CircuitBreaker => {
                 return crate::model::events::deployment_failed(service, deployment_id);
@@ -369,12 +369,12 @@ impl FailureCause {
     }
 
     /// The ServiceDeployment `statusReason` when it fails without rolling back (STOPPED).
-    pub fn stopped_reason(&self, number: u64) -> String {
+    pub(crate) fn stopped_reason(&self, number: u64) -> String {
         self.rollout_reason(number)
     }
 
     /// The rollback deployment's `rolloutStateReason` (rolling strategy).
-    pub fn rolling_back_reason(&self, to: u64) -> String {
+    pub(crate) fn rolling_back_reason(&self, to: u64) -> String {
         match self {
             FailureCause::CircuitBreaker => rolling_back_reason(to),
             FailureCause::Alarms(_) => format!(
@@ -389,10 +389,10 @@ impl FailureCause {
     }
 }
 
-pub const CIRCUIT_BREAKER_FAILED_REASON: &str =
+pub(crate) const CIRCUIT_BREAKER_FAILED_REASON: &str =
     "ECS deployment circuit breaker: tasks failed to start.";
 
-pub fn rolling_back_reason(to: u64) -> String {
+pub(crate) fn rolling_back_reason(to: u64) -> String {
     format!(
         "ECS deployment circuit breaker: rolling back to deploymentId {}.",
         deployment_id(to)

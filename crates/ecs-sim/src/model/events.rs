@@ -3,23 +3,23 @@
 use std::collections::VecDeque;
 
 /// ECS keeps the latest 100 events per service.
-pub const EVENT_CAP: usize = 100;
+pub(crate) const EVENT_CAP: usize = 100;
 
 #[derive(Clone, Debug, PartialEq)]
-pub struct ServiceEvent {
-    pub id: String,
-    pub created_at: f64,
-    pub message: String,
+pub(crate) struct ServiceEvent {
+    pub(crate) id: String,
+    pub(crate) created_at: f64,
+    pub(crate) message: String,
 }
 
 /// Newest first, capped at [`EVENT_CAP`].
 #[derive(Clone, Debug, Default)]
-pub struct EventLog {
+pub(crate) struct EventLog {
     events: VecDeque<ServiceEvent>,
 }
 
 impl EventLog {
-    pub fn push(&mut self, id: String, created_at: f64, message: String) {
+    pub(crate) fn push(&mut self, id: String, created_at: f64, message: String) {
         self.events.push_front(ServiceEvent {
             id,
             created_at,
@@ -29,7 +29,7 @@ impl EventLog {
     }
 
     /// Newest first.
-    pub fn iter(&self) -> impl Iterator<Item = &ServiceEvent> {
+    pub(crate) fn iter(&self) -> impl Iterator<Item = &ServiceEvent> {
         self.events.iter()
     }
 }
@@ -43,7 +43,7 @@ fn task_list(task_ids: &[String]) -> String {
         .join(" ")
 }
 
-pub fn started_tasks(service: &str, task_ids: &[String]) -> String {
+pub(crate) fn started_tasks(service: &str, task_ids: &[String]) -> String {
     format!(
         "(service {service}) has started {} tasks: {}.",
         task_ids.len(),
@@ -51,7 +51,7 @@ pub fn started_tasks(service: &str, task_ids: &[String]) -> String {
     )
 }
 
-pub fn stopped_running_tasks(service: &str, task_ids: &[String]) -> String {
+pub(crate) fn stopped_running_tasks(service: &str, task_ids: &[String]) -> String {
     format!(
         "(service {service}) has stopped {} running tasks: {}.",
         task_ids.len(),
@@ -59,30 +59,30 @@ pub fn stopped_running_tasks(service: &str, task_ids: &[String]) -> String {
     )
 }
 
-pub fn steady_state(service: &str) -> String {
+pub(crate) fn steady_state(service: &str) -> String {
     format!("(service {service}) has reached a steady state.")
 }
 
-pub fn deployment_completed(service: &str, deployment_id: &str) -> String {
+pub(crate) fn deployment_completed(service: &str, deployment_id: &str) -> String {
     format!("(service {service}) (deployment {deployment_id}) deployment completed.")
 }
 
-pub fn deployment_failed(service: &str, deployment_id: &str) -> String {
+pub(crate) fn deployment_failed(service: &str, deployment_id: &str) -> String {
     format!(
         "(service {service}) (deployment {deployment_id}) deployment failed: tasks failed to start."
     )
 }
 
-pub fn rolling_back(service: &str, to_deployment_id: &str) -> String {
+pub(crate) fn rolling_back(service: &str, to_deployment_id: &str) -> String {
     format!("(service {service}) rolling back to deployment {to_deployment_id}.")
 }
 
-pub fn failed_health_checks(service: &str, task_id: &str) -> String {
+pub(crate) fn failed_health_checks(service: &str, task_id: &str) -> String {
     format!("(service {service}) (task {task_id}) failed container health checks.")
 }
 
 /// The event of a task that cannot be placed; Fargate and EC2 word it differently.
-pub fn unable_to_place(service: &str, launch_type: &str) -> String {
+pub(crate) fn unable_to_place(service: &str, launch_type: &str) -> String {
     if launch_type != "EC2" && launch_type != "EXTERNAL" {
         return format!(
             "(service {service}) was unable to place a task. Reason: Capacity is unavailable at this time. \
@@ -96,7 +96,7 @@ pub fn unable_to_place(service: &str, launch_type: &str) -> String {
     )
 }
 
-pub fn unable_to_start_consistently(service: &str) -> String {
+pub(crate) fn unable_to_start_consistently(service: &str) -> String {
     format!(
         "(service {service}) is unable to consistently start tasks successfully. \
          For more information, see the Troubleshooting section of the Amazon ECS Developer Guide."

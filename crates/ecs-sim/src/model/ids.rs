@@ -6,43 +6,43 @@ use rand::{Rng, SeedableRng};
 const ALPHANUMERIC: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
 
 #[derive(Debug)]
-pub struct Ids {
+pub(crate) struct Ids {
     rng: StdRng,
 }
 
 impl Ids {
-    pub fn new(seed: u64) -> Self {
+    pub(crate) fn new(seed: u64) -> Self {
         Self {
             rng: StdRng::seed_from_u64(seed),
         }
     }
 
     /// A task id: 32 lowercase hex digits.
-    pub fn task_id(&mut self) -> String {
+    pub(crate) fn task_id(&mut self) -> String {
         format!("{:032x}", self.rng.random::<u128>())
     }
 
     /// The `N` of a deployment id `ecs-svc/N` (and of its service revision): 19 decimal digits.
-    pub fn deployment_number(&mut self) -> u64 {
+    pub(crate) fn deployment_number(&mut self) -> u64 {
         self.rng
             .random_range(1_000_000_000_000_000_000..=9_223_372_036_854_775_807)
     }
 
     /// The random last part of a service deployment ARN.
-    pub fn service_deployment_token(&mut self) -> String {
+    pub(crate) fn service_deployment_token(&mut self) -> String {
         (0..21)
             .map(|_| char::from(ALPHANUMERIC[self.rng.random_range(0..ALPHANUMERIC.len())]))
             .collect()
     }
 
     /// A UUID-shaped id (service events, container ids).
-    pub fn uuid(&mut self) -> String {
+    pub(crate) fn uuid(&mut self) -> String {
         uuid_shaped(&format!("{:032x}", self.rng.random::<u128>()))
     }
 }
 
 /// 32 hex digits grouped as a UUID is written: 8-4-4-4-12.
-pub fn uuid_shaped(hex: &str) -> String {
+pub(crate) fn uuid_shaped(hex: &str) -> String {
     format!(
         "{}-{}-{}-{}-{}",
         &hex[0..8],

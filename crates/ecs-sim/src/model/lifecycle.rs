@@ -17,13 +17,13 @@
 use crate::model::strategy::{HookAction, HookConfig, HookStage, HookTarget, Strategy};
 
 /// Simulated seconds of a stage with no other work, and of one traffic shift.
-pub const STAGE_SECONDS: f64 = 3.0;
+pub(crate) const STAGE_SECONDS: f64 = 3.0;
 /// Simulated seconds an AWS_LAMBDA hook takes to answer.
-pub const LAMBDA_SECONDS: f64 = 5.0;
+pub(crate) const LAMBDA_SECONDS: f64 = 5.0;
 
 /// `ServiceDeploymentLifecycleStage`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Stage {
+pub(crate) enum Stage {
     ReconcileService,
     PreScaleUp,
     ScaleUp,
@@ -37,7 +37,7 @@ pub enum Stage {
 }
 
 impl Stage {
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Stage::ReconcileService => "RECONCILE_SERVICE",
             Stage::PreScaleUp => "PRE_SCALE_UP",
@@ -55,7 +55,7 @@ impl Stage {
 
 /// What one step of the plan does before the next may start.
 #[derive(Clone, Copy, Debug, PartialEq)]
-pub enum StepKind {
+pub(crate) enum StepKind {
     /// Nothing but time passing (a stage's own duration, a step bake, the final bake).
     Wait(f64),
     /// Green tasks up to the desired count, all healthy.
@@ -72,16 +72,16 @@ pub enum StepKind {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq)]
-pub struct Step {
-    pub stage: Stage,
-    pub kind: StepKind,
+pub(crate) struct Step {
+    pub(crate) stage: Stage,
+    pub(crate) kind: StepKind,
     /// Which production traffic shift this step belongs to (0 outside PRODUCTION_TRAFFIC_SHIFT).
-    pub shift: usize,
+    pub(crate) shift: usize,
 }
 
 /// `DeploymentLifecycleHookStatus`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum HookStatus {
+pub(crate) enum HookStatus {
     AwaitingAction,
     InProgress,
     Succeeded,
@@ -90,7 +90,7 @@ pub enum HookStatus {
 }
 
 impl HookStatus {
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             HookStatus::AwaitingAction => "AWAITING_ACTION",
             HookStatus::InProgress => "IN_PROGRESS",
@@ -103,23 +103,23 @@ impl HookStatus {
 
 /// One invocation of a hook at one stage (a hook at PRODUCTION_TRAFFIC_SHIFT runs once per shift).
 #[derive(Clone, Debug, PartialEq)]
-pub struct HookRun {
+pub(crate) struct HookRun {
     /// `<service deployment id>-hook<index>-<stage>[-<shift>]`: stable and unique per deployment,
     /// hook and invocation.
-    pub id: String,
-    pub target: HookTarget,
-    pub stage: HookStage,
-    pub status: HookStatus,
-    pub started_at: f64,
+    pub(crate) id: String,
+    pub(crate) target: HookTarget,
+    pub(crate) stage: HookStage,
+    pub(crate) status: HookStatus,
+    pub(crate) started_at: f64,
     /// When a Lambda hook answers (none for `slow` functions and PAUSE hooks).
-    pub answers_at: Option<f64>,
-    pub answer: HookStatus,
-    pub expires_at: f64,
-    pub timeout_action: HookAction,
+    pub(crate) answers_at: Option<f64>,
+    pub(crate) answer: HookStatus,
+    pub(crate) expires_at: f64,
+    pub(crate) timeout_action: HookAction,
 }
 
 impl HookRun {
-    pub fn is_pending(&self) -> bool {
+    pub(crate) fn is_pending(&self) -> bool {
         matches!(
             self.status,
             HookStatus::AwaitingAction | HookStatus::InProgress
@@ -127,7 +127,7 @@ impl HookRun {
     }
 
     /// Whether this run's outcome lets the deployment go on.
-    pub fn lets_continue(&self) -> bool {
+    pub(crate) fn lets_continue(&self) -> bool {
         match self.status {
             HookStatus::Succeeded => true,
             HookStatus::TimedOut => self.timeout_action == HookAction::Continue,
@@ -135,14 +135,14 @@ impl HookRun {
         }
     }
 
-    pub fn target_arn(&self) -> Option<&str> {
+    pub(crate) fn target_arn(&self) -> Option<&str> {
         match &self.target {
             HookTarget::Lambda { function_arn } => Some(function_arn),
             HookTarget::Pause => None,
         }
     }
 
-    pub fn target_type(&self) -> &'static str {
+    pub(crate) fn target_type(&self) -> &'static str {
         match self.target {
             HookTarget::Lambda { .. } => "AWS_LAMBDA",
             HookTarget::Pause => "PAUSE",
@@ -170,7 +170,7 @@ fn lambda_answer(function_arn: &str) -> Option<HookStatus> {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Outcome {
+pub(crate) enum Outcome {
     Running,
     /// Traffic is back on the source revision; green tasks are stopping.
     RollingBack {
@@ -185,28 +185,28 @@ pub enum Outcome {
 
 /// Where a staged deployment is in its plan.
 #[derive(Clone, Debug, PartialEq)]
-pub struct Lifecycle {
-    pub steps: Vec<Step>,
-    pub cursor: usize,
-    pub step_started_at: f64,
-    pub hooks: Vec<HookRun>,
+pub(crate) struct Lifecycle {
+    pub(crate) steps: Vec<Step>,
+    pub(crate) cursor: usize,
+    pub(crate) step_started_at: f64,
+    pub(crate) hooks: Vec<HookRun>,
     /// The green revision's requested test and production traffic weights (0-100).
-    pub test_weight: f64,
-    pub production_weight: f64,
-    pub outcome: Outcome,
+    pub(crate) test_weight: f64,
+    pub(crate) production_weight: f64,
+    pub(crate) outcome: Outcome,
     /// The `SIM_ALARM_IN_BAKE` alarm of the green task definition.
-    pub alarm_in_bake: Option<String>,
-    pub bake_started_at: Option<f64>,
+    pub(crate) alarm_in_bake: Option<String>,
+    pub(crate) bake_started_at: Option<f64>,
     /// The source revision serving traffic when the deployment started (the last completed
     /// one, else the newest source): where the rest of the traffic is, and what a rollback
     /// returns to.
-    pub serving: Option<u64>,
+    pub(crate) serving: Option<u64>,
 }
 
 impl Lifecycle {
     /// The plan of a staged deployment, started at `now`. `reconcile` when more than one source
     /// revision is active; `bake_minutes` is `bakeTimeInMinutes`.
-    pub fn new(
+    pub(crate) fn new(
         strategy: Strategy,
         bake_minutes: u32,
         reconcile: bool,
@@ -298,21 +298,21 @@ impl Lifecycle {
         }
     }
 
-    pub fn step(&self) -> Step {
+    pub(crate) fn step(&self) -> Step {
         self.steps[self.cursor.min(self.steps.len() - 1)]
     }
 
-    pub fn stage(&self) -> Stage {
+    pub(crate) fn stage(&self) -> Stage {
         self.step().stage
     }
 
     /// The scheduler drives this lifecycle (rather than rolling replacement).
-    pub fn is_driving(&self) -> bool {
+    pub(crate) fn is_driving(&self) -> bool {
         matches!(self.outcome, Outcome::Running | Outcome::RollingBack { .. })
     }
 
     /// Green tasks run from SCALE_UP on.
-    pub fn has_scaled_up(&self) -> bool {
+    pub(crate) fn has_scaled_up(&self) -> bool {
         self.steps[..=self.cursor.min(self.steps.len() - 1)]
             .iter()
             .any(|s| s.kind == StepKind::ScaleUp)
@@ -329,7 +329,7 @@ impl Lifecycle {
     }
 
     /// The next moment this lifecycle changes by itself after `t` (task changes aside).
-    pub fn next_event_after(&self, t: f64) -> Option<f64> {
+    pub(crate) fn next_event_after(&self, t: f64) -> Option<f64> {
         if self.outcome != Outcome::Running {
             return None;
         }
@@ -348,7 +348,7 @@ impl Lifecycle {
     }
 
     /// Enters the current step at `now`: shifts traffic, starts hooks, notes the bake's start.
-    pub fn enter(&mut self, now: f64, hooks: &[HookConfig], deployment_id: &str) {
+    pub(crate) fn enter(&mut self, now: f64, hooks: &[HookConfig], deployment_id: &str) {
         self.step_started_at = now;
         let step = self.step();
         match step.kind {
@@ -400,7 +400,7 @@ impl Lifecycle {
 
     /// Settles the current step's hooks at `now`: Lambda answers and timeouts. `Err` with the
     /// run that asks for a rollback; `Ok(true)` once every run lets the deployment go on.
-    pub fn settle_hooks(&mut self, now: f64) -> Result<bool, HookRun> {
+    pub(crate) fn settle_hooks(&mut self, now: f64) -> Result<bool, HookRun> {
         let step = self.step();
         let started = self.step_started_at;
         let mut all_done = true;
@@ -425,7 +425,7 @@ impl Lifecycle {
         Ok(all_done)
     }
 
-    pub fn hook_mut(&mut self, id: &str) -> Option<&mut HookRun> {
+    pub(crate) fn hook_mut(&mut self, id: &str) -> Option<&mut HookRun> {
         self.hooks.iter_mut().find(|run| run.id == id)
     }
 }

@@ -3,20 +3,20 @@
 //! Everything here is synchronous and takes "now" (simulated epoch seconds) as an argument;
 //! the server holds the [`Model`] behind one lock and hands it the simulated clock.
 
-pub mod actions;
-pub mod alarms;
-pub mod cluster;
-pub mod deployment;
-pub mod events;
-pub mod ids;
-pub mod lifecycle;
-pub mod scheduler;
-pub mod service;
-pub mod staged;
-pub mod strategy;
-pub mod tags;
-pub mod task;
-pub mod task_definition;
+pub(crate) mod actions;
+pub(crate) mod alarms;
+pub(crate) mod cluster;
+pub(crate) mod deployment;
+pub(crate) mod events;
+pub(crate) mod ids;
+pub(crate) mod lifecycle;
+pub(crate) mod scheduler;
+pub(crate) mod service;
+pub(crate) mod staged;
+pub(crate) mod strategy;
+pub(crate) mod tags;
+pub(crate) mod task;
+pub(crate) mod task_definition;
 
 use std::collections::BTreeMap;
 
@@ -27,20 +27,20 @@ use ids::Ids;
 use task_definition::TaskDefinitions;
 
 #[derive(Debug)]
-pub struct Model {
-    pub arns: Arns,
-    pub ids: Ids,
-    pub clusters: BTreeMap<String, Cluster>,
-    pub task_definitions: TaskDefinitions,
+pub(crate) struct Model {
+    pub(crate) arns: Arns,
+    pub(crate) ids: Ids,
+    pub(crate) clusters: BTreeMap<String, Cluster>,
+    pub(crate) task_definitions: TaskDefinitions,
     /// CloudWatch alarm states, shared with every service (which watch them).
-    pub alarms: alarms::AlarmBoard,
+    pub(crate) alarms: alarms::AlarmBoard,
     /// Accepted ContinueServiceDeployment and StopServiceDeployment calls, oldest first.
-    pub actions: Vec<actions::RecordedAction>,
-    pub tags: tags::Tags,
+    pub(crate) actions: Vec<actions::RecordedAction>,
+    pub(crate) tags: tags::Tags,
 }
 
 impl Model {
-    pub fn new(region: &str, account_id: &str, seed: u64) -> Self {
+    pub(crate) fn new(region: &str, account_id: &str, seed: u64) -> Self {
         Self {
             arns: Arns::new(region, account_id),
             ids: Ids::new(seed),
@@ -54,13 +54,13 @@ impl Model {
 
     /// The cluster named `name` (or ClusterNotFoundException) together with the id generator,
     /// which advancing its services needs.
-    pub fn cluster_mut(&mut self, name: &str) -> Result<(&mut Cluster, &mut Ids), EcsError> {
+    pub(crate) fn cluster_mut(&mut self, name: &str) -> Result<(&mut Cluster, &mut Ids), EcsError> {
         let (cluster, ids, _) = self.cluster_with_arns(name)?;
         Ok((cluster, ids))
     }
 
     /// As [`Model::cluster_mut`], with the ARN builder, for answers that name what they list.
-    pub fn cluster_with_arns(
+    pub(crate) fn cluster_with_arns(
         &mut self,
         name: &str,
     ) -> Result<(&mut Cluster, &mut Ids, &Arns), EcsError> {

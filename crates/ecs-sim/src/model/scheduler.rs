@@ -17,14 +17,14 @@ use crate::model::service::{IndexChange, Service, ServiceStatus};
 use crate::model::task::{FailureKind, LastStatus, StopCause, Task};
 
 /// How long a rollout must look finished before ECS calls it COMPLETED.
-pub const STABILISATION_SECONDS: f64 = 5.0;
+pub(crate) const STABILISATION_SECONDS: f64 = 5.0;
 /// How long a DEFERRED early success leaves the source revision's tasks running after the
 /// deployment is SUCCESSFUL, before the scheduler drains them as usual.
-pub const DEFERRED_CLEANUP_SECONDS: f64 = 30.0;
+pub(crate) const DEFERRED_CLEANUP_SECONDS: f64 = 30.0;
 /// How often ECS repeats "unable to place a task".
-pub const PLACEMENT_RETRY_SECONDS: f64 = 60.0;
+pub(crate) const PLACEMENT_RETRY_SECONDS: f64 = 60.0;
 /// STOPPED tasks kept per service (oldest dropped first).
-pub const STOPPED_TASK_CAP: usize = 200;
+pub(crate) const STOPPED_TASK_CAP: usize = 200;
 /// Failed tasks after which ECS warns "unable to consistently start tasks".
 const UNSTABLE_WARNING_AFTER_FAILURES: u32 = 3;
 
@@ -63,7 +63,7 @@ const ROLLBACK_REASON: &str =
 
 impl Service {
     /// Brings the service from its clock to `now`, running the scheduler at every event.
-    pub fn advance_to(&mut self, now: f64, ids: &mut Ids) {
+    pub(crate) fn advance_to(&mut self, now: f64, ids: &mut Ids) {
         if now <= self.clock {
             return;
         }

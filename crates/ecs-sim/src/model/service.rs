@@ -19,17 +19,17 @@ use crate::model::task::{LastStatus, Task};
 use crate::model::task_definition::TaskDefinition;
 
 /// At most this many deployments are remembered per service (listed ones are never dropped).
-pub const DEPLOYMENT_HISTORY_CAP: usize = 100;
+pub(crate) const DEPLOYMENT_HISTORY_CAP: usize = 100;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ServiceStatus {
+pub(crate) enum ServiceStatus {
     Active,
     Draining,
     Inactive,
 }
 
 impl ServiceStatus {
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             ServiceStatus::Active => "ACTIVE",
             ServiceStatus::Draining => "DRAINING",
@@ -40,50 +40,50 @@ impl ServiceStatus {
 
 /// A change to the cluster's task-id index, reported by the service that caused it.
 #[derive(Clone, Debug, PartialEq)]
-pub enum IndexChange {
+pub(crate) enum IndexChange {
     Added(String),
     Removed(String),
 }
 
 /// What CreateService asks for, already validated.
 #[derive(Clone, Debug)]
-pub struct NewService {
-    pub name: String,
-    pub arn: String,
-    pub task_definition: Arc<TaskDefinition>,
-    pub desired_count: u32,
-    pub config: DeploymentConfig,
-    pub launch_type: String,
-    pub platform_version: String,
-    pub network_configuration: Option<Value>,
+pub(crate) struct NewService {
+    pub(crate) name: String,
+    pub(crate) arn: String,
+    pub(crate) task_definition: Arc<TaskDefinition>,
+    pub(crate) desired_count: u32,
+    pub(crate) config: DeploymentConfig,
+    pub(crate) launch_type: String,
+    pub(crate) platform_version: String,
+    pub(crate) network_configuration: Option<Value>,
     /// The simulator's alarm states, which the service's deployments watch.
-    pub alarms: AlarmBoard,
+    pub(crate) alarms: AlarmBoard,
 }
 
 /// What UpdateService asks for, already validated.
 #[derive(Clone, Debug, Default)]
-pub struct ServiceUpdate {
-    pub desired_count: Option<u32>,
-    pub task_definition: Option<Arc<TaskDefinition>>,
-    pub force_new_deployment: bool,
-    pub config: Option<DeploymentConfig>,
-    pub network_configuration: Option<Value>,
-    pub settings: SettingsUpdate,
+pub(crate) struct ServiceUpdate {
+    pub(crate) desired_count: Option<u32>,
+    pub(crate) task_definition: Option<Arc<TaskDefinition>>,
+    pub(crate) force_new_deployment: bool,
+    pub(crate) config: Option<DeploymentConfig>,
+    pub(crate) network_configuration: Option<Value>,
+    pub(crate) settings: SettingsUpdate,
 }
 
 /// Service inputs that ECS stores and DescribeServices echoes; the grace period also changes
 /// how tasks behave (see [`Placement::on`]).
 #[derive(Clone, Debug, PartialEq)]
-pub struct ServiceSettings {
-    pub health_check_grace_period_seconds: Option<u32>,
-    pub capacity_provider_strategy: Option<Value>,
-    pub enable_execute_command: bool,
-    pub enable_ecs_managed_tags: bool,
-    pub propagate_tags: String,
-    pub availability_zone_rebalancing: String,
+pub(crate) struct ServiceSettings {
+    pub(crate) health_check_grace_period_seconds: Option<u32>,
+    pub(crate) capacity_provider_strategy: Option<Value>,
+    pub(crate) enable_execute_command: bool,
+    pub(crate) enable_ecs_managed_tags: bool,
+    pub(crate) propagate_tags: String,
+    pub(crate) availability_zone_rebalancing: String,
     /// `deploymentController.type`: ECS, CODE_DEPLOY or EXTERNAL. Only ECS deploys new revisions
     /// here; the others are kept and echoed (their deployments belong to another tool).
-    pub deployment_controller: String,
+    pub(crate) deployment_controller: String,
 }
 
 impl Default for ServiceSettings {
@@ -103,17 +103,17 @@ impl Default for ServiceSettings {
 
 /// The [`ServiceSettings`] members an UpdateService gives (the rest stay as they are).
 #[derive(Clone, Debug, Default, PartialEq)]
-pub struct SettingsUpdate {
-    pub health_check_grace_period_seconds: Option<u32>,
-    pub capacity_provider_strategy: Option<Value>,
-    pub enable_execute_command: Option<bool>,
-    pub enable_ecs_managed_tags: Option<bool>,
-    pub propagate_tags: Option<String>,
-    pub availability_zone_rebalancing: Option<String>,
+pub(crate) struct SettingsUpdate {
+    pub(crate) health_check_grace_period_seconds: Option<u32>,
+    pub(crate) capacity_provider_strategy: Option<Value>,
+    pub(crate) enable_execute_command: Option<bool>,
+    pub(crate) enable_ecs_managed_tags: Option<bool>,
+    pub(crate) propagate_tags: Option<String>,
+    pub(crate) availability_zone_rebalancing: Option<String>,
 }
 
 impl ServiceSettings {
-    pub fn apply(&mut self, update: SettingsUpdate) {
+    pub(crate) fn apply(&mut self, update: SettingsUpdate) {
         if let Some(grace) = update.health_check_grace_period_seconds {
             self.health_check_grace_period_seconds = Some(grace);
         }
@@ -136,46 +136,46 @@ impl ServiceSettings {
 }
 
 #[derive(Debug)]
-pub struct Service {
-    pub name: String,
-    pub arn: String,
-    pub created_at: f64,
-    pub status: ServiceStatus,
-    pub desired_count: u32,
-    pub task_definition: Arc<TaskDefinition>,
-    pub config: DeploymentConfig,
-    pub launch_type: String,
-    pub platform_version: String,
-    pub network_configuration: Option<Value>,
-    pub settings: ServiceSettings,
+pub(crate) struct Service {
+    pub(crate) name: String,
+    pub(crate) arn: String,
+    pub(crate) created_at: f64,
+    pub(crate) status: ServiceStatus,
+    pub(crate) desired_count: u32,
+    pub(crate) task_definition: Arc<TaskDefinition>,
+    pub(crate) config: DeploymentConfig,
+    pub(crate) launch_type: String,
+    pub(crate) platform_version: String,
+    pub(crate) network_configuration: Option<Value>,
+    pub(crate) settings: ServiceSettings,
     /// Oldest first, including deployments no longer listed (kept for the service-deployments API).
-    pub deployments: Vec<Deployment>,
-    pub events: EventLog,
+    pub(crate) deployments: Vec<Deployment>,
+    pub(crate) events: EventLog,
     /// Tasks not yet STOPPED, in launch order.
-    pub live_tasks: Vec<Task>,
+    pub(crate) live_tasks: Vec<Task>,
     /// STOPPED tasks, newest first, capped.
-    pub stopped_tasks: VecDeque<Task>,
+    pub(crate) stopped_tasks: VecDeque<Task>,
     /// Simulated time the service state has been advanced to.
-    pub clock: f64,
+    pub(crate) clock: f64,
     /// Number and task definition of the last deployment that COMPLETED, the rollback target.
-    pub last_completed: Option<(u64, Arc<TaskDefinition>)>,
+    pub(crate) last_completed: Option<(u64, Arc<TaskDefinition>)>,
     /// Since when the service has looked steady (right task count, all healthy, nothing old).
-    pub steady_since: Option<f64>,
+    pub(crate) steady_since: Option<f64>,
     /// Whether the current steady period has been announced with a steady-state event.
-    pub steady_announced: bool,
-    pub index_changes: Vec<IndexChange>,
-    pub alarms: AlarmBoard,
+    pub(crate) steady_announced: bool,
+    pub(crate) index_changes: Vec<IndexChange>,
+    pub(crate) alarms: AlarmBoard,
 }
 
 impl Service {
     /// A new ACTIVE service with one PRIMARY deployment; tasks start on the first schedule.
     #[cfg_attr(not(test), allow(dead_code))]
-    pub fn create(new: NewService, ids: &mut Ids, now: f64) -> Self {
+    pub(crate) fn create(new: NewService, ids: &mut Ids, now: f64) -> Self {
         Self::create_with(new, ServiceSettings::default(), ids, now)
     }
 
     /// As [`Service::create`], with the settings CreateService gave.
-    pub fn create_with(
+    pub(crate) fn create_with(
         new: NewService,
         settings: ServiceSettings,
         ids: &mut Ids,
@@ -217,7 +217,7 @@ impl Service {
     }
 
     /// Applies UpdateService at `now` (the caller has advanced the service to `now`).
-    pub fn update(&mut self, update: ServiceUpdate, ids: &mut Ids, now: f64) {
+    pub(crate) fn update(&mut self, update: ServiceUpdate, ids: &mut Ids, now: f64) {
         if let Some(config) = update.config {
             self.config = config;
         }
@@ -255,7 +255,7 @@ impl Service {
 
     /// StopTask at `now` (the caller has advanced the service to `now`): the task stops and the
     /// scheduler starts a replacement. `None` when the task is not running or about to.
-    pub fn stop_task(
+    pub(crate) fn stop_task(
         &mut self,
         task_id: &str,
         reason: String,
@@ -274,7 +274,7 @@ impl Service {
     }
 
     /// DeleteService with `force` (or at desired count 0): drain every task, then go INACTIVE.
-    pub fn delete(&mut self, ids: &mut Ids, now: f64) {
+    pub(crate) fn delete(&mut self, ids: &mut Ids, now: f64) {
         self.status = ServiceStatus::Draining;
         self.desired_count = 0;
         for deployment in self.deployments.iter_mut().filter(|d| d.listed) {
@@ -416,23 +416,23 @@ impl Service {
             .collect()
     }
 
-    pub fn primary_index(&self) -> Option<usize> {
+    pub(crate) fn primary_index(&self) -> Option<usize> {
         self.deployments.iter().rposition(|d| d.listed)
     }
 
-    pub fn primary(&self) -> Option<&Deployment> {
+    pub(crate) fn primary(&self) -> Option<&Deployment> {
         self.primary_index().map(|i| &self.deployments[i])
     }
 
-    pub fn primary_mut(&mut self) -> Option<&mut Deployment> {
+    pub(crate) fn primary_mut(&mut self) -> Option<&mut Deployment> {
         self.primary_index().map(move |i| &mut self.deployments[i])
     }
 
-    pub fn deployment(&self, number: u64) -> Option<&Deployment> {
+    pub(crate) fn deployment(&self, number: u64) -> Option<&Deployment> {
         self.deployments.iter().find(|d| d.number == number)
     }
 
-    pub fn deployment_mut(&mut self, number: u64) -> Option<&mut Deployment> {
+    pub(crate) fn deployment_mut(&mut self, number: u64) -> Option<&mut Deployment> {
         self.deployments.iter_mut().find(|d| d.number == number)
     }
 
@@ -441,7 +441,7 @@ impl Service {
     }
 
     /// Counts of a deployment's tasks (or all tasks with `None`) as `(running, pending)`.
-    pub fn task_counts(&self, deployment: Option<u64>) -> (u32, u32) {
+    pub(crate) fn task_counts(&self, deployment: Option<u64>) -> (u32, u32) {
         let now = self.clock;
         let mut running = 0;
         let mut pending = 0;
@@ -461,7 +461,7 @@ impl Service {
 
     /// The desired count a deployment reports: the service's for the PRIMARY, and for older
     /// deployments the tasks they still keep (ECS scales them in as the rollout proceeds).
-    pub fn reported_desired_count(&self, deployment: &Deployment) -> u32 {
+    pub(crate) fn reported_desired_count(&self, deployment: &Deployment) -> u32 {
         let is_primary = self
             .primary()
             .is_some_and(|p| p.number == deployment.number);
@@ -480,11 +480,11 @@ impl Service {
     }
 
     /// Every task, live ones first.
-    pub fn all_tasks(&self) -> impl Iterator<Item = &Task> {
+    pub(crate) fn all_tasks(&self) -> impl Iterator<Item = &Task> {
         self.live_tasks.iter().chain(self.stopped_tasks.iter())
     }
 
-    pub fn find_task(&self, task_id: &str) -> Option<&Task> {
+    pub(crate) fn find_task(&self, task_id: &str) -> Option<&Task> {
         self.all_tasks().find(|t| t.id == task_id)
     }
 

@@ -284,7 +284,7 @@ impl Service {
     }
 
     /// ContinueServiceDeployment on the deployment `number`, brought up to `now`.
-    pub fn continue_hook(
+    pub(crate) fn continue_hook(
         &mut self,
         number: u64,
         hook_id: &str,
@@ -331,7 +331,7 @@ impl Service {
 
     /// StopServiceDeployment with stopType ROLLBACK on the deployment `number`, brought up to
     /// `now`: any in-progress deployment rolls back, whatever its rollback settings.
-    pub fn stop_deployment(
+    pub(crate) fn stop_deployment(
         &mut self,
         number: u64,
         now: f64,
@@ -361,7 +361,7 @@ impl Service {
     }
 }
 
-pub fn service_deployment_not_found() -> EcsError {
+pub(crate) fn service_deployment_not_found() -> EcsError {
     EcsError::new(
         ErrorCode::ServiceDeploymentNotFound,
         "The service deployment does not exist.",

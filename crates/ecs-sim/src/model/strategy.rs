@@ -4,11 +4,11 @@
 use serde_json::Value;
 
 /// Default `timeoutConfiguration.timeoutInMinutes` of a lifecycle hook, as ECS documents (24 h).
-pub const DEFAULT_HOOK_TIMEOUT_MINUTES: u32 = 1440;
+pub(crate) const DEFAULT_HOOK_TIMEOUT_MINUTES: u32 = 1440;
 
 /// How a new service revision replaces the running ones.
 #[derive(Clone, Copy, Debug, PartialEq, Default)]
-pub enum Strategy {
+pub(crate) enum Strategy {
     /// Rolling replacement within minimumHealthyPercent/maximumPercent.
     #[default]
     Rolling,
@@ -27,7 +27,7 @@ pub enum Strategy {
 }
 
 impl Strategy {
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Strategy::Rolling => "ROLLING",
             Strategy::BlueGreen => "BLUE_GREEN",
@@ -37,13 +37,13 @@ impl Strategy {
     }
 
     /// Every strategy but ROLLING goes through the lifecycle stages.
-    pub fn is_staged(self) -> bool {
+    pub(crate) fn is_staged(self) -> bool {
         self != Strategy::Rolling
     }
 
     /// The production traffic weights (0-100) the green revision is given one after the other,
     /// each with the simulated seconds to bake before the next shift.
-    pub fn production_steps(self) -> Vec<(f64, f64)> {
+    pub(crate) fn production_steps(self) -> Vec<(f64, f64)> {
         match self {
             Strategy::Rolling | Strategy::BlueGreen => vec![(100.0, 0.0)],
             Strategy::Linear {
@@ -84,7 +84,7 @@ impl Strategy {
 
 /// Stages a lifecycle hook can run at (`DeploymentLifecycleHookStage`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum HookStage {
+pub(crate) enum HookStage {
     ReconcileService,
     PreScaleUp,
     PostScaleUp,
@@ -96,7 +96,7 @@ pub enum HookStage {
 }
 
 impl HookStage {
-    pub const ALL: [HookStage; 8] = [
+    pub(crate) const ALL: [HookStage; 8] = [
         HookStage::ReconcileService,
         HookStage::PreScaleUp,
         HookStage::PostScaleUp,
@@ -107,7 +107,7 @@ impl HookStage {
         HookStage::PostProductionTrafficShift,
     ];
 
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             HookStage::ReconcileService => "RECONCILE_SERVICE",
             HookStage::PreScaleUp => "PRE_SCALE_UP",
@@ -120,12 +120,12 @@ impl HookStage {
         }
     }
 
-    pub fn parse(text: &str) -> Option<HookStage> {
+    pub(crate) fn parse(text: &str) -> Option<HookStage> {
         HookStage::ALL.into_iter().find(|s| s.as_str() == text)
     }
 
     /// ECS runs only Lambda hooks while traffic is moving.
-    pub fn allows_pause(self) -> bool {
+    pub(crate) fn allows_pause(self) -> bool {
         !matches!(
             self,
             HookStage::TestTrafficShift | HookStage::ProductionTrafficShift
@@ -135,20 +135,20 @@ impl HookStage {
 
 /// `DeploymentLifecycleHookAction`: what ContinueServiceDeployment or a timeout does.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum HookAction {
+pub(crate) enum HookAction {
     Continue,
     Rollback,
 }
 
 impl HookAction {
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             HookAction::Continue => "CONTINUE",
             HookAction::Rollback => "ROLLBACK",
         }
     }
 
-    pub fn parse(text: &str) -> Option<HookAction> {
+    pub(crate) fn parse(text: &str) -> Option<HookAction> {
         match text {
             "CONTINUE" => Some(HookAction::Continue),
             "ROLLBACK" => Some(HookAction::Rollback),
@@ -159,7 +159,7 @@ impl HookAction {
 
 /// What a hook runs.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum HookTarget {
+pub(crate) enum HookTarget {
     /// A Lambda function; its outcome is read from the function name (see the crate docs).
     Lambda { function_arn: String },
     /// Waits for ContinueServiceDeployment (or the timeout).
@@ -168,39 +168,39 @@ pub enum HookTarget {
 
 /// One `lifecycleHooks[]` entry, as accepted (optional members kept as given, for the echo).
 #[derive(Clone, Debug, PartialEq)]
-pub struct HookConfig {
-    pub target: HookTarget,
-    pub role_arn: Option<String>,
-    pub stages: Vec<HookStage>,
-    pub hook_details: Option<Value>,
-    pub timeout_minutes: Option<u32>,
-    pub timeout_action: Option<HookAction>,
+pub(crate) struct HookConfig {
+    pub(crate) target: HookTarget,
+    pub(crate) role_arn: Option<String>,
+    pub(crate) stages: Vec<HookStage>,
+    pub(crate) hook_details: Option<Value>,
+    pub(crate) timeout_minutes: Option<u32>,
+    pub(crate) timeout_action: Option<HookAction>,
 }
 
 impl HookConfig {
-    pub fn target_type(&self) -> &'static str {
+    pub(crate) fn target_type(&self) -> &'static str {
         match self.target {
             HookTarget::Lambda { .. } => "AWS_LAMBDA",
             HookTarget::Pause => "PAUSE",
         }
     }
 
-    pub fn timeout_seconds(&self) -> f64 {
+    pub(crate) fn timeout_seconds(&self) -> f64 {
         f64::from(self.timeout_minutes.unwrap_or(DEFAULT_HOOK_TIMEOUT_MINUTES)) * 60.0
     }
 
     /// ECS's default timeout action is ROLLBACK.
-    pub fn effective_timeout_action(&self) -> HookAction {
+    pub(crate) fn effective_timeout_action(&self) -> HookAction {
         self.timeout_action.unwrap_or(HookAction::Rollback)
     }
 }
 
 /// `deploymentConfiguration.alarms`.
 #[derive(Clone, Debug, PartialEq, Eq, Default)]
-pub struct AlarmsConfig {
-    pub alarm_names: Vec<String>,
-    pub enable: bool,
-    pub rollback: bool,
+pub(crate) struct AlarmsConfig {
+    pub(crate) alarm_names: Vec<String>,
+    pub(crate) enable: bool,
+    pub(crate) rollback: bool,
 }
 
 #[cfg(test)]

@@ -9,16 +9,16 @@ use serde_json::{Value, json};
 use crate::wire::{EcsError, Fields};
 
 /// ECS allows at most 50 tags per resource.
-pub const MAX_TAGS: usize = 50;
+pub(crate) const MAX_TAGS: usize = 50;
 
 #[derive(Debug, Default)]
-pub struct Tags {
+pub(crate) struct Tags {
     by_arn: BTreeMap<String, Vec<(String, String)>>,
 }
 
 impl Tags {
     /// The tags of `arn` in the wire shape `[{"key": .., "value": ..}]`, in the order they were added.
-    pub fn view(&self, arn: &str) -> Vec<Value> {
+    pub(crate) fn view(&self, arn: &str) -> Vec<Value> {
         self.by_arn
             .get(arn)
             .into_iter()
@@ -28,7 +28,7 @@ impl Tags {
     }
 
     /// Adds `tags` to `arn`, replacing the values of keys it already has.
-    pub fn add(&mut self, arn: &str, tags: Vec<(String, String)>) -> Result<(), EcsError> {
+    pub(crate) fn add(&mut self, arn: &str, tags: Vec<(String, String)>) -> Result<(), EcsError> {
         let existing = self.by_arn.entry(arn.to_owned()).or_default();
         let mut merged = existing.clone();
         for (key, value) in tags {
@@ -47,14 +47,14 @@ impl Tags {
         Ok(())
     }
 
-    pub fn remove(&mut self, arn: &str, keys: &[String]) {
+    pub(crate) fn remove(&mut self, arn: &str, keys: &[String]) {
         if let Some(tags) = self.by_arn.get_mut(arn) {
             tags.retain(|(key, _)| !keys.contains(key));
         }
     }
 
     /// Drops every tag of a resource that is gone.
-    pub fn forget(&mut self, arn: &str) {
+    pub(crate) fn forget(&mut self, arn: &str) {
         self.by_arn.remove(arn);
     }
 }
@@ -66,7 +66,7 @@ struct TagInput {
 }
 
 /// Reads a `tags` member (`[{"key": .., "value": ..}]`) with ECS's limits.
-pub fn parse(fields: &Fields, member: &str) -> Result<Vec<(String, String)>, EcsError> {
+pub(crate) fn parse(fields: &Fields, member: &str) -> Result<Vec<(String, String)>, EcsError> {
     let inputs: Vec<TagInput> = fields.optional(member)?.unwrap_or_default();
     if inputs.len() > MAX_TAGS {
         return Err(EcsError::invalid_parameter(format!(

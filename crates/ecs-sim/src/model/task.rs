@@ -14,7 +14,7 @@ use crate::model::task_definition::TaskDefinition;
 
 /// ECS `lastStatus` values a simulated Fargate task goes through.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum LastStatus {
+pub(crate) enum LastStatus {
     Provisioning,
     Pending,
     Running,
@@ -23,7 +23,7 @@ pub enum LastStatus {
 }
 
 impl LastStatus {
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             LastStatus::Provisioning => "PROVISIONING",
             LastStatus::Pending => "PENDING",
@@ -36,14 +36,14 @@ impl LastStatus {
 
 /// Why a task failed on its own (each counts as a failed task for its deployment).
 #[derive(Clone, Debug, PartialEq)]
-pub enum FailureKind {
+pub(crate) enum FailureKind {
     PullFailed { container: String, image: String },
     EssentialExited { container: String },
     FailedHealthChecks { container: String },
 }
 
 impl FailureKind {
-    pub fn stop_code(&self) -> &'static str {
+    pub(crate) fn stop_code(&self) -> &'static str {
         match self {
             FailureKind::PullFailed { .. } => "TaskFailedToStart",
             FailureKind::EssentialExited { .. } => "EssentialContainerExited",
@@ -51,7 +51,7 @@ impl FailureKind {
         }
     }
 
-    pub fn stopped_reason(&self) -> String {
+    pub(crate) fn stopped_reason(&self) -> String {
         match self {
             FailureKind::PullFailed { image, .. } => pull_error(image),
             FailureKind::EssentialExited { .. } => "Essential container in task exited".to_owned(),
@@ -71,7 +71,7 @@ impl FailureKind {
 }
 
 /// The message ECS gives when an image reference does not resolve.
-pub fn pull_error(image: &str) -> String {
+pub(crate) fn pull_error(image: &str) -> String {
     format!(
         "CannotPullContainerError: pull image manifest has been retried 5 time(s): failed to resolve ref {image}: not found"
     )
@@ -79,13 +79,13 @@ pub fn pull_error(image: &str) -> String {
 
 /// A failure that will happen at `at` unless the scheduler stops the task first.
 #[derive(Clone, Debug, PartialEq)]
-pub struct PlannedFailure {
-    pub at: f64,
-    pub kind: FailureKind,
+pub(crate) struct PlannedFailure {
+    pub(crate) at: f64,
+    pub(crate) kind: FailureKind,
 }
 
 #[derive(Clone, Debug, PartialEq)]
-pub enum StopCause {
+pub(crate) enum StopCause {
     Failed(FailureKind),
     /// Stopped by the service scheduler (replaced, scaled in, service deleted).
     Scheduler {
@@ -98,45 +98,45 @@ pub enum StopCause {
 }
 
 #[derive(Clone, Debug, PartialEq)]
-pub struct TaskStop {
-    pub stopping_at: f64,
-    pub stopped_at: f64,
-    pub cause: StopCause,
+pub(crate) struct TaskStop {
+    pub(crate) stopping_at: f64,
+    pub(crate) stopped_at: f64,
+    pub(crate) cause: StopCause,
 }
 
 /// One simulated task.
 #[derive(Clone, Debug)]
-pub struct Task {
-    pub id: String,
+pub(crate) struct Task {
+    pub(crate) id: String,
     /// The deployment number `N` of `ecs-svc/N` that started it.
-    pub deployment: u64,
-    pub task_definition: Arc<TaskDefinition>,
+    pub(crate) deployment: u64,
+    pub(crate) task_definition: Arc<TaskDefinition>,
     /// One id per container, for container ARNs.
-    pub container_ids: Vec<String>,
-    pub created_at: f64,
-    pub pending_at: f64,
-    pub running_at: Option<f64>,
-    pub has_health_check: bool,
-    pub healthy_at: Option<f64>,
-    pub planned_failure: Option<PlannedFailure>,
-    pub stop: Option<TaskStop>,
+    pub(crate) container_ids: Vec<String>,
+    pub(crate) created_at: f64,
+    pub(crate) pending_at: f64,
+    pub(crate) running_at: Option<f64>,
+    pub(crate) has_health_check: bool,
+    pub(crate) healthy_at: Option<f64>,
+    pub(crate) planned_failure: Option<PlannedFailure>,
+    pub(crate) stop: Option<TaskStop>,
 }
 
 /// A container's state as DescribeTasks shows it.
 #[derive(Clone, Debug, PartialEq)]
-pub struct ContainerState {
-    pub container_id: String,
-    pub name: String,
-    pub image: String,
-    pub last_status: &'static str,
-    pub exit_code: Option<i32>,
-    pub reason: Option<String>,
-    pub health_status: &'static str,
+pub(crate) struct ContainerState {
+    pub(crate) container_id: String,
+    pub(crate) name: String,
+    pub(crate) image: String,
+    pub(crate) last_status: &'static str,
+    pub(crate) exit_code: Option<i32>,
+    pub(crate) reason: Option<String>,
+    pub(crate) health_status: &'static str,
 }
 
 impl Task {
     /// A task launched at `now` that follows `plan`.
-    pub fn launch(
+    pub(crate) fn launch(
         id: String,
         deployment: u64,
         task_definition: Arc<TaskDefinition>,
@@ -199,7 +199,7 @@ impl Task {
         }
     }
 
-    pub fn last_status(&self, now: f64) -> LastStatus {
+    pub(crate) fn last_status(&self, now: f64) -> LastStatus {
         if let Some(stop) = &self.stop {
             if now >= stop.stopped_at {
                 return LastStatus::Stopped;
@@ -218,11 +218,11 @@ impl Task {
     }
 
     /// Whether the scheduler or a failure has already decided to stop this task.
-    pub fn is_stopping(&self) -> bool {
+    pub(crate) fn is_stopping(&self) -> bool {
         self.stop.is_some()
     }
 
-    pub fn desired_status(&self) -> &'static str {
+    pub(crate) fn desired_status(&self) -> &'static str {
         if self.is_stopping() {
             "STOPPED"
         } else {
@@ -231,13 +231,13 @@ impl Task {
     }
 
     /// Healthy for the scheduler: RUNNING and, with a health check, HEALTHY.
-    pub fn is_healthy(&self, now: f64) -> bool {
+    pub(crate) fn is_healthy(&self, now: f64) -> bool {
         !self.is_stopping()
             && self.running_at.is_some_and(|at| now >= at)
             && (!self.has_health_check || self.healthy_at.is_some_and(|at| now >= at))
     }
 
-    pub fn health_status(&self, now: f64) -> &'static str {
+    pub(crate) fn health_status(&self, now: f64) -> &'static str {
         if !self.has_health_check {
             return "UNKNOWN";
         }
@@ -267,7 +267,7 @@ impl Task {
     }
 
     /// The earliest moment after `now` at which this task changes in a way the scheduler cares about.
-    pub fn next_event_after(&self, now: f64) -> Option<f64> {
+    pub(crate) fn next_event_after(&self, now: f64) -> Option<f64> {
         let mut candidates = [None; 4];
         if self.stop.is_none() {
             candidates[0] = self.running_at;
@@ -283,7 +283,7 @@ impl Task {
     }
 
     /// The planned failure if it is due by `now` and nothing stopped the task first.
-    pub fn due_failure(&self, now: f64) -> Option<&PlannedFailure> {
+    pub(crate) fn due_failure(&self, now: f64) -> Option<&PlannedFailure> {
         if self.stop.is_some() {
             return None;
         }
@@ -291,7 +291,7 @@ impl Task {
     }
 
     /// Records a stop decided at `at`.
-    pub fn stop_at(&mut self, at: f64, cause: StopCause) {
+    pub(crate) fn stop_at(&mut self, at: f64, cause: StopCause) {
         if self.stop.is_none() {
             self.stop = Some(TaskStop {
                 stopping_at: at,
@@ -301,7 +301,7 @@ impl Task {
         }
     }
 
-    pub fn stop_code(&self) -> Option<&'static str> {
+    pub(crate) fn stop_code(&self) -> Option<&'static str> {
         self.stop.as_ref().map(|stop| match &stop.cause {
             StopCause::Failed(kind) => kind.stop_code(),
             StopCause::Scheduler { .. } => "ServiceSchedulerInitiated",
@@ -309,7 +309,7 @@ impl Task {
         })
     }
 
-    pub fn stopped_reason(&self) -> Option<String> {
+    pub(crate) fn stopped_reason(&self) -> Option<String> {
         self.stop.as_ref().map(|stop| match &stop.cause {
             StopCause::Failed(kind) => kind.stopped_reason(),
             StopCause::Scheduler { reason } | StopCause::User { reason } => reason.clone(),
@@ -325,7 +325,7 @@ impl Task {
         }
     }
 
-    pub fn containers(&self, now: f64) -> Vec<ContainerState> {
+    pub(crate) fn containers(&self, now: f64) -> Vec<ContainerState> {
         let status = self.last_status(now);
         let stopped = matches!(status, LastStatus::Deprovisioning | LastStatus::Stopped);
         let failure = self.failure_seen(now);

@@ -11,43 +11,43 @@ use crate::wire::{EcsError, ErrorCode};
 
 /// One revision of a task definition family.
 #[derive(Clone, Debug, PartialEq)]
-pub struct TaskDefinition {
-    pub arn: String,
-    pub family: String,
-    pub revision: u32,
-    pub registered_at: f64,
+pub(crate) struct TaskDefinition {
+    pub(crate) arn: String,
+    pub(crate) family: String,
+    pub(crate) revision: u32,
+    pub(crate) registered_at: f64,
     /// Task-level CPU units (`"256"` or `"1 vCPU"` on input).
-    pub cpu_units: Option<u32>,
+    pub(crate) cpu_units: Option<u32>,
     /// Task-level memory in MiB (`"512"` or `"1 GB"` on input).
-    pub memory_mib: Option<u32>,
-    pub containers: Vec<ContainerSpec>,
+    pub(crate) memory_mib: Option<u32>,
+    pub(crate) containers: Vec<ContainerSpec>,
     /// Input members returned unchanged by DescribeTaskDefinition (containerDefinitions,
     /// networkMode, cpu, memory, roles, ...), so a client reads back what it registered.
-    pub echo: Map<String, Value>,
+    pub(crate) echo: Map<String, Value>,
 }
 
 /// The parts of a container definition that decide how its tasks behave.
 #[derive(Clone, Debug, PartialEq, Default)]
-pub struct ContainerSpec {
-    pub name: String,
-    pub image: String,
-    pub essential: bool,
-    pub command: Vec<String>,
-    pub entry_point: Vec<String>,
-    pub health_check: Option<HealthCheckSpec>,
+pub(crate) struct ContainerSpec {
+    pub(crate) name: String,
+    pub(crate) image: String,
+    pub(crate) essential: bool,
+    pub(crate) command: Vec<String>,
+    pub(crate) entry_point: Vec<String>,
+    pub(crate) health_check: Option<HealthCheckSpec>,
     /// `SIM_STARTUP_SECONDS` from the container environment.
-    pub startup_seconds: Option<f64>,
-    pub cpu: Option<u32>,
-    pub memory: Option<u32>,
+    pub(crate) startup_seconds: Option<f64>,
+    pub(crate) cpu: Option<u32>,
+    pub(crate) memory: Option<u32>,
 }
 
 /// A container health check, with ECS's optional members kept optional.
 #[derive(Clone, Debug, PartialEq, Default)]
-pub struct HealthCheckSpec {
-    pub command: Vec<String>,
-    pub interval: Option<u32>,
-    pub retries: Option<u32>,
-    pub start_period: Option<u32>,
+pub(crate) struct HealthCheckSpec {
+    pub(crate) command: Vec<String>,
+    pub(crate) interval: Option<u32>,
+    pub(crate) retries: Option<u32>,
+    pub(crate) start_period: Option<u32>,
 }
 
 #[derive(Deserialize)]
@@ -84,11 +84,11 @@ struct KeyValue {
 }
 
 /// The environment variable that overrides how long a task stays PENDING.
-pub const STARTUP_SECONDS_VARIABLE: &str = "SIM_STARTUP_SECONDS";
+pub(crate) const STARTUP_SECONDS_VARIABLE: &str = "SIM_STARTUP_SECONDS";
 
 impl ContainerSpec {
     /// Reads `containerDefinitions[index]`.
-    pub fn from_json(index: usize, value: &Value) -> Result<Self, EcsError> {
+    pub(crate) fn from_json(index: usize, value: &Value) -> Result<Self, EcsError> {
         let field = format!("containerDefinitions[{index}]");
         let input: ContainerInput = serde_json::from_value(value.clone())
             .map_err(|e| EcsError::new(ErrorCode::Serialization, format!("{field}: {e}")))?;
@@ -137,7 +137,7 @@ impl ContainerSpec {
 }
 
 /// Parses task-level `cpu`: CPU units (`"256"`) or vCPUs (`"1 vCPU"`, `"0.25 vcpu"`).
-pub fn parse_cpu(text: &str) -> Result<u32, EcsError> {
+pub(crate) fn parse_cpu(text: &str) -> Result<u32, EcsError> {
     parse_quantity(text, &["vcpu"], 1024.0).ok_or_else(|| {
         EcsError::client(format!(
             "cpu: `{text}` is not a CPU size; expected CPU units such as `256` or vCPUs such as `1 vCPU`."
@@ -146,7 +146,7 @@ pub fn parse_cpu(text: &str) -> Result<u32, EcsError> {
 }
 
 /// Parses task-level `memory`: MiB (`"512"`) or GB (`"2 GB"`, `"2GB"`).
-pub fn parse_memory(text: &str) -> Result<u32, EcsError> {
+pub(crate) fn parse_memory(text: &str) -> Result<u32, EcsError> {
     parse_quantity(text, &["gb"], 1024.0).ok_or_else(|| {
         EcsError::client(format!(
             "memory: `{text}` is not a memory size; expected MiB such as `512` or GB such as `2 GB`."
@@ -170,14 +170,14 @@ fn parse_quantity(text: &str, units: &[&str], factor: f64) -> Option<u32> {
 /// Where a revision is in its life: ACTIVE, INACTIVE after DeregisterTaskDefinition, and
 /// DELETE_IN_PROGRESS after DeleteTaskDefinitions.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum RevisionStatus {
+pub(crate) enum RevisionStatus {
     Active,
     Inactive,
     DeleteInProgress,
 }
 
 impl RevisionStatus {
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             RevisionStatus::Active => "ACTIVE",
             RevisionStatus::Inactive => "INACTIVE",
@@ -187,21 +187,21 @@ impl RevisionStatus {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq)]
-pub struct RevisionState {
-    pub status: RevisionStatus,
-    pub deregistered_at: Option<f64>,
-    pub delete_requested_at: Option<f64>,
+pub(crate) struct RevisionState {
+    pub(crate) status: RevisionStatus,
+    pub(crate) deregistered_at: Option<f64>,
+    pub(crate) delete_requested_at: Option<f64>,
 }
 
 /// Why DeleteTaskDefinitions did not delete a revision (a `failures[]` entry).
 #[derive(Clone, Debug, PartialEq)]
-pub struct DeleteRefusal {
-    pub reason: &'static str,
+pub(crate) struct DeleteRefusal {
+    pub(crate) reason: &'static str,
 }
 
 /// Every registered revision, by family.
 #[derive(Debug, Default)]
-pub struct TaskDefinitions {
+pub(crate) struct TaskDefinitions {
     families: BTreeMap<String, Vec<Arc<TaskDefinition>>>,
     /// By ARN; a revision without an entry is ACTIVE.
     states: std::collections::HashMap<String, RevisionState>,
@@ -209,13 +209,13 @@ pub struct TaskDefinitions {
 
 impl TaskDefinitions {
     /// The revision number the next registration of `family` gets.
-    pub fn next_revision(&self, family: &str) -> u32 {
+    pub(crate) fn next_revision(&self, family: &str) -> u32 {
         self.families
             .get(family)
             .map_or(1, |revisions| revisions.len() as u32 + 1)
     }
 
-    pub fn insert(&mut self, definition: TaskDefinition) -> Arc<TaskDefinition> {
+    pub(crate) fn insert(&mut self, definition: TaskDefinition) -> Arc<TaskDefinition> {
         let definition = Arc::new(definition);
         self.families
             .entry(definition.family.clone())
@@ -224,7 +224,7 @@ impl TaskDefinitions {
         definition
     }
 
-    pub fn state(&self, definition: &TaskDefinition) -> RevisionState {
+    pub(crate) fn state(&self, definition: &TaskDefinition) -> RevisionState {
         self.states
             .get(&definition.arn)
             .copied()
@@ -235,12 +235,12 @@ impl TaskDefinitions {
             })
     }
 
-    pub fn status(&self, definition: &TaskDefinition) -> RevisionStatus {
+    pub(crate) fn status(&self, definition: &TaskDefinition) -> RevisionStatus {
         self.state(definition).status
     }
 
     /// As [`TaskDefinitions::resolve`], for starting tasks: the revision must be ACTIVE.
-    pub fn resolve_active(
+    pub(crate) fn resolve_active(
         &self,
         field: &str,
         reference: &TaskDefinitionRef,
@@ -256,7 +256,7 @@ impl TaskDefinitions {
     }
 
     /// DeregisterTaskDefinition: the revision turns INACTIVE (again, if it already was).
-    pub fn deregister(
+    pub(crate) fn deregister(
         &mut self,
         reference: &TaskDefinitionRef,
         now: f64,
@@ -283,7 +283,7 @@ impl TaskDefinitions {
     }
 
     /// DeleteTaskDefinitions of one revision: only an INACTIVE one can be deleted.
-    pub fn delete(
+    pub(crate) fn delete(
         &mut self,
         reference: &TaskDefinitionRef,
         now: f64,
@@ -311,18 +311,18 @@ impl TaskDefinitions {
     }
 
     /// Every revision, by family name then revision number.
-    pub fn all(&self) -> impl Iterator<Item = &Arc<TaskDefinition>> {
+    pub(crate) fn all(&self) -> impl Iterator<Item = &Arc<TaskDefinition>> {
         self.families.values().flatten()
     }
 
     /// Family names with their revisions.
-    pub fn families(&self) -> impl Iterator<Item = (&String, &Vec<Arc<TaskDefinition>>)> {
+    pub(crate) fn families(&self) -> impl Iterator<Item = (&String, &Vec<Arc<TaskDefinition>>)> {
         self.families.iter()
     }
 
     /// Resolves `family`, `family:revision` or an ARN to a registered revision (a family alone
     /// means its latest ACTIVE revision).
-    pub fn resolve(
+    pub(crate) fn resolve(
         &self,
         field: &str,
         reference: &TaskDefinitionRef,
@@ -358,7 +358,7 @@ impl TaskDefinitions {
 /// A revision of family `web` with one essential container `app` running `image` with `command`
 /// (256 CPU units, 512 MiB), for the simulator's unit tests.
 #[cfg(test)]
-pub fn test_definition(revision: u32, command: &[&str], image: &str) -> TaskDefinition {
+pub(crate) fn test_definition(revision: u32, command: &[&str], image: &str) -> TaskDefinition {
     TaskDefinition {
         arn: format!("arn:aws:ecs:us-east-1:123456789012:task-definition/web:{revision}"),
         family: "web".into(),

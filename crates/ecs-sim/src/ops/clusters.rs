@@ -66,7 +66,11 @@ fn view(cluster: &Cluster, now: f64, tags: Option<Vec<Value>>) -> ClusterView {
 
 /// Creates a cluster; creating an existing one returns it unchanged, as in ECS (an INACTIVE one
 /// is created afresh).
-pub fn create_cluster(model: &mut Model, fields: &Fields, now: f64) -> Result<Vec<u8>, EcsError> {
+pub(super) fn create_cluster(
+    model: &mut Model,
+    fields: &Fields,
+    now: f64,
+) -> Result<Vec<u8>, EcsError> {
     let name = fields
         .optional::<String>("clusterName")?
         .unwrap_or_else(|| "default".to_owned());
@@ -109,7 +113,7 @@ fn cluster_name_of(arn: &str) -> String {
     arn.rsplit('/').next().unwrap_or(arn).to_owned()
 }
 
-pub fn describe_clusters(
+pub(super) fn describe_clusters(
     model: &mut Model,
     fields: &Fields,
     now: f64,
@@ -135,7 +139,7 @@ pub fn describe_clusters(
     answer(&json!({ "clusters": clusters, "failures": failures }))
 }
 
-pub fn list_clusters(model: &mut Model, fields: &Fields) -> Result<Vec<u8>, EcsError> {
+pub(super) fn list_clusters(model: &mut Model, fields: &Fields) -> Result<Vec<u8>, EcsError> {
     let max = wire::max_results(fields.optional("maxResults")?, 100, 100)?;
     let start = match fields.optional::<String>("nextToken")? {
         Some(token) => wire::parse_next_token(&token)?,
@@ -157,7 +161,11 @@ pub fn list_clusters(model: &mut Model, fields: &Fields) -> Result<Vec<u8>, EcsE
 }
 
 /// Deletes a cluster without services: it turns INACTIVE (DescribeClusters still shows it).
-pub fn delete_cluster(model: &mut Model, fields: &Fields, now: f64) -> Result<Vec<u8>, EcsError> {
+pub(super) fn delete_cluster(
+    model: &mut Model,
+    fields: &Fields,
+    now: f64,
+) -> Result<Vec<u8>, EcsError> {
     if fields.raw("cluster").is_none() {
         return Err(EcsError::invalid_parameter(
             "cluster is required but was not given.",

@@ -51,7 +51,7 @@ fn with_deployment(
         .ok_or_else(service_deployment_not_found)?
 }
 
-pub fn continue_deployment(
+pub(super) fn continue_deployment(
     model: &mut Model,
     fields: &Fields,
     now: f64,
@@ -80,7 +80,11 @@ pub fn continue_deployment(
     answer(&json!({ "serviceDeploymentArn": deployment_arn }))
 }
 
-pub fn stop_deployment(model: &mut Model, fields: &Fields, now: f64) -> Result<Vec<u8>, EcsError> {
+pub(super) fn stop_deployment(
+    model: &mut Model,
+    fields: &Fields,
+    now: f64,
+) -> Result<Vec<u8>, EcsError> {
     let deployment_arn: String = fields.required("serviceDeploymentArn")?;
     let stop_type = fields
         .optional::<String>("stopType")?

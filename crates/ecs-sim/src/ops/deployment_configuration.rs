@@ -156,7 +156,7 @@ fn traffic_shift(
 }
 
 /// Reads `deploymentConfiguration`, keeping `base` for members that are not given.
-pub fn parse(
+pub(super) fn parse(
     fields: &Fields,
     base: &DeploymentConfig,
 ) -> Result<Option<DeploymentConfig>, EcsError> {
@@ -477,14 +477,14 @@ fn lifecycle_hook(index: usize, hook: HookInput) -> Result<HookConfig, EcsError>
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct CircuitBreakerView {
+pub(super) struct CircuitBreakerView {
     enable: bool,
     rollback: bool,
 }
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct AlarmsView {
+pub(super) struct AlarmsView {
     alarm_names: Vec<String>,
     enable: bool,
     rollback: bool,
@@ -492,7 +492,7 @@ pub struct AlarmsView {
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct TimeoutView {
+pub(super) struct TimeoutView {
     #[serde(skip_serializing_if = "Option::is_none")]
     timeout_in_minutes: Option<u32>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -501,7 +501,7 @@ pub struct TimeoutView {
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct HookView {
+pub(super) struct HookView {
     target_type: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
     hook_target_arn: Option<String>,
@@ -516,21 +516,21 @@ pub struct HookView {
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct LinearView {
+pub(super) struct LinearView {
     step_percent: f64,
     step_bake_time_in_minutes: u32,
 }
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct CanaryView {
+pub(super) struct CanaryView {
     canary_percent: f64,
     canary_bake_time_in_minutes: u32,
 }
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct EarlySuccessView {
+pub(super) struct EarlySuccessView {
     enable: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     healthy_percent: Option<u32>,
@@ -540,7 +540,7 @@ pub struct EarlySuccessView {
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct DeploymentConfigurationView {
+pub(crate) struct DeploymentConfigurationView {
     deployment_circuit_breaker: CircuitBreakerView,
     maximum_percent: u32,
     minimum_healthy_percent: u32,

@@ -8,7 +8,7 @@ mod services;
 mod tags;
 mod task_definitions;
 mod tasks;
-pub mod view;
+pub(crate) mod view;
 
 use serde::Serialize;
 
@@ -17,12 +17,12 @@ use crate::wire::{EcsError, ErrorCode, Fields, arn};
 
 /// Options that change how answers are written (set by faults).
 #[derive(Clone, Copy, Debug, Default)]
-pub struct AnswerOptions {
-    pub omit_rollout_state: bool,
+pub(crate) struct AnswerOptions {
+    pub(crate) omit_rollout_state: bool,
 }
 
 /// Every operation the simulator implements.
-pub const OPERATIONS: [&str; 26] = [
+pub(crate) const OPERATIONS: [&str; 26] = [
     "CreateCluster",
     "DescribeClusters",
     "ListClusters",
@@ -52,7 +52,7 @@ pub const OPERATIONS: [&str; 26] = [
 ];
 
 /// Runs `operation` with the JSON `body` at simulated time `now`; returns the JSON answer.
-pub fn dispatch(
+pub(crate) fn dispatch(
     model: &mut Model,
     operation: &str,
     body: &[u8],
@@ -97,7 +97,7 @@ pub fn dispatch(
 /// What ECS answers for an action it does not have (or a missing `X-Amz-Target`): 400 with
 /// `{"__type": "com.amazon.coral.service#UnknownOperationException"}` and no message. The SDKs
 /// read the code as `UnknownOperationException`.
-pub fn unknown_operation(_operation: &str) -> EcsError {
+pub(crate) fn unknown_operation(_operation: &str) -> EcsError {
     EcsError::new(ErrorCode::UnknownOperation, "")
 }
 

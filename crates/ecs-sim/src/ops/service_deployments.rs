@@ -19,7 +19,7 @@ struct CreatedAtFilter {
 }
 
 /// Newest first, like ECS.
-pub fn list(model: &mut Model, fields: &Fields, now: f64) -> Result<Vec<u8>, EcsError> {
+pub(super) fn list(model: &mut Model, fields: &Fields, now: f64) -> Result<Vec<u8>, EcsError> {
     let cluster_name = cluster_field(fields)?;
     let service_reference: String = fields.required("service")?;
     let service_name = arn::service_name("service", &service_reference)?;
@@ -81,7 +81,7 @@ pub fn list(model: &mut Model, fields: &Fields, now: f64) -> Result<Vec<u8>, Ecs
     answer(&json!({ "serviceDeployments": page, "nextToken": next_token }))
 }
 
-pub fn describe(model: &mut Model, fields: &Fields, now: f64) -> Result<Vec<u8>, EcsError> {
+pub(super) fn describe(model: &mut Model, fields: &Fields, now: f64) -> Result<Vec<u8>, EcsError> {
     let (found, failures) = describe_each(
         model,
         fields,
@@ -109,7 +109,7 @@ pub fn describe(model: &mut Model, fields: &Fields, now: f64) -> Result<Vec<u8>,
     answer(&json!({ "serviceDeployments": found, "failures": failures }))
 }
 
-pub fn describe_revisions(
+pub(super) fn describe_revisions(
     model: &mut Model,
     fields: &Fields,
     now: f64,

@@ -131,7 +131,11 @@ pub(super) fn include_tags(fields: &Fields) -> Result<bool, EcsError> {
     Ok(!include.is_empty())
 }
 
-pub fn create_service(model: &mut Model, fields: &Fields, now: f64) -> Result<Vec<u8>, EcsError> {
+pub(super) fn create_service(
+    model: &mut Model,
+    fields: &Fields,
+    now: f64,
+) -> Result<Vec<u8>, EcsError> {
     let cluster_name = cluster_field(fields)?;
     let name: String = fields.required("serviceName")?;
     if !arn::is_valid_name(&name) {
@@ -225,7 +229,11 @@ fn service_field(fields: &Fields) -> Result<String, EcsError> {
     arn::service_name("service", &reference)
 }
 
-pub fn update_service(model: &mut Model, fields: &Fields, now: f64) -> Result<Vec<u8>, EcsError> {
+pub(super) fn update_service(
+    model: &mut Model,
+    fields: &Fields,
+    now: f64,
+) -> Result<Vec<u8>, EcsError> {
     let cluster_name = cluster_field(fields)?;
     let name = service_field(fields)?;
     let definition = task_definition(model, fields)?;
@@ -265,7 +273,11 @@ pub fn update_service(model: &mut Model, fields: &Fields, now: f64) -> Result<Ve
     service_answer(model, &cluster_name, &name)
 }
 
-pub fn delete_service(model: &mut Model, fields: &Fields, now: f64) -> Result<Vec<u8>, EcsError> {
+pub(super) fn delete_service(
+    model: &mut Model,
+    fields: &Fields,
+    now: f64,
+) -> Result<Vec<u8>, EcsError> {
     let cluster_name = cluster_field(fields)?;
     let name = service_field(fields)?;
     let force = fields.optional::<bool>("force")?.unwrap_or(false);
@@ -289,7 +301,7 @@ pub fn delete_service(model: &mut Model, fields: &Fields, now: f64) -> Result<Ve
     service_answer(model, &cluster_name, &name)
 }
 
-pub fn describe_services(
+pub(super) fn describe_services(
     model: &mut Model,
     fields: &Fields,
     now: f64,
@@ -329,7 +341,11 @@ pub fn describe_services(
     answer(&json!({ "services": services, "failures": failures }))
 }
 
-pub fn list_services(model: &mut Model, fields: &Fields, now: f64) -> Result<Vec<u8>, EcsError> {
+pub(super) fn list_services(
+    model: &mut Model,
+    fields: &Fields,
+    now: f64,
+) -> Result<Vec<u8>, EcsError> {
     let cluster_name = cluster_field(fields)?;
     let max = wire::max_results(fields.optional("maxResults")?, 10, 100)?;
     let start = match fields.optional::<String>("nextToken")? {

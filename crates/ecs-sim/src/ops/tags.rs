@@ -53,7 +53,7 @@ fn not_found() -> EcsError {
     )
 }
 
-pub fn tag_resource(model: &mut Model, fields: &Fields) -> Result<Vec<u8>, EcsError> {
+pub(super) fn tag_resource(model: &mut Model, fields: &Fields) -> Result<Vec<u8>, EcsError> {
     let resource: String = fields.required("resourceArn")?;
     let new_tags = tags::parse(fields, "tags")?;
     if new_tags.is_empty() {
@@ -68,7 +68,7 @@ pub fn tag_resource(model: &mut Model, fields: &Fields) -> Result<Vec<u8>, EcsEr
     answer(&json!({}))
 }
 
-pub fn untag_resource(model: &mut Model, fields: &Fields) -> Result<Vec<u8>, EcsError> {
+pub(super) fn untag_resource(model: &mut Model, fields: &Fields) -> Result<Vec<u8>, EcsError> {
     let resource: String = fields.required("resourceArn")?;
     let keys: Vec<String> = fields.required("tagKeys")?;
     if !exists(model, &resource)? {
@@ -78,7 +78,10 @@ pub fn untag_resource(model: &mut Model, fields: &Fields) -> Result<Vec<u8>, Ecs
     answer(&json!({}))
 }
 
-pub fn list_tags_for_resource(model: &mut Model, fields: &Fields) -> Result<Vec<u8>, EcsError> {
+pub(super) fn list_tags_for_resource(
+    model: &mut Model,
+    fields: &Fields,
+) -> Result<Vec<u8>, EcsError> {
     let resource: String = fields.required("resourceArn")?;
     if !exists(model, &resource)? {
         return Err(EcsError::invalid_parameter(

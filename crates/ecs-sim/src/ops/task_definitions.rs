@@ -31,7 +31,7 @@ const ECHOED_MEMBERS: [&str; 14] = [
     "enableFaultInjection",
 ];
 
-pub fn register(model: &mut Model, fields: &Fields, now: f64) -> Result<Vec<u8>, EcsError> {
+pub(super) fn register(model: &mut Model, fields: &Fields, now: f64) -> Result<Vec<u8>, EcsError> {
     let family: String = fields.required("family")?;
     if !arn::is_valid_name(&family) {
         return Err(EcsError::client(format!(
@@ -129,7 +129,7 @@ fn size_text(fields: &Fields, name: &str) -> Result<Option<String>, EcsError> {
     }
 }
 
-pub fn describe(model: &mut Model, fields: &Fields) -> Result<Vec<u8>, EcsError> {
+pub(super) fn describe(model: &mut Model, fields: &Fields) -> Result<Vec<u8>, EcsError> {
     let reference: String = fields.required("taskDefinition")?;
     let include_tags = super::services::include_tags(fields)?;
     let parsed = arn::task_definition_ref("taskDefinition", &reference)?;
@@ -189,7 +189,7 @@ fn named_page(mut page: Value, name: &str) -> Value {
     page
 }
 
-pub fn list(model: &mut Model, fields: &Fields) -> Result<Vec<u8>, EcsError> {
+pub(super) fn list(model: &mut Model, fields: &Fields) -> Result<Vec<u8>, EcsError> {
     let family: Option<String> = fields.optional("familyPrefix")?;
     let status = status_filter(fields, false)?;
     let descending = match fields.optional::<String>("sort")?.as_deref() {
@@ -215,7 +215,7 @@ pub fn list(model: &mut Model, fields: &Fields) -> Result<Vec<u8>, EcsError> {
     answer(&named_page(page(fields, arns)?, "taskDefinitionArns"))
 }
 
-pub fn list_families(model: &mut Model, fields: &Fields) -> Result<Vec<u8>, EcsError> {
+pub(super) fn list_families(model: &mut Model, fields: &Fields) -> Result<Vec<u8>, EcsError> {
     let prefix: Option<String> = fields.optional("familyPrefix")?;
     let status = status_filter(fields, true)?;
     let registry = &model.task_definitions;
@@ -237,14 +237,18 @@ pub fn list_families(model: &mut Model, fields: &Fields) -> Result<Vec<u8>, EcsE
     answer(&named_page(page(fields, names)?, "families"))
 }
 
-pub fn deregister(model: &mut Model, fields: &Fields, now: f64) -> Result<Vec<u8>, EcsError> {
+pub(super) fn deregister(
+    model: &mut Model,
+    fields: &Fields,
+    now: f64,
+) -> Result<Vec<u8>, EcsError> {
     let reference: String = fields.required("taskDefinition")?;
     let parsed = arn::task_definition_ref("taskDefinition", &reference)?;
     let definition = model.task_definitions.deregister(&parsed, now)?;
     answer(&json!({ "taskDefinition": view(model, &definition) }))
 }
 
-pub fn delete(model: &mut Model, fields: &Fields, now: f64) -> Result<Vec<u8>, EcsError> {
+pub(super) fn delete(model: &mut Model, fields: &Fields, now: f64) -> Result<Vec<u8>, EcsError> {
     let references = super::bounded_list(fields, "taskDefinitions", "DeleteTaskDefinitions", 10)?;
     let mut deleted = Vec::new();
     let mut failures = Vec::new();

@@ -7,7 +7,11 @@ use super::{answer, bounded_list, cluster_field};
 use crate::model::Model;
 use crate::wire::{self, EcsError, Fields, arn};
 
-pub fn list_tasks(model: &mut Model, fields: &Fields, now: f64) -> Result<Vec<u8>, EcsError> {
+pub(super) fn list_tasks(
+    model: &mut Model,
+    fields: &Fields,
+    now: f64,
+) -> Result<Vec<u8>, EcsError> {
     let cluster_name = cluster_field(fields)?;
     let service_name = fields
         .optional::<String>("serviceName")?
@@ -73,7 +77,7 @@ pub fn list_tasks(model: &mut Model, fields: &Fields, now: f64) -> Result<Vec<u8
 /// The message ECS gives StopTask for a task it does not know.
 const TASK_NOT_FOUND: &str = "The referenced task was not found.";
 
-pub fn stop_task(model: &mut Model, fields: &Fields, now: f64) -> Result<Vec<u8>, EcsError> {
+pub(super) fn stop_task(model: &mut Model, fields: &Fields, now: f64) -> Result<Vec<u8>, EcsError> {
     let cluster_name = cluster_field(fields)?;
     let reference: String = fields.required("task")?;
     let reason = fields
@@ -112,7 +116,11 @@ pub fn stop_task(model: &mut Model, fields: &Fields, now: f64) -> Result<Vec<u8>
     answer(&json!({ "task": view }))
 }
 
-pub fn describe_tasks(model: &mut Model, fields: &Fields, now: f64) -> Result<Vec<u8>, EcsError> {
+pub(super) fn describe_tasks(
+    model: &mut Model,
+    fields: &Fields,
+    now: f64,
+) -> Result<Vec<u8>, EcsError> {
     let cluster_name = cluster_field(fields)?;
     let references = bounded_list(fields, "tasks", "DescribeTasks", 100)?;
     let include_tags = super::services::include_tags(fields)?;

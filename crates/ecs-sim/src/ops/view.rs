@@ -6,7 +6,7 @@
 use serde::Serialize;
 use serde_json::{Value, json};
 
-pub use super::deployment_configuration::DeploymentConfigurationView;
+pub(crate) use super::deployment_configuration::DeploymentConfigurationView;
 use crate::model::deployment::{Deployment, ServiceDeploymentRecord};
 use crate::model::events::ServiceEvent;
 use crate::model::ids::uuid_shaped;
@@ -19,24 +19,24 @@ const PLATFORM_VERSION: &str = "1.4.0";
 const PLATFORM_FAMILY: &str = "Linux";
 
 /// What a reader of the views needs besides the model object itself.
-pub struct ViewContext<'a> {
-    pub arns: &'a Arns,
-    pub cluster: &'a str,
+pub(crate) struct ViewContext<'a> {
+    pub(crate) arns: &'a Arns,
+    pub(crate) cluster: &'a str,
     /// The `omit_rollout_state` fault: answer like an endpoint that predates rolloutState.
-    pub omit_rollout_state: bool,
+    pub(crate) omit_rollout_state: bool,
 }
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct Failure {
-    pub arn: String,
-    pub reason: String,
+pub(crate) struct Failure {
+    pub(crate) arn: String,
+    pub(crate) reason: String,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub detail: Option<String>,
+    pub(crate) detail: Option<String>,
 }
 
 impl Failure {
-    pub fn missing(arn: String) -> Self {
+    pub(crate) fn missing(arn: String) -> Self {
         Self {
             arn,
             reason: "MISSING".to_owned(),
@@ -47,7 +47,7 @@ impl Failure {
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct DeploymentView {
+pub(crate) struct DeploymentView {
     id: String,
     status: &'static str,
     task_definition: String,
@@ -69,7 +69,7 @@ pub struct DeploymentView {
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct EventView {
+pub(crate) struct EventView {
     id: String,
     created_at: f64,
     message: String,
@@ -87,14 +87,14 @@ impl From<&ServiceEvent> for EventView {
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct RevisionSummaryView {
+pub(crate) struct RevisionSummaryView {
     arn: String,
     requested_task_count: u32,
     running_task_count: u32,
     pending_task_count: u32,
 }
 
-pub fn revision_summary(
+pub(crate) fn revision_summary(
     ctx: &ViewContext,
     service: &Service,
     deployment: &Deployment,
@@ -112,7 +112,7 @@ pub fn revision_summary(
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct ServiceView {
+pub(crate) struct ServiceView {
     service_arn: String,
     service_name: String,
     cluster_arn: String,
@@ -185,7 +185,7 @@ impl RevisionPlatform {
     }
 }
 
-pub fn service(ctx: &ViewContext, service: &Service) -> ServiceView {
+pub(crate) fn service(ctx: &ViewContext, service: &Service) -> ServiceView {
     let (running_count, pending_count) = service.task_counts(None);
     let primary_number = service.primary().map(|p| p.number);
     // PRIMARY first, then the older ACTIVE ones, newest first (as ECS orders them).
@@ -280,7 +280,7 @@ fn deployment(
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct ContainerView {
+pub(crate) struct ContainerView {
     container_arn: String,
     task_arn: String,
     name: String,
@@ -361,7 +361,7 @@ fn subnet_of(network_configuration: Option<&Value>) -> String {
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct TaskView {
+pub(crate) struct TaskView {
     task_arn: String,
     cluster_arn: String,
     task_definition_arn: String,
@@ -406,7 +406,7 @@ pub struct TaskView {
     overrides: Value,
 }
 
-pub fn task(ctx: &ViewContext, service: &Service, task: &Task, now: f64) -> TaskView {
+pub(crate) fn task(ctx: &ViewContext, service: &Service, task: &Task, now: f64) -> TaskView {
     let task_arn = ctx.arns.task(ctx.cluster, &task.id);
     let status = task.last_status(now);
     let reached = |at: f64| (now >= at).then(|| timestamp(at));
@@ -498,7 +498,7 @@ pub fn task(ctx: &ViewContext, service: &Service, task: &Task, now: f64) -> Task
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct RollbackView {
+pub(crate) struct RollbackView {
     reason: String,
     started_at: f64,
     service_revision_arn: String,
@@ -506,7 +506,7 @@ pub struct RollbackView {
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct ServiceDeploymentCircuitBreakerView {
+pub(crate) struct ServiceDeploymentCircuitBreakerView {
     status: &'static str,
     failure_count: u32,
     threshold: u32,
@@ -514,7 +514,7 @@ pub struct ServiceDeploymentCircuitBreakerView {
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct ServiceDeploymentView {
+pub(crate) struct ServiceDeploymentView {
     #[serde(flatten)]
     identity: ServiceDeploymentIdentity,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -566,7 +566,7 @@ impl ServiceDeploymentIdentity {
 }
 
 /// The ServiceDeployment of a requested deployment; `None` for rollback deployments.
-pub fn service_deployment(
+pub(crate) fn service_deployment(
     ctx: &ViewContext,
     service: &Service,
     deployment: &Deployment,
@@ -616,7 +616,7 @@ pub fn service_deployment(
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct ServiceDeploymentBriefView {
+pub(crate) struct ServiceDeploymentBriefView {
     #[serde(flatten)]
     identity: ServiceDeploymentIdentity,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -627,7 +627,7 @@ pub struct ServiceDeploymentBriefView {
     status_reason: Option<String>,
 }
 
-pub fn service_deployment_brief(
+pub(crate) fn service_deployment_brief(
     ctx: &ViewContext,
     service: &Service,
     deployment: &Deployment,
@@ -648,14 +648,14 @@ pub fn service_deployment_brief(
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct ContainerImageView {
+pub(crate) struct ContainerImageView {
     container_name: String,
     image: String,
 }
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct ServiceRevisionView {
+pub(crate) struct ServiceRevisionView {
     service_revision_arn: String,
     service_arn: String,
     cluster_arn: String,
@@ -671,7 +671,7 @@ pub struct ServiceRevisionView {
     created_at: f64,
 }
 
-pub fn service_revision(
+pub(crate) fn service_revision(
     ctx: &ViewContext,
     service: &Service,
     deployment: &Deployment,

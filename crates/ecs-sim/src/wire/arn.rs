@@ -4,14 +4,14 @@ use super::error::EcsError;
 
 /// Builds ARNs for one region and account.
 #[derive(Clone, Debug, PartialEq)]
-pub struct Arns {
+pub(crate) struct Arns {
     prefix: String,
     region: String,
     account_id: String,
 }
 
 impl Arns {
-    pub fn new(region: &str, account_id: &str) -> Self {
+    pub(crate) fn new(region: &str, account_id: &str) -> Self {
         Self {
             prefix: format!("arn:aws:ecs:{region}:{account_id}:"),
             region: region.to_owned(),
@@ -19,56 +19,56 @@ impl Arns {
         }
     }
 
-    pub fn region(&self) -> &str {
+    pub(crate) fn region(&self) -> &str {
         &self.region
     }
 
     /// The IAM role the simulator pretends created things (`createdBy`).
-    pub fn caller_role(&self) -> String {
+    pub(crate) fn caller_role(&self) -> String {
         format!("arn:aws:iam::{}:role/ecs-sim", self.account_id)
     }
 
     /// The assumed-role session named in AccessDeniedException messages.
-    pub fn caller_session(&self) -> String {
+    pub(crate) fn caller_session(&self) -> String {
         format!("arn:aws:sts::{}:assumed-role/ci/session", self.account_id)
     }
 
     /// A resource pattern for messages about a whole operation (`...:cluster/*`).
-    pub fn any_cluster(&self) -> String {
+    pub(crate) fn any_cluster(&self) -> String {
         format!("{}cluster/*", self.prefix)
     }
 
-    pub fn cluster(&self, cluster: &str) -> String {
+    pub(crate) fn cluster(&self, cluster: &str) -> String {
         format!("{}cluster/{cluster}", self.prefix)
     }
 
-    pub fn service(&self, cluster: &str, service: &str) -> String {
+    pub(crate) fn service(&self, cluster: &str, service: &str) -> String {
         format!("{}service/{cluster}/{service}", self.prefix)
     }
 
-    pub fn task_definition(&self, family: &str, revision: u32) -> String {
+    pub(crate) fn task_definition(&self, family: &str, revision: u32) -> String {
         format!("{}task-definition/{family}:{revision}", self.prefix)
     }
 
-    pub fn task(&self, cluster: &str, task_id: &str) -> String {
+    pub(crate) fn task(&self, cluster: &str, task_id: &str) -> String {
         format!("{}task/{cluster}/{task_id}", self.prefix)
     }
 
-    pub fn container(&self, cluster: &str, task_id: &str, container_id: &str) -> String {
+    pub(crate) fn container(&self, cluster: &str, task_id: &str, container_id: &str) -> String {
         format!(
             "{}container/{cluster}/{task_id}/{container_id}",
             self.prefix
         )
     }
 
-    pub fn service_deployment(&self, cluster: &str, service: &str, token: &str) -> String {
+    pub(crate) fn service_deployment(&self, cluster: &str, service: &str, token: &str) -> String {
         format!(
             "{}service-deployment/{cluster}/{service}/{token}",
             self.prefix
         )
     }
 
-    pub fn service_revision(&self, cluster: &str, service: &str, number: u64) -> String {
+    pub(crate) fn service_revision(&self, cluster: &str, service: &str, number: u64) -> String {
         format!(
             "{}service-revision/{cluster}/{service}/{number}",
             self.prefix
@@ -86,7 +86,7 @@ fn resource_of(value: &str) -> Option<&str> {
 }
 
 /// True for names ECS accepts for clusters, services and task definition families.
-pub fn is_valid_name(name: &str) -> bool {
+pub(crate) fn is_valid_name(name: &str) -> bool {
     !name.is_empty()
         && name.len() <= 255
         && name
@@ -95,7 +95,7 @@ pub fn is_valid_name(name: &str) -> bool {
 }
 
 /// A cluster name from a cluster name or ARN.
-pub fn cluster_name(field: &str, reference: &str) -> Result<String, EcsError> {
+pub(crate) fn cluster_name(field: &str, reference: &str) -> Result<String, EcsError> {
     let name = match resource_of(reference) {
         Some(resource) => resource.strip_prefix("cluster/").unwrap_or(""),
         None => reference,
@@ -109,7 +109,7 @@ pub fn cluster_name(field: &str, reference: &str) -> Result<String, EcsError> {
 }
 
 /// A service name from a service name or ARN (`service/<cluster>/<name>` or the old `service/<name>`).
-pub fn service_name(field: &str, reference: &str) -> Result<String, EcsError> {
+pub(crate) fn service_name(field: &str, reference: &str) -> Result<String, EcsError> {
     let name = match resource_of(reference) {
         Some(resource) => resource
             .strip_prefix("service/")
@@ -135,7 +135,7 @@ fn valid_name(name: &str, invalid: impl FnOnce() -> String) -> Result<String, Ec
 }
 
 /// A task id from a task id or ARN (`task/<cluster>/<id>` or the old `task/<id>`).
-pub fn task_id(reference: &str) -> Option<String> {
+pub(crate) fn task_id(reference: &str) -> Option<String> {
     let id = match resource_of(reference) {
         Some(resource) => resource.strip_prefix("task/")?.rsplit('/').next()?,
         None => reference,
@@ -146,14 +146,17 @@ pub fn task_id(reference: &str) -> Option<String> {
 
 /// What a `taskDefinition` input names.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum TaskDefinitionRef {
+pub(crate) enum TaskDefinitionRef {
     /// `family`: the latest ACTIVE revision.
     Latest(String),
     /// `family:revision` or a full ARN.
     Revision(String, u32),
 }
 
-pub fn task_definition_ref(field: &str, reference: &str) -> Result<TaskDefinitionRef, EcsError> {
+pub(crate) fn task_definition_ref(
+    field: &str,
+    reference: &str,
+) -> Result<TaskDefinitionRef, EcsError> {
     let invalid = || {
         EcsError::client(format!(
             "{field}: `{reference}` is not a task definition reference; expected `family`, \
@@ -183,7 +186,7 @@ pub fn task_definition_ref(field: &str, reference: &str) -> Result<TaskDefinitio
 }
 
 /// `(cluster, service, token)` of a service deployment ARN.
-pub fn parse_service_deployment_arn(arn: &str) -> Option<(String, String, String)> {
+pub(crate) fn parse_service_deployment_arn(arn: &str) -> Option<(String, String, String)> {
     let rest = resource_of(arn)?.strip_prefix("service-deployment/")?;
     let mut parts = rest.split('/');
     let (cluster, service, token) = (parts.next()?, parts.next()?, parts.next()?);
@@ -194,7 +197,7 @@ pub fn parse_service_deployment_arn(arn: &str) -> Option<(String, String, String
 }
 
 /// `(cluster, service, number)` of a service revision ARN.
-pub fn parse_service_revision_arn(arn: &str) -> Option<(String, String, u64)> {
+pub(crate) fn parse_service_revision_arn(arn: &str) -> Option<(String, String, u64)> {
     let rest = resource_of(arn)?.strip_prefix("service-revision/")?;
     let mut parts = rest.split('/');
     let (cluster, service, number) = (parts.next()?, parts.next()?, parts.next()?);

@@ -4,7 +4,7 @@ use serde::Serialize;
 
 /// The error codes this simulator answers with, spelled exactly as ECS spells them.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ErrorCode {
+pub(crate) enum ErrorCode {
     ClusterNotFound,
     ClusterContainsServices,
     ResourceNotFound,
@@ -25,7 +25,7 @@ pub enum ErrorCode {
 
 impl ErrorCode {
     /// The `__type` value; the SDK maps it to a typed error (or `Unhandled` with this code).
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             ErrorCode::ClusterNotFound => "ClusterNotFoundException",
             ErrorCode::ClusterContainsServices => "ClusterContainsServicesException",
@@ -46,7 +46,7 @@ impl ErrorCode {
     }
 
     /// ECS answers client faults with 400 and its own faults with 500.
-    pub fn http_status(self) -> u16 {
+    pub(crate) fn http_status(self) -> u16 {
         match self {
             ErrorCode::Server => 500,
             _ => 400,
@@ -57,49 +57,49 @@ impl ErrorCode {
 /// An error answer to an ECS operation.
 #[derive(Clone, Debug, PartialEq, thiserror::Error)]
 #[error("{}: {message}", code.as_str())]
-pub struct EcsError {
-    pub code: ErrorCode,
-    pub message: String,
+pub(crate) struct EcsError {
+    pub(crate) code: ErrorCode,
+    pub(crate) message: String,
 }
 
 impl EcsError {
-    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+    pub(crate) fn new(code: ErrorCode, message: impl Into<String>) -> Self {
         Self {
             code,
             message: message.into(),
         }
     }
 
-    pub fn cluster_not_found() -> Self {
+    pub(crate) fn cluster_not_found() -> Self {
         Self::new(ErrorCode::ClusterNotFound, "Cluster not found.")
     }
 
-    pub fn service_not_found() -> Self {
+    pub(crate) fn service_not_found() -> Self {
         Self::new(ErrorCode::ServiceNotFound, "Service not found.")
     }
 
-    pub fn service_not_active() -> Self {
+    pub(crate) fn service_not_active() -> Self {
         Self::new(ErrorCode::ServiceNotActive, "Service was not ACTIVE.")
     }
 
-    pub fn invalid_parameter(message: impl Into<String>) -> Self {
+    pub(crate) fn invalid_parameter(message: impl Into<String>) -> Self {
         Self::new(ErrorCode::InvalidParameter, message)
     }
 
-    pub fn client(message: impl Into<String>) -> Self {
+    pub(crate) fn client(message: impl Into<String>) -> Self {
         Self::new(ErrorCode::Client, message)
     }
 
-    pub fn throttling() -> Self {
+    pub(crate) fn throttling() -> Self {
         Self::new(ErrorCode::Throttling, "Rate exceeded")
     }
 
-    pub fn server(message: impl Into<String>) -> Self {
+    pub(crate) fn server(message: impl Into<String>) -> Self {
         Self::new(ErrorCode::Server, message)
     }
 
     /// The JSON body ECS sends with an error (an empty message is left out, as for an unknown action).
-    pub fn body(&self) -> Vec<u8> {
+    pub(crate) fn body(&self) -> Vec<u8> {
         #[derive(Serialize)]
         struct Body<'a> {
             #[serde(rename = "__type")]

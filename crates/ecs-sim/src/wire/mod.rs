@@ -1,21 +1,21 @@
 //! The ECS JSON 1.1 wire protocol: operation names, error shapes, request fields, ARNs,
 //! timestamps and pagination tokens. Nothing here knows about the simulated state.
 
-pub mod arn;
-pub mod error;
-pub mod request;
+pub(crate) mod arn;
+pub(crate) mod error;
+pub(crate) mod request;
 
-pub use error::{EcsError, ErrorCode};
-pub use request::Fields;
+pub(crate) use error::{EcsError, ErrorCode};
+pub(crate) use request::Fields;
 
 /// The `X-Amz-Target` prefix of every ECS operation.
-pub const TARGET_PREFIX: &str = "AmazonEC2ContainerServiceV20141113.";
+pub(crate) const TARGET_PREFIX: &str = "AmazonEC2ContainerServiceV20141113.";
 
 /// The content type ECS requests and responses carry.
-pub const CONTENT_TYPE: &str = "application/x-amz-json-1.1";
+pub(crate) const CONTENT_TYPE: &str = "application/x-amz-json-1.1";
 
 /// A timestamp as ECS writes it: epoch seconds with millisecond precision.
-pub fn timestamp(epoch_seconds: f64) -> f64 {
+pub(crate) fn timestamp(epoch_seconds: f64) -> f64 {
     (epoch_seconds * 1000.0).round() / 1000.0
 }
 
@@ -23,12 +23,12 @@ pub fn timestamp(epoch_seconds: f64) -> f64 {
 ///
 /// Offset paging can skip or repeat an item when the list changes between pages; real ECS
 /// tokens are snapshot-free too, so callers must tolerate that anyway.
-pub fn next_token(offset: usize) -> String {
+pub(crate) fn next_token(offset: usize) -> String {
     format!("sim-page-{offset:08x}")
 }
 
 /// The offset encoded by [`next_token`].
-pub fn parse_next_token(token: &str) -> Result<usize, EcsError> {
+pub(crate) fn parse_next_token(token: &str) -> Result<usize, EcsError> {
     token
         .strip_prefix("sim-page-")
         .and_then(|hex| usize::from_str_radix(hex, 16).ok())
@@ -40,7 +40,11 @@ pub fn parse_next_token(token: &str) -> Result<usize, EcsError> {
 }
 
 /// Checks a `maxResults` input against ECS's range for the operation.
-pub fn max_results(value: Option<i32>, default: usize, max: usize) -> Result<usize, EcsError> {
+pub(crate) fn max_results(
+    value: Option<i32>,
+    default: usize,
+    max: usize,
+) -> Result<usize, EcsError> {
     match value {
         None => Ok(default),
         Some(n) if n >= 1 && (n as usize) <= max => Ok(n as usize),

@@ -11,13 +11,13 @@ use super::error::{EcsError, ErrorCode};
 
 /// The members of a JSON request body.
 #[derive(Debug, Default)]
-pub struct Fields {
+pub(crate) struct Fields {
     members: Map<String, Value>,
 }
 
 impl Fields {
     /// Parses a request body; an empty body counts as `{}` (the CLI sends that for no arguments).
-    pub fn parse(body: &[u8]) -> Result<Self, EcsError> {
+    pub(crate) fn parse(body: &[u8]) -> Result<Self, EcsError> {
         if body.iter().all(u8::is_ascii_whitespace) {
             return Ok(Self::default());
         }
@@ -38,7 +38,7 @@ impl Fields {
     }
 
     /// An optional member; JSON `null` counts as absent, as it does for ECS.
-    pub fn optional<T: DeserializeOwned>(&self, name: &str) -> Result<Option<T>, EcsError> {
+    pub(crate) fn optional<T: DeserializeOwned>(&self, name: &str) -> Result<Option<T>, EcsError> {
         match self.members.get(name) {
             None | Some(Value::Null) => Ok(None),
             Some(value) => serde_json::from_value(value.clone())
@@ -53,14 +53,14 @@ impl Fields {
     }
 
     /// A required member.
-    pub fn required<T: DeserializeOwned>(&self, name: &str) -> Result<T, EcsError> {
+    pub(crate) fn required<T: DeserializeOwned>(&self, name: &str) -> Result<T, EcsError> {
         self.optional(name)?.ok_or_else(|| {
             EcsError::invalid_parameter(format!("{name} is required but was not given."))
         })
     }
 
     /// The raw JSON of a member, for configuration the simulator only echoes back.
-    pub fn raw(&self, name: &str) -> Option<&Value> {
+    pub(crate) fn raw(&self, name: &str) -> Option<&Value> {
         self.members.get(name).filter(|v| !v.is_null())
     }
 }

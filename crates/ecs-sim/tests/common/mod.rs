@@ -16,16 +16,16 @@ use aws_sdk_ecs::operation::list_service_deployments::{
 use aws_sdk_ecs::operation::list_tasks::builders::ListTasksFluentBuilder;
 use aws_sdk_ecs::operation::list_tasks::{ListTasksError, ListTasksOutput};
 use aws_sdk_ecs::types::{ContainerDefinition, Deployment, DesiredStatus, Service, Task};
-pub use ecs_sim::scenario::{self, CircuitBreaker, Scenario, TaskBehaviour, TaskSpec};
+pub(crate) use ecs_sim::scenario::{self, CircuitBreaker, Scenario, TaskBehaviour, TaskSpec};
 use ecs_sim::{SimConfig, SimHandle};
 
 /// Fast enough that a rollout takes a fraction of a real second.
-pub const TIME_SCALE: f64 = 100.0;
-pub const CLUSTER: &str = "prod";
+pub(crate) const TIME_SCALE: f64 = 100.0;
+pub(crate) const CLUSTER: &str = "prod";
 /// A deployment circuit breaker that rolls a failed deployment back.
-pub const BREAKER_ROLLS_BACK: CircuitBreaker = CircuitBreaker::On { rollback: true };
+pub(crate) const BREAKER_ROLLS_BACK: CircuitBreaker = CircuitBreaker::On { rollback: true };
 
-pub async fn sim() -> SimHandle {
+pub(crate) async fn sim() -> SimHandle {
     ecs_sim::start(SimConfig {
         time_scale: TIME_SCALE,
         seed: 42,
@@ -36,7 +36,7 @@ pub async fn sim() -> SimHandle {
 }
 
 /// A simulator at `time_scale` with cluster [`CLUSTER`], a [`client`] of it and a scenario in it.
-pub async fn sim_with_cluster(time_scale: f64, seed: u64) -> (SimHandle, Client, Scenario) {
+pub(crate) async fn sim_with_cluster(time_scale: f64, seed: u64) -> (SimHandle, Client, Scenario) {
     let sim = ecs_sim::start(SimConfig {
         time_scale,
         seed,
@@ -51,7 +51,7 @@ pub async fn sim_with_cluster(time_scale: f64, seed: u64) -> (SimHandle, Client,
 }
 
 /// A [`sim`] and a [`client`] of it.
-pub async fn sim_and_client() -> (SimHandle, Client) {
+pub(crate) async fn sim_and_client() -> (SimHandle, Client) {
     let sim = sim().await;
     let ecs = client(&sim);
     (sim, ecs)
@@ -59,11 +59,11 @@ pub async fn sim_and_client() -> (SimHandle, Client) {
 
 /// An SDK client for the simulator with static dummy credentials and no retries, so every
 /// injected error reaches the test.
-pub fn client(sim: &SimHandle) -> Client {
+pub(crate) fn client(sim: &SimHandle) -> Client {
     client_with_retry(sim, RetryConfig::disabled())
 }
 
-pub fn client_with_retry(sim: &SimHandle, retry: RetryConfig) -> Client {
+pub(crate) fn client_with_retry(sim: &SimHandle, retry: RetryConfig) -> Client {
     Client::from_conf(
         scenario::client_config(&sim.endpoint())
             .retry_config(retry)
@@ -72,7 +72,7 @@ pub fn client_with_retry(sim: &SimHandle, retry: RetryConfig) -> Client {
 }
 
 /// CreateCluster of `name`; returns the new cluster's ARN.
-pub async fn create_cluster(ecs: &Client, name: &str) -> String {
+pub(crate) async fn create_cluster(ecs: &Client, name: &str) -> String {
     let created = ecs
         .create_cluster()
         .cluster_name(name)
@@ -87,13 +87,18 @@ pub async fn create_cluster(ecs: &Client, name: &str) -> String {
 }
 
 /// Scenarios in [`CLUSTER`] through `ecs`.
-pub fn scenario(ecs: &Client) -> Scenario {
+pub(crate) fn scenario(ecs: &Client) -> Scenario {
     Scenario::new(ecs.clone(), CLUSTER)
 }
 
 /// Registers `family` with one container behaving as `behaviour`, running `image`; returns the
 /// task definition ARN.
-pub async fn register(ecs: &Client, family: &str, behaviour: TaskBehaviour, image: &str) -> String {
+pub(crate) async fn register(
+    ecs: &Client,
+    family: &str,
+    behaviour: TaskBehaviour,
+    image: &str,
+) -> String {
     scenario(ecs)
         .register_spec(&TaskSpec::new(family, behaviour).image(image))
         .await
@@ -101,7 +106,7 @@ pub async fn register(ecs: &Client, family: &str, behaviour: TaskBehaviour, imag
 }
 
 /// Registers `family` with `container` as its one container; returns the task definition ARN.
-pub async fn register_container(
+pub(crate) async fn register_container(
     ecs: &Client,
     family: &str,
     container: ContainerDefinition,
@@ -113,7 +118,7 @@ pub async fn register_container(
 }
 
 /// Creates the cluster and a service on `task_definition`, and waits until its rollout completes.
-pub async fn steady_service(
+pub(crate) async fn steady_service(
     ecs: &Client,
     service: &str,
     task_definition: &str,
@@ -134,7 +139,7 @@ pub async fn steady_service(
 
 /// Registers a healthy `service` revision running `image` and runs it steady with `desired` tasks
 /// (see [`steady_service`]); returns its ARN.
-pub async fn steady_healthy(
+pub(crate) async fn steady_healthy(
     ecs: &Client,
     service: &str,
     image: &str,
@@ -147,7 +152,7 @@ pub async fn steady_healthy(
 }
 
 /// Points `service` at `task_definition`.
-pub async fn update(ecs: &Client, service: &str, task_definition: &str) {
+pub(crate) async fn update(ecs: &Client, service: &str, task_definition: &str) {
     scenario(ecs)
         .update_service(service, task_definition)
         .await
@@ -156,7 +161,7 @@ pub async fn update(ecs: &Client, service: &str, task_definition: &str) {
 
 /// Registers a `service` revision behaving as `behaviour`, running `image`, and points the service at
 /// it; returns its ARN.
-pub async fn deploy_revision(
+pub(crate) async fn deploy_revision(
     ecs: &Client,
     service: &str,
     behaviour: TaskBehaviour,
@@ -167,7 +172,7 @@ pub async fn deploy_revision(
     definition
 }
 
-pub async fn describe(client: &Client, service: &str) -> Service {
+pub(crate) async fn describe(client: &Client, service: &str) -> Service {
     scenario(client)
         .describe_service(service)
         .await
@@ -175,7 +180,7 @@ pub async fn describe(client: &Client, service: &str) -> Service {
 }
 
 /// ListTasks in [`CLUSTER`], narrowed by `filter`.
-pub async fn list_tasks(
+pub(crate) async fn list_tasks(
     ecs: &Client,
     filter: impl FnOnce(ListTasksFluentBuilder) -> ListTasksFluentBuilder,
 ) -> Result<ListTasksOutput, SdkError<ListTasksError, HttpResponse>> {
@@ -183,7 +188,7 @@ pub async fn list_tasks(
 }
 
 /// ListServiceDeployments of `service` in [`CLUSTER`], narrowed by `filter`.
-pub async fn list_service_deployments(
+pub(crate) async fn list_service_deployments(
     ecs: &Client,
     service: &str,
     filter: impl FnOnce(ListServiceDeploymentsFluentBuilder) -> ListServiceDeploymentsFluentBuilder,
@@ -196,7 +201,7 @@ pub async fn list_service_deployments(
 }
 
 /// The tasks that ListTasks (narrowed by `filter`) names, described.
-pub async fn listed_tasks(
+pub(crate) async fn listed_tasks(
     ecs: &Client,
     filter: impl FnOnce(ListTasksFluentBuilder) -> ListTasksFluentBuilder,
 ) -> Vec<Task> {
@@ -215,7 +220,7 @@ pub async fn listed_tasks(
 }
 
 /// The stopped tasks that ListTasks (desiredStatus STOPPED, narrowed by `filter`) names, described.
-pub async fn stopped_tasks(
+pub(crate) async fn stopped_tasks(
     ecs: &Client,
     filter: impl FnOnce(ListTasksFluentBuilder) -> ListTasksFluentBuilder,
 ) -> Vec<Task> {
@@ -227,7 +232,11 @@ pub async fn stopped_tasks(
 
 /// Asserts that a rollout to `task_definition` has just begun beside the deployment it replaces:
 /// two deployments, the first PRIMARY on it and IN_PROGRESS (`two` says why there are two).
-pub fn assert_new_primary_beside_old(deployments: &[Deployment], task_definition: &str, two: &str) {
+pub(crate) fn assert_new_primary_beside_old(
+    deployments: &[Deployment],
+    task_definition: &str,
+    two: &str,
+) {
     assert_eq!(deployments.len(), 2, "{two}");
     assert_eq!(deployments[0].status(), Some("PRIMARY"));
     assert_eq!(deployments[0].task_definition(), Some(task_definition));
@@ -238,7 +247,7 @@ pub fn assert_new_primary_beside_old(deployments: &[Deployment], task_definition
 }
 
 /// The messages of the service's events, newest first.
-pub fn event_messages(service: &Service) -> Vec<&str> {
+pub(crate) fn event_messages(service: &Service) -> Vec<&str> {
     service
         .events()
         .iter()
@@ -247,13 +256,13 @@ pub fn event_messages(service: &Service) -> Vec<&str> {
 }
 
 /// Asserts that one of the service's events has a message that `matches`.
-pub fn assert_an_event(service: &Service, matches: impl Fn(&str) -> bool) {
+pub(crate) fn assert_an_event(service: &Service, matches: impl Fn(&str) -> bool) {
     let messages = event_messages(service);
     assert!(messages.iter().any(|m| matches(m)), "{messages:?}");
 }
 
 /// The message of a service error the SDK read ("" for any other error).
-pub fn error_message<E: ProvideErrorMetadata, R>(error: &SdkError<E, R>) -> String {
+pub(crate) fn error_message<E: ProvideErrorMetadata, R>(error: &SdkError<E, R>) -> String {
     match error {
         SdkError::ServiceError(e) => e.err().message().unwrap_or_default().to_owned(),
         _ => String::new(),
@@ -261,7 +270,7 @@ pub fn error_message<E: ProvideErrorMetadata, R>(error: &SdkError<E, R>) -> Stri
 }
 
 /// The code of a service error the SDK read ("" for any other error).
-pub fn error_code<E: ProvideErrorMetadata, R>(error: &SdkError<E, R>) -> String {
+pub(crate) fn error_code<E: ProvideErrorMetadata, R>(error: &SdkError<E, R>) -> String {
     match error {
         SdkError::ServiceError(e) => e.err().code().unwrap_or_default().to_owned(),
         _ => String::new(),
@@ -269,7 +278,7 @@ pub fn error_code<E: ProvideErrorMetadata, R>(error: &SdkError<E, R>) -> String 
 }
 
 /// Awaits a call that must fail; returns the [`error_code`] and [`error_message`] of its error.
-pub async fn rejected<T: Debug, E: ProvideErrorMetadata + Debug, R: Debug>(
+pub(crate) async fn rejected<T: Debug, E: ProvideErrorMetadata + Debug, R: Debug>(
     call: impl Future<Output = Result<T, SdkError<E, R>>>,
 ) -> (String, String) {
     let error = call.await.expect_err("the call is rejected");
@@ -277,7 +286,7 @@ pub async fn rejected<T: Debug, E: ProvideErrorMetadata + Debug, R: Debug>(
 }
 
 /// Polls DescribeServices until `done` holds (real-time limit 20 s).
-pub async fn wait_for(
+pub(crate) async fn wait_for(
     client: &Client,
     service: &str,
     what: &str,
@@ -291,7 +300,7 @@ pub async fn wait_for(
 }
 
 /// Repeats `attempt` every 20 ms of real time until it yields a value (real-time limit 20 s).
-pub async fn poll<T, F, Fut>(what: &str, mut attempt: F) -> T
+pub(crate) async fn poll<T, F, Fut>(what: &str, mut attempt: F) -> T
 where
     F: FnMut() -> Fut,
     Fut: Future<Output = Option<T>>,
@@ -307,13 +316,13 @@ where
 }
 
 /// `N` of `ecs-svc/N`.
-pub fn deployment_number(id: &str) -> &str {
+pub(crate) fn deployment_number(id: &str) -> &str {
     id.strip_prefix("ecs-svc/")
         .expect("deployment id is ecs-svc/N")
 }
 
 /// A minimal HTTP/1.1 exchange for the admin endpoints (no HTTP client dependency needed).
-pub async fn admin(sim: &SimHandle, method: &str, path: &str, body: &str) -> (u16, String) {
+pub(crate) async fn admin(sim: &SimHandle, method: &str, path: &str, body: &str) -> (u16, String) {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let mut stream = tokio::net::TcpStream::connect(sim.address())
         .await
