@@ -272,11 +272,16 @@ impl LifecycleHookDetail {
 }
 
 impl ServiceDeployment {
-    /// The hook the deployment is paused at, if any.
-    pub fn awaiting_hook(&self) -> Option<&LifecycleHookDetail> {
+    /// The PAUSE hooks waiting for someone to continue the deployment, in ECS's order.
+    pub fn awaiting_hooks(&self) -> impl Iterator<Item = &LifecycleHookDetail> {
         self.lifecycle_hook_details
             .iter()
-            .find(|hook| hook.is_awaiting_action())
+            .filter(|hook| hook.is_awaiting_action())
+    }
+
+    /// The hook the deployment is paused at, if any.
+    pub fn awaiting_hook(&self) -> Option<&LifecycleHookDetail> {
+        self.awaiting_hooks().next()
     }
 }
 

@@ -26,9 +26,7 @@ pub async fn continue_paused(
     let in_progress = in_progress_deployment(api, cluster, service).await?;
     let sd = &in_progress.deployment;
     let awaiting: Vec<&str> = sd
-        .lifecycle_hook_details
-        .iter()
-        .filter(|hook| hook.is_awaiting_action())
+        .awaiting_hooks()
         .filter_map(|hook| hook.hook_id.as_deref())
         .collect();
     let stage = sd

@@ -60,7 +60,7 @@ impl Session<'_> {
     /// New service events, emitted once each in the order they happened. Events
     /// from well before this deployment are history, not news.
     pub(super) fn take_new_events(&mut self, snapshot: &ServiceSnapshot) -> Vec<ServiceEvent> {
-        let lookback_start = self.clock.started_wall_millis - EVENT_LOOKBACK_MILLIS;
+        let lookback_start = self.clock.started_wall_millis() - EVENT_LOOKBACK_MILLIS;
         let since = self
             .target()
             .and_then(|t| t.created_at)

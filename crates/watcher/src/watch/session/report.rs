@@ -60,7 +60,7 @@ impl Session<'_> {
             deployment_id: self.target().map(|t| t.deployment_id.clone()),
             service_deployment_arn: self.target().and_then(|t| t.service_deployment_arn.clone()),
             primary_task_definition,
-            elapsed: self.clock.started.elapsed(),
+            elapsed: self.clock.elapsed(),
             stopped_tasks: self.evidence.stopped.clone(),
             used_fallback: self.service_deployment().is_none(),
             strategy: self.snapshot.as_ref().map(|s| s.strategy()),

@@ -78,19 +78,30 @@ impl Plan {
     }
 }
 
-/// The moments a wait is measured against.
+/// The moments a wait is measured against, fixed when it starts.
 pub(super) struct Clock {
-    pub(super) started: Instant,
+    started: Instant,
     /// TIMED_OUT after this; the last look happens right at it.
     pub(super) deadline: Instant,
     /// One poll interval past the deadline: a call still unanswered then is abandoned.
     pub(super) hard_stop: Instant,
     /// The wanted deployment must have appeared by then.
     pub(super) discovery_ends: Instant,
-    pub(super) started_wall_millis: i64,
+    /// `started` on the wall clock, to compare with the timestamps ECS reports.
+    started_wall_millis: i64,
 }
 
 impl Clock {
+    /// How long the wait has run.
+    pub(super) fn elapsed(&self) -> Duration {
+        self.started.elapsed()
+    }
+
+    /// When the wait started, in epoch milliseconds.
+    pub(super) fn started_wall_millis(&self) -> i64 {
+        self.started_wall_millis
+    }
+
     pub(super) fn start(options: &WaitOptions) -> Result<Self, WaitError> {
         let started = Instant::now();
         // Library callers may pass any Duration; one the clock cannot reach is bad
