@@ -122,6 +122,13 @@ fn refused_reason(waited: &Waited) -> &str {
         "{}",
         waited.verdict
     );
+    // A refused rollback has no status or target: the keys are left out, not null.
+    let mut keys: Vec<&str> = waited.verdict["rollback"]
+        .as_object()
+        .map(|rollback| rollback.keys().map(String::as_str).collect())
+        .unwrap_or_default();
+    keys.sort_unstable();
+    assert_eq!(keys, ["reason", "requested"], "{}", waited.verdict);
     assert_no_action(&waited.sim);
     text(&waited.verdict, "/rollback/reason")
 }

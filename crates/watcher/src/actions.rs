@@ -75,9 +75,12 @@ pub struct RollbackReport {
     /// `StopServiceDeployment` was called and accepted.
     pub requested: bool,
     /// The service deployment's status when following stopped: ROLLBACK_SUCCESSFUL,
-    /// ROLLBACK_FAILED, or still ROLLBACK_IN_PROGRESS.
+    /// ROLLBACK_FAILED, or still ROLLBACK_IN_PROGRESS. Left out of JSON when unknown, as
+    /// the verdict's other optional fields are.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<ServiceDeploymentStatus>,
     /// The task definition the service went back to, when known.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub to_task_definition: Option<String>,
     /// Why it was not requested, or what ECS said about it.
     pub reason: String,
