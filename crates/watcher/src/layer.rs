@@ -96,15 +96,18 @@ impl<L: CallLayer> Layered<L> {
         &self.layer
     }
 
-    /// Runs `send` inside the layer; `count` says how many entries a list answer had.
-    async fn around<T>(
-        &self,
+    /// Runs the call `send` makes inside the layer; `count` says how many entries a
+    /// list answer had. `send` is called only once the layer lets the call go: an SDK
+    /// call's future is kilobytes, and a thousand waits queued for budget tokens at
+    /// start-up should not each hold one before it can be sent.
+    async fn around<'s, T>(
+        &'s self,
         call: Call<'_>,
-        send: BoxFuture<'_, ApiResult<T>>,
+        send: impl FnOnce() -> BoxFuture<'s, ApiResult<T>>,
         count: fn(&T) -> Option<usize>,
     ) -> ApiResult<T> {
         self.layer.before(call).await;
-        let answer = send.await;
+        let answer = send().await;
         if let Some(listed) = answer.as_ref().ok().and_then(count) {
             self.layer.listed(call, listed);
         }
@@ -137,7 +140,7 @@ impl<L: CallLayer> EcsApi for Layered<L> {
         };
         Box::pin(self.around(
             call,
-            self.inner.describe_services(cluster, services),
+            || self.inner.describe_services(cluster, services),
             not_a_list,
         ))
     }
@@ -156,7 +159,7 @@ impl<L: CallLayer> EcsApi for Layered<L> {
             };
             self.around(
                 call,
-                self.inner.list_service_deployments(cluster, service),
+                || self.inner.list_service_deployments(cluster, service),
                 |briefs| Some(briefs.len()),
             )
             .await
@@ -172,14 +175,14 @@ impl<L: CallLayer> EcsApi for Layered<L> {
             cluster: None,
             items: service_deployment_arns,
         };
-        Box::pin(
-            self.around(
-                call,
+        Box::pin(self.around(
+            call,
+            || {
                 self.inner
-                    .describe_service_deployments(service_deployment_arns),
-                not_a_list,
-            ),
-        )
+                    .describe_service_deployments(service_deployment_arns)
+            },
+            not_a_list,
+        ))
     }
 
     fn describe_service_revisions<'a>(
@@ -193,7 +196,7 @@ impl<L: CallLayer> EcsApi for Layered<L> {
         };
         Box::pin(self.around(
             call,
-            self.inner.describe_service_revisions(service_revision_arns),
+            || self.inner.describe_service_revisions(service_revision_arns),
             not_a_list,
         ))
     }
@@ -213,7 +216,7 @@ impl<L: CallLayer> EcsApi for Layered<L> {
             };
             self.around(
                 call,
-                self.inner.list_tasks(cluster, service, desired_status),
+                || self.inner.list_tasks(cluster, service, desired_status),
                 |arns| Some(arns.len()),
             )
             .await
@@ -232,7 +235,7 @@ impl<L: CallLayer> EcsApi for Layered<L> {
         };
         Box::pin(self.around(
             call,
-            self.inner.describe_tasks(cluster, task_arns),
+            || self.inner.describe_tasks(cluster, task_arns),
             not_a_list,
         ))
     }
@@ -251,8 +254,10 @@ impl<L: CallLayer> EcsApi for Layered<L> {
             };
             self.around(
                 call,
-                self.inner
-                    .stop_service_deployment(service_deployment_arn, stop_type),
+                || {
+                    self.inner
+                        .stop_service_deployment(service_deployment_arn, stop_type)
+                },
                 not_a_list,
             )
             .await
@@ -274,8 +279,10 @@ impl<L: CallLayer> EcsApi for Layered<L> {
             };
             self.around(
                 call,
-                self.inner
-                    .continue_service_deployment(service_deployment_arn, hook_id, action),
+                || {
+                    self.inner
+                        .continue_service_deployment(service_deployment_arn, hook_id, action)
+                },
                 not_a_list,
             )
             .await
