@@ -777,8 +777,8 @@ fn provider_memory_note(report: &Report) -> Option<String> {
          token no longer holds the SDK call it is about to make (the layer makes the call once the \
          token is there): at start-up all 1,000 waits queue for their first ListServiceDeployments, and \
          heaptrack on a debug build put the watcher's share of the peak heap at 7.4 MB before and \
-         2.9 MB after (one-off), and this figure went from about 40 MB to 37-39 MB (two runs). Meeting the target from the \
-         one-wait baseline leaves {headroom_kb:.1} KB per wait for everything a wait keeps, the watcher \
+         2.9 MB after (one-off), and this figure went from about 40 MB to 37-39 MB (two runs). \
+         Meeting the target from the one-wait baseline leaves {headroom_kb:.1} KB per wait for everything a wait keeps, the watcher \
          core's share included. To close: keep less per wait in the provider's request path and in the \
          core, or measure the target against the core, which meets it.\n\n"
     );

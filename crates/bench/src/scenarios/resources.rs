@@ -45,8 +45,8 @@ pub(crate) struct Figures {
     pub footprints: Vec<Footprint>,
     /// exec → port printed, milliseconds, per run.
     pub provider_startup_ms: Vec<f64>,
-    /// The same for the first exec right after the build, which is reported apart: it has
-    /// been 60-260 ms here while the runs after it take milliseconds.
+    /// The same for the first exec right after the build, reported apart: a fresh binary's
+    /// first start has taken tens to hundreds of times longer than the ones after it.
     pub provider_first_startup_ms: f64,
     /// Stripped release binaries, bytes.
     pub binary_sizes: Vec<(String, u64)>,
