@@ -66,7 +66,7 @@ pub(crate) async fn serve_child(args: CoreLoadArgs) -> BenchResult<()> {
     for wait in waits {
         let ended = match wait.await {
             Ok(Ok(report)) => report.outcome.as_str().to_owned(),
-            Ok(Err(ecs_watcher::WaitError::Cancelled)) => continue,
+            Ok(Err(ecs_watcher::WaitError::Cancelled { .. })) => continue,
             Ok(Err(error)) => error.to_string(),
             Err(error) => format!("the wait task failed: {error}"),
         };

@@ -74,7 +74,7 @@ pub async fn continue_paused(args: ContinueArgs) -> ExitCode {
             report: Box::new(report),
             rollback: None,
         },
-        Err(ecs_watcher::WaitError::Cancelled) => WaitEnd::Interrupted { rollback: None },
+        Err(ecs_watcher::WaitError::Cancelled { .. }) => WaitEnd::Interrupted { rollback: None },
         Err(error) => WaitEnd::Error(error.to_string()),
     };
     verdict_output::print_all(

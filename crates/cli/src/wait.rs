@@ -192,7 +192,7 @@ async fn wait_one(
                 rollback,
             }
         }
-        Err(WaitError::Cancelled) if interrupts.waiting.is_cancelled() => {
+        Err(WaitError::Cancelled { .. }) if interrupts.waiting.is_cancelled() => {
             let rollback = if wants(RollbackTrigger::Interrupted) {
                 Some(roll_back_interrupted(api, &request, &watched, plan, interrupts).await)
             } else {
@@ -200,7 +200,7 @@ async fn wait_one(
             };
             WaitEnd::Interrupted { rollback }
         }
-        Err(WaitError::Cancelled) => WaitEnd::NotWaitedFor {
+        Err(WaitError::Cancelled { .. }) => WaitEnd::NotWaitedFor {
             reason: fail_fast.reason(),
         },
         Err(error) => {

@@ -271,7 +271,7 @@ impl Operations {
                     .log(urn, LogEntry::info(redactor.apply(&verdict_note(&state))));
                 Ok(state)
             }
-            Err(WaitError::Cancelled) => {
+            Err(WaitError::Cancelled { .. }) => {
                 let watched = watched.lock().unwrap_or_else(|p| p.into_inner()).clone();
                 let rollback = Box::pin(rollback_on::after_cancel(
                     connection.api.as_ref(),

@@ -1,30 +1,64 @@
 //! Acting on a deployment, never by default: roll back the watched deployment
-//! when its verdict is one the caller chose (`--rollback-on`), roll back the
-//! service's deployment in progress (`rollback`), continue one paused at a PAUSE
-//! hook (`continue`).
+//! when its verdict (or an interrupt) is one the caller chose (`--rollback-on`,
+//! `rollbackOn`), roll back the service's deployment in progress (`rollback`),
+//! continue one paused at a PAUSE hook (`continue`).
 //!
-//! Every action goes through [`EcsApi`] like the watching does, and is guarded
-//! the same way everywhere: never on a deployment that already ended, that is
-//! not the one asked about, or that ECS is already rolling back.
-//! `submodule`s: `find` (the service's deployment in progress), `rollback`
-//! (request and follow a rollback), `resume` (continue a paused deployment).
-
-mod find;
-mod resume;
-mod rollback;
+//! These are the rules both front ends share: which verdict triggers a rollback
+//! ([`RollbackTrigger::for_outcome`]), what happens after a verdict
+//! ([`after_verdict`]) and after an interrupt ([`after_interrupt`]), and how a
+//! rollback's status is spelled ([`RollbackReport::status_label`]). Each action
+//! is carried out by the wait kind that followed the deployment (its calls live
+//! there: [`crate::kinds::service_deployments`]); a kind without actions refuses
+//! with the reason. Every action is guarded the same way: never on a deployment
+//! that already ended, that is not the one asked about, or that ECS is already
+//! rolling back; its calls obey [`ApiError::recovery`].
 
 use std::fmt;
+use std::time::Duration;
 
 use serde::Serialize;
+use tokio_util::sync::CancellationToken;
 
 use crate::api::ApiError;
-use crate::model::ServiceDeploymentStatus;
+use crate::clients::AwsClients;
+use crate::kinds::service_deployments::{MAX_SERVICE_DEPLOYMENT_LOOKUPS, actions as sd_actions};
+use crate::kinds::{WaitKind, describe_services};
+use crate::layer::Operation;
+use crate::model::{LifecycleHookAction, LifecycleStage, ServiceDeployment, ServiceDeploymentStatus};
+use crate::watch::{Outcome, WaitReport, Watched};
 
-pub use find::{InProgress, in_progress_deployment};
-pub use resume::{Continued, continue_paused};
-pub use rollback::{
-    FollowOptions, follow_rollback, roll_back_deployment, roll_back_in_progress, roll_back_watched,
-};
+/// How long and how often to follow a rollback once requested.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FollowOptions {
+    /// Stop following after this long (the rollback itself goes on). Default 10 minutes.
+    pub timeout: Duration,
+    pub poll_interval: Duration,
+}
+
+impl Default for FollowOptions {
+    fn default() -> Self {
+        Self {
+            timeout: Duration::from_secs(600),
+            poll_interval: Duration::from_secs(2),
+        }
+    }
+}
+
+/// The service deployment in progress and how it was found.
+#[derive(Clone, Debug, PartialEq)]
+pub struct InProgress {
+    pub service_deployment_arn: String,
+    pub deployment: ServiceDeployment,
+}
+
+/// What `continue` did.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Continued {
+    pub service_deployment_arn: String,
+    pub hook_id: String,
+    pub stage: Option<LifecycleStage>,
+    pub action: LifecycleHookAction,
+}
 
 /// A verdict that may trigger a rollback (`--rollback-on failed,timed-out,interrupted`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -42,6 +76,15 @@ pub const ROLLBACK_TRIGGER_VALUES: &str =
     "a comma-separated list of `failed`, `timed-out` and `interrupted` (or empty for none)";
 
 impl RollbackTrigger {
+    /// The trigger a verdict is, if any: COMPLETED and ROLLED_BACK need no rollback.
+    pub fn for_outcome(outcome: Outcome) -> Option<Self> {
+        match outcome {
+            Outcome::Failed => Some(Self::Failed),
+            Outcome::TimedOut => Some(Self::TimedOut),
+            Outcome::Completed | Outcome::RolledBack => None,
+        }
+    }
+
     /// Parses a comma-separated list; `field` names the option in the error.
     /// `timedOut` and `cancelled` are the provider's spellings of the same triggers.
     pub fn parse_list(field: &str, text: &str) -> Result<Vec<Self>, crate::InputError> {
@@ -98,7 +141,20 @@ impl RollbackReport {
     pub fn succeeded(&self) -> bool {
         self.status == Some(ServiceDeploymentStatus::RollbackSuccessful)
     }
+
+    /// The one spelling of what the rollback is: its status once requested
+    /// (`ROLLBACK_SUCCESSFUL`, `ROLLBACK_FAILED`, `ROLLBACK_IN_PROGRESS`, …), else
+    /// [`NOT_REQUESTED`].
+    pub fn status_label(&self) -> &str {
+        match (&self.status, self.requested) {
+            (Some(status), true) => status.as_str(),
+            _ => NOT_REQUESTED,
+        }
+    }
 }
+
+/// The status of a rollback that was not requested, in the CLI and the provider.
+pub const NOT_REQUESTED: &str = "NOT_REQUESTED";
 
 /// Why an action could not be taken. All are setup errors (exit 4) for the CLI.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -126,10 +182,10 @@ pub enum ActionError {
 
 impl ActionError {
     /// The error of a failed `operation` call, naming the permission it needs.
-    pub(crate) fn from_call(operation: &str, error: ApiError) -> Self {
+    pub(crate) fn from_call(operation: Operation, error: ApiError) -> Self {
         match error {
             ApiError::AccessDenied { message } => Self::AccessDenied {
-                permission: format!("ecs:{operation}"),
+                permission: operation.permission(),
                 message,
             },
             ApiError::Unsupported { .. } => Self::Unsupported(format!(
@@ -137,7 +193,7 @@ impl ActionError {
                  needs ECS's service-deployment APIs"
             )),
             error => Self::Api {
-                operation: operation.to_owned(),
+                operation: operation.as_str().to_owned(),
                 error,
             },
         }
@@ -152,6 +208,150 @@ impl fmt::Display for RollbackTrigger {
             Self::Interrupted => "interrupted",
         })
     }
+}
+
+/// `--rollback-on` / `rollbackOn` after a verdict: rolls back the watched
+/// deployment when the verdict is one of `triggers`; `None` when none applies.
+/// The verdict is not changed; the answer says what the rollback did, or why it
+/// was not requested.
+pub async fn after_verdict(
+    clients: &AwsClients,
+    report: &WaitReport,
+    triggers: &[RollbackTrigger],
+    follow: FollowOptions,
+    cancel: &CancellationToken,
+) -> Option<RollbackReport> {
+    let trigger = RollbackTrigger::for_outcome(report.outcome)?;
+    if !triggers.contains(&trigger) {
+        return None;
+    }
+    Some(roll_back_watched(clients, report, follow, cancel).await)
+}
+
+/// `--rollback-on interrupted` / `rollbackOn: cancelled` after an interrupt:
+/// rolls back the deployment in progress, only if it is the one the wait was
+/// watching (`watched`, from the cancel error); `None` when not asked for.
+pub async fn after_interrupt(
+    clients: &AwsClients,
+    watched: Option<&Watched>,
+    triggers: &[RollbackTrigger],
+    follow: FollowOptions,
+    cancel: &CancellationToken,
+) -> Option<RollbackReport> {
+    if !triggers.contains(&RollbackTrigger::Interrupted) {
+        return None;
+    }
+    let Some(watched) = watched else {
+        return Some(RollbackReport::not_requested(
+            "rollback not requested: the watched deployment had not been found yet",
+        ));
+    };
+    if let Some(refused) = refused_by_kind(watched) {
+        return Some(refused);
+    }
+    Some(
+        roll_back_in_progress(
+            clients,
+            &watched.cluster,
+            &watched.service,
+            Some(&watched.deployment_id),
+            follow,
+            cancel,
+        )
+        .await
+        .unwrap_or_else(|error| {
+            RollbackReport::not_requested(format!("rollback not requested: {error}"))
+        }),
+    )
+}
+
+/// Rolls back the deployment `report` watched, if that is safe and possible.
+pub async fn roll_back_watched(
+    clients: &AwsClients,
+    report: &WaitReport,
+    follow: FollowOptions,
+    cancel: &CancellationToken,
+) -> RollbackReport {
+    if report.outcome == Outcome::RolledBack {
+        return RollbackReport::not_requested("ECS already rolled the deployment back");
+    }
+    if report.outcome == Outcome::Completed {
+        return RollbackReport::not_requested("the deployment completed");
+    }
+    let Some(watched) = report.watched() else {
+        return RollbackReport::not_requested(
+            "rollback not requested: the watched deployment was never found",
+        );
+    };
+    if let Some(refused) = refused_by_kind(&watched) {
+        return refused;
+    }
+    let Some(arn) = &watched.service_deployment_arn else {
+        return RollbackReport::not_requested(format!(
+            "rollback not requested: the watched deployment's service deployment was not \
+             found (ListServiceDeployments did not list {} within {MAX_SERVICE_DEPLOYMENT_LOOKUPS} \
+             look-ups), so there is no service deployment to stop",
+            watched.deployment_id
+        ));
+    };
+    sd_actions::roll_back_watched(clients.ecs().as_ref(), arn, follow, cancel).await
+}
+
+/// A kind without actions refuses them, saying why.
+fn refused_by_kind(watched: &Watched) -> Option<RollbackReport> {
+    match watched.kind {
+        Some(WaitKind::DescribeServicesOnly) => Some(RollbackReport::not_requested(format!(
+            "rollback not requested: {}",
+            describe_services::NO_ACTIONS
+        ))),
+        Some(WaitKind::ServiceDeployments) | None => None,
+    }
+}
+
+/// The `rollback` command: rolls back the service's deployment in progress —
+/// only if it is `watched` (a deployment id `ecs-svc/N`), when given.
+pub async fn roll_back_in_progress(
+    clients: &AwsClients,
+    cluster: &str,
+    service: &str,
+    watched: Option<&str>,
+    follow: FollowOptions,
+    cancel: &CancellationToken,
+) -> Result<RollbackReport, ActionError> {
+    sd_actions::roll_back_in_progress(clients.ecs().as_ref(), cluster, service, watched, follow, cancel)
+        .await
+}
+
+/// The newest service deployment of the service that is still rolling forward.
+pub async fn in_progress_deployment(
+    clients: &AwsClients,
+    cluster: &str,
+    service: &str,
+) -> Result<InProgress, ActionError> {
+    sd_actions::in_progress_deployment(clients.ecs().as_ref(), cluster, service).await
+}
+
+/// Requests the rollback of `sd` unless it already ended or is rolling back, then
+/// follows it.
+pub async fn roll_back_deployment(
+    clients: &AwsClients,
+    sd: &ServiceDeployment,
+    follow: FollowOptions,
+    cancel: &CancellationToken,
+) -> RollbackReport {
+    sd_actions::roll_back_deployment(clients.ecs().as_ref(), sd, follow, cancel).await
+}
+
+/// `ContinueServiceDeployment` on the service's deployment in progress, at the
+/// hook `hook_id` or, without one, at the only hook awaiting action.
+pub async fn continue_paused(
+    clients: &AwsClients,
+    cluster: &str,
+    service: &str,
+    hook_id: Option<&str>,
+    action: LifecycleHookAction,
+) -> Result<Continued, ActionError> {
+    sd_actions::continue_paused(clients.ecs().as_ref(), cluster, service, hook_id, action).await
 }
 
 #[cfg(test)]

@@ -2,15 +2,16 @@
 //!
 //! The trait is deliberately narrow (six read-only calls, and the two actions a
 //! caller may opt into: stop a deployment with a rollback, continue a paused one)
-//! and speaks `model` types,
-//! so the polling loop can be tested against an in-memory fake and the AWS SDK
-//! stays confined to the `aws` module. Errors arrive already classified, because
-//! the loop's policy (retry, fall back, or stop) depends only on the class.
+//! and speaks `model` types, so the polling loop can be tested against an
+//! in-memory fake and the AWS SDK stays confined to the `aws` module. Errors
+//! arrive already classified ([`ApiError`]), and [`ApiError::recovery`] is the one
+//! decision of what to do about one, which every caller obeys: the wait loop,
+//! the actions and their follow-up, the provider's refresh.
 
 use futures::future::BoxFuture;
 
 use crate::model::{
-    Failure, LifecycleHookAction, ServiceDeployment, ServiceDeploymentBrief, ServiceRevision,
+    LifecycleHookAction, ServiceDeployment, ServiceDeploymentBrief, ServiceRevision,
     ServiceSnapshot, StoppedTask,
 };
 
@@ -54,14 +55,19 @@ pub enum ApiError {
     Transport { message: String },
 }
 
-/// Which kind of call failed: one every wait needs, or one of the newer
-/// service-deployment APIs the watcher can do without.
+/// What a call is for, which decides what its failure means: a call every wait
+/// (or action) needs, one of the newer service-deployment APIs the watcher can do
+/// without, or an optional call that only enriches a message.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum CallRole {
-    /// `DescribeServices`, `ListTasks`, `DescribeTasks`.
+    /// `DescribeServices`, `ListTasks`, `DescribeTasks`; an action's own calls
+    /// and the follow-up of a requested rollback.
     Essential,
-    /// `ListServiceDeployments`, `DescribeServiceDeployments`.
+    /// `ListServiceDeployments`, `DescribeServiceDeployments` while waiting.
     ServiceDeployments,
+    /// Enrichment (`DescribeServiceRevisions` for a revision's task definition):
+    /// it must never change or delay a verdict.
+    Optional,
 }
 
 /// What the watcher does about a failed call. Decided once per error, in
@@ -76,12 +82,16 @@ pub enum Recovery {
     FallBack,
     /// Retrying will not help and there is nothing to fall back to: no verdict.
     Fail,
+    /// An optional call: go on at once without what it would have added (never
+    /// retried, never a reason to wait longer).
+    Skip,
 }
 
 impl ApiError {
     /// The one classification of errors into what to do about them.
     pub fn recovery(&self, role: CallRole) -> Recovery {
         match (self, role) {
+            (_, CallRole::Optional) => Recovery::Skip,
             (ApiError::Throttled { .. } | ApiError::Transport { .. }, _) => Recovery::Retry,
             // A server error on an essential call is worth retrying; on the newer
             // APIs it is as likely a region or emulator without them.
@@ -96,11 +106,6 @@ impl ApiError {
                 CallRole::Essential,
             ) => Recovery::Fail,
         }
-    }
-
-    /// Errors a later attempt of an essential call may not hit.
-    pub fn is_retryable(&self) -> bool {
-        self.recovery(CallRole::Essential) == Recovery::Retry
     }
 
     /// Short name for progress output and timeout messages, e.g. `ThrottlingException`.
@@ -118,58 +123,52 @@ impl ApiError {
     }
 }
 
-/// The `desiredStatus` filter of `ListTasks`.
+/// The `desiredStatus` filter of `ListTasks`: the watcher only ever lists the
+/// stopped tasks (why a deployment fails).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum DesiredStatus {
-    Running,
-    Pending,
     Stopped,
 }
 
 impl DesiredStatus {
     pub fn as_str(self) -> &'static str {
         match self {
-            DesiredStatus::Running => "RUNNING",
-            DesiredStatus::Pending => "PENDING",
             DesiredStatus::Stopped => "STOPPED",
         }
     }
 }
 
-/// `StopServiceDeployment`'s `stopType`.
+/// `StopServiceDeployment`'s `stopType`: the watcher only ever rolls back (ECS
+/// documents ROLLBACK as the only value it accepts today).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum StopType {
     /// Roll the service back to the revision it ran before.
     Rollback,
-    /// Stop where it is (ECS documents ROLLBACK as the only value it accepts today).
-    Abort,
 }
 
 impl StopType {
     pub fn as_str(self) -> &'static str {
         match self {
             StopType::Rollback => "ROLLBACK",
-            StopType::Abort => "ABORT",
         }
     }
 }
 
-/// `DescribeServices`: the services found and the `failures[]` (e.g. `MISSING`).
+/// `DescribeServices`: the services found. What it did not find (`failures[]`,
+/// e.g. `MISSING`) is simply absent: the watcher matches services back by
+/// identity, and a missing one is "not found".
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct DescribeServicesOutput {
     /// The services ECS found, in no particular order (match them by identity).
     pub services: Vec<ServiceSnapshot>,
-    /// What it did not find, e.g. `{"arn": …, "reason": "MISSING"}`.
-    pub failures: Vec<Failure>,
 }
 
-/// `DescribeServiceDeployments`: the deployments found and the `failures[]`.
+/// `DescribeServiceDeployments`: the deployments found (the ARNs it did not find
+/// are absent, as for [`DescribeServicesOutput`]).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct DescribeServiceDeploymentsOutput {
     /// The service deployments ECS found, matched back by ARN.
     pub service_deployments: Vec<ServiceDeployment>,
-    /// The ARNs it did not find.
-    pub failures: Vec<Failure>,
 }
 
 /// Orders `briefs` as [`EcsApi::list_service_deployments`] returns them: newest first.
@@ -177,8 +176,10 @@ pub(crate) fn newest_first(briefs: &mut [ServiceDeploymentBrief]) {
     briefs.sort_by_key(|brief| std::cmp::Reverse(brief.created_at));
 }
 
-/// The read-only ECS calls the watcher makes. Implementations must not retry
-/// throttling for long: the watcher owns the backoff policy.
+/// The ECS calls the watcher makes: six read-only ones, and the two actions
+/// (`stop_service_deployment`, `continue_service_deployment`) made only when a
+/// caller asks. Implementations must not retry throttling for long: the watcher
+/// owns the backoff policy.
 ///
 /// Batch limits (callers never exceed them): `describe_services` ≤ 10 services,
 /// `describe_service_deployments` and `describe_service_revisions` ≤ 20 ARNs,
@@ -310,7 +311,8 @@ mod tests {
                 error.recovery(CallRole::ServiceDeployments),
             );
             assert_eq!(recoveries, (essential, service_deployments), "{error:?}");
-            assert_eq!(error.is_retryable(), essential == Retry);
+            // An optional call never waits or fails the wait, whatever went wrong.
+            assert_eq!(error.recovery(CallRole::Optional), Recovery::Skip, "{error:?}");
         }
     }
 }

@@ -1,4 +1,4 @@
-//! The one AWS client factory, and [`SdkEcsApi`]: [`EcsApi`] over `aws-sdk-ecs`.
+//! The one AWS client factory ([`connect`], giving [`AwsClients`]), and [`SdkEcsApi`]: [`EcsApi`] over `aws-sdk-ecs`.
 //!
 //! [`connect`] resolves region and credentials the way every AWS tool does
 //! (settings, then environment, profiles incl. SSO, web identity, container and
@@ -10,7 +10,6 @@ mod convert;
 mod errors;
 
 use std::fmt;
-use std::sync::Arc;
 use std::time::Duration;
 
 use aws_config::retry::RetryConfig;
@@ -24,7 +23,8 @@ use crate::api::{
     ApiResult, DescribeServiceDeploymentsOutput, DescribeServicesOutput, DesiredStatus, EcsApi,
     LIST_TASKS_PAGE_SIZE, StopType, newest_first,
 };
-use crate::budget::{BudgetConfig, BudgetScope, BudgetedEcsApi, shared_budget};
+use crate::budget::{BudgetConfig, BudgetScope, shared_budget};
+use crate::clients::AwsClients;
 use crate::input::{self, InputError};
 use crate::model::{LifecycleHookAction, ServiceDeploymentBrief, ServiceRevision, StoppedTask};
 
@@ -60,8 +60,9 @@ pub struct AwsSettings {
     pub region: Option<String>,
     pub profile: Option<String>,
     pub assume_role: Option<AssumeRole>,
-    /// Endpoint override, e.g. a local simulator. `AWS_ENDPOINT_URL` and
-    /// `AWS_ENDPOINT_URL_ECS` keep working when this is unset.
+    /// Endpoint override, e.g. a local simulator: every AWS call of the wait goes
+    /// there. When unset, `AWS_ENDPOINT_URL` and the per-service variables
+    /// (`AWS_ENDPOINT_URL_ECS`, `AWS_ENDPOINT_URL_STS`, …) apply as the SDKs define them.
     pub endpoint_url: Option<String>,
 }
 
@@ -112,14 +113,15 @@ pub enum SetupError {
     Input(#[from] InputError),
 }
 
-/// Builds the ECS client every front end uses. Fails fast, with an actionable
-/// message, when region or credentials cannot be resolved.
+/// Builds the AWS clients every front end uses ([`AwsClients`]: ECS now, each
+/// client on first use). Fails fast, with an actionable message, when region or
+/// credentials cannot be resolved.
 ///
-/// Every call of the client takes a token from the request budget of its
+/// Every call of every client takes a token from the request budget of its
 /// account/Region, shared by all clients connected in this process for the same
 /// Region, endpoint, profile and role (see [`crate::budget`]); the budget is
 /// [`BudgetConfig::from_env`].
-pub async fn connect(settings: &AwsSettings) -> Result<Arc<dyn EcsApi>, SetupError> {
+pub async fn connect(settings: &AwsSettings) -> Result<AwsClients, SetupError> {
     let budget_config = BudgetConfig::from_env()?;
     let sdk_config = load_sdk_config(settings).await?;
     let scope = BudgetScope {
@@ -131,10 +133,10 @@ pub async fn connect(settings: &AwsSettings) -> Result<Arc<dyn EcsApi>, SetupErr
         profile: settings.profile.clone(),
         role_arn: settings.assume_role.as_ref().map(|r| r.role_arn.clone()),
     };
-    Ok(Arc::new(BudgetedEcsApi::new(
-        Arc::new(SdkEcsApi::from_sdk_config(&sdk_config)),
+    Ok(AwsClients::from_sdk_config(
+        sdk_config,
         shared_budget(scope, budget_config),
-    )))
+    ))
 }
 
 /// The shared AWS configuration behind [`connect`], with credentials checked.
@@ -269,7 +271,6 @@ impl EcsApi for SdkEcsApi {
                 .map_err(classify)?;
             Ok(DescribeServicesOutput {
                 services: output.services().iter().map(convert::service).collect(),
-                failures: output.failures().iter().map(convert::failure).collect(),
             })
         })
     }
@@ -326,7 +327,6 @@ impl EcsApi for SdkEcsApi {
                     .iter()
                     .map(convert::service_deployment)
                     .collect(),
-                failures: output.failures().iter().map(convert::failure).collect(),
             })
         })
     }

@@ -1,7 +1,10 @@
-//! Layers over an [`EcsApi`]: work done around every call, whatever the
-//! operation — take a token from the request budget, log the call. A layer says
-//! what it does before and after a call once ([`CallLayer`]); [`Layered`] applies
-//! it to all eight operations, so no layer re-implements the trait.
+//! Layers over the AWS client traits: work done around every call, whatever the
+//! service and operation — take a token from the request budget, log the call. A
+//! layer says what it does before and after a call once ([`CallLayer`]);
+//! [`Layered`] applies it to every operation of a client trait ([`EcsApi`]
+//! today; a new service's trait gets its `impl … for Layered<L>` beside it), so
+//! no layer re-implements a trait, and the budget, the benchmarks' call log and
+//! the error classification see every AWS call.
 
 use std::ops::Deref;
 use std::sync::Arc;
@@ -14,7 +17,22 @@ use crate::api::{
 };
 use crate::model::{LifecycleHookAction, ServiceDeploymentBrief, ServiceRevision, StoppedTask};
 
-/// The operations of [`EcsApi`], by their ECS names.
+/// The AWS services the watcher calls.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum AwsService {
+    Ecs,
+}
+
+impl AwsService {
+    /// The prefix of the service's IAM actions, e.g. `ecs`.
+    pub fn iam_prefix(self) -> &'static str {
+        match self {
+            AwsService::Ecs => "ecs",
+        }
+    }
+}
+
+/// Every AWS operation the watcher makes, by its API name.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Operation {
     DescribeServices,
@@ -28,7 +46,7 @@ pub enum Operation {
 }
 
 impl Operation {
-    /// Every operation, in the trait's order.
+    /// Every operation, in the traits' order.
     pub const ALL: [Operation; 8] = [
         Operation::DescribeServices,
         Operation::ListServiceDeployments,
@@ -51,6 +69,31 @@ impl Operation {
             Operation::StopServiceDeployment => "StopServiceDeployment",
             Operation::ContinueServiceDeployment => "ContinueServiceDeployment",
         }
+    }
+
+    /// The service the operation belongs to.
+    pub fn service(self) -> AwsService {
+        match self {
+            Operation::DescribeServices
+            | Operation::ListServiceDeployments
+            | Operation::DescribeServiceDeployments
+            | Operation::DescribeServiceRevisions
+            | Operation::ListTasks
+            | Operation::DescribeTasks
+            | Operation::StopServiceDeployment
+            | Operation::ContinueServiceDeployment => AwsService::Ecs,
+        }
+    }
+
+    /// The IAM permission the call needs, e.g. `ecs:DescribeServices`.
+    pub fn permission(self) -> String {
+        format!("{}:{}", self.service().iam_prefix(), self.as_str())
+    }
+}
+
+impl std::fmt::Display for Operation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
     }
 }
 

@@ -4,14 +4,33 @@
 //! COMPLETED, FAILED, ROLLED_BACK or TIMED_OUT — with the real reason in one line.
 //!
 //! It is a library for the CLI and the Pulumi provider: it does no argument
-//! parsing, printing or process exit handling, and it never changes anything in
-//! AWS (every call it makes is read-only).
+//! parsing, printing or process exit handling. Waiting only reads; the one
+//! change it makes in AWS is an action a caller asks for (`actions`: roll back,
+//! continue).
+//!
+//! Module map, from the outside in:
+//!
+//! | module | concern |
+//! |---|---|
+//! | `watch` | [`Watcher`]: the loop every wait shares (deadline, cancel, progress, batching, evidence, report) |
+//! | `kinds` | wait kinds, chosen once per wait: how a deployment is followed (calls, observation, pure assess, actions, refusals) |
+//! | `verdict` | the rule sets the ECS kinds judge by: pure, table-tested |
+//! | `actions` | acting on a watched deployment: the rules both front ends share, dispatched to the kind |
+//! | `message` | every failure message and progress line, worded once |
+//! | `model` | plain snapshots of what AWS said, and ECS's states as enums |
+//! | `wait_until`, `input` | what "done" means; validation shared by the CLI and the provider |
+//! | `clients`, `aws` | [`AwsClients`] from [`connect`]: the one client factory, the SDK behind the traits |
+//! | `api` | the narrow client trait (`EcsApi`), errors, and the one error policy (`ApiError::recovery`) |
+//! | `layer`, `budget` | work around every AWS call (the request budget, call logs) |
+//! | `log_safety`, `runtime` | logging without secrets; the Tokio runtime the binaries use |
 
 pub mod actions;
 pub mod api;
 pub mod aws;
 pub mod budget;
+pub mod clients;
 pub mod input;
+pub mod kinds;
 pub mod layer;
 pub mod log_safety;
 pub mod message;
@@ -26,6 +45,10 @@ mod test_support;
 
 pub use aws::{AssumeRole, AwsSettings, SetupError, connect};
 pub use budget::{BudgetConfig, BudgetedEcsApi, RequestBudget};
+pub use clients::AwsClients;
+pub use kinds::WaitKind;
 pub use input::InputError;
 pub use wait_until::WaitUntil;
-pub use watch::{Outcome, ProgressEvent, WaitError, WaitOptions, WaitReport, WaitRequest, Watcher};
+pub use watch::{
+    Outcome, ProgressEvent, WaitError, WaitOptions, WaitReport, WaitRequest, Watched, Watcher,
+};

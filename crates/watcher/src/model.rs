@@ -381,15 +381,6 @@ pub struct StoppedContainer {
     pub reason: Option<String>,
 }
 
-/// A `failures[]` entry of a batch Describe* call, e.g. `{"arn": ..., "reason": "MISSING"}`.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
-pub struct Failure {
-    pub arn: Option<String>,
-    pub reason: Option<String>,
-    pub detail: Option<String>,
-}
-
 /// The last path segment of an ARN (`.../service/cluster/web` → `web`), or the
 /// input itself when it is already a plain name.
 pub fn resource_name(name_or_arn: &str) -> &str {

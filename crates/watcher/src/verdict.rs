@@ -5,19 +5,20 @@
 //! [`Observation`], asks for an [`Assessment`], and reports it. Keeping the
 //! decision pure is what lets the table tests feed it realistic ECS JSON.
 //!
-//! Like ecspresso's per-controller wait functions, the rules are picked once per
-//! look from the service itself ([`Rules::for_service`]): each deployment strategy
-//! has a module (`rolling`, `lifecycle`) that orders the rules it needs, drawing
-//! on `shared` (service gone, service-deployment end states, superseded, crash
-//! loop) and on `view` (the observation seen from the target). A new strategy is
-//! a new module and one arm in [`Rules`]. Verdicts reached without a look — the
-//! deployment never appeared, the deadline came — are in `endings`.
+//! The rules are grouped in rule sets ([`RuleSet`]), one per family of
+//! deployment strategies, each a module (`rolling`, `staged`) that orders the
+//! rules it needs, drawing on `shared` (service gone, service-deployment end
+//! states, superseded, crash loop) and on `view` (the observation seen from the
+//! target). The wait kinds ([`crate::kinds`]) choose the rule set once and call
+//! [`judge`]; a new strategy is a new module and one arm in [`RuleSet`].
+//! Verdicts reached without a look — the deployment never appeared, the
+//! deadline came — are in `endings`.
 
 mod endings;
 mod evidence;
-mod lifecycle;
 mod rolling;
 mod shared;
+mod staged;
 mod view;
 
 use std::collections::HashMap;
@@ -27,8 +28,8 @@ pub use evidence::{is_failure_stop, is_health_check_stop, suggests_failure};
 
 use crate::input::TaskDefinitionRef;
 use crate::model::{
-    Deployment, DeploymentControllerType, DeploymentStrategy, LifecycleStage, PausedHook,
-    ServiceDeployment, ServiceSnapshot, StoppedTask,
+    Deployment, DeploymentStrategy, LifecycleStage, PausedHook, ServiceDeployment,
+    ServiceSnapshot, StoppedTask,
 };
 use crate::wait_until::WaitUntil;
 use view::TargetView;
@@ -140,44 +141,37 @@ pub enum Assessment {
     TimedOut,
 }
 
-/// Which rule set judges a service's deployments.
+/// Which rules judge an ECS deployment, by the service's strategy.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Rules {
+pub enum RuleSet {
     /// `ROLLING` (ECS's default): `deployments[]` rollout states and the service deployment.
     Rolling,
-    /// `BLUE_GREEN`, `LINEAR`, `CANARY`: lifecycle stages and hooks.
-    Lifecycle,
+    /// `BLUE_GREEN`, `LINEAR`, `CANARY`: lifecycle stages, hooks and bake time.
+    Staged,
 }
 
-impl Rules {
-    pub fn for_service(service: &ServiceSnapshot) -> Self {
-        match service.controller() {
-            DeploymentControllerType::Ecs => {}
-            // CodeDeploy and external controllers report through task sets, not
-            // ECS deployments; they are judged by what `deployments[]` shows.
-            DeploymentControllerType::CodeDeploy
-            | DeploymentControllerType::External
-            | DeploymentControllerType::Unknown(_) => return Rules::Rolling,
-        }
-        match service.strategy() {
-            DeploymentStrategy::Rolling | DeploymentStrategy::Unknown(_) => Rules::Rolling,
+impl RuleSet {
+    pub fn for_strategy(strategy: &DeploymentStrategy) -> Self {
+        match strategy {
+            DeploymentStrategy::Rolling | DeploymentStrategy::Unknown(_) => RuleSet::Rolling,
             DeploymentStrategy::BlueGreen
             | DeploymentStrategy::Linear
-            | DeploymentStrategy::Canary => Rules::Lifecycle,
+            | DeploymentStrategy::Canary => RuleSet::Staged,
         }
     }
 }
 
-/// Decides the verdict for one observation.
-pub fn assess(observation: &Observation<'_>, target: &Target) -> Assessment {
+/// Decides the verdict for one ECS observation by `rules`, after the rule every
+/// deployment shares (the service was deleted or is being deleted).
+pub fn judge(observation: &Observation<'_>, target: &Target, rules: RuleSet) -> Assessment {
     let service = match shared::live_service(observation.service, target) {
         Ok(service) => service,
         Err(gone) => return gone,
     };
     let view = TargetView::new(observation, service, target);
-    match Rules::for_service(service) {
-        Rules::Rolling => rolling::assess(&view),
-        Rules::Lifecycle => lifecycle::assess(&view),
+    match rules {
+        RuleSet::Rolling => rolling::assess(&view),
+        RuleSet::Staged => staged::assess(&view),
     }
 }
 

@@ -48,7 +48,7 @@ impl WaitUntil {
     }
 
     /// True for the checkpoints only staged strategies can reach.
-    pub fn needs_lifecycle(&self) -> bool {
+    pub fn needs_stages(&self) -> bool {
         !matches!(self, Self::Deployed)
     }
 }

@@ -6,10 +6,10 @@
 //! APIs prove unavailable every later wait skips them. Ticks fall on a grid shared
 //! by all waits of a watcher, so waits started at different moments coalesce too.
 
-mod backoff;
+pub(crate) mod backoff;
 mod batch;
-mod discovery;
-mod session;
+pub(crate) mod session;
+pub(crate) mod wanted;
 
 #[cfg(test)]
 pub(crate) mod fake;
@@ -29,7 +29,9 @@ use futures::future::BoxFuture;
 use crate::api::{
     ApiResult, EcsApi, MAX_SERVICE_DEPLOYMENTS_PER_CALL, MAX_SERVICES_PER_CALL, MAX_TASKS_PER_CALL,
 };
+use crate::clients::AwsClients;
 use crate::input::InputError;
+use crate::kinds::WaitKind;
 use crate::model::{
     DeploymentStrategy, LifecycleStage, PausedHook, ServiceDeployment, ServiceRevision,
     ServiceSnapshot, StoppedTask,
@@ -128,8 +130,10 @@ pub struct WaitReport {
     /// Tasks started by the watched deployment that stopped while waiting.
     pub stopped_tasks: Vec<StoppedTask>,
     /// True when the verdict came from `DescribeServices` alone, without the
-    /// service-deployment APIs.
+    /// target's service deployment.
     pub used_fallback: bool,
+    /// How the wait followed the deployment, once the first look chose it.
+    pub kind: Option<WaitKind>,
     /// How ECS deploys the service (`ROLLING`, `BLUE_GREEN`, …), once seen.
     pub strategy: Option<DeploymentStrategy>,
     /// The staged deployment's lifecycle stage at the end.
@@ -141,11 +145,41 @@ pub struct WaitReport {
     pub checkpoint: Option<String>,
 }
 
+impl WaitReport {
+    /// The deployment this wait watched, once found: what an action on it needs.
+    pub fn watched(&self) -> Option<Watched> {
+        Some(Watched {
+            cluster: self.cluster.clone(),
+            service: self.service.clone(),
+            deployment_id: self.deployment_id.clone()?,
+            service_deployment_arn: self.service_deployment_arn.clone(),
+            kind: self.kind,
+        })
+    }
+}
+
+/// The deployment a wait watched: in its report, and in the error of a cancelled
+/// wait, so a front end can act on it (roll it back) without snooping progress.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Watched {
+    /// The cluster and service as the caller named them.
+    pub cluster: String,
+    pub service: String,
+    /// `ecs-svc/<number>`.
+    pub deployment_id: String,
+    /// Its service deployment, when the service-deployment APIs found it.
+    pub service_deployment_arn: Option<String>,
+    /// How the wait followed it (`None` if cancelled before the first look).
+    pub kind: Option<WaitKind>,
+}
+
 /// Why a wait ended without a verdict.
 #[derive(Debug, thiserror::Error)]
 pub enum WaitError {
+    /// Cancelled (Ctrl-C, a Pulumi cancel, `--fail-fast`); `watched` is the
+    /// deployment it was following, once found.
     #[error("the wait was cancelled")]
-    Cancelled,
+    Cancelled { watched: Option<Box<Watched>> },
     #[error("cluster `{cluster}` not found: check the cluster name and the region")]
     ClusterNotFound { cluster: String },
     #[error(
@@ -233,15 +267,16 @@ pub struct Watcher {
 const COALESCING_WINDOW: Duration = Duration::from_millis(20);
 
 pub(crate) struct Shared {
-    api: Arc<dyn EcsApi>,
+    pub(crate) clients: AwsClients,
+    pub(crate) api: Arc<dyn EcsApi>,
     /// Ticks of every wait fall on one grid, `poll_interval` apart from this
     /// moment, so waits started at different times still look together and
     /// share their batched calls.
     tick_origin: Instant,
-    services: Batcher<String, String, ServiceSnapshot>,
-    service_deployments: Batcher<(), String, ServiceDeployment>,
-    service_revisions: Batcher<(), String, ServiceRevision>,
-    tasks: Batcher<String, String, StoppedTask>,
+    pub(crate) services: Batcher<String, String, ServiceSnapshot>,
+    pub(crate) service_deployments: Batcher<(), String, ServiceDeployment>,
+    pub(crate) service_revisions: Batcher<(), String, ServiceRevision>,
+    pub(crate) tasks: Batcher<String, String, StoppedTask>,
     /// Service revision ARN → task definition ARN. Revisions never change.
     revision_task_definitions: Mutex<HashMap<String, String>>,
     /// Set once the service-deployment APIs failed in a way retrying won't fix;
@@ -250,14 +285,14 @@ pub(crate) struct Shared {
 }
 
 impl Shared {
-    fn service_deployments_unavailable(&self) -> Option<String> {
+    pub(crate) fn service_deployments_unavailable(&self) -> Option<String> {
         self.service_deployments_unavailable
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .clone()
     }
 
-    fn remember_service_deployments_unavailable(&self, reason: &str) {
+    pub(crate) fn remember_service_deployments_unavailable(&self, reason: &str) {
         let mut remembered = self
             .service_deployments_unavailable
             .lock()
@@ -267,7 +302,7 @@ impl Shared {
         }
     }
 
-    fn cached_revision(&self, revision_arn: &str) -> Option<String> {
+    pub(crate) fn cached_revision(&self, revision_arn: &str) -> Option<String> {
         self.revision_task_definitions
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
@@ -275,7 +310,7 @@ impl Shared {
             .cloned()
     }
 
-    fn cache_revision(&self, revision_arn: &str, task_definition: &str) {
+    pub(crate) fn cache_revision(&self, revision_arn: &str, task_definition: &str) {
         self.revision_task_definitions
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
@@ -283,7 +318,7 @@ impl Shared {
     }
 
     /// The first point of the tick grid at or after `earliest`.
-    fn next_tick(&self, earliest: Instant, poll_interval: Duration) -> Instant {
+    pub(crate) fn next_tick(&self, earliest: Instant, poll_interval: Duration) -> Instant {
         let interval = poll_interval.as_nanos().max(1);
         let offset = earliest
             .saturating_duration_since(self.tick_origin)
@@ -293,7 +328,7 @@ impl Shared {
         self.tick_origin + Duration::from_nanos(nanos)
     }
 
-    fn revision_snapshot(&self) -> HashMap<String, String> {
+    pub(crate) fn revision_snapshot(&self) -> HashMap<String, String> {
         self.revision_task_definitions
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
@@ -338,7 +373,15 @@ impl BatcherFactory {
 }
 
 impl Watcher {
+    /// A watcher over this one ECS client (a fake, the simulator, a layered client).
     pub fn new(api: Arc<dyn EcsApi>) -> Self {
+        Self::with_clients(AwsClients::with_ecs(api))
+    }
+
+    /// A watcher over the clients [`connect`](crate::connect) built; each wait
+    /// kind takes the clients it needs from them.
+    pub fn with_clients(clients: AwsClients) -> Self {
+        let api = Arc::clone(clients.ecs());
         let backlog_api = Arc::clone(&api);
         let backlogged: batch::Backlogged = Arc::new(move || backlog_api.is_backlogged());
         let batcher = |max_per_call| BatcherFactory {
@@ -383,11 +426,17 @@ impl Watcher {
                     |described, arn| described.iter().find(|t| t.task_arn == arn).cloned(),
                 ),
                 api,
+                clients,
                 tick_origin: Instant::now(),
                 revision_task_definitions: Mutex::new(HashMap::new()),
                 service_deployments_unavailable: Mutex::new(None),
             }),
         }
+    }
+
+    /// The clients this watcher's waits use (for acting on what they watched).
+    pub fn clients(&self) -> &AwsClients {
+        &self.shared.clients
     }
 
     /// Waits for one deployment's verdict. Returns `Err` only when there can be

@@ -4,8 +4,6 @@
 //! one test and sets them itself: dummy keys, no profile files, instance
 //! metadata off, every endpoint on 127.0.0.1. Nothing can leave the machine.
 
-use std::sync::Arc;
-
 use ecs_sim::SimConfig;
 use ecs_watcher::{AssumeRole, AwsSettings, SetupError, connect};
 
@@ -74,11 +72,14 @@ async fn connect_resolves_the_chain_checks_credentials_and_assumes_roles() {
     // Credentials from the environment: a working client.
     set_env("AWS_ACCESS_KEY_ID", "test");
     set_env("AWS_SECRET_ACCESS_KEY", "test");
-    let api = match connect(&settings).await {
-        Ok(api) => api,
+    let clients = match connect(&settings).await {
+        Ok(clients) => clients,
         Err(error) => panic!("connect failed: {error}"),
     };
-    let answer = api.describe_services("prod", &["web".to_owned()]).await;
+    let answer = clients
+        .ecs()
+        .describe_services("prod", &["web".to_owned()])
+        .await;
     assert!(
         matches!(
             answer,
@@ -86,7 +87,7 @@ async fn connect_resolves_the_chain_checks_credentials_and_assumes_roles() {
         ),
         "the client reached the simulator: {answer:?}"
     );
-    let _watcher = ecs_watcher::Watcher::new(Arc::clone(&api));
+    let _watcher = ecs_watcher::Watcher::with_clients(clients.clone());
 
     // Assuming a role the endpoint cannot grant: the error names the role.
     let with_role = AwsSettings {

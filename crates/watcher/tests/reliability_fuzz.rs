@@ -18,7 +18,9 @@ use ecs_watcher::aws::SdkEcsApi;
 use ecs_watcher::input;
 use ecs_watcher::message;
 use ecs_watcher::model::{ServiceDeployment, ServiceEvent, ServiceSnapshot, StoppedTask};
-use ecs_watcher::verdict::{Assessment, Observation, Target, assess};
+use ecs_watcher::api::{CallRole, Recovery};
+use ecs_watcher::kinds::service_deployments;
+use ecs_watcher::verdict::{Assessment, Observation, RuleSet, Target};
 use proptest::prelude::*;
 use proptest::test_runner::Config;
 use serde_json::{Value, json};
@@ -254,7 +256,11 @@ fn ecs_answers_of_any_shape_never_panic_the_client_the_verdict_or_the_message() 
                 .expect("DescribeServices answered");
             if answer.status >= 500 || answer.status == 429 {
                 let error = services.as_ref().expect_err("a 5xx or 429 is never a success");
-                prop_assert!(error.is_retryable(), "{} must be retried: {error:?}", answer.status);
+                prop_assert!(
+                    error.recovery(CallRole::Essential) == Recovery::Retry,
+                    "{} must be retried: {error:?}",
+                    answer.status
+                );
             }
             if let Ok(output) = &services {
                 for service in &output.services {
@@ -511,4 +517,12 @@ proptest! {
         let rolled_back = message::rolled_back_head(Some(&head), &head);
         let _ = message::failure_message(&rolled_back, &tasks, &events);
     }
+}
+
+/// The service-deployments kind's verdict, with the rule set its strategy picks.
+fn assess(observation: &Observation<'_>, target: &Target) -> Assessment {
+    let rules = observation
+        .service
+        .map_or(RuleSet::Rolling, |s| RuleSet::for_strategy(&s.strategy()));
+    service_deployments::assess(observation, target, rules)
 }

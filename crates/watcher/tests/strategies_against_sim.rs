@@ -5,6 +5,7 @@
 
 mod reliability_support;
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use aws_sdk_ecs::types::{
@@ -17,7 +18,9 @@ use ecs_sim::{Faults, ServiceDeploymentsApi};
 use ecs_watcher::actions::{self, FollowOptions, RollbackReport};
 use ecs_watcher::aws::SdkEcsApi;
 use ecs_watcher::model::{DeploymentStrategy, LifecycleHookAction, LifecycleStage};
-use ecs_watcher::{Outcome, ProgressEvent, WaitError, WaitOptions, WaitReport, WaitUntil};
+use ecs_watcher::{
+    AwsClients, Outcome, ProgressEvent, WaitError, WaitOptions, WaitReport, WaitUntil,
+};
 use reliability_support::*;
 use tokio_util::sync::CancellationToken;
 
@@ -137,8 +140,9 @@ fn assert_reason_contains(rollback: &RollbackReport, part: &str) {
     );
 }
 
-fn api(sim: &Sim) -> SdkEcsApi {
-    SdkEcsApi::new(ecs_client(&sim.endpoint(), None))
+/// The clients an action uses: the real SDK against the simulator.
+fn clients(sim: &Sim) -> AwsClients {
+    AwsClients::with_ecs(Arc::new(SdkEcsApi::new(ecs_client(&sim.endpoint(), None))))
 }
 
 #[tokio::test]
@@ -225,7 +229,7 @@ async fn wait_until_paused_stops_at_the_pause_and_continue_lets_it_finish() {
     );
 
     let continued = actions::continue_paused(
-        &api(&sim),
+        &clients(&sim),
         CLUSTER,
         SERVICE,
         None,
@@ -375,7 +379,7 @@ async fn rollback_on_failure_stops_the_watched_deployment_once_and_follows_it() 
 
     let follow = quick_follow();
     let rollback =
-        actions::roll_back_watched(&api(&sim), &report, follow, &CancellationToken::new()).await;
+        actions::roll_back_watched(&clients(&sim), &report, follow, &CancellationToken::new()).await;
     assert!(rollback.requested, "{rollback:?}");
     assert!(rollback.succeeded(), "{rollback:?}");
     assert_reason_contains(&rollback, "rolled back to web:1");
@@ -389,7 +393,7 @@ async fn rollback_on_failure_stops_the_watched_deployment_once_and_follows_it() 
 
     // Asked again, on a deployment ECS already rolled back: no second call.
     let again =
-        actions::roll_back_watched(&api(&sim), &report, follow, &CancellationToken::new()).await;
+        actions::roll_back_watched(&clients(&sim), &report, follow, &CancellationToken::new()).await;
     assert!(!again.requested);
     assert_reason_contains(&again, "ROLLBACK_SUCCESSFUL");
     assert_eq!(sim.handle.recorded_actions().len(), 1);
@@ -413,7 +417,7 @@ async fn rollback_without_the_permission_is_not_requested_and_says_why() {
         ..Faults::default()
     });
     let rollback = actions::roll_back_watched(
-        &api(&sim),
+        &clients(&sim),
         &report,
         FollowOptions::default(),
         &CancellationToken::new(),
@@ -438,7 +442,7 @@ async fn the_rollback_command_stops_a_staged_deployment_during_bake() {
     .await;
     assert_completed(&result.expect("baking"));
     let rollback = actions::roll_back_in_progress(
-        &api(&sim),
+        &clients(&sim),
         CLUSTER,
         SERVICE,
         None,
@@ -450,7 +454,7 @@ async fn the_rollback_command_stops_a_staged_deployment_during_bake() {
     assert!(rollback.requested && rollback.succeeded(), "{rollback:?}");
     // Now nothing is in progress: the command says so.
     let nothing = actions::roll_back_in_progress(
-        &api(&sim),
+        &clients(&sim),
         CLUSTER,
         SERVICE,
         None,

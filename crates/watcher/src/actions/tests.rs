@@ -1,12 +1,15 @@
 //! The actions against the in-memory ECS: which calls they make, and the ones
 //! they refuse to make.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use tokio_util::sync::CancellationToken;
 
 use super::*;
 use crate::api::ApiError;
+use crate::clients::AwsClients;
+use crate::kinds::WaitKind;
 use crate::model::{
     LifecycleHookAction, LifecycleHookDetail, LifecycleHookStatus, LifecycleHookTargetType,
     ServiceDeployment,
@@ -45,11 +48,17 @@ fn report(outcome: Outcome, arn: Option<String>) -> WaitReport {
         elapsed: Duration::from_secs(5),
         stopped_tasks: Vec::new(),
         used_fallback: false,
+        kind: Some(WaitKind::ServiceDeployments),
         strategy: None,
         lifecycle_stage: None,
         paused_hook: None,
         checkpoint: None,
     }
+}
+
+/// The fake as the one client of a bundle (it shares its state with its clones).
+fn clients(fake: &FakeEcs) -> AwsClients {
+    AwsClients::with_ecs(Arc::new(fake.clone()))
 }
 
 fn quick() -> FollowOptions {
@@ -62,7 +71,7 @@ fn quick() -> FollowOptions {
 /// `roll_back_watched` after an `outcome` verdict on web's deployment 2, following briefly.
 async fn roll_back_web_2(fake: &FakeEcs, outcome: Outcome) -> RollbackReport {
     let watched = report(outcome, Some(service_deployment_arn("web", 2)));
-    roll_back_watched(fake, &watched, quick(), &CancellationToken::new()).await
+    roll_back_watched(&clients(fake), &watched, quick(), &CancellationToken::new()).await
 }
 
 fn hook(id: &str, status: LifecycleHookStatus) -> LifecycleHookDetail {
@@ -128,7 +137,10 @@ async fn no_stop_call_for_verdicts_that_need_none_or_without_a_service_deploymen
     ] {
         let mut report = report(outcome, arn);
         report.used_fallback = fallback;
-        let rollback = roll_back_watched(&fake, &report, quick(), &cancel).await;
+        if fallback {
+            report.kind = Some(WaitKind::DescribeServicesOnly);
+        }
+        let rollback = roll_back_watched(&clients(&fake), &report, quick(), &cancel).await;
         assert!(!rollback.requested, "{outcome:?}");
         assert!(
             rollback.reason.contains(expected),
@@ -205,7 +217,7 @@ async fn access_denied_leaves_the_verdict_and_names_the_permission() {
 async fn interrupted_rolls_back_only_the_watched_deployment() {
     let fake = fake_with(service_deployment("web", 2, "IN_PROGRESS"));
     let cancel = CancellationToken::new();
-    let other = roll_back_in_progress(&fake, CLUSTER, "web", Some("ecs-svc/7"), quick(), &cancel)
+    let other = roll_back_in_progress(&clients(&fake), CLUSTER, "web", Some("ecs-svc/7"), quick(), &cancel)
         .await
         .unwrap();
     assert!(!other.requested);
@@ -218,7 +230,7 @@ async fn interrupted_rolls_back_only_the_watched_deployment() {
     );
     assert!(fake.calls("StopServiceDeployment").is_empty());
 
-    let watched = roll_back_in_progress(&fake, CLUSTER, "web", Some("ecs-svc/2"), quick(), &cancel)
+    let watched = roll_back_in_progress(&clients(&fake), CLUSTER, "web", Some("ecs-svc/2"), quick(), &cancel)
         .await
         .unwrap();
     assert!(watched.requested);
@@ -229,13 +241,13 @@ async fn interrupted_rolls_back_only_the_watched_deployment() {
 async fn nothing_in_progress_is_an_error_saying_what_the_latest_is_doing() {
     let fake = fake_with(service_deployment("web", 2, "SUCCESSFUL"));
     let cancel = CancellationToken::new();
-    match roll_back_in_progress(&fake, CLUSTER, "web", None, quick(), &cancel).await {
+    match roll_back_in_progress(&clients(&fake), CLUSTER, "web", None, quick(), &cancel).await {
         Err(ActionError::NothingInProgress(message)) => {
             assert!(message.contains("SUCCESSFUL"), "{message}")
         }
         other => panic!("expected NothingInProgress, got {other:?}"),
     }
-    match continue_paused(&fake, CLUSTER, "web", None, LifecycleHookAction::Continue).await {
+    match continue_paused(&clients(&fake), CLUSTER, "web", None, LifecycleHookAction::Continue).await {
         Err(ActionError::NothingInProgress(_)) => {}
         other => panic!("expected NothingInProgress, got {other:?}"),
     }
@@ -250,7 +262,7 @@ async fn continue_picks_the_only_paused_hook_and_refuses_to_guess() {
     };
     let continue_with = |fake: FakeEcs, hook_id: Option<&'static str>| async move {
         let result = continue_paused(
-            &fake,
+            &clients(&fake),
             CLUSTER,
             "web",
             hook_id,

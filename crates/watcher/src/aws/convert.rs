@@ -6,7 +6,7 @@ use aws_sdk_ecs::types;
 use crate::api::DesiredStatus;
 use crate::model::{
     AlarmsState, CircuitBreakerState, Deployment, DeploymentConfiguration, DeploymentController,
-    Failure, LifecycleHookDetail, Rollback, ServiceDeployment, ServiceDeploymentBrief,
+    LifecycleHookDetail, Rollback, ServiceDeployment, ServiceDeploymentBrief,
     ServiceEvent, ServiceRevision, ServiceRevisionSummary, ServiceSnapshot, StoppedContainer,
     StoppedTask, Timestamp,
 };
@@ -29,8 +29,6 @@ fn state<T: for<'t> From<&'t str>>(wire_text: Option<&str>) -> Option<T> {
 
 pub(super) fn desired_status(status: DesiredStatus) -> types::DesiredStatus {
     match status {
-        DesiredStatus::Running => types::DesiredStatus::Running,
-        DesiredStatus::Pending => types::DesiredStatus::Pending,
         DesiredStatus::Stopped => types::DesiredStatus::Stopped,
     }
 }
@@ -187,14 +185,6 @@ pub(super) fn task(task: &types::Task) -> StoppedTask {
         started_by: owned(task.started_by()),
         task_definition_arn: owned(task.task_definition_arn()),
         stopped_at: timestamp(task.stopped_at()),
-    }
-}
-
-pub(super) fn failure(failure: &types::Failure) -> Failure {
-    Failure {
-        arn: owned(failure.arn()),
-        reason: owned(failure.reason()),
-        detail: owned(failure.detail()),
     }
 }
 

@@ -84,8 +84,13 @@ impl<'a> Case<'a> {
         }
     }
 
+    /// The verdict of the service-deployments kind, whose rule set the service's
+    /// strategy picks (as the kind does once, at the first look).
     fn assess(&self, target: &Target) -> Assessment {
-        assess(
+        let rules = self
+            .service
+            .map_or(RuleSet::Rolling, |s| RuleSet::for_strategy(&s.strategy()));
+        crate::kinds::service_deployments::assess(
             &Observation {
                 service: self.service,
                 service_deployment: self.service_deployment,
@@ -95,6 +100,7 @@ impl<'a> Case<'a> {
                 stage_reached: self.stage_reached.as_ref(),
             },
             target,
+            rules,
         )
     }
 }
@@ -668,28 +674,25 @@ fn an_older_revision_after_the_target_was_seen_completed_is_someone_elses_deploy
 }
 
 #[test]
-fn the_strategy_and_controller_pick_the_rules() {
-    let with = |configuration: serde_json::Value| Rules::for_service(&service(configuration));
-    assert_eq!(with(json!({"serviceName": "web"})), Rules::Rolling);
+fn the_strategy_picks_the_rule_set() {
+    let with = |configuration: serde_json::Value| {
+        RuleSet::for_strategy(&service(configuration).strategy())
+    };
+    assert_eq!(with(json!({"serviceName": "web"})), RuleSet::Rolling);
     assert_eq!(
         with(json!({"deploymentConfiguration": {"strategy": "ROLLING"}})),
-        Rules::Rolling
+        RuleSet::Rolling
     );
     for staged in ["BLUE_GREEN", "LINEAR", "CANARY"] {
         assert_eq!(
             with(json!({"deploymentConfiguration": {"strategy": staged},
                         "deploymentController": {"type": "ECS"}})),
-            Rules::Lifecycle,
+            RuleSet::Staged,
             "{staged}"
         );
     }
-    assert_eq!(
-        with(
-            json!({"deploymentConfiguration": {"strategy": "BLUE_GREEN"},
-                    "deploymentController": {"type": "CODE_DEPLOY"}})
-        ),
-        Rules::Rolling
-    );
+    // Another deployment controller is not judged by any rule set: the wait kinds
+    // refuse it at the first look (`kinds::tests`).
 }
 
 #[test]

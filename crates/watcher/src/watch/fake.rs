@@ -12,7 +12,7 @@ use crate::api::{
     EcsApi, StopType, newest_first,
 };
 use crate::model::{
-    Deployment, Failure, LifecycleHookAction, ServiceDeployment, ServiceDeploymentBrief,
+    Deployment, LifecycleHookAction, ServiceDeployment, ServiceDeploymentBrief,
     ServiceRevision, ServiceRevisionSummary, ServiceSnapshot, StoppedContainer, StoppedTask,
     Timestamp, resource_name,
 };
@@ -396,13 +396,9 @@ impl EcsApi for FakeEcs {
                             service: Some(service),
                             ..
                         }) => output.services.push(service),
-                        _ => output.failures.push(Failure {
-                            arn: Some(format!(
-                                "arn:aws:ecs:us-east-1:123456789012:service/{CLUSTER}/{name}"
-                            )),
-                            reason: Some("MISSING".into()),
-                            detail: None,
-                        }),
+                        // Not found: ECS lists it in failures[] (MISSING), which the
+                        // watcher does not read; it is simply not among the services.
+                        _ => {}
                     }
                 }
                 Ok(output)
@@ -450,7 +446,6 @@ impl EcsApi for FakeEcs {
                                 .map(|(_, sd)| sd.clone())
                         })
                         .collect(),
-                    failures: Vec::new(),
                 }
             }),
         )

@@ -281,7 +281,7 @@ async fn cancellation_ends_a_wait_within_a_second() {
     let result = watcher
         .wait(request("web", None), slow_polls, cancel, sink)
         .await;
-    assert!(matches!(result, Err(WaitError::Cancelled)));
+    assert!(matches!(result, Err(WaitError::Cancelled { .. })));
     assert!(
         started.elapsed() < Duration::from_secs(6),
         "took {:?}",
@@ -301,7 +301,7 @@ async fn cancellation_interrupts_a_call_in_flight() {
     let result = watcher
         .wait(request("web", None), options(600), cancel, sink)
         .await;
-    assert!(matches!(result, Err(WaitError::Cancelled)));
+    assert!(matches!(result, Err(WaitError::Cancelled { .. })));
     assert!(started.elapsed() < Duration::from_secs(1));
 }
 

@@ -151,16 +151,16 @@ fn pending_stage(assessment: &Assessment) -> Option<LifecycleStage> {
 }
 
 #[test]
-fn staged_strategies_use_the_lifecycle_rules() {
+fn staged_strategies_use_the_staged_rules() {
     for strategy in ["BLUE_GREEN", "LINEAR", "CANARY"] {
         assert_eq!(
-            Rules::for_service(&staged_service(strategy)),
-            Rules::Lifecycle
+            RuleSet::for_strategy(&staged_service(strategy).strategy()),
+            RuleSet::Staged
         );
     }
     assert_eq!(
-        Rules::for_service(&staged_service("ROLLING")),
-        Rules::Rolling
+        RuleSet::for_strategy(&staged_service("ROLLING").strategy()),
+        RuleSet::Rolling
     );
 }
 

@@ -1,12 +1,13 @@
-//! What a failed ECS call means for the wait. The class of error decides it
+//! What a failed AWS call means for the wait. The class of error decides it
 //! ([`ApiError::recovery`]); this module only carries it out and keeps the
 //! streak of failures that backoff and the timeout message need.
 
 use std::collections::HashMap;
 
 use super::super::{ProgressEvent, WaitError};
-use super::{Session, Step, Stop};
+use super::{Core, Step, Stop};
 use crate::api::{ApiError, CallRole, Recovery};
+use crate::layer::Operation;
 
 /// Calls that failed, for backoff and for the timeout message.
 #[derive(Default)]
@@ -18,10 +19,10 @@ pub(super) struct FailureStreak {
 }
 
 impl FailureStreak {
-    fn record(&mut self, operation: &str, error: &ApiError) -> u32 {
+    fn record(&mut self, operation: Operation, error: &ApiError) -> u32 {
         self.consecutive += 1;
         *self.totals.entry(error.kind().to_owned()).or_default() += 1;
-        self.last = Some((operation.to_owned(), error.clone()));
+        self.last = Some((operation.as_str().to_owned(), error.clone()));
         self.consecutive
     }
 
@@ -51,20 +52,21 @@ impl FailureStreak {
 }
 
 /// What the session does after a failed call.
-pub(super) enum AfterFailure {
+pub(crate) enum AfterFailure {
     /// Look again after a backoff.
     Retry,
-    /// The service-deployment APIs are out; carry on with `DescribeServices`.
-    FellBack,
+    /// The service-deployment APIs are out (the reason); carry on with `DescribeServices`.
+    FellBack(String),
+    /// An optional call: go on without what it would have added.
+    Skipped,
 }
 
-impl Session<'_> {
+impl Core<'_> {
     /// Carries out the recovery for a failed call: records and reports a retry,
     /// falls back, or ends the wait with the error a user can act on.
-    pub(super) fn recover(
+    pub(crate) fn recover(
         &mut self,
-        operation: &str,
-        permission: &str,
+        operation: Operation,
         role: CallRole,
         error: ApiError,
     ) -> Result<AfterFailure, Stop> {
@@ -72,7 +74,7 @@ impl Session<'_> {
             Recovery::Retry => {
                 let attempt = self.failures.record(operation, &error);
                 self.emit(ProgressEvent::Retrying {
-                    operation: operation.to_owned(),
+                    operation: operation.as_str().to_owned(),
                     error: error.to_string(),
                     attempt,
                 });
@@ -82,47 +84,35 @@ impl Session<'_> {
                 let reason = format!("{operation} is unavailable ({error})");
                 self.shared
                     .remember_service_deployments_unavailable(&reason);
-                self.enter_fallback(reason);
-                Ok(AfterFailure::FellBack)
+                Ok(AfterFailure::FellBack(reason))
             }
-            Recovery::Fail => Err(self.failure_error(operation, permission, error).into()),
+            Recovery::Skip => {
+                tracing::debug!(service = %self.plan.service, %operation, %error, "optional call failed; going on without it");
+                Ok(AfterFailure::Skipped)
+            }
+            Recovery::Fail => Err(self.failure_error(operation, error).into()),
         }
+    }
+
+    /// Tells the caller (once per wait) that the wait goes on with `DescribeServices` alone.
+    pub(crate) fn told_fallback(&self, reason: String) {
+        tracing::info!(service = %self.plan.service, %reason, "following the deployment with DescribeServices alone");
+        self.emit(ProgressEvent::FallbackToDescribeServices { reason });
     }
 
     /// A failed essential call: retry later, or stop with an error.
-    pub(super) fn call_failed(
-        &mut self,
-        operation: &str,
-        permission: &str,
-        error: ApiError,
-    ) -> Result<Step, Stop> {
-        match self.recover(operation, permission, CallRole::Essential, error)? {
+    pub(crate) fn call_failed(&mut self, operation: Operation, error: ApiError) -> Result<Step, Stop> {
+        match self.recover(operation, CallRole::Essential, error)? {
             AfterFailure::Retry => Ok(Step::Retry),
-            AfterFailure::FellBack => Ok(Step::Continue),
+            AfterFailure::FellBack(_) | AfterFailure::Skipped => Ok(Step::Continue),
         }
     }
 
-    /// A failed service-deployment call: `Some(Retry)` ends the tick, `None`
-    /// carries on in fallback.
-    pub(super) fn service_deployments_failed(
-        &mut self,
-        operation: &str,
-        error: ApiError,
-    ) -> Result<Option<Step>, Stop> {
-        let permission = format!("ecs:{operation}");
-        Ok(
-            match self.recover(operation, &permission, CallRole::ServiceDeployments, error)? {
-                AfterFailure::Retry => Some(Step::Retry),
-                AfterFailure::FellBack => None,
-            },
-        )
-    }
-
     /// The error that ends a wait on a call that cannot succeed.
-    fn failure_error(&self, operation: &str, permission: &str, error: ApiError) -> WaitError {
+    fn failure_error(&self, operation: Operation, error: ApiError) -> WaitError {
         match error {
             ApiError::AccessDenied { message } => WaitError::AccessDenied {
-                permission: permission.to_owned(),
+                permission: operation.permission(),
                 message,
             },
             ApiError::ClusterNotFound { .. } => WaitError::ClusterNotFound {

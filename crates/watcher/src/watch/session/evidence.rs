@@ -6,15 +6,16 @@ use std::collections::HashSet;
 use futures::future::join_all;
 
 use super::super::ProgressEvent;
-use super::{Session, Step, Stop};
+use super::{Core, Step, Stop};
 use crate::api::{ApiError, DesiredStatus};
+use crate::layer::Operation;
 use crate::model::{ServiceEvent, ServiceSnapshot, StoppedTask};
 
 /// Events older than this before the wait began are history, not news.
 const EVENT_LOOKBACK_MILLIS: i64 = 10 * 60 * 1000;
 
 #[derive(Default)]
-pub(super) struct Evidence {
+pub(crate) struct Evidence {
     seen_events: HashSet<String>,
     /// Events since the deployment began, newest first.
     pub(super) events: Vec<ServiceEvent>,
@@ -22,7 +23,7 @@ pub(super) struct Evidence {
     looked_before: bool,
     seen_tasks: HashSet<String>,
     /// Stopped tasks started by the target.
-    pub(super) stopped: Vec<StoppedTask>,
+    pub(crate) stopped: Vec<StoppedTask>,
 }
 
 impl Evidence {
@@ -56,7 +57,7 @@ impl Evidence {
     }
 }
 
-impl Session<'_> {
+impl Core<'_> {
     /// New service events, emitted once each in the order they happened. Events
     /// from well before this deployment are history, not news.
     pub(super) fn take_new_events(&mut self, snapshot: &ServiceSnapshot) -> Vec<ServiceEvent> {
@@ -80,7 +81,7 @@ impl Session<'_> {
     pub(super) async fn collect_stopped_tasks(&mut self) -> Result<bool, Stop> {
         let answer = self
             .guard(
-                "ListTasks",
+                Operation::ListTasks,
                 self.shared.api.list_tasks(
                     &self.plan.cluster,
                     &self.plan.service,
@@ -90,7 +91,7 @@ impl Session<'_> {
             .await?;
         let arns = match answer {
             Ok(arns) => arns,
-            Err(error) => return self.task_call_failed("ListTasks", "ecs:ListTasks", error),
+            Err(error) => return self.task_call_failed(Operation::ListTasks, error),
         };
         let unseen: Vec<String> = arns
             .into_iter()
@@ -104,7 +105,7 @@ impl Session<'_> {
                 .tasks
                 .get(self.plan.cluster.clone(), arn.clone())
         }));
-        let answers = self.guard("DescribeTasks", lookups).await?;
+        let answers = self.guard(Operation::DescribeTasks, lookups).await?;
         let target_id = self.target().map(|t| t.deployment_id.clone());
         // Tasks left undescribed are simply asked about again next time; one
         // failed batch is one failed call, reported once.
@@ -128,18 +129,13 @@ impl Session<'_> {
             }
         }
         match first_error {
-            Some(error) => self.task_call_failed("DescribeTasks", "ecs:DescribeTasks", error),
+            Some(error) => self.task_call_failed(Operation::DescribeTasks, error),
             None => Ok(true),
         }
     }
 
-    fn task_call_failed(
-        &mut self,
-        operation: &str,
-        permission: &str,
-        error: ApiError,
-    ) -> Result<bool, Stop> {
-        match self.call_failed(operation, permission, error)? {
+    fn task_call_failed(&mut self, operation: Operation, error: ApiError) -> Result<bool, Stop> {
+        match self.call_failed(operation, error)? {
             Step::Retry => Ok(false),
             Step::Continue | Step::Decided(_) => Ok(true),
         }

@@ -1,22 +1,21 @@
 //! From a request to a plan: validated names, what to look for, and the clock.
+//! What cannot be followed at all is refused by the wait kinds, at the first look.
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use tokio::time::Instant;
 
-use super::super::discovery::Wanted;
+use super::super::wanted::Wanted;
 use super::super::{WaitError, WaitOptions, WaitRequest};
 use crate::input::{self, DeploymentRef, InputError, TaskDefinitionRef};
 use crate::message;
-use crate::model::{DeploymentControllerType, DeploymentStrategy, ServiceSnapshot};
-use crate::wait_until::WaitUntil;
 
 /// The request, validated.
-pub(super) struct Plan {
-    pub(super) cluster: String,
-    pub(super) service: String,
-    pub(super) wanted: Wanted,
-    pub(super) desired: Option<TaskDefinitionRef>,
+pub(crate) struct Plan {
+    pub(crate) cluster: String,
+    pub(crate) service: String,
+    pub(crate) wanted: Wanted,
+    pub(crate) desired: Option<TaskDefinitionRef>,
 }
 
 impl Plan {
@@ -133,66 +132,4 @@ impl Clock {
             started_wall_millis,
         })
     }
-}
-
-/// Why this service cannot be waited on as asked, if it cannot: its deployments
-/// are run by another controller, or the checkpoint needs stages its strategy
-/// does not have. Decided on the first look, so the caller learns it at once
-/// instead of at the timeout.
-pub(super) fn unsupported(service: &ServiceSnapshot, wait_until: &WaitUntil) -> Option<WaitError> {
-    let name = service.service_name.as_deref().unwrap_or("the service");
-    match service.controller() {
-        DeploymentControllerType::Ecs => {}
-        DeploymentControllerType::CodeDeploy => {
-            return Some(WaitError::Unsupported(format!(
-                "service {name} uses the CODE_DEPLOY deployment controller: CodeDeploy runs its \
-                 deployments and ECS does not report them; wait for the CodeDeploy deployment \
-                 instead (e.g. `aws deploy wait deployment-successful --deployment-id <id>`)"
-            )));
-        }
-        DeploymentControllerType::External => {
-            return Some(WaitError::Unsupported(format!(
-                "service {name} uses the EXTERNAL deployment controller: its task sets are \
-                 deployed by another tool, whose own deployment status is the one to wait for"
-            )));
-        }
-        DeploymentControllerType::Unknown(other) => {
-            return Some(WaitError::Unsupported(format!(
-                "service {name} uses the deployment controller {other}, which this version does \
-                 not know how to follow (it follows the ECS controller)"
-            )));
-        }
-    }
-    if !wait_until.needs_lifecycle() {
-        return None;
-    }
-    match service.strategy() {
-        DeploymentStrategy::BlueGreen | DeploymentStrategy::Linear | DeploymentStrategy::Canary => {
-            None
-        }
-        strategy @ (DeploymentStrategy::Rolling | DeploymentStrategy::Unknown(_)) => Some(
-            InputError::new(
-                "wait-until",
-                &wait_until.to_string(),
-                format!(
-                    "service {name} deploys with strategy {strategy}, which has no lifecycle \
-                     stages or PAUSE hooks to stop at (only BLUE_GREEN, LINEAR and CANARY have \
-                     them); use `deployed`"
-                ),
-            )
-            .into(),
-        ),
-    }
-}
-
-/// A checkpoint cannot be reached when only `DescribeServices` answers.
-pub(super) fn checkpoint_needs_service_deployments(wait_until: &WaitUntil) -> Option<WaitError> {
-    wait_until.needs_lifecycle().then(|| {
-        WaitError::Unsupported(format!(
-            "--wait-until {wait_until} needs ECS's service-deployment APIs \
-             (ListServiceDeployments / DescribeServiceDeployments), which did not answer here: \
-             lifecycle stages and hooks cannot be seen through DescribeServices; wait with \
-             `deployed` instead"
-        ))
-    })
 }

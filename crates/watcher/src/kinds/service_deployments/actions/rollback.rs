@@ -1,77 +1,38 @@
 //! Requesting a rollback (`StopServiceDeployment` ROLLBACK) and following it to
 //! its end.
 
-use std::time::Duration;
-
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
-use super::{ActionError, RollbackReport, in_progress_deployment};
-use crate::api::{ApiError, EcsApi, StopType};
+use super::{call, in_progress_deployment};
+use crate::actions::{ActionError, FollowOptions, RollbackReport};
+use crate::api::{ApiError, CallRole, EcsApi, Recovery, StopType};
+use crate::layer::Operation;
 use crate::model::{
     ServiceDeployment, ServiceDeploymentStatus, deployment_number, revision_number,
 };
-use crate::watch::{Outcome, WaitReport};
 
-/// How long and how often to follow a rollback once requested.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct FollowOptions {
-    /// Stop following after this long (the rollback itself goes on). Default 10 minutes.
-    pub timeout: Duration,
-    pub poll_interval: Duration,
-}
-
-impl Default for FollowOptions {
-    fn default() -> Self {
-        Self {
-            timeout: Duration::from_secs(600),
-            poll_interval: Duration::from_secs(2),
-        }
-    }
-}
-
-/// `--rollback-on`: rolls back the deployment `report` watched, if that is safe
-/// and possible. The report's verdict is not changed; the answer says what the
-/// rollback did, or why it was not requested.
-pub async fn roll_back_watched(
+/// Rolls back the service deployment `arn` a wait watched, if it is still
+/// rolling forward.
+pub(crate) async fn roll_back_watched(
     api: &dyn EcsApi,
-    report: &WaitReport,
+    arn: &str,
     follow: FollowOptions,
     cancel: &CancellationToken,
 ) -> RollbackReport {
-    if report.outcome == Outcome::RolledBack {
-        return RollbackReport::not_requested("ECS already rolled the deployment back");
-    }
-    if report.outcome == Outcome::Completed {
-        return RollbackReport::not_requested("the deployment completed");
-    }
-    let Some(arn) = &report.service_deployment_arn else {
-        let why = if report.used_fallback {
-            "this endpoint has no service-deployment APIs (the wait followed DescribeServices \
-             alone), so there is no service deployment to stop"
-        } else if report.deployment_id.is_none() {
-            "the watched deployment was never found"
-        } else {
-            "the watched deployment's service deployment was not found"
-        };
-        return RollbackReport::not_requested(format!("rollback not requested: {why}"));
-    };
     match describe(api, arn).await {
         Ok(Some(sd)) => roll_back_deployment(api, &sd, follow, cancel).await,
         Ok(None) => RollbackReport::not_requested(format!(
             "rollback not requested: ECS no longer describes service deployment {arn}"
         )),
-        Err(error) => RollbackReport::not_requested(format!(
-            "rollback not requested: {}",
-            ActionError::from_call("DescribeServiceDeployments", error)
-        )),
+        Err(error) => RollbackReport::not_requested(format!("rollback not requested: {error}")),
     }
 }
 
 /// The `rollback` command, and `--rollback-on interrupted`: rolls back the
 /// service's deployment in progress — only if it is `watched` (a deployment id
 /// `ecs-svc/N`), when given.
-pub async fn roll_back_in_progress(
+pub(crate) async fn roll_back_in_progress(
     api: &dyn EcsApi,
     cluster: &str,
     service: &str,
@@ -100,7 +61,7 @@ pub async fn roll_back_in_progress(
 
 /// Requests the rollback of `sd` unless it already ended or is rolling back, then
 /// follows it.
-pub async fn roll_back_deployment(
+pub(crate) async fn roll_back_deployment(
     api: &dyn EcsApi,
     sd: &ServiceDeployment,
     follow: FollowOptions,
@@ -126,11 +87,12 @@ pub async fn roll_back_deployment(
         }
         _ => {}
     }
-    if let Err(error) = api.stop_service_deployment(&arn, StopType::Rollback).await {
-        return RollbackReport::not_requested(format!(
-            "rollback not requested: {}",
-            ActionError::from_call("StopServiceDeployment", error)
-        ));
+    let stop = call(Operation::StopServiceDeployment, || {
+        api.stop_service_deployment(&arn, StopType::Rollback)
+    })
+    .await;
+    if let Err(error) = stop {
+        return RollbackReport::not_requested(format!("rollback not requested: {error}"));
     }
     tracing::info!(service_deployment = %arn, "requested a rollback");
     let mut report = follow_rollback(api, &arn, follow, cancel).await;
@@ -139,8 +101,10 @@ pub async fn roll_back_deployment(
 }
 
 /// Follows service deployment `arn` until its rollback ends, `follow.timeout`
-/// passes, or `cancel` fires (the rollback goes on in ECS either way).
-pub async fn follow_rollback(
+/// passes, or `cancel` fires (the rollback goes on in ECS either way). A failed
+/// look is retried only when [`ApiError::recovery`] says a later one may succeed;
+/// one that cannot (access denied) stops following at once, naming the permission.
+pub(crate) async fn follow_rollback(
     api: &dyn EcsApi,
     arn: &str,
     follow: FollowOptions,
@@ -150,7 +114,13 @@ pub async fn follow_rollback(
     let mut last: Option<ServiceDeployment> = None;
     let mut last_error: Option<ApiError> = None;
     loop {
-        match describe(api, arn).await {
+        let arns = [arn.to_owned()];
+        match api.describe_service_deployments(&arns).await.map(|output| {
+            output
+                .service_deployments
+                .into_iter()
+                .find(|sd| sd.service_deployment_arn.as_deref() == Some(arn))
+        }) {
             Ok(Some(sd)) => {
                 let ended = matches!(
                     sd.status,
@@ -167,7 +137,13 @@ pub async fn follow_rollback(
                 }
             }
             Ok(None) => break,
-            Err(error) => last_error = Some(error),
+            Err(error) => {
+                let retry = error.recovery(CallRole::Essential) == Recovery::Retry;
+                last_error = Some(error);
+                if !retry {
+                    break;
+                }
+            }
         }
         let wake = (Instant::now() + follow.poll_interval).min(deadline);
         if Instant::now() >= deadline {
@@ -179,12 +155,27 @@ pub async fn follow_rollback(
             _ = tokio::time::sleep_until(wake) => {}
         }
     }
+    let cannot_follow = |error: ApiError| {
+        format!(
+            "could not follow the rollback: {}",
+            ActionError::from_call(Operation::DescribeServiceDeployments, error)
+        )
+    };
     let Some(sd) = last else {
         return RollbackReport::not_requested(match last_error {
-            Some(error) => format!("could not follow the rollback: {error}"),
+            Some(error) => cannot_follow(error),
             None => format!("ECS does not describe service deployment {arn}"),
         });
     };
+    if let Some(error) = last_error
+        && error.recovery(CallRole::Essential) != Recovery::Retry
+    {
+        // Seen once, then denied: say what is known and why following stopped.
+        return RollbackReport {
+            status: sd.status.clone(),
+            ..RollbackReport::not_requested(cannot_follow(error))
+        };
+    }
     let to_task_definition = rollback_task_definition(api, &sd).await;
     let reason = match &sd.status {
         Some(ServiceDeploymentStatus::RollbackSuccessful) => to_task_definition
@@ -209,9 +200,12 @@ pub async fn follow_rollback(
     }
 }
 
-async fn describe(api: &dyn EcsApi, arn: &str) -> Result<Option<ServiceDeployment>, ApiError> {
+async fn describe(api: &dyn EcsApi, arn: &str) -> Result<Option<ServiceDeployment>, ActionError> {
     let arns = [arn.to_owned()];
-    let output = api.describe_service_deployments(&arns).await?;
+    let output = call(Operation::DescribeServiceDeployments, || {
+        api.describe_service_deployments(&arns)
+    })
+    .await?;
     Ok(output
         .service_deployments
         .into_iter()
@@ -229,6 +223,7 @@ async fn rollback_task_definition(api: &dyn EcsApi, sd: &ServiceDeployment) -> O
                 .first()
                 .and_then(|r| r.arn.clone())
         })?;
+    // Enrichment (CallRole::Optional): without it the report just names no revision.
     let revisions = api
         .describe_service_revisions(std::slice::from_ref(&revision))
         .await

@@ -1,21 +1,14 @@
 //! Continuing (or rolling back) a deployment paused at a PAUSE lifecycle hook.
 
-use super::{ActionError, in_progress_deployment};
+use super::{call, in_progress_deployment};
+use crate::actions::{ActionError, Continued};
 use crate::api::EcsApi;
-use crate::model::{LifecycleHookAction, LifecycleStage, resource_name};
-
-/// What `continue` did.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Continued {
-    pub service_deployment_arn: String,
-    pub hook_id: String,
-    pub stage: Option<LifecycleStage>,
-    pub action: LifecycleHookAction,
-}
+use crate::layer::Operation;
+use crate::model::{LifecycleHookAction, resource_name};
 
 /// `ContinueServiceDeployment` on the service's deployment in progress, at the
 /// hook `hook_id` or, without one, at the only hook awaiting action.
-pub async fn continue_paused(
+pub(crate) async fn continue_paused(
     api: &dyn EcsApi,
     cluster: &str,
     service: &str,
@@ -64,9 +57,10 @@ pub async fn continue_paused(
             )));
         }
     };
-    api.continue_service_deployment(&in_progress.service_deployment_arn, chosen, action.clone())
-        .await
-        .map_err(|error| ActionError::from_call("ContinueServiceDeployment", error))?;
+    call(Operation::ContinueServiceDeployment, || {
+        api.continue_service_deployment(&in_progress.service_deployment_arn, chosen, action.clone())
+    })
+    .await?;
     Ok(Continued {
         service_deployment_arn: in_progress.service_deployment_arn.clone(),
         hook_id: chosen.to_owned(),

@@ -1,27 +1,22 @@
 //! The service's deployment in progress, the only one an action may touch.
 
-use super::ActionError;
+use super::call;
+use crate::actions::{ActionError, InProgress};
 use crate::api::EcsApi;
-use crate::model::{ServiceDeployment, resource_name};
-
-/// The service deployment in progress and how it was found.
-#[derive(Clone, Debug, PartialEq)]
-pub struct InProgress {
-    pub service_deployment_arn: String,
-    pub deployment: ServiceDeployment,
-}
+use crate::layer::Operation;
+use crate::model::resource_name;
 
 /// The newest service deployment that is still rolling forward (PENDING or
 /// IN_PROGRESS); an error saying what the latest one is doing otherwise.
-pub async fn in_progress_deployment(
+pub(crate) async fn in_progress_deployment(
     api: &dyn EcsApi,
     cluster: &str,
     service: &str,
 ) -> Result<InProgress, ActionError> {
-    let briefs = api
-        .list_service_deployments(cluster, service)
-        .await
-        .map_err(|error| ActionError::from_call("ListServiceDeployments", error))?;
+    let briefs = call(Operation::ListServiceDeployments, || {
+        api.list_service_deployments(cluster, service)
+    })
+    .await?;
     let name = resource_name(service);
     let Some(brief) = briefs
         .iter()
@@ -48,10 +43,10 @@ pub async fn in_progress_deployment(
         )));
     };
     let arn = brief.service_deployment_arn.clone().unwrap_or_default();
-    let described = api
-        .describe_service_deployments(std::slice::from_ref(&arn))
-        .await
-        .map_err(|error| ActionError::from_call("DescribeServiceDeployments", error))?;
+    let described = call(Operation::DescribeServiceDeployments, || {
+        api.describe_service_deployments(std::slice::from_ref(&arn))
+    })
+    .await?;
     let deployment = described
         .service_deployments
         .into_iter()

@@ -1,4 +1,5 @@
-//! Which deployment to watch: pure look-ups over what ECS listed.
+//! What the caller wants watched, and which listed deployment answers it: pure
+//! look-ups over what ECS listed (the I/O around them is in the wait kinds).
 
 use crate::input::TaskDefinitionRef;
 use crate::model::{
@@ -11,7 +12,7 @@ const CREATED_AT_TOLERANCE_MILLIS: i64 = 60_000;
 
 /// What the caller asked to watch.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub(super) enum Wanted {
+pub(crate) enum Wanted {
     TaskDefinition(TaskDefinitionRef),
     DeploymentId(String),
     ServiceDeploymentArn(String),
@@ -20,7 +21,7 @@ pub(super) enum Wanted {
 }
 
 /// The listed deployment that answers `wanted`, if `DescribeServices` lists it.
-pub(super) fn find_listed<'a>(
+pub(crate) fn find_listed<'a>(
     service: &'a ServiceSnapshot,
     wanted: &Wanted,
 ) -> Option<&'a Deployment> {
@@ -60,7 +61,7 @@ fn newest<'a>(deployments: impl Iterator<Item = &'a Deployment>) -> Option<&'a D
 /// The `ListServiceDeployments` entry for a `DescribeServices` deployment: same
 /// number in the target revision ARN and the `ecs-svc/<N>` id, else the closest
 /// `createdAt` within a minute.
-pub(super) fn correlate<'a>(
+pub(crate) fn correlate<'a>(
     briefs: &'a [ServiceDeploymentBrief],
     deployment_id: &str,
     deployment: Option<&Deployment>,
@@ -89,7 +90,7 @@ pub(super) fn correlate<'a>(
 }
 
 /// `ecs-svc/<N>` for a service revision ARN ending in `/<N>`.
-pub(super) fn deployment_id_of_revision(service_revision_arn: &str) -> Option<String> {
+pub(crate) fn deployment_id_of_revision(service_revision_arn: &str) -> Option<String> {
     revision_number(service_revision_arn).map(|n| format!("ecs-svc/{n}"))
 }
 
