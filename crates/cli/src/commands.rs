@@ -1,11 +1,8 @@
 //! `continue` and `rollback`: acting on a deployment in flight, then (with `--wait`) following it.
 
-use std::sync::Arc;
-
 use ecs_watcher::actions::{self, ActionError, FollowOptions};
-use ecs_watcher::api::EcsApi;
 use ecs_watcher::model::LifecycleHookAction;
-use ecs_watcher::{WaitOptions, WaitRequest, Watcher, input};
+use ecs_watcher::{AwsClients, WaitOptions, WaitRequest, Watcher, input};
 
 use crate::ExitCode;
 use crate::args::{AwsArgs, ContinueArgs, HookAction, OutputFormat, RollbackArgs, ServiceArgs};
@@ -16,8 +13,8 @@ use crate::wait::{FLAG_DURATION, validate_aws, validated_then_connected};
 
 /// `continue`: ContinueServiceDeployment at the paused hook, then optionally wait for the verdict.
 pub async fn continue_paused(args: ContinueArgs) -> ExitCode {
-    let api = match connected(&args.target, &args.aws, args.timeout).await {
-        Ok(api) => api,
+    let clients = match connected(&args.target, &args.aws, args.timeout).await {
+        Ok(clients) => clients,
         Err(code) => return code,
     };
     let action = match args.action {
@@ -25,7 +22,7 @@ pub async fn continue_paused(args: ContinueArgs) -> ExitCode {
         HookAction::Rollback => LifecycleHookAction::Rollback,
     };
     let continued = match actions::continue_paused(
-        api.as_ref(),
+        &clients,
         &args.target.cluster,
         &args.target.service,
         args.hook_id.as_deref(),
@@ -60,7 +57,7 @@ pub async fn continue_paused(args: ContinueArgs) -> ExitCode {
         timeout: args.timeout,
         ..WaitOptions::default()
     };
-    let result = Watcher::new(api)
+    let result = Watcher::with_clients(clients)
         .wait(
             request,
             options,
@@ -90,14 +87,14 @@ pub async fn continue_paused(args: ContinueArgs) -> ExitCode {
 
 /// `rollback`: StopServiceDeployment ROLLBACK on the deployment in progress, then optionally follow it.
 pub async fn roll_back(args: RollbackArgs) -> ExitCode {
-    let api = match connected(&args.target, &args.aws, args.timeout).await {
-        Ok(api) => api,
+    let clients = match connected(&args.target, &args.aws, args.timeout).await {
+        Ok(clients) => clients,
         Err(code) => return code,
     };
     let interrupts = Interrupts::install();
     let reporter = ProgressReporter::new(args.display.quiet, "");
     let in_progress = match actions::in_progress_deployment(
-        api.as_ref(),
+        &clients,
         &args.target.cluster,
         &args.target.service,
     )
@@ -120,7 +117,7 @@ pub async fn roll_back(args: RollbackArgs) -> ExitCode {
         in_progress.service_deployment_arn
     ));
     let rollback = actions::roll_back_deployment(
-        api.as_ref(),
+        &clients,
         &in_progress.deployment,
         follow,
         &interrupts.waiting,
@@ -130,10 +127,7 @@ pub async fn roll_back(args: RollbackArgs) -> ExitCode {
     match args.display.output {
         OutputFormat::Text => println!(
             "{} service {} (cluster {}): {}",
-            rollback
-                .status
-                .as_ref()
-                .map_or("ROLLBACK_NOT_REQUESTED", |s| s.as_str()),
+            rollback.status_label(),
             args.target.service,
             args.target.cluster,
             rollback.reason
@@ -170,10 +164,10 @@ async fn connected(
     target: &ServiceArgs,
     aws: &AwsArgs,
     timeout: std::time::Duration,
-) -> Result<Arc<dyn EcsApi>, ExitCode> {
+) -> Result<AwsClients, ExitCode> {
     let validated = validate(&target.cluster, &target.service, aws, timeout);
-    let ((), api) = validated_then_connected(validated, aws).await?;
-    Ok(api)
+    let ((), clients) = validated_then_connected(validated, aws).await?;
+    Ok(clients)
 }
 
 fn validate(

@@ -324,7 +324,7 @@ async fn play(
             println!("{}", crate::verdict_output::text_line(&report));
             println!("   approving: continue-service-deployment, then waiting until deployed…");
             actions::continue_paused(
-                watcher_api(setup).as_ref(),
+                &watcher_clients(setup),
                 CLUSTER,
                 &service,
                 None,
@@ -344,7 +344,7 @@ async fn play(
                 poll_interval: scaled_options(Duration::ZERO, args.time_scale).poll_interval,
             };
             let rollback =
-                actions::roll_back_watched(watcher_api(setup).as_ref(), &report, follow, &cancel)
+                actions::roll_back_watched(&watcher_clients(setup), &report, follow, &cancel)
                     .await;
             report.failure_message = format!("{}; {}", report.failure_message, rollback.reason);
         }
@@ -354,9 +354,11 @@ async fn play(
     Ok(report)
 }
 
-/// An ECS client of the demo's simulator for the actions (the same dummy credentials as the watcher's).
-fn watcher_api(setup: &SimScenario) -> Arc<dyn ecs_watcher::api::EcsApi> {
-    Arc::new(ecs_watcher::aws::SdkEcsApi::new(setup.ecs().clone()))
+/// The clients of the demo's simulator for the actions (the same dummy credentials as the watcher's).
+fn watcher_clients(setup: &SimScenario) -> ecs_watcher::AwsClients {
+    ecs_watcher::AwsClients::with_ecs(Arc::new(ecs_watcher::aws::SdkEcsApi::new(
+        setup.ecs().clone(),
+    )))
 }
 
 /// The staged scenarios' deployment configurations and triggers.
@@ -417,7 +419,7 @@ fn request(service: &str, task_definition: &str) -> WaitRequest {
 
 fn wait_error(error: ecs_watcher::WaitError, doing: &str) -> DemoError {
     match error {
-        ecs_watcher::WaitError::Cancelled => DemoError::Interrupted,
+        ecs_watcher::WaitError::Cancelled { .. } => DemoError::Interrupted,
         other => DemoError::Other(format!("{doing}: {other}")),
     }
 }

@@ -5,11 +5,10 @@
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use ecs_watcher::actions::{self, FollowOptions, RollbackReport, RollbackTrigger};
-use ecs_watcher::api::EcsApi;
+use ecs_watcher::actions::{self, FollowOptions, RollbackTrigger};
 use ecs_watcher::input::DurationInput;
 use ecs_watcher::{
-    AssumeRole, AwsSettings, Outcome, ProgressEvent, WaitError, WaitOptions, WaitRequest, Watcher,
+    AssumeRole, AwsClients, AwsSettings, Outcome, WaitError, WaitOptions, WaitRequest, Watcher,
 };
 use tokio_util::sync::CancellationToken;
 
@@ -38,14 +37,14 @@ struct Plan {
 }
 
 pub async fn run(args: WaitArgs) -> ExitCode {
-    let (plan, api) = match validated_then_connected(validate(&args), &args.aws).await {
+    let (plan, clients) = match validated_then_connected(validate(&args), &args.aws).await {
         Ok(ready) => ready,
         Err(code) => return code,
     };
     let interrupts = Interrupts::install();
     let names: Vec<String> = plan.requests.iter().map(|r| r.service.clone()).collect();
     let reporters = ProgressReporter::several(args.display.quiet, &names);
-    let watcher = Watcher::new(Arc::clone(&api));
+    let watcher = Watcher::with_clients(clients);
     let fail_fast = FailFast::new(&interrupts.waiting, plan.fail_fast);
     let waits = plan
         .requests
@@ -54,7 +53,6 @@ pub async fn run(args: WaitArgs) -> ExitCode {
         .map(|(request, reporter)| {
             wait_one(
                 &watcher,
-                api.as_ref(),
                 request.clone(),
                 &plan,
                 &interrupts,
@@ -69,12 +67,12 @@ pub async fn run(args: WaitArgs) -> ExitCode {
     verdict_output::print_all(&results, args.display.output)
 }
 
-/// Builds the ECS client for `aws`; a setup error is printed and becomes exit 4.
+/// Builds the AWS clients for `aws`; a setup error is printed and becomes exit 4.
 /// Every command's start: bad input exits 4 before any AWS call, naming the flag; then the connection.
 pub async fn validated_then_connected<T>(
     validated: Result<T, String>,
     aws: &AwsArgs,
-) -> Result<(T, Arc<dyn EcsApi>), ExitCode> {
+) -> Result<(T, AwsClients), ExitCode> {
     let value = validated.map_err(|message| {
         eprintln!("error: {message}");
         ExitCode::SetupError
@@ -82,7 +80,7 @@ pub async fn validated_then_connected<T>(
     Ok((value, connect(aws).await?))
 }
 
-async fn connect(aws: &AwsArgs) -> Result<Arc<dyn EcsApi>, ExitCode> {
+async fn connect(aws: &AwsArgs) -> Result<AwsClients, ExitCode> {
     let settings = AwsSettings {
         region: aws.region.clone(),
         profile: aws.profile.clone(),
@@ -135,40 +133,25 @@ impl FailFast {
     }
 }
 
-/// One service: wait, then roll back if its verdict is one of `--rollback-on`.
+/// One service: wait, then roll back if its verdict (or an interrupt) is one of `--rollback-on`.
 async fn wait_one(
     watcher: &Watcher,
-    api: &dyn EcsApi,
     request: WaitRequest,
     plan: &Plan,
     interrupts: &Interrupts,
     fail_fast: &FailFast,
     reporter: Arc<ProgressReporter>,
 ) -> ServiceResult {
-    let watched: Arc<Mutex<Option<String>>> = Arc::default();
-    let progress = {
-        let watched = Arc::clone(&watched);
-        let show = reporter.callback();
-        Arc::new(move |event: ProgressEvent| {
-            if let ProgressEvent::DeploymentFound { deployment_id, .. } = &event {
-                *watched.lock().unwrap_or_else(|p| p.into_inner()) = Some(deployment_id.clone());
-            }
-            show(event)
-        })
-    };
     let result = watcher
         .wait(
             request.clone(),
             plan.options.clone(),
             fail_fast.token.child_token(),
-            progress,
+            reporter.callback(),
         )
         .await;
-    let wants = |trigger| plan.rollback_on.contains(&trigger);
-    let roll_back = |report| async move {
-        reporter.note("requesting a rollback (--rollback-on)");
-        actions::roll_back_watched(api, report, plan.follow, &interrupts.following).await
-    };
+    let clients = watcher.clients();
+    let (triggers, follow, following) = (&plan.rollback_on, plan.follow, &interrupts.following);
     let end = match result {
         Ok(report) => {
             if report.outcome != Outcome::Completed {
@@ -178,26 +161,19 @@ async fn wait_one(
                     report.outcome.as_str()
                 ));
             }
-            let trigger = match report.outcome {
-                Outcome::Failed => Some(RollbackTrigger::Failed),
-                Outcome::TimedOut => Some(RollbackTrigger::TimedOut),
-                Outcome::Completed | Outcome::RolledBack => None,
-            };
-            let rollback = match trigger {
-                Some(trigger) if wants(trigger) => Some(roll_back(&report).await),
-                _ => None,
-            };
+            if RollbackTrigger::for_outcome(report.outcome).is_some_and(|t| triggers.contains(&t)) {
+                reporter.note("requesting a rollback (--rollback-on)");
+            }
+            let rollback = actions::after_verdict(clients, &report, triggers, follow, following).await;
             WaitEnd::Verdict {
                 report: Box::new(report),
                 rollback,
             }
         }
-        Err(WaitError::Cancelled { .. }) if interrupts.waiting.is_cancelled() => {
-            let rollback = if wants(RollbackTrigger::Interrupted) {
-                Some(roll_back_interrupted(api, &request, &watched, plan, interrupts).await)
-            } else {
-                None
-            };
+        Err(WaitError::Cancelled { watched }) if interrupts.waiting.is_cancelled() => {
+            let rollback =
+                actions::after_interrupt(clients, watched.as_deref(), triggers, follow, following)
+                    .await;
             WaitEnd::Interrupted { rollback }
         }
         Err(WaitError::Cancelled { .. }) => WaitEnd::NotWaitedFor {
@@ -216,39 +192,6 @@ async fn wait_one(
         service: request.service,
         desired_task_definition: request.desired_task_definition,
         end,
-    }
-}
-
-/// After Ctrl-C: roll back the deployment in progress if it is the one that was being watched.
-async fn roll_back_interrupted(
-    api: &dyn EcsApi,
-    request: &WaitRequest,
-    watched: &Mutex<Option<String>>,
-    plan: &Plan,
-    interrupts: &Interrupts,
-) -> RollbackReport {
-    let watched = watched.lock().unwrap_or_else(|p| p.into_inner()).clone();
-    let Some(watched) = watched else {
-        return RollbackReport {
-            reason: "rollback not requested: the watched deployment had not been found yet".into(),
-            ..RollbackReport::default()
-        };
-    };
-    match actions::roll_back_in_progress(
-        api,
-        &request.cluster,
-        &request.service,
-        Some(&watched),
-        plan.follow,
-        &interrupts.following,
-    )
-    .await
-    {
-        Ok(report) => report,
-        Err(error) => RollbackReport {
-            reason: format!("rollback not requested: {error}"),
-            ..RollbackReport::default()
-        },
     }
 }
 

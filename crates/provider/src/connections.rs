@@ -1,4 +1,4 @@
-//! One ECS connection and one [`Watcher`] per distinct set of AWS settings, shared by every resource.
+//! One set of AWS clients and one [`Watcher`] per distinct set of AWS settings, shared by every resource.
 //!
 //! Sharing the watcher is what lets the waits of many `WaitForEcsDeployment` resources in one `pulumi up`
 //! batch their DescribeServices calls. Connecting resolves credentials (and may assume a role), so it happens
@@ -7,14 +7,13 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-use ecs_watcher::api::EcsApi;
-use ecs_watcher::{AwsSettings, SetupError, Watcher};
+use ecs_watcher::{AwsClients, AwsSettings, SetupError, Watcher};
 use tokio::sync::OnceCell;
 
-/// A connected ECS client and the watcher polling through it.
+/// The connected AWS clients and the watcher polling through them.
 #[derive(Clone)]
 pub struct Connection {
-    pub api: Arc<dyn EcsApi>,
+    pub clients: AwsClients,
     pub watcher: Watcher,
 }
 
@@ -62,10 +61,10 @@ impl Connections {
         };
         let connection = cell
             .get_or_try_init(|| async {
-                let api = ecs_watcher::connect(settings).await?;
+                let clients = ecs_watcher::connect(settings).await?;
                 Ok::<_, SetupError>(Connection {
-                    watcher: Watcher::new(api.clone()),
-                    api,
+                    watcher: Watcher::with_clients(clients.clone()),
+                    clients,
                 })
             })
             .await?;

@@ -7,6 +7,8 @@
 use std::sync::{Arc, RwLock};
 
 use ecs_watcher::api::ApiError;
+use ecs_watcher::layer::Operation;
+use ecs_watcher::retry::{self, GaveUp, RetryPolicy};
 use ecs_watcher::message::human_duration;
 use ecs_watcher::model::short_task_definition;
 use ecs_watcher::{ProgressEvent, SetupError, WaitError};
@@ -226,16 +228,9 @@ impl Operations {
                 args.service_name
             ))),
         );
-        // The deployment being watched, for a rollback after a cancel.
-        let watched: Arc<std::sync::Mutex<Option<String>>> = Arc::default();
         let progress = {
             let (log, urn, redactor) = (self.log.clone(), urn.to_string(), redactor.clone());
-            let watched = Arc::clone(&watched);
             Arc::new(move |event: ProgressEvent| {
-                if let ProgressEvent::DeploymentFound { deployment_id, .. } = &event {
-                    *watched.lock().unwrap_or_else(|p| p.into_inner()) =
-                        Some(deployment_id.clone());
-                }
                 let mut entry = progress::log_entry(&event);
                 entry.text = redactor.apply(&entry.text);
                 log.log(&urn, entry);
@@ -253,7 +248,7 @@ impl Operations {
             Ok(report) => {
                 let mut state = WaitState::from_report(args, &report);
                 if let Some(rollback) = Box::pin(rollback_on::after_verdict(
-                    connection.api.as_ref(),
+                    &connection.clients,
                     &report,
                     &mut state,
                     wait_timeout,
@@ -271,12 +266,11 @@ impl Operations {
                     .log(urn, LogEntry::info(redactor.apply(&verdict_note(&state))));
                 Ok(state)
             }
-            Err(WaitError::Cancelled { .. }) => {
-                let watched = watched.lock().unwrap_or_else(|p| p.into_inner()).clone();
+            Err(WaitError::Cancelled { watched }) => {
                 let rollback = Box::pin(rollback_on::after_cancel(
-                    connection.api.as_ref(),
+                    &connection.clients,
                     &args,
-                    watched,
+                    watched.as_deref(),
                 ))
                 .await;
                 Err(match rollback {
@@ -332,17 +326,23 @@ impl Operations {
         let cancel = self.shutdown.child_token();
         let connection = self.connect(&state.args, &cancel, redactor).await?;
         let services = [state.args.service_name.clone()];
-        let described = tokio::select! {
-            biased;
-            _ = cancel.cancelled() => return Err(cancelled(&state.args)),
-            described = connection.api.describe_services(&state.args.cluster_name, &services) => described,
-        };
+        // Throttling and dropped connections are retried with backoff (the one error policy), so a refresh
+        // of many resources at once does not fail on a rate limit.
+        let ecs = connection.clients.ecs();
+        let described = retry::obeying_recovery(
+            Operation::DescribeServices,
+            RetryPolicy::ONE_OFF,
+            &cancel,
+            || ecs.describe_services(&state.args.cluster_name, &services),
+        )
+        .await;
         let refreshed = match described {
             Ok(described) => refresh(&state, &described),
-            Err(ApiError::ClusterNotFound { .. } | ApiError::ServiceNotFound { .. }) => {
+            Err(GaveUp::Cancelled) => return Err(cancelled(&state.args)),
+            Err(GaveUp::Error(ApiError::ClusterNotFound { .. } | ApiError::ServiceNotFound { .. })) => {
                 Refreshed::Gone
             }
-            Err(error) => {
+            Err(GaveUp::Error(error)) => {
                 return Err(OperationError::Unavailable(redactor.apply(&format!(
                     "refreshing {}: DescribeServices failed: {error}",
                     state.resource_id()
@@ -423,7 +423,7 @@ fn cancelled(args: &WaitArgs) -> OperationError {
 fn wait_error(error: &WaitError, redactor: &Redactor) -> OperationError {
     let message = redactor.apply(&error.to_string());
     match error {
-        WaitError::Cancelled => OperationError::Cancelled(message),
+        WaitError::Cancelled { .. } => OperationError::Cancelled(message),
         WaitError::ClusterNotFound { .. } | WaitError::ServiceNotFound { .. } => {
             OperationError::NotFound(message)
         }

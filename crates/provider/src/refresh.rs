@@ -1,7 +1,8 @@
 //! `Read` (pulumi refresh): does the service still serve the task definition this resource waited for?
 //!
 //! One `DescribeServices` answer is turned into an [`Observation`] and judged by the watcher's own verdict
-//! ([`ecs_watcher::verdict::assess`]), so refresh and the wait can never disagree about what a rollback, a
+//! for what `DescribeServices` alone shows ([`ecs_watcher::kinds::describe_services::assess`], the wait kind
+//! that follows a deployment that way), so refresh and the wait can never disagree about what a rollback, a
 //! deletion or a completion looks like. A later rollback or someone else's deploy shows as a changed
 //! `status`/`outcome`/`primaryTaskDef`, a deleted service as a deleted resource. A deployment of the desired
 //! task definition that is still rolling out keeps the recorded verdict: refresh reports what is certain, not
@@ -16,7 +17,8 @@ use ecs_watcher::message;
 use ecs_watcher::model::{
     Deployment, DeploymentStatus, RolloutState, ServiceSnapshot, ServiceStatus,
 };
-use ecs_watcher::verdict::{Assessment, Observation, Target, assess};
+use ecs_watcher::kinds::describe_services::assess;
+use ecs_watcher::verdict::{Assessment, Observation, Target};
 
 use crate::resource::{WaitResults, WaitState};
 
@@ -208,7 +210,6 @@ mod tests {
         let service: ServiceSnapshot = serde_json::from_str(json).unwrap();
         DescribeServicesOutput {
             services: vec![service],
-            failures: vec![],
         }
     }
 

@@ -22,6 +22,7 @@
 //! | `clients`, `aws` | [`AwsClients`] from [`connect`]: the one client factory, the SDK behind the traits |
 //! | `api` | the narrow client trait (`EcsApi`), errors, and the one error policy (`ApiError::recovery`) |
 //! | `layer`, `budget` | work around every AWS call (the request budget, call logs) |
+//! | `retry` | one call outside the wait loop (actions, refresh), retried as `ApiError::recovery` says |
 //! | `log_safety`, `runtime` | logging without secrets; the Tokio runtime the binaries use |
 
 pub mod actions;
@@ -35,6 +36,7 @@ pub mod layer;
 pub mod log_safety;
 pub mod message;
 pub mod model;
+pub mod retry;
 pub mod runtime;
 pub mod verdict;
 pub mod wait_until;

@@ -9,45 +9,32 @@ mod resume;
 mod rollback;
 
 use std::future::Future;
-use std::time::Duration;
+
+use tokio_util::sync::CancellationToken;
 
 use crate::actions::ActionError;
-use crate::api::{ApiResult, CallRole, Recovery};
+use crate::api::ApiResult;
 use crate::layer::Operation;
-use crate::watch::backoff;
+use crate::retry::{self, GaveUp, RetryPolicy};
 
 pub(crate) use find::in_progress_deployment;
 pub(crate) use resume::continue_paused;
 pub(crate) use rollback::{roll_back_deployment, roll_back_in_progress, roll_back_watched};
 
-/// Attempts of an action's call while [`ApiError::recovery`](crate::api::ApiError::recovery)
-/// says a later one may succeed (throttling, a dropped connection).
-const MAX_ATTEMPTS: u32 = 3;
-/// The backoff between those attempts grows from this.
-const RETRY_BASE: Duration = Duration::from_secs(1);
-
-/// Makes an action's call, obeying the one error policy: retried (with jittered
-/// backoff, a few times) when a later attempt may succeed, else the error that
-/// names what is wrong (for access denied: the permission).
-async fn call<T, F, Fut>(operation: Operation, mut send: F) -> Result<T, ActionError>
+/// Makes an action's call, obeying the one error policy ([`retry::obeying_recovery`]):
+/// a few attempts while a later one may succeed, else the error that names what is
+/// wrong (for access denied: the permission).
+async fn call<T, F, Fut>(operation: Operation, send: F) -> Result<T, ActionError>
 where
     F: FnMut() -> Fut,
     Fut: Future<Output = ApiResult<T>>,
 {
-    let mut attempt = 1;
-    loop {
-        match send().await {
-            Ok(value) => return Ok(value),
-            Err(error)
-                if attempt < MAX_ATTEMPTS
-                    && error.recovery(CallRole::Essential) == Recovery::Retry =>
-            {
-                tracing::debug!(%operation, %error, attempt, "action call failed; retrying");
-                let delay = backoff::retry_delay(attempt, RETRY_BASE, &mut rand::rng());
-                tokio::time::sleep(delay).await;
-                attempt += 1;
-            }
-            Err(error) => return Err(ActionError::from_call(operation, error)),
-        }
-    }
+    // An action is one request a person asked for: it is not cancelled half-way.
+    let never = CancellationToken::new();
+    retry::obeying_recovery(operation, RetryPolicy::ONE_OFF, &never, send)
+        .await
+        .map_err(|gave_up| match gave_up {
+            GaveUp::Error(error) => ActionError::from_call(operation, error),
+            GaveUp::Cancelled => ActionError::Cancelled,
+        })
 }
