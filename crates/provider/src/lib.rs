@@ -13,7 +13,7 @@
 //! - `connections`: one ECS connection and `Watcher` per distinct set of AWS settings, shared by all resources.
 //! - `engine_log`: ordered, never-blocking messages to the engine's `Log` RPC.
 //! - `partial_failure`: the "created but failed to initialize" gRPC error that keeps a failed wait's outputs.
-//! - `cli`: the plugin binary's command line.
+//! - `plugin_args`: the plugin binary's command line (serve, print the schema, version, help).
 //! - `properties`: property values on the wire (`Struct`, secrets, unknowns) ⇄ typed values; `typed_properties!`.
 //! - `resource`: the resource's typed inputs (`WaitArgs`), results, state (`WaitState`) and `Check` rules.
 //! - `config`: the provider configuration and the AWS settings it gives each resource.
@@ -27,7 +27,6 @@
 //! - `server`: the gRPC service and server, the only module that speaks the protocol's requests, responses and
 //!   statuses: unpacks requests, packs typed results, maps `OperationError` to a status.
 
-pub mod cli;
 pub mod config;
 pub mod connections;
 pub mod diff;
@@ -35,6 +34,7 @@ pub mod engine_log;
 pub mod fields;
 pub mod operations;
 pub mod partial_failure;
+pub mod plugin_args;
 pub mod progress;
 pub mod properties;
 pub mod redact;
