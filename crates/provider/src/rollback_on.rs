@@ -16,11 +16,9 @@ use crate::resource::{WaitArgs, WaitState};
 const MAX_FOLLOW: Duration = Duration::from_secs(600);
 
 impl WaitArgs {
-    /// `rollbackOn` lists `trigger` (Check has validated the spellings).
+    /// `rollbackOn` lists `trigger`.
     pub fn rolls_back_on(&self, trigger: RollbackTrigger) -> bool {
-        self.rollback_on
-            .iter()
-            .any(|value| RollbackTrigger::parse(value) == Some(trigger))
+        self.rollback_on.contains(&trigger)
     }
 }
 
