@@ -93,16 +93,13 @@ pub async fn roll_back(args: RollbackArgs) -> ExitCode {
     };
     let interrupts = Interrupts::install();
     let reporter = ProgressReporter::new(args.display.quiet, "");
-    let in_progress = match actions::in_progress_deployment(
-        &clients,
-        &args.target.cluster,
-        &args.target.service,
-    )
-    .await
-    {
-        Ok(in_progress) => in_progress,
-        Err(error) => return action_failed(error),
-    };
+    let in_progress =
+        match actions::in_progress_deployment(&clients, &args.target.cluster, &args.target.service)
+            .await
+        {
+            Ok(in_progress) => in_progress,
+            Err(error) => return action_failed(error),
+        };
     // Without --wait, follow for no time at all: one look right after the request.
     let follow = FollowOptions {
         timeout: if args.wait {

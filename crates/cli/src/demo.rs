@@ -344,8 +344,7 @@ async fn play(
                 poll_interval: scaled_options(Duration::ZERO, args.time_scale).poll_interval,
             };
             let rollback =
-                actions::roll_back_watched(&watcher_clients(setup), &report, follow, &cancel)
-                    .await;
+                actions::roll_back_watched(&watcher_clients(setup), &report, follow, &cancel).await;
             report.failure_message = format!("{}; {}", report.failure_message, rollback.reason);
         }
         _ => {}

@@ -164,7 +164,8 @@ async fn wait_one(
             if RollbackTrigger::for_outcome(report.outcome).is_some_and(|t| triggers.contains(&t)) {
                 reporter.note("requesting a rollback (--rollback-on)");
             }
-            let rollback = actions::after_verdict(clients, &report, triggers, follow, following).await;
+            let rollback =
+                actions::after_verdict(clients, &report, triggers, follow, following).await;
             WaitEnd::Verdict {
                 report: Box::new(report),
                 rollback,

@@ -10,7 +10,7 @@ use ecs_watcher::{AssumeRole, AwsSettings};
 
 use crate::PACKAGE_NAME;
 use crate::properties::{
-    FieldError, PropertyMap, Revealed, is_unknown, string_value, typed_properties,
+    FieldError, FromProperties, PropertyMap, Revealed, is_unknown, string_value, typed_properties,
     unknown_properties,
 };
 use crate::resource::WaitArgs;
@@ -18,7 +18,7 @@ use crate::validate;
 
 typed_properties! {
     /// Provider configuration.
-    pub struct ProviderConfig {
+    pub struct ProviderConfig (given: ConfigInputs) {
         /// The AWS region to call, unless a resource sets `awsRegion`. Defaults to the AWS environment
         /// (AWS_REGION, AWS_DEFAULT_REGION, the profile).
         region: Option<String> as "region" {
@@ -76,7 +76,7 @@ impl ProviderConfig {
         values.retain(|name, value| !is_unknown(value) && !ENGINE_KEYS.contains(&name.as_str()));
         // The same rules as CheckConfig: an engine that skips it must not get a configuration
         // that fails later, at the first wait.
-        let invalid = Self::check(&values);
+        let invalid = ConfigInputs::read(&values).check();
         if !invalid.is_empty() {
             return Err(invalid);
         }
@@ -113,7 +113,7 @@ fn short_key(key: &str) -> &str {
 /// `CheckConfig`: unknown keys and bad values, per key.
 pub fn check_config(news: &Revealed) -> Vec<FieldError> {
     let mut failures = unknown_properties(&news.values, &[ProviderConfig::FIELDS], ENGINE_KEYS);
-    failures.extend(ProviderConfig::check(&news.values));
+    failures.extend(ConfigInputs::read(&news.values).check());
     failures
 }
 

@@ -16,10 +16,26 @@ const LOG_CALL_TIMEOUT: Duration = Duration::from_secs(5);
 /// How long `flush` waits for queued messages to be delivered.
 const FLUSH_TIMEOUT: Duration = Duration::from_secs(3);
 
-/// One message for the engine.
+/// How the engine shows a message.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Severity {
+    Info,
+    Warning,
+}
+
+impl Severity {
+    fn on_the_wire(self) -> LogSeverity {
+        match self {
+            Severity::Info => LogSeverity::Info,
+            Severity::Warning => LogSeverity::Warning,
+        }
+    }
+}
+
+/// One message for the engine, as the rest of the provider writes it (no protocol types).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct LogEntry {
-    pub severity: LogSeverity,
+    pub severity: Severity,
     pub text: String,
     /// A status line: shown while the resource is in progress, replaced by the next one, not kept.
     pub ephemeral: bool,
@@ -28,7 +44,7 @@ pub struct LogEntry {
 impl LogEntry {
     pub fn status(text: impl Into<String>) -> Self {
         LogEntry {
-            severity: LogSeverity::Info,
+            severity: Severity::Info,
             text: text.into(),
             ephemeral: true,
         }
@@ -36,7 +52,7 @@ impl LogEntry {
 
     pub fn info(text: impl Into<String>) -> Self {
         LogEntry {
-            severity: LogSeverity::Info,
+            severity: Severity::Info,
             text: text.into(),
             ephemeral: false,
         }
@@ -44,7 +60,7 @@ impl LogEntry {
 
     pub fn warning(text: impl Into<String>) -> Self {
         LogEntry {
-            severity: LogSeverity::Warning,
+            severity: Severity::Warning,
             text: text.into(),
             ephemeral: false,
         }
@@ -94,7 +110,7 @@ impl EngineLog {
     /// Queues a message about the resource `urn`.
     pub fn log(&self, urn: &str, entry: LogEntry) {
         let request = LogRequest {
-            severity: entry.severity as i32,
+            severity: entry.severity.on_the_wire() as i32,
             message: entry.text,
             urn: urn.to_string(),
             stream_id: 0,

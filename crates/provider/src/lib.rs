@@ -12,29 +12,35 @@
 //! - `redact`: masks a resource's secret values in every text the provider sends out.
 //! - `connections`: one ECS connection and `Watcher` per distinct set of AWS settings, shared by all resources.
 //! - `engine_log`: ordered, never-blocking messages to the engine's `Log` RPC.
-//! - `partial_failure`: the "created but failed to initialize" gRPC error that keeps a failed wait's outputs.
-//! - `cli`: the plugin binary's command line.
-//! - `properties`: property values on the wire (`Struct`, secrets, unknowns) ⇄ typed values; `typed_properties!`.
-//! - `resource`: the resource's typed inputs (`WaitArgs`), results, state (`WaitState`) and `Check` rules.
+//! - `plugin_args`: the plugin binary's command line (serve, print the schema, version, help).
+//! - `properties`: property values on the wire (`Struct`, secrets, unknowns) ⇄ typed values: `Input<T>`
+//!   (known, unknown in a preview, absent or invalid), `Received` requests, `typed_properties!`.
+//! - `resource`: the resource's typed inputs (`WaitArgs`, as given: `WaitInputs`), results, state
+//!   (`WaitState`) and `Check` rules.
 //! - `config`: the provider configuration and the AWS settings it gives each resource.
 //! - `schema`: the Pulumi package schema, generated from the field tables.
-//! - `diff`: `Diff`/`DiffConfig` as a typed `DiffResult`: which properties change (never a replacement).
+//! - `diff`: `Diff`/`DiffConfig` on typed inputs, as a `DiffResult`: which properties change (never a
+//!   replacement), and whether the recorded `outcome` calls for waiting again.
 //! - `refresh`: `Read`'s refresh: a recorded state judged against a fresh DescribeServices by the watcher's verdict.
-//! - `progress`: the watcher's progress events as engine log lines.
+//! - `progress`: the watcher's progress events as typed engine log entries.
 //! - `rollback_on`: `rollbackOn` — when a verdict or a cancel calls for the watcher's rollback, and how its
 //!   result shows in the outputs.
-//! - `operations`: what each operation does, on typed values; every failure is an `OperationError`.
-//! - `server`: the gRPC service and server, the only module that speaks the protocol's requests, responses and
-//!   statuses: unpacks requests, packs typed results, maps `OperationError` to a status.
+//! - `operations`: what each operation does, on typed values (`Received` inputs in, `Outputs` and
+//!   `WaitState` out); every failure is an `OperationError`.
+//! - `server`: the gRPC service and server, the only module besides `properties` and `engine_log` that
+//!   touches protobuf: reads requests into typed inputs, writes typed results, maps `OperationError` to a
+//!   status (with the "created but failed to initialize" detail that keeps a failed wait's outputs).
+//!
+//! Only `properties`, `engine_log` and `server` use the protocol crates (protobuf values, gRPC, the Pulumi
+//! messages); the other modules work on typed values.
 
-pub mod cli;
 pub mod config;
 pub mod connections;
 pub mod diff;
 pub mod engine_log;
 pub mod fields;
 pub mod operations;
-pub mod partial_failure;
+pub mod plugin_args;
 pub mod progress;
 pub mod properties;
 pub mod redact;
@@ -46,6 +52,12 @@ pub mod server;
 pub mod validate;
 
 pub use server::{ServeError, serve};
+
+/// The "created but failed to initialize" status detail, which `server` writes; read back here as the
+/// engine reads it (the tests' path).
+pub mod partial_failure {
+    pub use crate::server::{INIT_FAILED_TYPE_URL, RpcStatus, init_failure_of};
+}
 
 /// The Pulumi package name.
 pub const PACKAGE_NAME: &str = "wait-for-ecs-deploy";

@@ -5,18 +5,18 @@ use std::io::Write;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use pulumi_resource_wait_for_ecs_deploy::cli::{self, Invocation};
+use pulumi_resource_wait_for_ecs_deploy::plugin_args::{self, Invocation};
 use pulumi_resource_wait_for_ecs_deploy::{VERSION, schema, serve};
 use tokio::net::TcpListener;
 use tokio::signal::unix::{Signal, SignalKind, signal};
 use tokio_util::sync::CancellationToken;
 
 fn main() -> ExitCode {
-    let engine_address = match cli::parse(std::env::args().skip(1)) {
+    let engine_address = match plugin_args::parse(std::env::args().skip(1)) {
         Invocation::Serve { engine_address } => engine_address,
         Invocation::PrintSchema => return print(&schema::schema_text()),
         Invocation::PrintVersion => return print(&format!("{VERSION}\n")),
-        Invocation::PrintHelp => return print(&format!("{}\n", cli::USAGE)),
+        Invocation::PrintHelp => return print(&format!("{}\n", plugin_args::USAGE)),
     };
     init_logging();
     let runtime = match tokio::runtime::Builder::new_multi_thread()

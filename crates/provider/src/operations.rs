@@ -1,32 +1,28 @@
-//! What each resource operation does. The engine's property structs are decoded into typed values
-//! ([`ProviderConfig`], [`WaitArgs`], [`WaitState`]) at the top of each operation and encoded again at its end;
-//! everything between (connecting, waiting, refreshing, wording notes) works on the typed values. Results are
-//! plain values, and every way an operation fails is an [`OperationError`]: `server` alone turns them into
-//! gRPC responses and statuses.
+//! What each resource operation does, on typed values only: `server` reads the engine's property structs
+//! into [`Received`] inputs ([`WaitInputs`], the recorded [`WaitState`]'s) and writes the typed results
+//! ([`Outputs`], [`WaitState`]) back; connecting, waiting, refreshing and wording notes all happen on typed
+//! values. Every way an operation fails is an [`OperationError`], which `server` alone turns into a gRPC
+//! status.
 
+use std::collections::BTreeSet;
 use std::sync::{Arc, RwLock};
 
 use ecs_watcher::api::ApiError;
 use ecs_watcher::layer::Operation;
-use ecs_watcher::retry::{self, GaveUp, RetryPolicy};
 use ecs_watcher::message::human_duration;
 use ecs_watcher::model::short_task_definition;
+use ecs_watcher::retry::{self, GaveUp, RetryPolicy};
 use ecs_watcher::{ProgressEvent, SetupError, WaitError};
-use prost_types::Struct;
 use tokio_util::sync::CancellationToken;
 
 use crate::config::{ProviderConfig, check_config};
 use crate::connections::{Connection, Connections};
 use crate::engine_log::{EngineLog, LogEntry};
-use crate::fields::FieldSpec;
-use crate::partial_failure::InitFailure;
 use crate::progress;
-use crate::properties::{FieldError, Revealed, reveal, unknown_value};
+use crate::properties::{FieldError, Received, Revealed};
 use crate::redact::Redactor;
 use crate::refresh::{Refreshed, refresh};
-use crate::resource::{
-    OUTPUT_TABLES, WaitArgs, WaitResults, WaitState, check_inputs, checked_inputs,
-};
+use crate::resource::{WaitArgs, WaitInputs, WaitState, WaitStateInputs, check_inputs};
 use crate::rollback_on;
 
 /// Why an operation did not do what the engine asked. Every message is already redacted.
@@ -68,12 +64,39 @@ pub struct Operations {
     shutdown: CancellationToken,
 }
 
+/// What a failed `Create`/`Update` reports alongside its outputs, so the engine keeps them.
+#[derive(Clone, Debug)]
+pub struct InitFailure {
+    pub id: String,
+    /// The state of the failed wait; its inputs are the resource's inputs.
+    pub outputs: Outputs,
+    /// One line per reason; the engine prints each.
+    pub reasons: Vec<String>,
+}
+
+/// A resource's outputs, typed: `server` writes them, wrapping as secret the properties in `secret` and
+/// those the field tables mark secret.
+#[derive(Clone, Debug)]
+pub struct Outputs {
+    pub values: OutputValues,
+    /// The properties that arrived secret (a secret input stays a secret output).
+    pub secret: BTreeSet<String>,
+}
+
+#[derive(Clone, Debug)]
+pub enum OutputValues {
+    /// The inputs and results of a wait.
+    State(WaitState),
+    /// A preview's: the inputs as given (unknowns included), every result not known yet.
+    Preview(WaitInputs),
+}
+
 /// A `Create` or `Update` call.
 pub struct ApplyCall<'a> {
     pub urn: &'a str,
     /// The existing id for `Update`; `Create` derives one from the deployment.
     pub id: Option<&'a str>,
-    pub properties: Option<&'a Struct>,
+    pub news: &'a Received<WaitInputs>,
     pub preview: bool,
     /// The engine's timeout for the operation, in seconds (customTimeouts); 0 when unset.
     pub timeout_seconds: f64,
@@ -82,14 +105,7 @@ pub struct ApplyCall<'a> {
 /// The result of `Create`/`Update`: the id and the outputs.
 pub struct Applied {
     pub id: String,
-    pub outputs: Struct,
-}
-
-/// The result of `Check`/`CheckConfig`: the inputs to use and what is wrong with them (redacted).
-pub struct Checked {
-    /// The inputs the engine should go on with; `None` when it sent none.
-    pub inputs: Option<Struct>,
-    pub failures: Vec<FieldError>,
+    pub outputs: Outputs,
 }
 
 impl Operations {
@@ -113,28 +129,22 @@ impl Operations {
             .clone()
     }
 
-    /// `CheckConfig`: the configuration as given, and what is wrong with it.
-    pub fn check_config(&self, news: Option<&Struct>) -> Checked {
-        let revealed = reveal(news);
-        let redactor = redactor_for(&revealed, &[ProviderConfig::FIELDS]);
-        Checked {
-            inputs: news.cloned(),
-            failures: redacted(check_config(&revealed), &redactor),
-        }
+    /// `CheckConfig`: what is wrong with the configuration (redacted).
+    pub fn check_config(&self, news: &Revealed) -> Vec<FieldError> {
+        let redactor = Redactor::new(news.secret_texts(&[ProviderConfig::FIELDS]));
+        redacted(check_config(news), &redactor)
     }
 
     /// `Configure`: from `args`, or from the legacy `variables` map when the engine sends no args.
     pub fn configure(
         &self,
-        args: Option<&Struct>,
+        args: Option<&Revealed>,
         variables: &std::collections::HashMap<String, String>,
     ) -> Result<(), OperationError> {
-        let revealed = args.map(|args| reveal(Some(args)));
-        let redactor = revealed
-            .as_ref()
-            .map(|r| redactor_for(r, &[ProviderConfig::FIELDS]))
+        let redactor = args
+            .map(|args| Redactor::new(args.secret_texts(&[ProviderConfig::FIELDS])))
             .unwrap_or_default();
-        let config = ProviderConfig::from_configure(revealed.as_ref(), variables)
+        let config = ProviderConfig::from_configure(args, variables)
             .map_err(|errors| invalid_input(&errors, &redactor))?;
         *self
             .config
@@ -143,30 +153,29 @@ impl Operations {
         Ok(())
     }
 
-    /// `Check`: the inputs with defaults applied, and what is wrong with them.
-    pub fn check(&self, news: Option<&Struct>) -> Checked {
-        let revealed = reveal(news);
-        let redactor = redactor_for(&revealed, &[WaitArgs::FIELDS]);
-        let failures = redacted(check_inputs(&revealed), &redactor);
-        let inputs = checked_inputs(&revealed).conceal(&[WaitArgs::FIELDS]);
-        Checked {
-            inputs: Some(inputs),
-            failures,
-        }
+    /// `Check`: what is wrong with the inputs (redacted).
+    pub fn check(&self, news: &Received<WaitInputs>) -> Vec<FieldError> {
+        redacted(check_inputs(news), &redactor_for(news))
     }
 
     /// `Create`/`Update`: in preview, the inputs and unknown results; otherwise wait for the deployment.
     pub async fn apply(&self, call: ApplyCall<'_>) -> Result<Applied, OperationError> {
-        let news = reveal(call.properties);
-        let redactor = redactor_for(&news, OUTPUT_TABLES);
+        let news = call.news;
+        let redactor = redactor_for(news);
         if call.preview {
             return Ok(Applied {
                 id: call.id.unwrap_or_default().to_string(),
-                outputs: preview_outputs(&news),
+                outputs: Outputs {
+                    values: OutputValues::Preview(news.inputs.clone()),
+                    secret: news.secret.clone(),
+                },
             });
         }
-        let args =
-            WaitArgs::decode(&news.values).map_err(|errors| invalid_input(&errors, &redactor))?;
+        let args = news
+            .inputs
+            .clone()
+            .resolve()
+            .map_err(|errors| invalid_input(&errors, &redactor))?;
         let mut state = self
             .wait(call.urn, args, &redactor, call.timeout_seconds)
             .await?;
@@ -176,15 +185,23 @@ impl Operations {
         let id = call
             .id
             .map_or_else(|| redactor.apply(&state.resource_id()), str::to_string);
-        let outputs = outputs_of(&state, &news);
-        if state.fails_operation() {
+        let fails = state.fails_operation().then(|| {
+            (
+                redactor.apply(&state.failure_summary()),
+                state.results.failure_message.clone(),
+            )
+        });
+        let outputs = Outputs {
+            values: OutputValues::State(state),
+            secret: news.secret.clone(),
+        };
+        if let Some((message, reason)) = fails {
             return Err(OperationError::DeploymentFailed {
-                message: redactor.apply(&state.failure_summary()),
+                message,
                 failure: Box::new(InitFailure {
                     id,
                     outputs,
-                    inputs: news.conceal(&[WaitArgs::FIELDS]),
-                    reasons: vec![state.results.failure_message.clone()],
+                    reasons: vec![reason],
                 }),
             });
         }
@@ -296,12 +313,11 @@ impl Operations {
     /// `Read`: the recorded outputs refreshed against what ECS says now; `None` when the service is gone.
     pub async fn read(
         &self,
-        properties: Option<&Struct>,
-    ) -> Result<Option<Struct>, OperationError> {
-        let old = reveal(properties);
-        let redactor = redactor_for(&old, OUTPUT_TABLES);
-        let state = WaitState::decode(&old.values).map_err(|errors| {
-            if old.values.is_empty() {
+        old: &Received<WaitStateInputs>,
+    ) -> Result<Option<WaitState>, OperationError> {
+        let redactor = redactor_for(old);
+        let state = WaitState::resolve(old.inputs.clone()).map_err(|errors| {
+            if old.is_empty {
                 OperationError::InvalidInput(
                     "WaitForEcsDeployment cannot be imported: it records a wait, not an AWS object; declare it instead"
                         .to_string(),
@@ -313,8 +329,7 @@ impl Operations {
                 ))
             }
         })?;
-        let refreshed = self.refreshed(state, &redactor).await?;
-        Ok(refreshed.map(|state| outputs_of(&state, &old)))
+        self.refreshed(state, &redactor).await
     }
 
     /// The state with its results as ECS shows them now; `None` when the cluster or service is gone.
@@ -339,9 +354,9 @@ impl Operations {
         let refreshed = match described {
             Ok(described) => refresh(&state, &described),
             Err(GaveUp::Cancelled) => return Err(cancelled(&state.args)),
-            Err(GaveUp::Error(ApiError::ClusterNotFound { .. } | ApiError::ServiceNotFound { .. })) => {
-                Refreshed::Gone
-            }
+            Err(GaveUp::Error(
+                ApiError::ClusterNotFound { .. } | ApiError::ServiceNotFound { .. },
+            )) => Refreshed::Gone,
             Err(GaveUp::Error(error)) => {
                 return Err(OperationError::Unavailable(redactor.apply(&format!(
                     "refreshing {}: DescribeServices failed: {error}",
@@ -359,28 +374,8 @@ impl Operations {
     }
 }
 
-/// The outputs of `state`, secret where its inputs arrived secret or the tables say so.
-fn outputs_of(state: &WaitState, inputs: &Revealed) -> Struct {
-    Revealed {
-        values: state.encode(),
-        secret: inputs.secret.clone(),
-    }
-    .conceal(OUTPUT_TABLES)
-}
-
-/// Preview outputs: the inputs as given (unknowns included) and every result unknown.
-fn preview_outputs(news: &Revealed) -> Struct {
-    let mut outputs = news.clone();
-    for field in WaitResults::FIELDS {
-        outputs
-            .values
-            .insert(field.name.to_string(), unknown_value());
-    }
-    outputs.conceal(OUTPUT_TABLES)
-}
-
-fn redactor_for(revealed: &Revealed, tables: &[&[FieldSpec]]) -> Redactor {
-    Redactor::new(revealed.secret_texts(tables))
+fn redactor_for<T>(received: &Received<T>) -> Redactor {
+    Redactor::new(received.secret_texts.clone())
 }
 
 fn redacted(errors: Vec<FieldError>, redactor: &Redactor) -> Vec<FieldError> {

@@ -31,8 +31,8 @@ pub fn log_entry(event: &ProgressEvent) -> LogEntry {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::engine_log::Severity;
     use ecs_watcher::model::{StoppedContainer, StoppedTask};
-    use pulumi_gestalt_proto::pulumi::pulumirpc::LogSeverity;
 
     #[test]
     fn stages_and_traffic_steps_are_kept() {
@@ -40,7 +40,7 @@ mod tests {
             deployment_id: "ecs-svc/1".into(),
             stage: ecs_watcher::model::LifecycleStage::BakeTime,
         });
-        assert_eq!(stage.severity, LogSeverity::Info);
+        assert_eq!(stage.severity, Severity::Info);
         assert!(!stage.ephemeral);
         assert!(stage.text.contains("BAKE_TIME"), "{}", stage.text);
         let traffic = log_entry(&ProgressEvent::TrafficShifted {
@@ -83,7 +83,7 @@ mod tests {
                 ..StoppedTask::default()
             },
         });
-        assert_eq!(entry.severity, LogSeverity::Warning);
+        assert_eq!(entry.severity, Severity::Warning);
         assert!(!entry.ephemeral);
         assert_eq!(
             entry.text,

@@ -1,10 +1,14 @@
-//! Pulumi property values on the wire (`google.protobuf.Struct`) ⇄ typed Rust values.
+//! Pulumi property values on the wire (`google.protobuf.Struct`) ⇄ typed Rust values. With `server` and
+//! `engine_log`, the only module that handles protobuf: everything else receives a [`Received`] (typed
+//! [`Input`]s plus what only the wire tells, such as which properties were secret) and returns typed values.
 //!
 //! The engine marks secrets by wrapping a value in an object carrying a signature key, and marks values not
 //! known yet (during preview) with a sentinel string. [`reveal`] unwraps secrets while remembering which
 //! properties were secret, so [`Revealed::conceal`] can wrap them again on the way out: a secret input stays a
 //! secret output. `typed_properties!` declares a typed struct together with its field table (the one source
-//! of truth for the schema) and generates the conversions from that table.
+//! of truth for the schema), and a companion struct of [`Input`]s (each property known, unknown in a
+//! preview, absent, or not a valid value) that Check, Diff and preview work on; it generates the
+//! conversions from that table.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -38,6 +42,14 @@ pub fn number_value(number: f64) -> Value {
 pub fn bool_value(flag: bool) -> Value {
     Value {
         kind: Some(Kind::BoolValue(flag)),
+    }
+}
+
+pub fn list_value(texts: impl IntoIterator<Item = impl Into<String>>) -> Value {
+    Value {
+        kind: Some(Kind::ListValue(prost_types::ListValue {
+            values: texts.into_iter().map(string_value).collect(),
+        })),
     }
 }
 
@@ -251,36 +263,54 @@ pub trait PropertyValue: Sized {
 
     /// The wire value, `None` to leave the property out.
     fn to_value(&self) -> Option<Value>;
+}
 
-    /// Converts whatever the map holds for this property.
-    fn decode(spec: &FieldSpec, value: Option<&Value>) -> Result<Self, FieldError> {
-        match value {
-            None => Self::from_missing(spec),
-            Some(value) if is_null(value) => Self::from_missing(spec),
-            Some(value) if is_unknown(value) => Err(FieldError::new(
-                spec.name,
-                format!(
-                    "{} is not known yet (it depends on an output that has not been computed)",
-                    spec.name
-                ),
-            )),
-            Some(value) => Self::from_value(spec, value),
-        }
+/// A typed value that travels as a string: parsed once when the properties are read, written back as its text.
+/// Every `TextValue` is a [`PropertyValue`] of schema type string, and a list of them a string list.
+pub trait TextValue: Sized + PartialEq {
+    /// What leaving the property out means, when it may be left out (`None`: the property is required).
+    /// A value equal to it is left out of the outputs too, so spelling the default out is no change.
+    const WHEN_ABSENT: Option<fn() -> Self> = None;
+
+    /// Parses the text of the property `field`; the error names the field, the value and what is valid.
+    fn parse_text(field: &str, text: &str) -> Result<Self, String>;
+
+    /// The text written to the wire, which [`TextValue::parse_text`] reads back as the same value.
+    fn to_text(&self) -> String;
+}
+
+impl TextValue for String {
+    fn parse_text(_field: &str, text: &str) -> Result<Self, String> {
+        Ok(text.to_string())
+    }
+
+    fn to_text(&self) -> String {
+        self.clone()
     }
 }
 
-impl PropertyValue for String {
+impl<T: TextValue> PropertyValue for T {
     const FIELD_TYPE: FieldType = FieldType::String;
+    const OPTIONAL: bool = T::WHEN_ABSENT.is_some();
 
     fn from_value(spec: &FieldSpec, value: &Value) -> Result<Self, FieldError> {
         match &value.kind {
-            Some(Kind::StringValue(text)) => Ok(text.clone()),
+            Some(Kind::StringValue(text)) => {
+                T::parse_text(spec.name, text).map_err(|reason| FieldError::new(spec.name, reason))
+            }
             _ => Err(type_error(spec, value, "a string")),
         }
     }
 
+    fn from_missing(spec: &FieldSpec) -> Result<Self, FieldError> {
+        T::WHEN_ABSENT
+            .map(|absent| absent())
+            .ok_or_else(|| missing(spec))
+    }
+
     fn to_value(&self) -> Option<Value> {
-        Some(string_value(self.clone()))
+        let absent = T::WHEN_ABSENT.map(|absent| absent());
+        (absent.as_ref() != Some(self)).then(|| string_value(self.to_text()))
     }
 }
 
@@ -381,9 +411,9 @@ impl PropertyValue for f64 {
     }
 }
 
-/// A list of strings; absent means empty, and an empty list is left out of the outputs (so a state written
+/// A list of texts; absent means empty, and an empty list is left out of the outputs (so a state written
 /// before the property existed shows no change).
-impl PropertyValue for Vec<String> {
+impl<T: TextValue> PropertyValue for Vec<T> {
     const FIELD_TYPE: FieldType = FieldType::StringList;
     const OPTIONAL: bool = true;
 
@@ -394,7 +424,8 @@ impl PropertyValue for Vec<String> {
         list.values
             .iter()
             .map(|item| match &item.kind {
-                Some(Kind::StringValue(text)) => Ok(text.clone()),
+                Some(Kind::StringValue(text)) => T::parse_text(spec.name, text)
+                    .map_err(|reason| FieldError::new(spec.name, reason)),
                 _ => Err(type_error(spec, item, "a list of strings")),
             })
             .collect()
@@ -405,11 +436,7 @@ impl PropertyValue for Vec<String> {
     }
 
     fn to_value(&self) -> Option<Value> {
-        (!self.is_empty()).then(|| Value {
-            kind: Some(Kind::ListValue(prost_types::ListValue {
-                values: self.iter().map(|text| string_value(text.clone())).collect(),
-            })),
-        })
+        (!self.is_empty()).then(|| list_value(self.iter().map(TextValue::to_text)))
     }
 }
 
@@ -430,22 +457,206 @@ impl<T: PropertyValue> PropertyValue for Option<T> {
     }
 }
 
+/// One property as a request gives it, read by its field table: what Check validates, Diff compares and a
+/// preview echoes, so none of them looks at a wire value.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Input<T> {
+    /// Left out, or null: the table's default applies (or `None`, or an empty list).
+    Absent,
+    Known(T),
+    /// Not known yet: it depends on an output that has not been computed (only in a preview).
+    Unknown,
+    /// Given, but not a value of the property (wrong type, or a text that does not parse).
+    Invalid(FieldError),
+}
+
+/// How a property's new input compares with the recorded one (see [`Input::compared_with`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Compared {
+    Same,
+    Added,
+    Removed,
+    Changed,
+}
+
+impl<T: PropertyValue + PartialEq> Input<T> {
+    /// Reads what the map holds for the property `spec`.
+    pub fn read(spec: &FieldSpec, value: Option<&Value>) -> Self {
+        match value {
+            None => Input::Absent,
+            Some(value) if is_null(value) => Input::Absent,
+            Some(value) if is_unknown(value) => Input::Unknown,
+            Some(value) => match T::from_value(spec, value) {
+                Ok(known) => Input::Known(known),
+                Err(error) => Input::Invalid(error),
+            },
+        }
+    }
+
+    /// The value to use: the known one, or the table's default for an absent one; an error when the
+    /// property is required and absent, not known yet, or invalid.
+    pub fn resolve(self, spec: &FieldSpec) -> Result<T, FieldError> {
+        match self {
+            Input::Known(value) => Ok(value),
+            Input::Absent => T::from_missing(spec),
+            Input::Unknown => Err(FieldError::new(
+                spec.name,
+                format!(
+                    "{} is not known yet (it depends on an output that has not been computed)",
+                    spec.name
+                ),
+            )),
+            Input::Invalid(error) => Err(error),
+        }
+    }
+
+    /// The known value, if there is one.
+    pub fn known(&self) -> Option<&T> {
+        match self {
+            Input::Known(value) => Some(value),
+            _ => None,
+        }
+    }
+
+    /// Something is set: a value that would be written to the outputs, an unknown, or an invalid value.
+    /// An empty list and a value spelling out the absent one count as not set, like an absent property.
+    fn is_set(&self) -> bool {
+        match self {
+            Input::Absent => false,
+            Input::Known(value) => value.to_value().is_some(),
+            Input::Unknown | Input::Invalid(_) => true,
+        }
+    }
+
+    /// Diff's rule: an unknown new value may differ, so it is a change; so is anything invalid.
+    pub fn compared_with(&self, old: &Input<T>) -> Compared {
+        match (old.is_set(), self.is_set()) {
+            (false, false) => Compared::Same,
+            (false, true) => Compared::Added,
+            (true, false) => Compared::Removed,
+            (true, true) => match (old, self) {
+                (Input::Known(old), Input::Known(new)) if old == new => Compared::Same,
+                _ => Compared::Changed,
+            },
+        }
+    }
+
+    /// The wire value a preview echoes: the known value, the unknown marker, or nothing.
+    pub fn preview_value(&self) -> Option<Value> {
+        match self {
+            Input::Known(value) => value.to_value(),
+            Input::Unknown => Some(unknown_value()),
+            Input::Absent | Input::Invalid(_) => None,
+        }
+    }
+}
+
+/// A property struct that a field table (or several) reads from a request.
+pub trait FromProperties: Sized {
+    /// The tables whose properties it holds.
+    fn tables() -> Vec<&'static [FieldSpec]>;
+    fn read(values: &PropertyMap) -> Self;
+}
+
+impl<A: FromProperties, B: FromProperties> FromProperties for (A, B) {
+    fn tables() -> Vec<&'static [FieldSpec]> {
+        let mut tables = A::tables();
+        tables.extend(B::tables());
+        tables
+    }
+
+    fn read(values: &PropertyMap) -> Self {
+        (A::read(values), B::read(values))
+    }
+}
+
+/// A request's property struct as the provider's code receives it: read by field tables into typed
+/// [`Input`]s, plus what only the wire tells.
+#[derive(Clone, Debug)]
+pub struct Received<T> {
+    pub inputs: T,
+    /// The names of the properties that arrived secret: they leave secret too.
+    pub secret: BTreeSet<String>,
+    /// The text of every secret value (arrived secret, or secret by the tables), for redaction.
+    pub secret_texts: Vec<String>,
+    /// The names of the properties no table declares.
+    pub undeclared: Vec<String>,
+    /// The struct held no property at all.
+    pub is_empty: bool,
+}
+
+/// Reads a request's property struct (absent: empty).
+pub fn receive<T: FromProperties>(properties: Option<&Struct>) -> Received<T> {
+    let revealed = reveal(properties);
+    let tables = T::tables();
+    let undeclared = revealed
+        .values
+        .keys()
+        .filter(|name| {
+            !tables
+                .iter()
+                .flat_map(|table| table.iter())
+                .any(|field| field.name == name.as_str())
+        })
+        .cloned()
+        .collect();
+    Received {
+        inputs: T::read(&revealed.values),
+        secret_texts: revealed.secret_texts(&tables),
+        is_empty: revealed.values.is_empty(),
+        secret: revealed.secret,
+        undeclared,
+    }
+}
+
+/// Builds a wire struct from typed properties: `write` fills the map, then every property in `secret` or
+/// marked secret by `tables` is wrapped as a secret.
+pub fn send(
+    secret: &BTreeSet<String>,
+    tables: &[&[FieldSpec]],
+    write: impl FnOnce(&mut PropertyMap),
+) -> Struct {
+    let mut values = PropertyMap::new();
+    write(&mut values);
+    Revealed {
+        values,
+        secret: secret.clone(),
+    }
+    .conceal(tables)
+}
+
+/// Every property of `fields` as not known yet (the results of a preview).
+pub fn all_unknown(fields: &[FieldSpec], values: &mut PropertyMap) {
+    for field in fields {
+        values.insert(field.name.to_string(), unknown_value());
+    }
+}
+
+/// `Check`'s answer to the engine: the inputs as given (undeclared ones too), plus the table's defaults.
+pub fn with_defaults(properties: Option<&Struct>, fields: &[FieldSpec]) -> Struct {
+    let mut revealed = reveal(properties);
+    apply_defaults(fields, &mut revealed.values);
+    revealed.conceal(&[fields])
+}
+
 /// The validator of properties that any well-typed value satisfies.
 pub fn any_value<T>(_property: &str, _value: &T) -> Result<(), String> {
     Ok(())
 }
 
-/// Declares a typed property struct and its field table from one list of documented fields.
+/// Declares a typed property struct, its field table, and its struct of [`Input`]s, from one list of
+/// documented fields.
 ///
-/// Each field reads `/// doc` then `rust_name: Type as "wireName" { default: .., secret: .., validate: .. }`.
-/// The doc comment becomes both the rustdoc of the field and its schema description; the Rust type decides
-/// the schema type and whether the property may be absent; `validate` is a function
-/// `(property name, &value) -> Result<(), String>` run by `check` on known values. Secret fields are redacted in the
-/// generated `Debug`.
+/// It reads `pub struct Name (given: NameInputs) { ... }`, each field `/// doc` then
+/// `rust_name: Type as "wireName" { default: .., secret: .., validate: .. }`. The doc comment becomes both the
+/// rustdoc of the field and its schema description; the Rust type decides the schema type and whether the
+/// property may be absent; `validate` is a function `(property name, &value) -> Result<(), String>` run by
+/// `check` on known values. `NameInputs` holds an `Input<Type>` per field: what a request gave, known or not.
+/// Secret fields are redacted in the generated `Debug`s.
 macro_rules! typed_properties {
     (
         $(#[doc = $struct_doc:literal])*
-        pub struct $name:ident {
+        pub struct $name:ident (given: $given:ident) {
             $(
                 $(#[doc = $doc:literal])+
                 $field:ident : $ty:ty as $wire:literal {
@@ -460,6 +671,12 @@ macro_rules! typed_properties {
         #[derive(Clone, PartialEq)]
         pub struct $name {
             $( $(#[doc = $doc])+ pub $field: $ty, )+
+        }
+
+        #[doc = concat!("The properties of [`", stringify!($name), "`] as a request gives them: each known, not known yet, absent or invalid.")]
+        #[derive(Clone, PartialEq)]
+        pub struct $given {
+            $( $(#[doc = $doc])+ pub $field: $crate::properties::Input<$ty>, )+
         }
 
         impl $name {
@@ -481,53 +698,12 @@ macro_rules! typed_properties {
                 )+
             ];
 
-            /// Converts a revealed property map; every property must be known and well-typed.
+            /// Converts a revealed property map; every property must be known and valid.
             #[allow(dead_code)]
             pub fn decode(
                 values: &$crate::properties::PropertyMap,
             ) -> Result<Self, Vec<$crate::properties::FieldError>> {
-                let mut errors = Vec::new();
-                let mut index = 0usize;
-                $(
-                    let spec = &Self::FIELDS[index];
-                    index += 1;
-                    let $field = match <$ty as $crate::properties::PropertyValue>::decode(spec, values.get($wire)) {
-                        Ok(value) => Some(value),
-                        Err(error) => {
-                            errors.push(error);
-                            None
-                        }
-                    };
-                )+
-                let _ = index;
-                match ($($field,)+) {
-                    ($(Some($field),)+) if errors.is_empty() => Ok(Self { $($field,)+ }),
-                    _ => Err(errors),
-                }
-            }
-
-            /// Type-checks and validates every known property (unknown values pass unvalidated).
-            #[allow(dead_code)]
-            pub fn check(values: &$crate::properties::PropertyMap) -> Vec<$crate::properties::FieldError> {
-                let mut errors = Vec::new();
-                let mut index = 0usize;
-                $(
-                    let spec = &Self::FIELDS[index];
-                    index += 1;
-                    let raw = values.get($wire);
-                    if !raw.is_some_and($crate::properties::is_unknown) {
-                        match <$ty as $crate::properties::PropertyValue>::decode(spec, raw) {
-                            Ok(value) => {
-                                if let Err(reason) = ($validate)($wire, &value) {
-                                    errors.push($crate::properties::FieldError::new($wire, reason));
-                                }
-                            }
-                            Err(error) => errors.push(error),
-                        }
-                    }
-                )+
-                let _ = index;
-                errors
+                <$given as $crate::properties::FromProperties>::read(values).resolve()
             }
 
             /// Writes every property that has a value into `values`.
@@ -541,9 +717,101 @@ macro_rules! typed_properties {
             }
         }
 
+        impl $crate::properties::FromProperties for $given {
+            fn tables() -> Vec<&'static [$crate::fields::FieldSpec]> {
+                vec![$name::FIELDS]
+            }
+
+            fn read(values: &$crate::properties::PropertyMap) -> Self {
+                let mut specs = $name::FIELDS.iter();
+                $(
+                    let $field = match specs.next() {
+                        Some(spec) => $crate::properties::Input::read(spec, values.get($wire)),
+                        None => $crate::properties::Input::Absent,
+                    };
+                )+
+                Self { $($field,)+ }
+            }
+        }
+
+        impl $given {
+            /// The values to use (defaults for absent ones), or what is wrong, property by property.
+            #[allow(dead_code)]
+            pub fn resolve(self) -> Result<$name, Vec<$crate::properties::FieldError>> {
+                let mut errors = Vec::new();
+                let mut specs = $name::FIELDS.iter();
+                $(
+                    let $field = specs.next().and_then(|spec| match self.$field.resolve(spec) {
+                        Ok(value) => Some(value),
+                        Err(error) => {
+                            errors.push(error);
+                            None
+                        }
+                    });
+                )+
+                match ($($field,)+) {
+                    ($(Some($field),)+) if errors.is_empty() => Ok($name { $($field,)+ }),
+                    _ => Err(errors),
+                }
+            }
+
+            /// What is wrong with each property: invalid values, missing required ones, and the `validate`
+            /// rules of known values and defaults (values not known yet pass unvalidated).
+            #[allow(dead_code)]
+            pub fn check(&self) -> Vec<$crate::properties::FieldError> {
+                let mut errors = Vec::new();
+                let mut specs = $name::FIELDS.iter();
+                $(
+                    if let Some(spec) = specs.next() {
+                        if !matches!(self.$field, $crate::properties::Input::Unknown) {
+                            match self.$field.clone().resolve(spec) {
+                                Ok(value) => {
+                                    if let Err(reason) = ($validate)($wire, &value) {
+                                        errors.push($crate::properties::FieldError::new($wire, reason));
+                                    }
+                                }
+                                Err(error) => errors.push(error),
+                            }
+                        }
+                    }
+                )+
+                errors
+            }
+
+            /// How each property compares with `old`, in table order.
+            #[allow(dead_code)]
+            pub fn compared_with(&self, old: &Self) -> Vec<(&'static str, $crate::properties::Compared)> {
+                vec![$(($wire, self.$field.compared_with(&old.$field)),)+]
+            }
+
+            /// Writes what a preview echoes: known values, and the unknown marker for unknown ones.
+            #[allow(dead_code)]
+            pub fn preview_into(&self, values: &mut $crate::properties::PropertyMap) {
+                $(
+                    if let Some(value) = self.$field.preview_value() {
+                        values.insert($wire.to_string(), value);
+                    }
+                )+
+            }
+        }
+
         impl std::fmt::Debug for $name {
             fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 let mut out = f.debug_struct(stringify!($name));
+                $(
+                    if $secret {
+                        out.field(stringify!($field), &"[secret]");
+                    } else {
+                        out.field(stringify!($field), &self.$field);
+                    }
+                )+
+                out.finish()
+            }
+        }
+
+        impl std::fmt::Debug for $given {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                let mut out = f.debug_struct(stringify!($given));
                 $(
                     if $secret {
                         out.field(stringify!($field), &"[secret]");
@@ -581,6 +849,16 @@ pub fn unknown_properties(
     tables: &[&[FieldSpec]],
     also_allowed: &[&str],
 ) -> Vec<FieldError> {
+    let names: Vec<String> = values.keys().cloned().collect();
+    unknown_names(&names, tables, also_allowed)
+}
+
+/// A failure for every name in `names` that no table (and no allowed extra name) declares.
+pub fn unknown_names(
+    names: &[String],
+    tables: &[&[FieldSpec]],
+    also_allowed: &[&str],
+) -> Vec<FieldError> {
     let known = |name: &str| {
         also_allowed.contains(&name) || tables.iter().flat_map(|t| t.iter()).any(|f| f.name == name)
     };
@@ -589,8 +867,8 @@ pub fn unknown_properties(
         .flat_map(|t| t.iter())
         .map(|f| f.name)
         .collect();
-    values
-        .keys()
+    names
+        .iter()
         .filter(|name| !known(name))
         .map(|name| {
             FieldError::new(
@@ -610,7 +888,7 @@ mod tests {
 
     typed_properties! {
         /// A sample.
-        pub struct Sample {
+        pub struct Sample (given: SampleInputs) {
             /// The name. Used everywhere.
             name: String as "name" { default: None, secret: false, validate: any_value },
             /// How many.
@@ -667,7 +945,7 @@ mod tests {
     #[test]
     fn check_skips_unknowns_and_runs_validators() {
         let values = map(&[("name", unknown_value()), ("count", number_value(0.0))]);
-        let errors = Sample::check(&values);
+        let errors = SampleInputs::read(&values).check();
         assert_eq!(
             errors,
             vec![FieldError::new("count", "count must be positive")]

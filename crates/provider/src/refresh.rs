@@ -13,11 +13,11 @@ use std::collections::HashMap;
 use ecs_watcher::Outcome;
 use ecs_watcher::api::DescribeServicesOutput;
 use ecs_watcher::input;
+use ecs_watcher::kinds::describe_services::assess;
 use ecs_watcher::message;
 use ecs_watcher::model::{
     Deployment, DeploymentStatus, RolloutState, ServiceSnapshot, ServiceStatus,
 };
-use ecs_watcher::kinds::describe_services::assess;
 use ecs_watcher::verdict::{Assessment, Observation, Target};
 
 use crate::resource::{WaitResults, WaitState};

@@ -3,19 +3,19 @@
 //!
 //! These declarations ARE the field table: the schema, `Check`'s validation and defaults, and the wire
 //! conversion all read them. Validation reuses `ecs_watcher::input`, so the CLI and the provider reject the
-//! same values with the same words.
+//! same values with the same words. Everything here is typed: `waitUntil` and `rollbackOn` are parsed once,
+//! when the properties are read ([`WaitInputs`]), and a value that does not parse is an error naming the
+//! property, never a silent default.
 
 use std::time::Duration;
 
+use ecs_watcher::actions::RollbackTrigger;
 use ecs_watcher::input::{self, DurationInput, InputError};
 use ecs_watcher::{Outcome, WaitOptions, WaitReport, WaitRequest, WaitUntil};
-use prost_types::Value;
-use prost_types::value::Kind;
 
-use crate::fields::{FieldDefault, FieldSpec, FieldType};
+use crate::fields::{FieldDefault, FieldSpec};
 use crate::properties::{
-    FieldError, PropertyMap, PropertyValue, Revealed, any_value, apply_defaults, string_value,
-    typed_properties, unknown_properties,
+    FieldError, Input, Received, TextValue, any_value, typed_properties, unknown_names,
 };
 use crate::validate;
 
@@ -26,7 +26,7 @@ typed_properties! {
     /// (`status` COMPLETED or FAILED, the precise `outcome`, and the real reason in `failureMessage`).
     /// By default a failed, rolled-back or timed-out deployment fails the Pulumi operation (`failOnError`).
     /// A drop-in for `@wanews/pulumi-wait-for-ecs-deploy`'s `WaitForEcsDeployment`.
-    pub struct WaitArgs {
+    pub struct WaitArgs (given: WaitInputs) {
         /// The name or ARN of the ECS cluster that runs the service.
         cluster_name: String as "clusterName" {
             default: None, secret: false, validate: validate::required(input::cluster),
@@ -77,8 +77,8 @@ typed_properties! {
         /// `stage:<LIFECYCLE_STAGE>` stops once the deployment reached or passed that stage, e.g.
         /// `stage:POST_TEST_TRAFFIC_SHIFT` (test traffic is on the new revision). `paused` and `stage:` need a
         /// service deploying with strategy BLUE_GREEN, LINEAR or CANARY.
-        wait_until: Option<String> as "waitUntil" {
-            default: None, secret: false, validate: validate::optional(WaitUntil::parse),
+        wait_until: WaitUntil as "waitUntil" {
+            default: None, secret: false, validate: any_value,
         },
         /// Roll the deployment back (ECS StopServiceDeployment with stopType ROLLBACK) when the wait ends in one
         /// of these: `failed` (FAILED, e.g. a crash loop without circuit breaker), `timedOut` (TIMED_OUT: the
@@ -86,15 +86,15 @@ typed_properties! {
         /// `pulumi up`; the rollback is requested before the provider stops). Default: never. The outcome stays
         /// what it was; `rollbackStatus` and `failureMessage` say what the rollback did. Needs the IAM
         /// permission ecs:StopServiceDeployment.
-        rollback_on: Vec<String> as "rollbackOn" {
-            default: None, secret: false, validate: valid_rollback_on,
+        rollback_on: Vec<RollbackTrigger> as "rollbackOn" {
+            default: None, secret: false, validate: any_value,
         },
     }
 }
 
 typed_properties! {
     /// What the wait found out about the deployment.
-    pub struct WaitResults {
+    pub struct WaitResults (given: WaitResultsInputs) {
         /// `COMPLETED` when the deployment finished and serves `desiredTaskDef`, otherwise `FAILED` (the values of
         /// the npm package).
         status: String as "status" { default: None, secret: false, validate: any_value },
@@ -130,34 +130,74 @@ typed_properties! {
     }
 }
 
-impl PropertyValue for Outcome {
-    const FIELD_TYPE: FieldType = FieldType::String;
+const OUTCOMES: [Outcome; 4] = [
+    Outcome::Completed,
+    Outcome::Failed,
+    Outcome::RolledBack,
+    Outcome::TimedOut,
+];
 
-    fn from_value(spec: &FieldSpec, value: &Value) -> Result<Self, FieldError> {
-        let all = [
-            Outcome::Completed,
-            Outcome::Failed,
-            Outcome::RolledBack,
-            Outcome::TimedOut,
-        ];
-        match &value.kind {
-            Some(Kind::StringValue(text)) => all.into_iter().find(|o| o.as_str() == text),
-            _ => None,
-        }
-        .ok_or_else(|| {
-            FieldError::new(
-                spec.name,
-                format!(
-                    "invalid {} {}: expected COMPLETED, FAILED, ROLLED_BACK or TIMED_OUT",
-                    spec.name,
-                    crate::properties::describe_value(value)
-                ),
-            )
-        })
+impl TextValue for Outcome {
+    fn parse_text(field: &str, text: &str) -> Result<Self, String> {
+        OUTCOMES
+            .into_iter()
+            .find(|outcome| outcome.as_str() == text)
+            .ok_or_else(|| {
+                InputError::new(
+                    field,
+                    text,
+                    "expected COMPLETED, FAILED, ROLLED_BACK or TIMED_OUT",
+                )
+                .to_string()
+            })
     }
 
-    fn to_value(&self) -> Option<Value> {
-        Some(string_value(self.as_str()))
+    fn to_text(&self) -> String {
+        self.as_str().to_string()
+    }
+}
+
+/// `waitUntil`: absent means `deployed`, and `deployed` is left out of the outputs (as before the property
+/// existed), so spelling it out is no change.
+impl TextValue for WaitUntil {
+    const WHEN_ABSENT: Option<fn() -> Self> = Some(WaitUntil::default);
+
+    fn parse_text(field: &str, text: &str) -> Result<Self, String> {
+        WaitUntil::parse(field, text).map_err(|error| error.to_string())
+    }
+
+    fn to_text(&self) -> String {
+        self.to_string()
+    }
+}
+
+/// The spelling of each trigger in `rollbackOn` (the schema documents these; the CLI spells them its way).
+fn rollback_on_spelling(trigger: RollbackTrigger) -> &'static str {
+    match trigger {
+        RollbackTrigger::Failed => "failed",
+        RollbackTrigger::TimedOut => "timedOut",
+        RollbackTrigger::Interrupted => "cancelled",
+    }
+}
+
+/// One `rollbackOn` item: the watcher's grammar (`RollbackTrigger::parse`), in the spelling the schema
+/// documents for the provider.
+impl TextValue for RollbackTrigger {
+    fn parse_text(field: &str, text: &str) -> Result<Self, String> {
+        RollbackTrigger::parse(text)
+            .filter(|trigger| rollback_on_spelling(*trigger) == text)
+            .ok_or_else(|| {
+                InputError::new(
+                    field,
+                    text,
+                    "expected a list of `failed`, `timedOut` and `cancelled`",
+                )
+                .to_string()
+            })
+    }
+
+    fn to_text(&self) -> String {
+        rollback_on_spelling(*self).to_string()
     }
 }
 
@@ -168,12 +208,16 @@ pub struct WaitState {
     pub results: WaitResults,
 }
 
+/// The recorded outputs as read: the inputs' and the results' properties.
+pub type WaitStateInputs = (WaitInputs, WaitResultsInputs);
+
 /// All the tables whose properties make up the resource's outputs.
 pub const OUTPUT_TABLES: &[&[FieldSpec]] = &[WaitArgs::FIELDS, WaitResults::FIELDS];
 
 impl WaitState {
-    pub fn decode(values: &PropertyMap) -> Result<Self, Vec<FieldError>> {
-        match (WaitArgs::decode(values), WaitResults::decode(values)) {
+    /// The recorded state, from the outputs as read (every property known and valid, or what is wrong).
+    pub fn resolve((args, results): WaitStateInputs) -> Result<Self, Vec<FieldError>> {
+        match (args.resolve(), results.resolve()) {
             (Ok(args), Ok(results)) => Ok(WaitState { args, results }),
             (args, results) => Err(args
                 .err()
@@ -182,13 +226,6 @@ impl WaitState {
                 .flatten()
                 .collect()),
         }
-    }
-
-    pub fn encode(&self) -> PropertyMap {
-        let mut values = PropertyMap::new();
-        self.args.encode_into(&mut values);
-        self.results.encode_into(&mut values);
-        values
     }
 
     /// The outputs of a finished wait.
@@ -255,12 +292,7 @@ impl WaitArgs {
             timeout: self.effective_timeout(engine_timeout_seconds),
             poll_interval: Duration::from_millis(self.poll_interval_ms),
             max_task_failures: self.max_task_failures,
-            // Check validated it; an unparsable value here would be a state written by hand.
-            wait_until: self
-                .wait_until
-                .as_deref()
-                .and_then(|text| WaitUntil::parse("waitUntil", text).ok())
-                .unwrap_or_default(),
+            wait_until: self.wait_until.clone(),
             ..WaitOptions::default()
         }
     }
@@ -278,47 +310,47 @@ impl WaitArgs {
 }
 
 /// `Check`: unknown names, types, values and cross-field rules, reported per property.
-pub fn check_inputs(news: &Revealed) -> Vec<FieldError> {
-    let mut failures = unknown_properties(&news.values, &[WaitArgs::FIELDS], &[]);
-    failures.extend(WaitArgs::check(&news.values));
-    let known_string = |name: &str| match news.values.get(name).and_then(|v| v.kind.as_ref()) {
-        Some(Kind::StringValue(text)) => Some(text.as_str()),
-        _ => None,
-    };
-    let assume_role_absent = news
-        .values
-        .get("assumeRole")
-        .is_none_or(crate::properties::is_null);
-    if known_string("externalId").is_some() && assume_role_absent {
+pub fn check_inputs<'a>(news: &'a Received<WaitInputs>) -> Vec<FieldError> {
+    let inputs = &news.inputs;
+    let mut failures = unknown_names(&news.undeclared, &[WaitArgs::FIELDS], &[]);
+    failures.extend(inputs.check());
+    // An external id not known yet will be one: it still needs a role.
+    let external_id_given = matches!(inputs.external_id, Input::Known(Some(_)) | Input::Unknown);
+    if external_id_given && inputs.assume_role == Input::Absent {
         failures.push(FieldError::new(
             "externalId",
             "externalId is only used when assuming a role: set assumeRole too, or remove externalId",
         ));
     }
     // Cross-checks only between values that are known and valid on their own.
-    let valid_known = |name: &str| {
-        known_string(name).filter(|text| {
-            *text != crate::properties::UNKNOWN && !failures.iter().any(|f| f.property == name)
-        })
+    let valid = |field: &'static str| !failures.iter().any(|f| f.property == field);
+    let given = |field: &'static str, value: Option<&'a str>| {
+        value
+            .filter(|_| valid(field))
+            .map(|value| input::Given { field, value })
     };
-    let given = |field, value| input::Given { field, value };
     let misplaced = input::same_place(
-        valid_known("clusterName").map(|cluster| given("clusterName", cluster)),
-        valid_known("serviceName").map(|service| given("serviceName", service)),
-        valid_known("desiredTaskDef").map(|td| given("desiredTaskDef", td)),
-        valid_known("awsRegion").map(|region| given("awsRegion", region)),
+        given(
+            "clusterName",
+            inputs.cluster_name.known().map(String::as_str),
+        ),
+        given(
+            "serviceName",
+            inputs.service_name.known().map(String::as_str),
+        ),
+        given(
+            "desiredTaskDef",
+            inputs.desired_task_def.known().map(String::as_str),
+        ),
+        given(
+            "awsRegion",
+            inputs.aws_region.known().and_then(Option::as_deref),
+        ),
     );
     if let Err(error) = misplaced {
         failures.push(FieldError::new(error.field.clone(), error.to_string()));
     }
     failures
-}
-
-/// The inputs `Check` hands back: the given ones plus defaults.
-pub fn checked_inputs(news: &Revealed) -> Revealed {
-    let mut checked = news.clone();
-    apply_defaults(WaitArgs::FIELDS, &mut checked.values);
-    checked
 }
 
 /// The rule of STS AssumeRole's ExternalId. The value is a secret, so the message does not show it.
@@ -350,20 +382,6 @@ fn valid_poll_interval(field: &str, value: &u64) -> Result<(), String> {
     ))
 }
 
-fn valid_rollback_on(field: &str, values: &Vec<String>) -> Result<(), String> {
-    for value in values {
-        if !matches!(value.as_str(), "failed" | "timedOut" | "cancelled") {
-            return Err(InputError::new(
-                field,
-                value,
-                "expected a list of `failed`, `timedOut` and `cancelled`",
-            )
-            .to_string());
-        }
-    }
-    Ok(())
-}
-
 fn valid_max_task_failures(field: &str, value: &u32) -> Result<(), String> {
     if *value <= MAX_TASK_FAILURES_LIMIT {
         Ok(())
@@ -377,251 +395,6 @@ fn valid_max_task_failures(field: &str, value: &u32) -> Result<(), String> {
     }
 }
 
+/// Check from the property values the engine sends, so they are tests of the wire too.
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::properties::{bool_value, number_value, reveal, revealed, unknown_value};
-
-    fn minimal() -> Vec<(&'static str, Value)> {
-        vec![
-            ("clusterName", string_value("prod")),
-            ("serviceName", string_value("web")),
-            (
-                "desiredTaskDef",
-                string_value("arn:aws:ecs:ap-southeast-2:291971919224:task-definition/web:3"),
-            ),
-        ]
-    }
-
-    /// The minimal inputs with `changes` set (replacing or adding properties).
-    fn minimal_with(changes: &[(&str, Value)]) -> Revealed {
-        let mut news = revealed(&minimal());
-        for (name, value) in changes {
-            news.values.insert(name.to_string(), value.clone());
-        }
-        news
-    }
-
-    fn failed_properties(changes: &[(&str, Value)]) -> Vec<String> {
-        check_inputs(&minimal_with(changes))
-            .into_iter()
-            .map(|f| f.property)
-            .collect()
-    }
-
-    #[test]
-    fn minimal_npm_inputs_pass_and_get_defaults() {
-        let news = minimal_with(&[]);
-        assert!(check_inputs(&news).is_empty());
-        let checked = checked_inputs(&news);
-        let args = WaitArgs::decode(&checked.values).unwrap();
-        assert_eq!(args.timeout_ms, 180_000);
-        assert_eq!(args.max_task_failures, 3);
-        assert!(args.fail_on_error);
-        assert_eq!(args.poll_interval_ms, 2000);
-    }
-
-    #[test]
-    fn wait_until_and_rollback_on_are_checked_and_reach_the_wait() {
-        let list = |items: &[&str]| Value {
-            kind: Some(Kind::ListValue(prost_types::ListValue {
-                values: items.iter().map(|item| string_value(*item)).collect(),
-            })),
-        };
-        let news = minimal_with(&[
-            ("waitUntil", string_value("stage:POST_TEST_TRAFFIC_SHIFT")),
-            ("rollbackOn", list(&["failed", "cancelled"])),
-        ]);
-        assert!(check_inputs(&news).is_empty());
-        let args = WaitArgs::decode(&checked_inputs(&news).values).unwrap();
-        assert_eq!(
-            args.wait_options(0.0).wait_until,
-            WaitUntil::Stage(ecs_watcher::model::LifecycleStage::PostTestTrafficShift)
-        );
-        assert_eq!(args.rollback_on, ["failed", "cancelled"]);
-        // Absent: deployed, and never a rollback; an empty list is left out of the outputs.
-        let plain = WaitArgs::decode(&checked_inputs(&minimal_with(&[])).values).unwrap();
-        assert_eq!(plain.wait_options(0.0).wait_until, WaitUntil::Deployed);
-        assert!(plain.rollback_on.is_empty());
-
-        let failures = check_inputs(&minimal_with(&[
-            ("waitUntil", string_value("halfway")),
-            ("rollbackOn", list(&["failed", "timed-out"])),
-        ]));
-        let reason = |name: &str| {
-            failures
-                .iter()
-                .find(|f| f.property == name)
-                .map(|f| f.reason.clone())
-                .unwrap_or_default()
-        };
-        assert!(reason("waitUntil").contains("`halfway`"), "{failures:?}");
-        assert!(
-            reason("waitUntil").contains("stage:<LIFECYCLE_STAGE>"),
-            "{failures:?}"
-        );
-        assert!(reason("rollbackOn").contains("`timed-out`"), "{failures:?}");
-        assert!(reason("rollbackOn").contains("`timedOut`"), "{failures:?}");
-        assert_eq!(
-            failed_properties(&[("rollbackOn", string_value("failed"))]),
-            ["rollbackOn"],
-            "a list, not a string"
-        );
-    }
-
-    #[test]
-    fn names_the_property_of_each_bad_value() {
-        let failures = check_inputs(&minimal_with(&[
-            ("clusterName", string_value("")),
-            ("desiredTaskDef", string_value("web")),
-            ("timeoutMs", number_value(0.0)),
-            ("pollIntervalMs", string_value("2s")),
-            ("colour", string_value("blue")),
-        ]));
-        let by_property = |name: &str| {
-            failures
-                .iter()
-                .find(|f| f.property == name)
-                .map(|f| f.reason.clone())
-        };
-        assert!(
-            by_property("clusterName")
-                .is_some_and(|r| r.starts_with("invalid clusterName ``: expected"))
-        );
-        assert!(
-            by_property("desiredTaskDef")
-                .is_some_and(|r| r.contains("`web`") && r.contains("<family>:<revision>"))
-        );
-        assert!(
-            by_property("timeoutMs").is_some_and(|r| r.contains("`0`") && r.contains("86400000"))
-        );
-        assert!(by_property("pollIntervalMs").is_some_and(|r| r.contains("(a string)")));
-        assert!(by_property("colour").is_some_and(|r| r.contains("unknown property")));
-    }
-
-    #[test]
-    fn rejects_absurd_timeouts_and_negative_failure_counts() {
-        let changes = [
-            ("timeoutMs", number_value(90_000_000.0)),
-            ("maxTaskFailures", number_value(-1.0)),
-        ];
-        assert_eq!(
-            failed_properties(&changes),
-            ["timeoutMs", "maxTaskFailures"]
-        );
-    }
-
-    #[test]
-    fn unknown_values_pass_unvalidated() {
-        let changes = [
-            ("desiredTaskDef", unknown_value()),
-            ("timeoutMs", unknown_value()),
-        ];
-        assert!(failed_properties(&changes).is_empty());
-    }
-
-    #[test]
-    fn arns_of_another_cluster_or_region_are_refused_at_check() {
-        let service_of_staging =
-            string_value("arn:aws:ecs:ap-southeast-2:291971919224:service/staging/web");
-        let in_us_east_1 = ("awsRegion", string_value("us-east-1"));
-        let cases = [
-            (
-                ("serviceName", service_of_staging),
-                "serviceName",
-                "cluster `staging`",
-            ),
-            (
-                in_us_east_1.clone(),
-                "desiredTaskDef",
-                "awsRegion is `us-east-1`",
-            ),
-        ];
-        for (change, property, reason) in cases {
-            let failures = check_inputs(&minimal_with(&[change]));
-            assert_eq!(failures.len(), 1, "{failures:?}");
-            assert_eq!(failures[0].property, property);
-            assert!(failures[0].reason.contains(reason), "{failures:?}");
-        }
-
-        assert_eq!(
-            failed_properties(&[("clusterName", unknown_value()), in_us_east_1]),
-            ["desiredTaskDef"],
-            "a known task definition is still checked against the known region"
-        );
-    }
-
-    #[test]
-    fn external_id_requires_assume_role_and_is_never_shown() {
-        let failures = check_inputs(&minimal_with(&[(
-            "externalId",
-            string_value("s3cr3t value!"),
-        )]));
-        assert_eq!(failures.len(), 2, "{failures:?}");
-        assert!(
-            failures
-                .iter()
-                .all(|f| f.property == "externalId" && !f.reason.contains("s3cr3t"))
-        );
-    }
-
-    #[test]
-    fn engine_timeout_wins_when_shorter() {
-        let args = WaitArgs::decode(&checked_inputs(&minimal_with(&[])).values).unwrap();
-        assert_eq!(args.effective_timeout(0.0), Duration::from_secs(180));
-        assert_eq!(args.effective_timeout(60.0), Duration::from_secs(60));
-        assert_eq!(args.effective_timeout(3600.0), Duration::from_secs(180));
-        assert_eq!(
-            args.effective_timeout(f64::INFINITY),
-            Duration::from_secs(180)
-        );
-    }
-
-    #[test]
-    fn state_round_trips_through_the_wire_map() {
-        let args = WaitArgs::decode(&checked_inputs(&minimal_with(&[])).values).unwrap();
-        let state = WaitState {
-            args,
-            results: WaitResults {
-                status: "FAILED".into(),
-                failure_message: "rolled back to web:2".into(),
-                outcome: Outcome::RolledBack,
-                deployment_id: Some("ecs-svc/12".into()),
-                primary_task_def: None,
-                elapsed_seconds: 4.5,
-                lifecycle_stage: None,
-                paused_hook_id: None,
-                rollback_status: None,
-            },
-        };
-        let wire = Revealed {
-            values: state.encode(),
-            secret: Default::default(),
-        }
-        .conceal(OUTPUT_TABLES);
-        let back = WaitState::decode(&reveal(Some(&wire)).values).unwrap();
-        assert_eq!(back, state);
-        assert_eq!(back.resource_id(), "prod/web/ecs-svc/12");
-        assert!(back.fails_operation());
-        assert_eq!(wire.fields["failOnError"], bool_value(true));
-    }
-
-    #[test]
-    fn the_documented_duration_limits_are_the_enforced_ones() {
-        let description = |name: &str| {
-            WaitArgs::FIELDS
-                .iter()
-                .find(|field| field.name == name)
-                .map(|field| field.description_text())
-                .unwrap_or_default()
-        };
-        let max_timeout = input::MAX_TIMEOUT.as_millis().to_string();
-        assert!(description("timeoutMs").contains(&max_timeout));
-        let poll_range = format!(
-            "({} to {})",
-            input::MIN_POLL_INTERVAL.as_millis(),
-            input::MAX_POLL_INTERVAL.as_millis()
-        );
-        assert!(description("pollIntervalMs").contains(&poll_range));
-    }
-}
+mod tests;

@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use ecs_watcher::actions::{self, FollowOptions, RollbackReport, RollbackTrigger};
+use ecs_watcher::actions::{self, FollowOptions, RollbackReport};
 use ecs_watcher::{AwsClients, WaitReport, Watched};
 use tokio_util::sync::CancellationToken;
 
@@ -13,16 +13,6 @@ use crate::resource::{WaitArgs, WaitState};
 /// A rollback requested after a verdict is followed at most this long (or the wait's own timeout if shorter),
 /// so `pulumi up` does not hang on a slow rollback.
 const MAX_FOLLOW: Duration = Duration::from_secs(600);
-
-impl WaitArgs {
-    /// The triggers `rollbackOn` lists (Check has validated the spellings).
-    pub fn rollback_triggers(&self) -> Vec<RollbackTrigger> {
-        self.rollback_on
-            .iter()
-            .filter_map(|value| RollbackTrigger::parse(value))
-            .collect()
-    }
-}
 
 /// After a verdict: rolls back if `rollbackOn` asks for it, and records what happened in `state`.
 pub async fn after_verdict(
@@ -37,8 +27,8 @@ pub async fn after_verdict(
         timeout: wait_timeout.min(MAX_FOLLOW),
         poll_interval,
     };
-    let triggers = state.args.rollback_triggers();
-    let rollback = actions::after_verdict(clients, report, &triggers, follow, cancel).await?;
+    let rollback =
+        actions::after_verdict(clients, report, &state.args.rollback_on, follow, cancel).await?;
     record(state, &rollback);
     Some(rollback)
 }
@@ -54,11 +44,10 @@ pub async fn after_cancel(
         timeout: Duration::ZERO,
         ..FollowOptions::default()
     };
-    let triggers = args.rollback_triggers();
     actions::after_interrupt(
         clients,
         watched,
-        &triggers,
+        &args.rollback_on,
         no_follow,
         &CancellationToken::new(),
     )

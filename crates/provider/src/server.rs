@@ -1,10 +1,14 @@
-//! The `pulumirpc.ResourceProvider` gRPC service and the server that runs it: unpacks requests, calls
-//! `operations` and `diff`, packs their typed results into responses and maps [`OperationError`] to a gRPC
-//! status. The only module that speaks the protocol's request, response and status types.
+//! The `pulumirpc.ResourceProvider` gRPC service and the server that runs it: reads each request's property
+//! structs into typed inputs (by `properties`), calls `operations` and `diff`, writes their typed results
+//! into responses and maps [`OperationError`] to a gRPC status, including the "created but failed to
+//! initialize" error that keeps a failed wait's outputs. The only module that speaks the protocol's request,
+//! response and status types.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 
-use prost_types::Struct;
+use prost::Message;
+use prost::bytes::Bytes;
+use prost_types::{Any, Struct};
 use pulumi_gestalt_proto::pulumi::pulumirpc::diff_response::DiffChanges;
 use pulumi_gestalt_proto::pulumi::pulumirpc::property_diff::Kind;
 use pulumi_gestalt_proto::pulumi::pulumirpc::resource_provider_server::{
@@ -13,22 +17,27 @@ use pulumi_gestalt_proto::pulumi::pulumirpc::resource_provider_server::{
 use pulumi_gestalt_proto::pulumi::pulumirpc::{
     CallRequest, CallResponse, CheckFailure, CheckRequest, CheckResponse, ConfigureRequest,
     ConfigureResponse, ConstructRequest, ConstructResponse, CreateRequest, CreateResponse,
-    DeleteRequest, DiffRequest, DiffResponse, GetMappingRequest, GetMappingResponse,
-    GetMappingsRequest, GetMappingsResponse, GetSchemaRequest, GetSchemaResponse, InvokeRequest,
-    InvokeResponse, ParameterizeRequest, ParameterizeResponse, PluginAttach, PluginInfo,
-    PropertyDiff, ProviderHandshakeRequest, ProviderHandshakeResponse, ReadRequest, ReadResponse,
-    UpdateRequest, UpdateResponse,
+    DeleteRequest, DiffRequest, DiffResponse, ErrorResourceInitFailed, GetMappingRequest,
+    GetMappingResponse, GetMappingsRequest, GetMappingsResponse, GetSchemaRequest,
+    GetSchemaResponse, InvokeRequest, InvokeResponse, ParameterizeRequest, ParameterizeResponse,
+    PluginAttach, PluginInfo, PropertyDiff, ProviderHandshakeRequest, ProviderHandshakeResponse,
+    ReadRequest, ReadResponse, UpdateRequest, UpdateResponse,
 };
 use tokio::net::TcpListener;
 use tokio_stream::wrappers::TcpListenerStream;
 use tokio_util::sync::CancellationToken;
-use tonic::{Request, Response, Status};
+use tonic::{Code, Request, Response, Status};
 
+use crate::config::ConfigInputs;
 use crate::diff::{DiffKind, DiffResult};
 use crate::engine_log::EngineLog;
-use crate::operations::{Applied, ApplyCall, Checked, OperationError, Operations};
-use crate::partial_failure::resource_init_failed;
-use crate::properties::{Revealed, reveal};
+use crate::operations::{
+    Applied, ApplyCall, InitFailure, OperationError, Operations, OutputValues, Outputs,
+};
+use crate::properties::{
+    FieldError, PropertyMap, all_unknown, receive, reveal, send, with_defaults,
+};
+use crate::resource::{OUTPUT_TABLES, WaitArgs, WaitResults, WaitState};
 use crate::{RESOURCE_TOKEN, VERSION, diff, schema};
 
 /// Why the provider could not be served.
@@ -86,6 +95,18 @@ impl Provider {
             operations,
             schema: schema::schema_text(),
         }
+    }
+
+    /// `Check`: what is wrong with `news`, and the inputs to go on with (the given ones plus defaults).
+    pub fn check_inputs(&self, news: Option<&Struct>) -> CheckResponse {
+        let failures = self.operations.check(&receive(news));
+        check_response(Some(with_defaults(news, WaitArgs::FIELDS)), failures)
+    }
+
+    /// `CheckConfig`: what is wrong with the configuration `news`, handed back as given.
+    pub fn check_config_of(&self, news: Option<&Struct>) -> CheckResponse {
+        let failures = self.operations.check_config(&reveal(news));
+        check_response(news.cloned(), failures)
     }
 
     fn connect_engine(&self, address: &str) -> Result<(), Status> {
@@ -154,11 +175,10 @@ impl From<OperationError> for Status {
     }
 }
 
-fn check_response(checked: Checked) -> CheckResponse {
+fn check_response(inputs: Option<Struct>, failures: Vec<FieldError>) -> CheckResponse {
     CheckResponse {
-        inputs: checked.inputs,
-        failures: checked
-            .failures
+        inputs,
+        failures: failures
             .into_iter()
             .map(|failure| CheckFailure {
                 property: failure.property,
@@ -168,18 +188,30 @@ fn check_response(checked: Checked) -> CheckResponse {
     }
 }
 
-/// Compares `olds` with the request's news by `compare` and packs the result.
-fn diff_response(
-    compare: fn(&Revealed, &Revealed, &[String]) -> DiffResult,
+/// `Diff`: the recorded outputs `olds` against the new inputs `news`.
+pub fn resource_diff(
     olds: Option<&Struct>,
-    request: &DiffRequest,
+    news: Option<&Struct>,
+    ignore_changes: &[String],
 ) -> DiffResponse {
-    let result = compare(
-        &reveal(olds),
-        &reveal(request.news.as_ref()),
-        &request.ignore_changes,
-    );
-    packed_diff(result)
+    packed_diff(diff::diff_resource(
+        &receive(olds).inputs,
+        &receive(news).inputs,
+        ignore_changes,
+    ))
+}
+
+/// `DiffConfig`: the old configuration against the new.
+pub fn config_diff(
+    olds: Option<&Struct>,
+    news: Option<&Struct>,
+    ignore_changes: &[String],
+) -> DiffResponse {
+    packed_diff(diff::diff_config(
+        &receive::<ConfigInputs>(olds).inputs,
+        &receive::<ConfigInputs>(news).inputs,
+        ignore_changes,
+    ))
 }
 
 fn packed_diff(result: DiffResult) -> DiffResponse {
@@ -219,6 +251,89 @@ fn packed_diff(result: DiffResult) -> DiffResponse {
         has_detailed_diff: true,
         detailed_diff,
     }
+}
+
+/// A state's properties (inputs and results), secret where `secret` or the tables say so.
+pub fn state_outputs(state: &WaitState, secret: &BTreeSet<String>) -> Struct {
+    send(secret, OUTPUT_TABLES, |values| write_state(state, values))
+}
+
+fn write_state(state: &WaitState, values: &mut PropertyMap) {
+    state.args.encode_into(values);
+    state.results.encode_into(values);
+}
+
+/// The outputs of a Create or Update (or of its preview).
+pub fn outputs_struct(outputs: &Outputs) -> Struct {
+    send(&outputs.secret, OUTPUT_TABLES, |values| {
+        match &outputs.values {
+            OutputValues::State(state) => write_state(state, values),
+            OutputValues::Preview(inputs) => {
+                inputs.preview_into(values);
+                all_unknown(WaitResults::FIELDS, values);
+            }
+        }
+    })
+}
+
+/// The inputs part of the outputs: what the engine records as the resource's inputs.
+fn inputs_struct(outputs: &Outputs) -> Struct {
+    send(
+        &outputs.secret,
+        &[WaitArgs::FIELDS],
+        |values| match &outputs.values {
+            OutputValues::State(state) => state.args.encode_into(values),
+            OutputValues::Preview(inputs) => inputs.preview_into(values),
+        },
+    )
+}
+
+/// `google.rpc.Status`, the payload of gRPC's `grpc-status-details-bin` trailer. When a deployment fails, the
+/// resource still has outputs worth keeping (status, failureMessage, ...); the engine records them, and shows
+/// the reasons, only if the gRPC error carries a `google.rpc.Status` detail holding a
+/// `pulumirpc.ErrorResourceInitFailed`. tonic transports that detail as the raw bytes of a
+/// `google.rpc.Status`, which is small enough to declare here rather than pull in a crate for it.
+#[derive(Clone, PartialEq, prost::Message)]
+pub struct RpcStatus {
+    #[prost(int32, tag = "1")]
+    pub code: i32,
+    #[prost(string, tag = "2")]
+    pub message: String,
+    #[prost(message, repeated, tag = "3")]
+    pub details: Vec<Any>,
+}
+
+/// The type URL under which the engine looks for the detail.
+pub const INIT_FAILED_TYPE_URL: &str = "type.googleapis.com/pulumirpc.ErrorResourceInitFailed";
+
+/// The error status carrying the outputs, so the engine keeps the state and shows `message`.
+pub fn resource_init_failed(message: &str, failure: InitFailure) -> Status {
+    let detail = ErrorResourceInitFailed {
+        properties: Some(outputs_struct(&failure.outputs)),
+        inputs: Some(inputs_struct(&failure.outputs)),
+        id: failure.id,
+        reasons: failure.reasons,
+        refresh_before_update: false,
+    };
+    let status = RpcStatus {
+        code: Code::Unknown as i32,
+        message: message.to_string(),
+        details: vec![Any {
+            type_url: INIT_FAILED_TYPE_URL.to_string(),
+            value: detail.encode_to_vec(),
+        }],
+    };
+    Status::with_details(Code::Unknown, message, Bytes::from(status.encode_to_vec()))
+}
+
+/// Reads the detail back out of a status (what the engine does; used by tests and diagnostics).
+pub fn init_failure_of(status: &Status) -> Option<ErrorResourceInitFailed> {
+    let rpc_status = RpcStatus::decode(status.details()).ok()?;
+    rpc_status
+        .details
+        .iter()
+        .find(|any| any.type_url == INIT_FAILED_TYPE_URL)
+        .and_then(|any| ErrorResourceInitFailed::decode(any.value.as_slice()).ok())
 }
 
 fn unimplemented(what: &str) -> Status {
@@ -262,10 +377,9 @@ impl ResourceProvider for Provider {
         &self,
         request: Request<CheckRequest>,
     ) -> Result<Response<CheckResponse>, Status> {
-        let checked = self
-            .operations
-            .check_config(request.get_ref().news.as_ref());
-        Ok(Response::new(check_response(checked)))
+        Ok(Response::new(
+            self.check_config_of(request.get_ref().news.as_ref()),
+        ))
     }
 
     async fn diff_config(
@@ -274,10 +388,10 @@ impl ResourceProvider for Provider {
     ) -> Result<Response<DiffResponse>, Status> {
         let request = request.into_inner();
         let olds = request.old_inputs.as_ref().or(request.olds.as_ref());
-        Ok(Response::new(diff_response(
-            diff::diff_config,
+        Ok(Response::new(config_diff(
             olds,
-            &request,
+            request.news.as_ref(),
+            &request.ignore_changes,
         )))
     }
 
@@ -286,8 +400,9 @@ impl ResourceProvider for Provider {
         request: Request<ConfigureRequest>,
     ) -> Result<Response<ConfigureResponse>, Status> {
         let request = request.into_inner();
+        let args = request.args.as_ref().map(|args| reveal(Some(args)));
         self.operations
-            .configure(request.args.as_ref(), &request.variables)?;
+            .configure(args.as_ref(), &request.variables)?;
         Ok(Response::new(ConfigureResponse {
             accept_secrets: true,
             supports_preview: true,
@@ -310,16 +425,15 @@ impl ResourceProvider for Provider {
         request: Request<CheckRequest>,
     ) -> Result<Response<CheckResponse>, Status> {
         let request = for_our_resource(request)?;
-        let checked = self.operations.check(request.news.as_ref());
-        Ok(Response::new(check_response(checked)))
+        Ok(Response::new(self.check_inputs(request.news.as_ref())))
     }
 
     async fn diff(&self, request: Request<DiffRequest>) -> Result<Response<DiffResponse>, Status> {
         let request = for_our_resource(request)?;
-        Ok(Response::new(diff_response(
-            diff::diff_resource,
+        Ok(Response::new(resource_diff(
             request.olds.as_ref(),
-            &request,
+            request.news.as_ref(),
+            &request.ignore_changes,
         )))
     }
 
@@ -328,31 +442,33 @@ impl ResourceProvider for Provider {
         request: Request<CreateRequest>,
     ) -> Result<Response<CreateResponse>, Status> {
         let request = for_our_resource(request)?;
+        let news = receive(request.properties.as_ref());
         let Applied { id, outputs } = self
             .operations
             .apply(ApplyCall {
                 urn: &request.urn,
                 id: None,
-                properties: request.properties.as_ref(),
+                news: &news,
                 preview: request.preview,
                 timeout_seconds: request.timeout,
             })
             .await?;
         Ok(Response::new(CreateResponse {
             id,
-            properties: Some(outputs),
+            properties: Some(outputs_struct(&outputs)),
             refresh_before_update: false,
         }))
     }
 
     async fn read(&self, request: Request<ReadRequest>) -> Result<Response<ReadResponse>, Status> {
         let request = for_our_resource(request)?;
-        let refreshed = self.operations.read(request.properties.as_ref()).await?;
+        let old = receive(request.properties.as_ref());
+        let refreshed = self.operations.read(&old).await?;
         // A resource whose service is gone reads as nothing (empty id): the engine then forgets it.
         let response = match refreshed {
-            Some(outputs) => ReadResponse {
+            Some(state) => ReadResponse {
                 id: request.id,
-                properties: Some(outputs),
+                properties: Some(state_outputs(&state, &old.secret)),
                 inputs: request.inputs,
                 refresh_before_update: false,
             },
@@ -371,18 +487,19 @@ impl ResourceProvider for Provider {
         request: Request<UpdateRequest>,
     ) -> Result<Response<UpdateResponse>, Status> {
         let request = for_our_resource(request)?;
+        let news = receive(request.news.as_ref());
         let Applied { outputs, .. } = self
             .operations
             .apply(ApplyCall {
                 urn: &request.urn,
                 id: Some(&request.id),
-                properties: request.news.as_ref(),
+                news: &news,
                 preview: request.preview,
                 timeout_seconds: request.timeout,
             })
             .await?;
         Ok(Response::new(UpdateResponse {
-            properties: Some(outputs),
+            properties: Some(outputs_struct(&outputs)),
             refresh_before_update: false,
         }))
     }
@@ -435,6 +552,8 @@ impl ResourceProvider for Provider {
 mod tests {
     use super::*;
     use crate::diff::PropertyChange;
+    use crate::properties::string_value;
+    use ecs_watcher::Outcome;
 
     fn change(name: &str, kind: DiffKind, input_diff: bool) -> PropertyChange {
         PropertyChange {
@@ -504,20 +623,89 @@ mod tests {
         }
     }
 
+    /// The outputs of a wait that FAILED, with the secrets of `secret`.
+    fn failed_outputs(secret: &[&str]) -> Outputs {
+        let mut values = PropertyMap::new();
+        values.insert("clusterName".into(), string_value("prod"));
+        values.insert("serviceName".into(), string_value("web"));
+        values.insert("desiredTaskDef".into(), string_value("web:4"));
+        let state = WaitState {
+            args: WaitArgs::decode(&values).unwrap(),
+            results: WaitResults {
+                status: "FAILED".into(),
+                failure_message: "boom".into(),
+                outcome: Outcome::Failed,
+                deployment_id: Some("ecs-svc/1".into()),
+                primary_task_def: None,
+                elapsed_seconds: 1.0,
+                lifecycle_stage: None,
+                paused_hook_id: None,
+                rollback_status: None,
+            },
+        };
+        Outputs {
+            values: OutputValues::State(state),
+            secret: secret.iter().map(|name| name.to_string()).collect(),
+        }
+    }
+
     #[test]
     fn a_failed_deployment_keeps_its_outputs_in_the_status() {
         let status = Status::from(OperationError::DeploymentFailed {
             message: "deployment of web:4 FAILED: boom".into(),
-            failure: Box::new(crate::partial_failure::InitFailure {
+            failure: Box::new(InitFailure {
                 id: "prod/web/ecs-svc/1".into(),
-                outputs: Struct::default(),
-                inputs: Struct::default(),
+                outputs: failed_outputs(&[]),
                 reasons: vec!["boom".into()],
             }),
         });
         assert_eq!(status.message(), "deployment of web:4 FAILED: boom");
-        let detail = crate::partial_failure::init_failure_of(&status).expect("the detail");
+        let detail = init_failure_of(&status).expect("the detail");
         assert_eq!(detail.id, "prod/web/ecs-svc/1");
         assert_eq!(detail.reasons, ["boom"]);
+    }
+
+    #[test]
+    fn detail_round_trips_with_outputs_and_reasons() {
+        let outputs = failed_outputs(&["serviceName"]);
+        let status = resource_init_failed(
+            "deployment failed: boom",
+            InitFailure {
+                id: "c/s/ecs-svc/1".into(),
+                outputs: outputs.clone(),
+                reasons: vec!["boom".into()],
+            },
+        );
+        assert_eq!(status.code(), Code::Unknown);
+        assert_eq!(status.message(), "deployment failed: boom");
+        let detail = init_failure_of(&status).unwrap();
+        assert_eq!(detail.id, "c/s/ecs-svc/1");
+        assert_eq!(detail.properties, Some(outputs_struct(&outputs)));
+        assert_eq!(detail.reasons, ["boom"]);
+        let properties = detail.properties.unwrap_or_default();
+        assert_eq!(properties.fields["status"], string_value("FAILED"));
+        // A secret input stays secret in both the outputs and the recorded inputs.
+        let inputs = detail.inputs.unwrap_or_default();
+        assert!(
+            crate::properties::reveal(Some(&properties))
+                .secret
+                .contains("serviceName")
+        );
+        assert!(
+            crate::properties::reveal(Some(&inputs))
+                .secret
+                .contains("serviceName")
+        );
+        assert!(
+            !inputs.fields.contains_key("status"),
+            "the inputs are the inputs only"
+        );
+        let rpc_status = RpcStatus::decode(status.details()).unwrap();
+        assert_eq!(rpc_status.code, 2);
+    }
+
+    #[test]
+    fn plain_errors_have_no_detail() {
+        assert!(init_failure_of(&Status::internal("x")).is_none());
     }
 }

@@ -10,14 +10,16 @@ use proptest::prelude::*;
 use proptest::test_runner::Config;
 use prost_types::value::Kind;
 use prost_types::{ListValue, Struct, Value};
+use pulumi_gestalt_proto::pulumi::pulumirpc::CreateRequest;
+use pulumi_gestalt_proto::pulumi::pulumirpc::resource_provider_server::ResourceProvider;
 use pulumi_resource_wait_for_ecs_deploy::config::{ProviderConfig, check_config};
-use pulumi_resource_wait_for_ecs_deploy::diff::{diff_config, diff_resource};
 use pulumi_resource_wait_for_ecs_deploy::engine_log::EngineLog;
 use pulumi_resource_wait_for_ecs_deploy::operations::Operations;
 use pulumi_resource_wait_for_ecs_deploy::properties::{
-    UNKNOWN, reveal, secret_value, string_value,
+    UNKNOWN, receive, reveal, secret_value, string_value,
 };
-use pulumi_resource_wait_for_ecs_deploy::resource::{WaitArgs, WaitState};
+use pulumi_resource_wait_for_ecs_deploy::resource::{WaitArgs, WaitState, WaitStateInputs};
+use pulumi_resource_wait_for_ecs_deploy::server::{Provider, config_diff, resource_diff};
 use tokio_util::sync::CancellationToken;
 
 /// Input and output names of the resource and the provider, plus a few it does not have.
@@ -154,24 +156,28 @@ fn secret_texts(properties: &Struct) -> Vec<String> {
         .collect()
 }
 
-/// A current-thread runtime and the provider's operations started inside it (no engine to log to).
-fn runtime_and_operations() -> (tokio::runtime::Runtime, Operations) {
+/// A current-thread runtime and the provider (its gRPC service, called in-process) started inside it (no
+/// engine to log to).
+fn runtime_and_provider() -> (tokio::runtime::Runtime, Provider) {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .expect("runtime");
-    let operations = {
+    let provider = {
         let _inside = runtime.enter();
-        Operations::new(EngineLog::start(), CancellationToken::new())
+        Provider::new(Operations::new(
+            EngineLog::start(),
+            CancellationToken::new(),
+        ))
     };
-    (runtime, operations)
+    (runtime, provider)
 }
 
 #[test]
 fn any_property_map_is_checked_decoded_and_diffed_without_panicking() {
-    let (_runtime, operations) = runtime_and_operations();
+    let (_runtime, provider) = runtime_and_provider();
     proptest!(config(2000), |(news in property_map(), olds in property_map())| {
-        let response = operations.check(Some(&news));
+        let response = provider.check_inputs(Some(&news));
         let secrets = secret_texts(&news);
         for failure in &response.failures {
             // Redaction wins over wording: a secret that is part of the property's name masks it too.
@@ -194,12 +200,12 @@ fn any_property_map_is_checked_decoded_and_diffed_without_panicking() {
 
         let revealed = reveal(Some(&news));
         let _ = WaitArgs::decode(&revealed.values);
-        let _ = WaitState::decode(&revealed.values);
-        let _ = diff_resource(&reveal(Some(&olds)), &revealed, &["timeoutMs".to_owned()]);
-        let _ = diff_config(&reveal(Some(&olds)), &revealed, &[]);
+        let _ = WaitState::resolve(receive::<WaitStateInputs>(Some(&news)).inputs);
+        let _ = resource_diff(Some(&olds), Some(&news), &["timeoutMs".to_owned()]);
+        let _ = config_diff(Some(&olds), Some(&news), &[]);
         let _ = check_config(&revealed);
         let _ = ProviderConfig::from_configure(Some(&revealed), &Default::default());
-        let _ = operations.check_config(Some(&news));
+        let _ = provider.check_config_of(Some(&news));
         let variables: std::collections::HashMap<String, String> = revealed
             .values
             .iter()
@@ -214,28 +220,27 @@ fn any_property_map_is_checked_decoded_and_diffed_without_panicking() {
 
 #[test]
 fn a_preview_with_any_inputs_answers_without_calling_aws() {
-    let (runtime, operations) = runtime_and_operations();
+    let (runtime, provider) = runtime_and_provider();
     proptest!(config(512), |(news in property_map())| {
-        let applied = runtime.block_on(operations.apply(
-            pulumi_resource_wait_for_ecs_deploy::operations::ApplyCall {
-                urn: "urn:pulumi:test::fuzz::wait-for-ecs-deploy:index:WaitForEcsDeployment::w",
-                id: None,
-                properties: Some(&news),
-                preview: true,
-                timeout_seconds: f64::NAN,
-            },
-        ));
+        let applied = runtime.block_on(provider.create(tonic::Request::new(CreateRequest {
+            urn: "urn:pulumi:test::fuzz::wait-for-ecs-deploy:index:WaitForEcsDeployment::w".into(),
+            properties: Some(news.clone()),
+            preview: true,
+            timeout: f64::NAN,
+            ..Default::default()
+        })));
         // No provider configuration and no AWS environment is needed: a preview only echoes.
         let applied = applied.map_err(|status| TestCaseError::fail(format!("{status:?}")))?;
+        let applied_outputs = applied.into_inner().properties.unwrap_or_default();
         for field in ["status", "outcome", "failureMessage"] {
             prop_assert_eq!(
-                applied.outputs.fields.get(field).cloned(),
+                applied_outputs.fields.get(field).cloned(),
                 Some(string_value(UNKNOWN)),
                 "{} is unknown in a preview", field
             );
         }
         let secret_names = reveal(Some(&news)).secret;
-        let outputs = reveal(Some(&applied.outputs));
+        let outputs = reveal(Some(&applied_outputs));
         for name in secret_names {
             if outputs.values.get(&name).is_some_and(|v| matches!(&v.kind, Some(Kind::StringValue(t)) if t != UNKNOWN)) {
                 prop_assert!(outputs.secret.contains(&name), "{} lost its secrecy in the preview", name);

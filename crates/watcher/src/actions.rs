@@ -24,7 +24,9 @@ use crate::clients::AwsClients;
 use crate::kinds::service_deployments::{MAX_SERVICE_DEPLOYMENT_LOOKUPS, actions as sd_actions};
 use crate::kinds::{WaitKind, describe_services};
 use crate::layer::Operation;
-use crate::model::{LifecycleHookAction, LifecycleStage, ServiceDeployment, ServiceDeploymentStatus};
+use crate::model::{
+    LifecycleHookAction, LifecycleStage, ServiceDeployment, ServiceDeploymentStatus,
+};
 use crate::watch::{Outcome, WaitReport, Watched};
 
 /// How long and how often to follow a rollback once requested.
@@ -318,8 +320,15 @@ pub async fn roll_back_in_progress(
     follow: FollowOptions,
     cancel: &CancellationToken,
 ) -> Result<RollbackReport, ActionError> {
-    sd_actions::roll_back_in_progress(clients.ecs().as_ref(), cluster, service, watched, follow, cancel)
-        .await
+    sd_actions::roll_back_in_progress(
+        clients.ecs().as_ref(),
+        cluster,
+        service,
+        watched,
+        follow,
+        cancel,
+    )
+    .await
 }
 
 /// The newest service deployment of the service that is still rolling forward.

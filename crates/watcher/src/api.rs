@@ -312,7 +312,11 @@ mod tests {
             );
             assert_eq!(recoveries, (essential, service_deployments), "{error:?}");
             // An optional call never waits or fails the wait, whatever went wrong.
-            assert_eq!(error.recovery(CallRole::Optional), Recovery::Skip, "{error:?}");
+            assert_eq!(
+                error.recovery(CallRole::Optional),
+                Recovery::Skip,
+                "{error:?}"
+            );
         }
     }
 }

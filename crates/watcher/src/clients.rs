@@ -31,7 +31,7 @@ pub struct AwsClients {
 enum Inner {
     /// Clients built from the loaded configuration, each on first use.
     Sdk {
-        source: ClientSource,
+        source: Box<ClientSource>,
         ecs: OnceLock<Arc<dyn EcsApi>>,
     },
     /// Clients given ready-made (tests, the demo, the benchmarks).
@@ -58,7 +58,7 @@ impl AwsClients {
     pub(crate) fn from_sdk_config(sdk_config: SdkConfig, budget: Arc<RequestBudget>) -> Self {
         Self {
             inner: Arc::new(Inner::Sdk {
-                source: ClientSource { sdk_config, budget },
+                source: Box::new(ClientSource { sdk_config, budget }),
                 ecs: OnceLock::new(),
             }),
         }

@@ -49,7 +49,7 @@ impl WaitKind {
 
 /// One wait's kind, with the state only that kind keeps.
 pub(crate) enum Kind {
-    ServiceDeployments(service_deployments::Follow),
+    ServiceDeployments(Box<service_deployments::Follow>),
     DescribeServices(describe_services::Follow),
 }
 
@@ -75,9 +75,9 @@ impl Kind {
                 describe_services::Follow::refusal(service, wait_until)?;
                 Ok(Kind::fall_back(core, reason))
             }
-            None => Ok(Kind::ServiceDeployments(
+            None => Ok(Kind::ServiceDeployments(Box::new(
                 service_deployments::Follow::choose(service, wait_until)?,
-            )),
+            ))),
         }
     }
 

@@ -48,8 +48,8 @@ mod test_support;
 pub use aws::{AssumeRole, AwsSettings, SetupError, connect};
 pub use budget::{BudgetConfig, BudgetedEcsApi, RequestBudget};
 pub use clients::AwsClients;
-pub use kinds::WaitKind;
 pub use input::InputError;
+pub use kinds::WaitKind;
 pub use wait_until::WaitUntil;
 pub use watch::{
     Outcome, ProgressEvent, WaitError, WaitOptions, WaitReport, WaitRequest, Watched, Watcher,

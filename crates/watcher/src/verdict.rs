@@ -28,8 +28,8 @@ pub use evidence::{is_failure_stop, is_health_check_stop, suggests_failure};
 
 use crate::input::TaskDefinitionRef;
 use crate::model::{
-    Deployment, DeploymentStrategy, LifecycleStage, PausedHook, ServiceDeployment,
-    ServiceSnapshot, StoppedTask,
+    Deployment, DeploymentStrategy, LifecycleStage, PausedHook, ServiceDeployment, ServiceSnapshot,
+    StoppedTask,
 };
 use crate::wait_until::WaitUntil;
 use view::TargetView;

@@ -250,6 +250,9 @@ async fn cancelling_during_a_fault_storm_ends_the_wait_promptly() {
         Instant::now()
     };
     let (result, cancelled_at) = tokio::join!(waiting, cancelled_at);
-    assert!(matches!(result, Err(ecs_watcher::WaitError::Cancelled { .. })));
+    assert!(matches!(
+        result,
+        Err(ecs_watcher::WaitError::Cancelled { .. })
+    ));
     assert!(cancelled_at.elapsed() < Duration::from_secs(1));
 }

@@ -13,13 +13,13 @@ use std::time::Duration;
 
 use aws_sdk_ecs::config::retry::RetryConfig;
 use aws_sdk_ecs::config::{BehaviorVersion, Credentials, Region};
+use ecs_watcher::api::{CallRole, Recovery};
 use ecs_watcher::api::{DesiredStatus, EcsApi};
 use ecs_watcher::aws::SdkEcsApi;
 use ecs_watcher::input;
+use ecs_watcher::kinds::service_deployments;
 use ecs_watcher::message;
 use ecs_watcher::model::{ServiceDeployment, ServiceEvent, ServiceSnapshot, StoppedTask};
-use ecs_watcher::api::{CallRole, Recovery};
-use ecs_watcher::kinds::service_deployments;
 use ecs_watcher::verdict::{Assessment, Observation, RuleSet, Target};
 use proptest::prelude::*;
 use proptest::test_runner::Config;

@@ -379,7 +379,8 @@ async fn rollback_on_failure_stops_the_watched_deployment_once_and_follows_it() 
 
     let follow = quick_follow();
     let rollback =
-        actions::roll_back_watched(&clients(&sim), &report, follow, &CancellationToken::new()).await;
+        actions::roll_back_watched(&clients(&sim), &report, follow, &CancellationToken::new())
+            .await;
     assert!(rollback.requested, "{rollback:?}");
     assert!(rollback.succeeded(), "{rollback:?}");
     assert_reason_contains(&rollback, "rolled back to web:1");
@@ -393,7 +394,8 @@ async fn rollback_on_failure_stops_the_watched_deployment_once_and_follows_it() 
 
     // Asked again, on a deployment ECS already rolled back: no second call.
     let again =
-        actions::roll_back_watched(&clients(&sim), &report, follow, &CancellationToken::new()).await;
+        actions::roll_back_watched(&clients(&sim), &report, follow, &CancellationToken::new())
+            .await;
     assert!(!again.requested);
     assert_reason_contains(&again, "ROLLBACK_SUCCESSFUL");
     assert_eq!(sim.handle.recorded_actions().len(), 1);

@@ -217,9 +217,16 @@ async fn access_denied_leaves_the_verdict_and_names_the_permission() {
 async fn interrupted_rolls_back_only_the_watched_deployment() {
     let fake = fake_with(service_deployment("web", 2, "IN_PROGRESS"));
     let cancel = CancellationToken::new();
-    let other = roll_back_in_progress(&clients(&fake), CLUSTER, "web", Some("ecs-svc/7"), quick(), &cancel)
-        .await
-        .unwrap();
+    let other = roll_back_in_progress(
+        &clients(&fake),
+        CLUSTER,
+        "web",
+        Some("ecs-svc/7"),
+        quick(),
+        &cancel,
+    )
+    .await
+    .unwrap();
     assert!(!other.requested);
     assert!(
         other
@@ -230,9 +237,16 @@ async fn interrupted_rolls_back_only_the_watched_deployment() {
     );
     assert!(fake.calls("StopServiceDeployment").is_empty());
 
-    let watched = roll_back_in_progress(&clients(&fake), CLUSTER, "web", Some("ecs-svc/2"), quick(), &cancel)
-        .await
-        .unwrap();
+    let watched = roll_back_in_progress(
+        &clients(&fake),
+        CLUSTER,
+        "web",
+        Some("ecs-svc/2"),
+        quick(),
+        &cancel,
+    )
+    .await
+    .unwrap();
     assert!(watched.requested);
     assert_eq!(fake.calls("StopServiceDeployment").len(), 1);
 }
@@ -247,7 +261,15 @@ async fn nothing_in_progress_is_an_error_saying_what_the_latest_is_doing() {
         }
         other => panic!("expected NothingInProgress, got {other:?}"),
     }
-    match continue_paused(&clients(&fake), CLUSTER, "web", None, LifecycleHookAction::Continue).await {
+    match continue_paused(
+        &clients(&fake),
+        CLUSTER,
+        "web",
+        None,
+        LifecycleHookAction::Continue,
+    )
+    .await
+    {
         Err(ActionError::NothingInProgress(_)) => {}
         other => panic!("expected NothingInProgress, got {other:?}"),
     }

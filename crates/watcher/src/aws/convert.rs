@@ -6,9 +6,9 @@ use aws_sdk_ecs::types;
 use crate::api::DesiredStatus;
 use crate::model::{
     AlarmsState, CircuitBreakerState, Deployment, DeploymentConfiguration, DeploymentController,
-    LifecycleHookDetail, Rollback, ServiceDeployment, ServiceDeploymentBrief,
-    ServiceEvent, ServiceRevision, ServiceRevisionSummary, ServiceSnapshot, StoppedContainer,
-    StoppedTask, Timestamp,
+    LifecycleHookDetail, Rollback, ServiceDeployment, ServiceDeploymentBrief, ServiceEvent,
+    ServiceRevision, ServiceRevisionSummary, ServiceSnapshot, StoppedContainer, StoppedTask,
+    Timestamp,
 };
 
 fn timestamp(value: Option<&aws_smithy_types::DateTime>) -> Option<Timestamp> {

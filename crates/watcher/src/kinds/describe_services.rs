@@ -39,7 +39,10 @@ pub(crate) struct Follow {
 
 impl Follow {
     /// A checkpoint cannot be reached when only `DescribeServices` answers.
-    pub(crate) fn refusal(service: &ServiceSnapshot, wait_until: &WaitUntil) -> Result<(), WaitError> {
+    pub(crate) fn refusal(
+        service: &ServiceSnapshot,
+        wait_until: &WaitUntil,
+    ) -> Result<(), WaitError> {
         if !wait_until.needs_stages() {
             return Ok(());
         }
@@ -57,7 +60,10 @@ impl Follow {
 
     /// A staged deployment followed this way: refuse a checkpoint (it may have been
     /// asked for before the fallback), and say once that stages cannot be seen.
-    pub(super) fn follow(&mut self, core: &mut Core<'_>) -> Result<Look, crate::watch::session::Stop> {
+    pub(super) fn follow(
+        &mut self,
+        core: &mut Core<'_>,
+    ) -> Result<Look, crate::watch::session::Stop> {
         let Some(service) = core.snapshot() else {
             return Ok(Look::Go);
         };

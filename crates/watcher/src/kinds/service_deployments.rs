@@ -59,7 +59,10 @@ enum Lookup {
 impl Follow {
     /// This kind for `service`, unless the caller's checkpoint cannot be reached
     /// by its strategy.
-    pub(crate) fn choose(service: &ServiceSnapshot, wait_until: &WaitUntil) -> Result<Self, WaitError> {
+    pub(crate) fn choose(
+        service: &ServiceSnapshot,
+        wait_until: &WaitUntil,
+    ) -> Result<Self, WaitError> {
         let strategy = service.strategy();
         if wait_until.needs_stages() && RuleSet::for_strategy(&strategy) == RuleSet::Rolling {
             return Err(no_stages_to_stop_at(service, &strategy, wait_until).into());
@@ -281,7 +284,11 @@ pub(crate) async fn revision_task_definition(
         Ok(None) => None,
         Err(error) => {
             // An optional call: whatever the error, the wait goes on without the detail.
-            let _skipped = core.recover(Operation::DescribeServiceRevisions, CallRole::Optional, error);
+            let _skipped = core.recover(
+                Operation::DescribeServiceRevisions,
+                CallRole::Optional,
+                error,
+            );
             None
         }
     })

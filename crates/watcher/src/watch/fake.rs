@@ -12,9 +12,9 @@ use crate::api::{
     EcsApi, StopType, newest_first,
 };
 use crate::model::{
-    Deployment, LifecycleHookAction, ServiceDeployment, ServiceDeploymentBrief,
-    ServiceRevision, ServiceRevisionSummary, ServiceSnapshot, StoppedContainer, StoppedTask,
-    Timestamp, resource_name,
+    Deployment, LifecycleHookAction, ServiceDeployment, ServiceDeploymentBrief, ServiceRevision,
+    ServiceRevisionSummary, ServiceSnapshot, StoppedContainer, StoppedTask, Timestamp,
+    resource_name,
 };
 
 pub(crate) const CLUSTER: &str = "prod";
@@ -387,18 +387,17 @@ impl EcsApi for FakeEcs {
                 let mut output = DescribeServicesOutput::default();
                 for wanted in services {
                     let name = resource_name(wanted);
-                    match state
+                    // Not found: ECS lists it in failures[] (MISSING), which the
+                    // watcher does not read; it is simply not among the services.
+                    if let Some(Step {
+                        service: Some(service),
+                        ..
+                    }) = state
                         .scripts
                         .get_mut(name)
                         .and_then(|s| s.advance().cloned())
                     {
-                        Some(Step {
-                            service: Some(service),
-                            ..
-                        }) => output.services.push(service),
-                        // Not found: ECS lists it in failures[] (MISSING), which the
-                        // watcher does not read; it is simply not among the services.
-                        _ => {}
+                        output.services.push(service);
                     }
                 }
                 Ok(output)

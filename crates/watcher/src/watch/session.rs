@@ -76,7 +76,7 @@ pub(crate) enum Step {
 
 /// What `DescribeServices` said of the service this tick.
 enum ServiceLook {
-    Seen(ServiceSnapshot),
+    Seen(Box<ServiceSnapshot>),
     /// Gone after it was seen (deleted while waiting): a verdict of its own.
     Vanished,
     /// The call failed: retry later.
@@ -216,7 +216,7 @@ impl<'a> Session<'a> {
     /// suggests failure, then the kind's verdict.
     async fn tick(&mut self) -> Result<Step, Stop> {
         let snapshot = match self.core.look_at_service().await? {
-            ServiceLook::Seen(snapshot) => snapshot,
+            ServiceLook::Seen(snapshot) => *snapshot,
             ServiceLook::Vanished => return Ok(self.decide_without_service()),
             ServiceLook::CallFailed(step) => return Ok(step),
         };
@@ -310,7 +310,7 @@ impl Core<'_> {
             *service_seen = true;
         }
         self.peak_desired_count = self.peak_desired_count.max(snapshot.desired_count);
-        Ok(ServiceLook::Seen(snapshot))
+        Ok(ServiceLook::Seen(Box::new(snapshot)))
     }
 
     /// Keeps this look's service, and the target's entry while ECS lists it.

@@ -2,7 +2,9 @@
 //! back before the first look) are only in `ListServiceDeployments`; a service
 //! deployment asked for by ARN only the service-deployment APIs know.
 
-use super::{Follow, list_service_deployments, revision_task_definition, service_deployments_failed};
+use super::{
+    Follow, list_service_deployments, revision_task_definition, service_deployments_failed,
+};
 use crate::kinds::Look;
 use crate::layer::Operation;
 use crate::model::ServiceDeployment;

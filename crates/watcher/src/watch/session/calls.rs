@@ -101,7 +101,11 @@ impl Core<'_> {
     }
 
     /// A failed essential call: retry later, or stop with an error.
-    pub(crate) fn call_failed(&mut self, operation: Operation, error: ApiError) -> Result<Step, Stop> {
+    pub(crate) fn call_failed(
+        &mut self,
+        operation: Operation,
+        error: ApiError,
+    ) -> Result<Step, Stop> {
         match self.recover(operation, CallRole::Essential, error)? {
             AfterFailure::Retry => Ok(Step::Retry),
             AfterFailure::FellBack(_) | AfterFailure::Skipped => Ok(Step::Continue),

@@ -77,7 +77,11 @@ impl Core<'_> {
         }
     }
 
-    fn timed_out_report(&self, unanswered: Option<UnansweredCall>, kind: Option<&Kind>) -> WaitReport {
+    fn timed_out_report(
+        &self,
+        unanswered: Option<UnansweredCall>,
+        kind: Option<&Kind>,
+    ) -> WaitReport {
         let desired_text = self.plan.desired.as_ref().map(|d| d.to_string());
         let task_definition = self
             .target()

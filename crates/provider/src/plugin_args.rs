@@ -1,4 +1,5 @@
-//! The plugin's command line.
+//! The plugin binary's command line: what the Pulumi engine (or a person) passes to
+//! `pulumi-resource-wait-for-ecs-deploy`. (Named apart from the `wait-for-ecs-deploy` CLI crate.)
 //!
 //! The engine starts a provider as `<binary> [--logtostderr] [-v=N] [--tracing <endpoint>] <engine address>`;
 //! the flags are the engine's own logging options, accepted and ignored here (our log level is RUST_LOG). Without
