@@ -255,21 +255,3 @@ pub use model::alarms::AlarmState;
 pub use server::{SimHandle, start, start_on};
 pub use sts::IssuedCredentials;
 
-/// The simulator as a type, for callers that prefer `Simulator::start(config)`.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct Simulator;
-
-impl Simulator {
-    /// Same as [`start`].
-    pub async fn start(config: SimConfig) -> std::io::Result<SimHandle> {
-        start(config).await
-    }
-
-    /// Same as [`start_on`].
-    pub async fn start_on(
-        config: SimConfig,
-        address: std::net::SocketAddr,
-    ) -> std::io::Result<SimHandle> {
-        start_on(config, address).await
-    }
-}
