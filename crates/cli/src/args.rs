@@ -305,12 +305,7 @@ fn escape_bytes(bytes: &[u8]) -> String {
             shown.push_str(&format!("\\x{byte:02X}"));
         }
     }
-    if shown.chars().count() > 80 {
-        let head: String = shown.chars().take(80).collect();
-        format!("{head}…")
-    } else {
-        shown
-    }
+    ecs_watcher::message::truncate(&shown, 80)
 }
 
 /// clap exits with 2 on a usage error, but 2 means ROLLED_BACK here: usage errors must exit 4.

@@ -31,12 +31,7 @@ const MAX_SHOWN_CHARS: usize = 80;
 /// Escapes control characters and cuts long values so an error stays one readable line.
 fn printable(value: &str) -> String {
     let escaped: String = value.escape_debug().collect();
-    if escaped.chars().count() <= MAX_SHOWN_CHARS {
-        escaped
-    } else {
-        let head: String = escaped.chars().take(MAX_SHOWN_CHARS).collect();
-        format!("{head}…")
-    }
+    crate::message::truncate(&escaped, MAX_SHOWN_CHARS)
 }
 
 /// A desired task definition: either a full ARN (compared exactly) or
