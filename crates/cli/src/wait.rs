@@ -13,7 +13,7 @@ use ecs_watcher::{
 };
 use tokio_util::sync::CancellationToken;
 
-use crate::args::{AwsArgs, WaitArgs};
+use crate::args::{AwsArgs, WaitFlags};
 use crate::progress::ProgressReporter;
 use crate::signals::Interrupts;
 use crate::verdict_output::{self, ServiceResult, WaitEnd};
@@ -29,7 +29,7 @@ fn flag_duration(duration: Duration) -> String {
 }
 
 /// Everything the flags asked for, validated.
-struct Plan {
+struct WaitPlan {
     requests: Vec<WaitRequest>,
     options: WaitOptions,
     rollback_on: Vec<RollbackTrigger>,
@@ -37,7 +37,7 @@ struct Plan {
     fail_fast: bool,
 }
 
-pub async fn run(args: WaitArgs) -> ExitCode {
+pub async fn run(args: WaitFlags) -> ExitCode {
     let (plan, api) = match validated_then_connected(validate(&args), &args.aws).await {
         Ok(ready) => ready,
         Err(code) => return code,
@@ -140,7 +140,7 @@ async fn wait_one(
     watcher: &Watcher,
     api: &dyn EcsApi,
     request: WaitRequest,
-    plan: &Plan,
+    plan: &WaitPlan,
     interrupts: &Interrupts,
     fail_fast: &FailFast,
     reporter: Arc<ProgressReporter>,
@@ -224,7 +224,7 @@ async fn roll_back_interrupted(
     api: &dyn EcsApi,
     request: &WaitRequest,
     watched: &Mutex<Option<String>>,
-    plan: &Plan,
+    plan: &WaitPlan,
     interrupts: &Interrupts,
 ) -> RollbackReport {
     let watched = watched.lock().unwrap_or_else(|p| p.into_inner()).clone();
@@ -253,7 +253,7 @@ async fn roll_back_interrupted(
 }
 
 /// Checks every flag value before any AWS call, so bad input never costs a request and always names the flag.
-fn validate(args: &WaitArgs) -> Result<Plan, String> {
+fn validate(args: &WaitFlags) -> Result<WaitPlan, String> {
     use ecs_watcher::input;
     let cluster = args.cluster.as_deref().unwrap_or_default();
     input::cluster("--cluster", cluster).map_err(|error| error.to_string())?;
@@ -303,7 +303,7 @@ fn validate(args: &WaitArgs) -> Result<Plan, String> {
             deployment: args.deployment.clone(),
         })
         .collect();
-    Ok(Plan {
+    Ok(WaitPlan {
         requests,
         options: WaitOptions {
             timeout: args.timeout,

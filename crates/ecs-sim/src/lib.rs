@@ -254,4 +254,3 @@ pub use model::actions::RecordedAction;
 pub use model::alarms::AlarmState;
 pub use server::{SimHandle, start, start_on};
 pub use sts::IssuedCredentials;
-

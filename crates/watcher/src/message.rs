@@ -207,7 +207,10 @@ pub fn timed_out(context: &TimeoutContext<'_>) -> String {
         ));
     }
     if let Some(event) = context.last_event {
-        details.push(format!("last event: {}", truncate(&one_line(event), MAX_PART_CHARS)));
+        details.push(format!(
+            "last event: {}",
+            truncate(&one_line(event), MAX_PART_CHARS)
+        ));
     }
     if !details.is_empty() {
         message.push_str(": ");
