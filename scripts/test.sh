@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The project's one test command (README "Run the tests"; CI calls it from .ci/run).
-#   scripts/test.sh            fmt, clippy, all Rust tests, the ECS conformance check, then the end-to-end tests
-#                              with the real pulumi CLI
+#   scripts/test.sh            fmt, clippy, unused dependencies (cargo machete), all Rust tests, the ECS
+#                              conformance check, then the end-to-end tests with the real pulumi CLI
 #   scripts/test.sh --no-e2e   everything but the Pulumi end-to-end tests
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -28,6 +28,15 @@ echo "== cargo fmt --check"
 cargo fmt --all -- --check
 echo "== cargo clippy"
 cargo clippy --workspace --all-targets --locked -- -D warnings
+echo "== cargo machete (unused dependencies)"
+# A dependency no code uses only costs build time and audit work; machete exits 1 when it finds one. Installed
+# into cargo's bin dir on first use, pinned to a version that builds on the project's Rust; built in a temporary
+# dir, not in (a cached) CARGO_TARGET_DIR.
+machete_version=0.9.2
+if ! cargo machete --version 2>/dev/null | grep -qx "$machete_version"; then
+  env -u CARGO_TARGET_DIR cargo install cargo-machete --version "$machete_version" --locked
+fi
+cargo machete --skip-target-dir
 echo "== cargo test"
 cargo test --workspace --locked --no-fail-fast
 

@@ -14,7 +14,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 pub struct Args {
     /// What to measure.
     #[arg(value_enum, required = true)]
-    pub scenario: Option<Scenario>,
+    pub scenario: Option<BenchScenario>,
     /// Independent runs per latency figure (median and p99 are taken over these).
     #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u16).range(3..=200))]
     pub runs: u16,
@@ -33,7 +33,7 @@ pub enum Internal {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Scenario {
+pub enum BenchScenario {
     /// Verdict latency after completion, circuit-breaker failure and rollback, and after a blue/green
     /// SUCCESSFUL and a rollback during bake (figure 1).
     Latency,

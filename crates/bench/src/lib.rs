@@ -15,7 +15,7 @@ mod report;
 mod scenarios;
 pub mod stats;
 
-pub use args::{Args, Internal, Scenario};
+pub use args::{Args, BenchScenario, Internal};
 pub use error::{BenchError, BenchResult};
 
 use clap::Parser;

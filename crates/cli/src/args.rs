@@ -35,7 +35,7 @@ pub struct Cli {
     pub command: Option<Command>,
 
     #[command(flatten)]
-    pub wait: WaitArgs,
+    pub wait: WaitFlags,
 
     /// More diagnostics on stderr (-v: info, -vv: debug). WAIT_FOR_ECS_DEPLOY_LOG overrides.
     #[arg(short, long, action = clap::ArgAction::Count, global = true)]
@@ -55,7 +55,7 @@ pub enum Command {
 }
 
 #[derive(Debug, Args)]
-pub struct WaitArgs {
+pub struct WaitFlags {
     /// Cluster name or ARN.
     #[arg(long, required = true, value_name = "NAME|ARN")]
     pub cluster: Option<String>,
@@ -243,7 +243,7 @@ pub enum OutputFormat {
 pub struct DemoArgs {
     /// Scenario to play; all of them by default.
     #[arg(long, value_enum)]
-    pub scenario: Option<crate::demo::Scenario>,
+    pub scenario: Option<crate::demo::DemoScenario>,
 
     /// How many times faster than real ECS the simulator runs.
     #[arg(long, default_value_t = 20.0, value_name = "FACTOR")]
@@ -305,12 +305,7 @@ fn escape_bytes(bytes: &[u8]) -> String {
             shown.push_str(&format!("\\x{byte:02X}"));
         }
     }
-    if shown.chars().count() > 80 {
-        let head: String = shown.chars().take(80).collect();
-        format!("{head}…")
-    } else {
-        shown
-    }
+    ecs_watcher::message::truncate(&shown, 80)
 }
 
 /// clap exits with 2 on a usage error, but 2 means ROLLED_BACK here: usage errors must exit 4.

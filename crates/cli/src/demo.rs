@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use clap::ValueEnum;
-use ecs_sim::scenario::{CircuitBreaker, Scenario as SimScenario, TaskBehaviour, TaskSpec};
+use ecs_sim::scenario::{CircuitBreaker, Scenario, TaskBehaviour, TaskSpec};
 use ecs_watcher::actions;
 use ecs_watcher::{Outcome, WaitOptions, WaitRequest, Watcher};
 use tokio_util::sync::CancellationToken;
@@ -19,7 +19,7 @@ use crate::progress::ProgressReporter;
 const CLUSTER: &str = "demo";
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-pub enum Scenario {
+pub enum DemoScenario {
     /// A new image rolls out and every task becomes healthy.
     Healthy,
     /// The new task definition's container exits 1; the circuit breaker trips and ECS rolls back.
@@ -43,86 +43,86 @@ pub enum Scenario {
     CrashLoopRollback,
 }
 
-impl Scenario {
-    const ALL: [Scenario; 10] = [
-        Scenario::Healthy,
-        Scenario::CircuitBreakerRollback,
-        Scenario::CrashLoop,
-        Scenario::ImagePullFailure,
-        Scenario::Timeout,
-        Scenario::BlueGreen,
-        Scenario::CanaryAlarm,
-        Scenario::FailedHook,
-        Scenario::PausedApproval,
-        Scenario::CrashLoopRollback,
+impl DemoScenario {
+    const ALL: [DemoScenario; 10] = [
+        DemoScenario::Healthy,
+        DemoScenario::CircuitBreakerRollback,
+        DemoScenario::CrashLoop,
+        DemoScenario::ImagePullFailure,
+        DemoScenario::Timeout,
+        DemoScenario::BlueGreen,
+        DemoScenario::CanaryAlarm,
+        DemoScenario::FailedHook,
+        DemoScenario::PausedApproval,
+        DemoScenario::CrashLoopRollback,
     ];
 
     fn name(self) -> &'static str {
         match self {
-            Scenario::Healthy => "healthy",
-            Scenario::CircuitBreakerRollback => "circuit-breaker-rollback",
-            Scenario::CrashLoop => "crash-loop",
-            Scenario::ImagePullFailure => "image-pull-failure",
-            Scenario::Timeout => "timeout",
-            Scenario::BlueGreen => "blue-green",
-            Scenario::CanaryAlarm => "canary-alarm",
-            Scenario::FailedHook => "failed-hook",
-            Scenario::PausedApproval => "paused-approval",
-            Scenario::CrashLoopRollback => "crash-loop-rollback",
+            DemoScenario::Healthy => "healthy",
+            DemoScenario::CircuitBreakerRollback => "circuit-breaker-rollback",
+            DemoScenario::CrashLoop => "crash-loop",
+            DemoScenario::ImagePullFailure => "image-pull-failure",
+            DemoScenario::Timeout => "timeout",
+            DemoScenario::BlueGreen => "blue-green",
+            DemoScenario::CanaryAlarm => "canary-alarm",
+            DemoScenario::FailedHook => "failed-hook",
+            DemoScenario::PausedApproval => "paused-approval",
+            DemoScenario::CrashLoopRollback => "crash-loop-rollback",
         }
     }
 
     fn expected(self) -> Outcome {
         match self {
-            Scenario::Healthy | Scenario::BlueGreen | Scenario::PausedApproval => {
+            DemoScenario::Healthy | DemoScenario::BlueGreen | DemoScenario::PausedApproval => {
                 Outcome::Completed
             }
-            Scenario::CircuitBreakerRollback | Scenario::CanaryAlarm | Scenario::FailedHook => {
-                Outcome::RolledBack
-            }
-            Scenario::CrashLoop | Scenario::ImagePullFailure | Scenario::CrashLoopRollback => {
-                Outcome::Failed
-            }
-            Scenario::Timeout => Outcome::TimedOut,
+            DemoScenario::CircuitBreakerRollback
+            | DemoScenario::CanaryAlarm
+            | DemoScenario::FailedHook => Outcome::RolledBack,
+            DemoScenario::CrashLoop
+            | DemoScenario::ImagePullFailure
+            | DemoScenario::CrashLoopRollback => Outcome::Failed,
+            DemoScenario::Timeout => Outcome::TimedOut,
         }
     }
 
     fn circuit_breaker(self) -> CircuitBreaker {
         match self {
-            Scenario::Healthy | Scenario::CircuitBreakerRollback => {
+            DemoScenario::Healthy | DemoScenario::CircuitBreakerRollback => {
                 CircuitBreaker::On { rollback: true }
             }
-            Scenario::ImagePullFailure => CircuitBreaker::On { rollback: false },
-            Scenario::CrashLoop
-            | Scenario::Timeout
-            | Scenario::CrashLoopRollback
-            | Scenario::BlueGreen
-            | Scenario::CanaryAlarm
-            | Scenario::FailedHook
-            | Scenario::PausedApproval => CircuitBreaker::Off,
+            DemoScenario::ImagePullFailure => CircuitBreaker::On { rollback: false },
+            DemoScenario::CrashLoop
+            | DemoScenario::Timeout
+            | DemoScenario::CrashLoopRollback
+            | DemoScenario::BlueGreen
+            | DemoScenario::CanaryAlarm
+            | DemoScenario::FailedHook
+            | DemoScenario::PausedApproval => CircuitBreaker::Off,
         }
     }
 
     /// The task definition this scenario deploys (the simulator follows it as ECS would).
     fn deployed(self, family: &str) -> TaskSpec {
         let (behaviour, image) = match self {
-            Scenario::Healthy => (TaskBehaviour::Healthy, "public.ecr.aws/nginx/nginx:1.28"),
-            Scenario::CircuitBreakerRollback
-            | Scenario::CrashLoop
-            | Scenario::CrashLoopRollback => (
+            DemoScenario::Healthy => (TaskBehaviour::Healthy, "public.ecr.aws/nginx/nginx:1.28"),
+            DemoScenario::CircuitBreakerRollback
+            | DemoScenario::CrashLoop
+            | DemoScenario::CrashLoopRollback => (
                 TaskBehaviour::ExitsAtOnce,
                 "public.ecr.aws/docker/library/busybox:1.36",
             ),
             // Pulled from a registry that does not exist: `nonexistent.example/web:2`.
-            Scenario::ImagePullFailure => (TaskBehaviour::MissingImage, "web:2"),
-            Scenario::Timeout => (
+            DemoScenario::ImagePullFailure => (TaskBehaviour::MissingImage, "web:2"),
+            DemoScenario::Timeout => (
                 TaskBehaviour::Unplaceable,
                 "public.ecr.aws/nginx/nginx:1.28",
             ),
-            Scenario::BlueGreen
-            | Scenario::CanaryAlarm
-            | Scenario::FailedHook
-            | Scenario::PausedApproval => {
+            DemoScenario::BlueGreen
+            | DemoScenario::CanaryAlarm
+            | DemoScenario::FailedHook
+            | DemoScenario::PausedApproval => {
                 (TaskBehaviour::Healthy, "public.ecr.aws/nginx/nginx:1.28")
             }
         };
@@ -132,7 +132,7 @@ impl Scenario {
     /// How long the verdict may take; the timeout scenario is meant to hit it.
     fn timeout(self) -> Duration {
         match self {
-            Scenario::Timeout => Duration::from_secs(6),
+            DemoScenario::Timeout => Duration::from_secs(6),
             _ => Duration::from_secs(60),
         }
     }
@@ -158,7 +158,7 @@ pub async fn run(args: DemoArgs) -> ExitCode {
         }
     };
     // The demo talks only to the in-process simulator, with dummy credentials: never the user's real ones.
-    let setup = SimScenario::new(ecs_sim::scenario::client(&sim.endpoint()), CLUSTER);
+    let setup = Scenario::new(ecs_sim::scenario::client(&sim.endpoint()), CLUSTER);
     let watcher = Watcher::new(Arc::new(ecs_watcher::aws::SdkEcsApi::new(
         setup.ecs().clone(),
     )));
@@ -177,9 +177,9 @@ pub async fn run(args: DemoArgs) -> ExitCode {
         args.time_scale,
         60.0 / args.time_scale
     );
-    let scenarios: Vec<Scenario> = match args.scenario {
+    let scenarios: Vec<DemoScenario> = match args.scenario {
         Some(one) => vec![one],
-        None => Scenario::ALL.to_vec(),
+        None => DemoScenario::ALL.to_vec(),
     };
     let mut all_as_expected = true;
     for scenario in scenarios {
@@ -216,26 +216,26 @@ pub async fn run(args: DemoArgs) -> ExitCode {
     }
 }
 
-fn scenario_summary(scenario: Scenario) -> &'static str {
+fn scenario_summary(scenario: DemoScenario) -> &'static str {
     match scenario {
-        Scenario::Healthy => "a new image rolls out cleanly",
-        Scenario::CircuitBreakerRollback => {
+        DemoScenario::Healthy => "a new image rolls out cleanly",
+        DemoScenario::CircuitBreakerRollback => {
             "the new container exits 1; circuit breaker with rollback"
         }
-        Scenario::CrashLoop => {
+        DemoScenario::CrashLoop => {
             "the new container exits 1; no circuit breaker (the npm package waited for its timeout)"
         }
-        Scenario::ImagePullFailure => {
+        DemoScenario::ImagePullFailure => {
             "the new image cannot be pulled; circuit breaker without rollback"
         }
-        Scenario::Timeout => "the new tasks cannot be placed anywhere; a 6s timeout",
-        Scenario::BlueGreen => "blue/green with one minute of bake time",
-        Scenario::CanaryAlarm => "canary 10 %; CloudWatch alarm web-5xx fires during bake time",
-        Scenario::FailedHook => "blue/green; the post-scale-up Lambda hook answers FAILED",
-        Scenario::PausedApproval => {
+        DemoScenario::Timeout => "the new tasks cannot be placed anywhere; a 6s timeout",
+        DemoScenario::BlueGreen => "blue/green with one minute of bake time",
+        DemoScenario::CanaryAlarm => "canary 10 %; CloudWatch alarm web-5xx fires during bake time",
+        DemoScenario::FailedHook => "blue/green; the post-scale-up Lambda hook answers FAILED",
+        DemoScenario::PausedApproval => {
             "blue/green with an approval gate (PAUSE hook): wait until paused, continue, wait until deployed"
         }
-        Scenario::CrashLoopRollback => {
+        DemoScenario::CrashLoopRollback => {
             "the new container exits 1; no circuit breaker; --rollback-on failed"
         }
     }
@@ -248,8 +248,8 @@ enum DemoError {
 
 /// Sets the scenario's service up on a healthy revision, deploys the scenario's revision, and waits.
 async fn play(
-    scenario: Scenario,
-    setup: &SimScenario,
+    scenario: DemoScenario,
+    setup: &Scenario,
     watcher: &Watcher,
     args: &DemoArgs,
     cancel: CancellationToken,
@@ -305,7 +305,7 @@ async fn play(
     };
     let reporter = ProgressReporter::new(args.quiet, "   ");
     let mut options = scaled_options(scenario.timeout(), args.time_scale);
-    if scenario == Scenario::PausedApproval {
+    if scenario == DemoScenario::PausedApproval {
         options.wait_until = ecs_watcher::WaitUntil::Paused;
     }
     let waited = |options: WaitOptions| {
@@ -320,7 +320,7 @@ async fn play(
         .await
         .map_err(|error| wait_error(error, "waiting for the deployment"))?;
     match scenario {
-        Scenario::PausedApproval if report.outcome == Outcome::Completed => {
+        DemoScenario::PausedApproval if report.outcome == Outcome::Completed => {
             println!("{}", crate::verdict_output::text_line(&report));
             println!("   approving: continue-service-deployment, then waiting until deployed…");
             actions::continue_paused(
@@ -337,7 +337,7 @@ async fn play(
                 .await
                 .map_err(|error| wait_error(error, "waiting after continuing"))?;
         }
-        Scenario::CrashLoopRollback if report.outcome == Outcome::Failed => {
+        DemoScenario::CrashLoopRollback if report.outcome == Outcome::Failed => {
             reporter.note("requesting a rollback (--rollback-on failed)");
             let follow = actions::FollowOptions {
                 timeout: Duration::from_secs(60),
@@ -354,7 +354,7 @@ async fn play(
 }
 
 /// The clients of the demo's simulator for the actions (the same dummy credentials as the watcher's).
-fn watcher_clients(setup: &SimScenario) -> ecs_watcher::AwsClients {
+fn watcher_clients(setup: &Scenario) -> ecs_watcher::AwsClients {
     ecs_watcher::AwsClients::with_ecs(Arc::new(ecs_watcher::aws::SdkEcsApi::new(
         setup.ecs().clone(),
     )))
@@ -368,26 +368,26 @@ mod staged {
     };
     use ecs_sim::scenario::{DeploymentSpec, Hook, LambdaOutcome, Strategy, with_alarm_in_bake};
 
-    use super::Scenario;
+    use super::DemoScenario;
 
     pub const ALARM: &str = "web-5xx";
 
-    pub fn configuration(scenario: Scenario) -> Option<DeploymentConfiguration> {
+    pub fn configuration(scenario: DemoScenario) -> Option<DeploymentConfiguration> {
         let blue_green = DeploymentSpec::new(Strategy::BlueGreen { bake_minutes: 1 });
         let spec = match scenario {
-            Scenario::BlueGreen => blue_green,
-            Scenario::CanaryAlarm => DeploymentSpec::new(Strategy::Canary {
+            DemoScenario::BlueGreen => blue_green,
+            DemoScenario::CanaryAlarm => DeploymentSpec::new(Strategy::Canary {
                 canary_percent: 10.0,
                 canary_bake_minutes: 1,
                 bake_minutes: 2,
             })
             .alarms(&[ALARM], true),
-            Scenario::FailedHook => blue_green.hook(Hook::lambda(
+            DemoScenario::FailedHook => blue_green.hook(Hook::lambda(
                 "smoke-test",
                 LambdaOutcome::Fails,
                 &[DeploymentLifecycleHookStage::PostScaleUp],
             )),
-            Scenario::PausedApproval => blue_green.hook(Hook::pause(
+            DemoScenario::PausedApproval => blue_green.hook(Hook::pause(
                 &[DeploymentLifecycleHookStage::PostTestTrafficShift],
                 60,
                 DeploymentLifecycleHookAction::Rollback,
@@ -398,9 +398,12 @@ mod staged {
     }
 
     /// The canary's container carries the simulator's trigger for "the alarm fires during bake time".
-    pub fn container(scenario: Scenario, container: ContainerDefinition) -> ContainerDefinition {
+    pub fn container(
+        scenario: DemoScenario,
+        container: ContainerDefinition,
+    ) -> ContainerDefinition {
         match scenario {
-            Scenario::CanaryAlarm => with_alarm_in_bake(container, ALARM),
+            DemoScenario::CanaryAlarm => with_alarm_in_bake(container, ALARM),
             _ => container,
         }
     }

@@ -14,7 +14,7 @@ mod targets;
 mod verdict_output;
 mod wait;
 
-pub use args::{Cli, Command, OutputFormat, WaitArgs};
+pub use args::{Cli, Command, OutputFormat, WaitFlags};
 pub use exit_code::ExitCode;
 
 use clap::Parser;

@@ -5,14 +5,14 @@ use ecs_watcher::input;
 
 /// One service to wait for.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Target {
+pub struct ServiceTarget {
     pub service: String,
     pub task_definition: Option<String>,
     /// The task definition came from `--service NAME=TASK_DEF`, not `--task-definition`.
     per_service: bool,
 }
 
-impl Target {
+impl ServiceTarget {
     /// The flag the task definition was given with, for error messages.
     pub fn task_definition_field(&self) -> &'static str {
         if self.per_service {
@@ -24,8 +24,11 @@ impl Target {
 }
 
 /// The services of `--service` (repeatable) with their task definitions.
-pub fn parse(services: &[String], task_definition: Option<&str>) -> Result<Vec<Target>, String> {
-    let mut targets: Vec<Target> = Vec::new();
+pub fn parse(
+    services: &[String],
+    task_definition: Option<&str>,
+) -> Result<Vec<ServiceTarget>, String> {
+    let mut targets: Vec<ServiceTarget> = Vec::new();
     for given in services {
         let (service, per_service) = match given.split_once('=') {
             Some((service, task_definition)) => (service, Some(task_definition)),
@@ -42,7 +45,7 @@ pub fn parse(services: &[String], task_definition: Option<&str>) -> Result<Vec<T
                 "invalid --service `{given}`: service {service} is given twice; give each service once"
             ));
         }
-        targets.push(Target {
+        targets.push(ServiceTarget {
             service: service.to_owned(),
             task_definition: per_service.map(str::to_owned),
             per_service: per_service.is_some(),

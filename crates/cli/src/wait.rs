@@ -12,7 +12,7 @@ use ecs_watcher::{
 };
 use tokio_util::sync::CancellationToken;
 
-use crate::args::{AwsArgs, WaitArgs};
+use crate::args::{AwsArgs, WaitFlags};
 use crate::progress::ProgressReporter;
 use crate::signals::Interrupts;
 use crate::verdict_output::{self, ServiceResult, WaitEnd};
@@ -28,7 +28,7 @@ fn flag_duration(duration: Duration) -> String {
 }
 
 /// Everything the flags asked for, validated.
-struct Plan {
+struct WaitPlan {
     requests: Vec<WaitRequest>,
     options: WaitOptions,
     rollback_on: Vec<RollbackTrigger>,
@@ -36,7 +36,7 @@ struct Plan {
     fail_fast: bool,
 }
 
-pub async fn run(args: WaitArgs) -> ExitCode {
+pub async fn run(args: WaitFlags) -> ExitCode {
     let (plan, clients) = match validated_then_connected(validate(&args), &args.aws).await {
         Ok(ready) => ready,
         Err(code) => return code,
@@ -137,7 +137,7 @@ impl FailFast {
 async fn wait_one(
     watcher: &Watcher,
     request: WaitRequest,
-    plan: &Plan,
+    plan: &WaitPlan,
     interrupts: &Interrupts,
     fail_fast: &FailFast,
     reporter: Arc<ProgressReporter>,
@@ -197,7 +197,7 @@ async fn wait_one(
 }
 
 /// Checks every flag value before any AWS call, so bad input never costs a request and always names the flag.
-fn validate(args: &WaitArgs) -> Result<Plan, String> {
+fn validate(args: &WaitFlags) -> Result<WaitPlan, String> {
     use ecs_watcher::input;
     let cluster = args.cluster.as_deref().unwrap_or_default();
     input::cluster("--cluster", cluster).map_err(|error| error.to_string())?;
@@ -247,7 +247,7 @@ fn validate(args: &WaitArgs) -> Result<Plan, String> {
             deployment: args.deployment.clone(),
         })
         .collect();
-    Ok(Plan {
+    Ok(WaitPlan {
         requests,
         options: WaitOptions {
             timeout: args.timeout,

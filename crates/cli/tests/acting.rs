@@ -11,7 +11,7 @@ use std::time::Duration;
 use aws_sdk_ecs::types::{
     DeploymentLifecycleHookAction as SdkHookAction, DeploymentLifecycleHookStage, ServiceDeployment,
 };
-use ecs_sim::scenario::{DeploymentSpec, Hook, Strategy, TaskSpec};
+use ecs_sim::scenario::{CircuitBreaker, DeploymentSpec, Hook, Rollout, Strategy, TaskSpec};
 use ecs_sim::{Faults, RecordedAction, ServiceDeploymentsApi};
 use serde_json::Value;
 use support::*;
@@ -69,7 +69,7 @@ struct Waited {
     verdict: Value,
 }
 
-/// `web` settled on a healthy v1 (`breaker` as in [`Sim::steady_service`]) and deploying a v2 behaving as
+/// `web` settled on a healthy v1 (`breaker`: `None` for no circuit breaker, `Some(rollback)`) and deploying a v2 behaving as
 /// `behaviour`, with `faults` injected from then on, waited for (`--rollback-on rollback_on` when given,
 /// `--timeout timeout`); asserts that the exit code is `code`.
 async fn wait_rolling_back_on(
@@ -81,8 +81,15 @@ async fn wait_rolling_back_on(
     code: i32,
 ) -> Waited {
     let sim = fixture().await;
-    let first = sim.steady_service("web", breaker).await;
-    let next = sim.deploy("web", behaviour).await;
+    let breaker = CircuitBreaker::from_rollback(breaker);
+    let Rollout {
+        from: first,
+        to: next,
+    } = sim
+        .scenario
+        .deploying("web", 2, breaker, behaviour)
+        .await
+        .expect("web deploying");
     sim.handle.set_faults(faults);
     let mut extra = vec!["--timeout", timeout];
     if let Some(rollback_on) = rollback_on {
@@ -146,8 +153,19 @@ fn assert_left_alone(waited: &Waited) {
 /// `web` settled on a healthy v1 (its ARN), then deploying a v2 that never places a task, so the deployment
 /// stays in progress; returns v1, v2 and the service deployment in progress.
 async fn stuck(sim: &Sim) -> (String, String, String) {
-    let first = sim.steady_service("web", Some(true)).await;
-    let stuck = sim.deploy("web", TaskBehaviour::Unplaceable).await;
+    let Rollout {
+        from: first,
+        to: stuck,
+    } = sim
+        .scenario
+        .deploying(
+            "web",
+            2,
+            CircuitBreaker::On { rollback: true },
+            TaskBehaviour::Unplaceable,
+        )
+        .await
+        .expect("web deploying");
     let arn = sim
         .scenario
         .current_service_deployment("web")
@@ -193,8 +211,12 @@ async fn rollback_on_failed_rolls_a_crash_loop_back_once_and_keeps_exit_1() {
 
     // The text line says what the rollback did.
     let sim = fixture().await;
-    sim.steady_service("web", None).await;
-    let crashing = sim.deploy("web", TaskBehaviour::ExitsAtOnce).await;
+    let crashing = sim
+        .scenario
+        .deploying("web", 2, CircuitBreaker::Off, TaskBehaviour::ExitsAtOnce)
+        .await
+        .expect("web deploying")
+        .to;
     let run = sim
         .run(&web_args(&[
             "--task-definition",
@@ -376,7 +398,10 @@ const PAUSED_STAGE: DeploymentLifecycleHookStage = DeploymentLifecycleHookStage:
 /// hour's timeout, rolling back), held there: returns v2's ARN and its service deployment once every hook
 /// awaits action.
 async fn paused(sim: &Sim, pause_hooks: usize) -> (String, ServiceDeployment) {
-    sim.steady_service("web", None).await;
+    sim.scenario
+        .steady_service("web", 2, CircuitBreaker::Off)
+        .await
+        .expect("a steady service");
     let mut spec = DeploymentSpec::new(Strategy::BlueGreen { bake_minutes: 0 });
     for _ in 0..pause_hooks {
         spec = spec.hook(Hook::pause(&[PAUSED_STAGE], 60, SdkHookAction::Rollback));
@@ -534,7 +559,10 @@ async fn continue_with_nothing_paused_exits_4_saying_what_the_deployment_does() 
 /// On a settled `web`, `args` exits 4 saying that no deployment is in progress, and acts on nothing.
 async fn assert_nothing_in_progress(args: &[&str]) {
     let sim = fixture().await;
-    sim.steady_service("web", None).await;
+    sim.scenario
+        .steady_service("web", 2, CircuitBreaker::Off)
+        .await
+        .expect("a steady service");
     let run = sim.run(args).await;
     assert_eq!(run.code, 4, "{args:?}: {} {}", run.stdout, run.stderr);
     assert!(

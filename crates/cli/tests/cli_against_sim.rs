@@ -6,6 +6,7 @@ mod support;
 
 use std::time::{Duration, Instant};
 
+use ecs_sim::scenario::CircuitBreaker;
 use ecs_sim::{Faults, ServiceDeploymentsApi};
 use serde_json::Value;
 use support::*;
@@ -16,12 +17,16 @@ async fn fixture() -> Sim {
     start(TIME_SCALE, 11).await
 }
 
-/// A fresh simulator with `web` settled (`circuit_breaker` as in [`Sim::steady_service`]) and deploying a
-/// revision behaving as `behaviour`; returns the simulator and the revision's ARN.
-async fn deploying(circuit_breaker: Option<bool>, behaviour: TaskBehaviour) -> (Sim, String) {
+/// A fresh simulator with `web` settled (`circuit_breaker`: `None` for none, `Some(rollback)`) and deploying
+/// a revision behaving as `behaviour` ([`Scenario::deploying`]); returns the simulator and the revision's ARN.
+async fn fresh_rollout(circuit_breaker: Option<bool>, behaviour: TaskBehaviour) -> (Sim, String) {
     let fixture = fixture().await;
-    let desired = fixture.deploying(circuit_breaker, behaviour).await;
-    (fixture, desired)
+    let breaker = CircuitBreaker::from_rollback(circuit_breaker);
+    let rollout = fixture
+        .scenario
+        .deploying("web", 2, breaker, behaviour)
+        .await;
+    (fixture, rollout.expect("web deploying").to)
 }
 
 /// What [`wait_for_a_deploy`] left: the deployed revision's ARN, the run and its JSON verdict.
@@ -31,7 +36,7 @@ struct Waited {
     verdict: Value,
 }
 
-/// [`deploying`], waited for with `extra` flags; asserts the exit code is `code` and the verdict's outcome
+/// [`fresh_rollout`], waited for with `extra` flags; asserts the exit code is `code` and the verdict's outcome
 /// `outcome`.
 async fn wait_for_a_deploy(
     circuit_breaker: Option<bool>,
@@ -40,7 +45,7 @@ async fn wait_for_a_deploy(
     code: i32,
     outcome: &str,
 ) -> Waited {
-    let (fixture, desired) = deploying(circuit_breaker, behaviour).await;
+    let (fixture, desired) = fresh_rollout(circuit_breaker, behaviour).await;
     let run = fixture.wait(&desired, extra).await;
     run.assert_exit(code);
     let verdict = run.json();
@@ -76,7 +81,11 @@ async fn healthy_rollout_exits_0_with_one_json_verdict() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn family_revision_form_matches_the_registered_arn() {
     let fixture = fixture().await;
-    fixture.deploying(Some(true), TaskBehaviour::Healthy).await;
+    let breaker = CircuitBreaker::On { rollback: true };
+    let rollout = fixture
+        .scenario
+        .deploying("web", 2, breaker, TaskBehaviour::Healthy);
+    rollout.await.expect("web deploying");
     let run = fixture.wait("web:2", &[]).await;
     run.assert_exit(0);
     assert!(
@@ -136,7 +145,7 @@ async fn image_pull_failure_exits_1_with_the_pull_error() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn timeout_exits_3_within_one_poll_interval_of_the_deadline() {
-    let (fixture, desired) = deploying(Some(true), TaskBehaviour::Unplaceable).await;
+    let (fixture, desired) = fresh_rollout(Some(true), TaskBehaviour::Unplaceable).await;
     let run = fixture
         .run(&web_args(&[
             "--task-definition",
@@ -164,7 +173,11 @@ async fn timeout_exits_3_within_one_poll_interval_of_the_deadline() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn fallback_without_service_deployments_api_or_rollout_state_still_completes() {
     let fixture = fixture().await;
-    fixture.steady_service("web", Some(true)).await;
+    fixture
+        .scenario
+        .steady_service("web", 2, CircuitBreaker::On { rollback: true })
+        .await
+        .expect("a steady service");
     fixture.handle.set_faults(Faults {
         service_deployments_api: ServiceDeploymentsApi::UnknownOperation,
         omit_rollout_state: true,
@@ -188,7 +201,7 @@ async fn fallback_without_service_deployments_api_or_rollout_state_still_complet
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn throttling_storm_does_not_change_the_verdict() {
-    let (fixture, desired) = deploying(Some(true), TaskBehaviour::ExitsAtOnce).await;
+    let (fixture, desired) = fresh_rollout(Some(true), TaskBehaviour::ExitsAtOnce).await;
     fixture.handle.set_faults(Faults {
         throttle_probability: 0.6,
         ..Faults::default()
@@ -315,7 +328,7 @@ async fn help_lists_the_exit_codes() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigint_during_a_wait_exits_130_within_a_second() {
-    let (fixture, desired) = deploying(Some(true), TaskBehaviour::Unplaceable).await;
+    let (fixture, desired) = fresh_rollout(Some(true), TaskBehaviour::Unplaceable).await;
     let mut child = command(Some(&fixture.endpoint()))
         .args(wait_args("web", &desired, &["--timeout", "60s"]))
         .spawn()

@@ -4,7 +4,7 @@
 
 mod support;
 
-use ecs_sim::scenario;
+use ecs_sim::scenario::{self, CircuitBreaker};
 use support::*;
 
 const REGION: &str = "ap-southeast-2";
@@ -12,7 +12,17 @@ const REGION: &str = "ap-southeast-2";
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn cli_follows_a_deployment_signed_for_ap_southeast_2_to_completed() {
     let sim = start_in_region(50.0, 23, REGION).await;
-    let desired = sim.deploying(Some(true), TaskBehaviour::Healthy).await;
+    let desired = sim
+        .scenario
+        .deploying(
+            "web",
+            2,
+            CircuitBreaker::On { rollback: true },
+            TaskBehaviour::Healthy,
+        )
+        .await
+        .expect("web deploying")
+        .to;
     assert!(
         desired.starts_with(&format!("arn:aws:ecs:{REGION}:")),
         "the task definition ARN carries the signing region: {desired}"

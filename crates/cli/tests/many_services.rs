@@ -3,6 +3,7 @@
 
 mod support;
 
+use ecs_sim::scenario::CircuitBreaker;
 use serde_json::Value;
 use support::*;
 
@@ -10,16 +11,17 @@ async fn fixture() -> Sim {
     start(50.0, 23).await
 }
 
-/// Settles `service` on a healthy revision, then deploys one behaving as `behaviour`: `--service S=ARN`.
-async fn deploying(
+/// Settles `service` on a healthy revision (`breaker`: `None` for no circuit breaker, `Some(rollback)`),
+/// then deploys one behaving as `behaviour` ([`Scenario::deploying`]): the `--service S=ARN` to wait for.
+async fn service_flag(
     sim: &Sim,
     service: &str,
     breaker: Option<bool>,
     behaviour: TaskBehaviour,
 ) -> String {
-    sim.steady_service(service, breaker).await;
-    let arn = sim.deploy(service, behaviour).await;
-    format!("{service}={arn}")
+    let breaker = CircuitBreaker::from_rollback(breaker);
+    let rollout = sim.scenario.deploying(service, 2, breaker, behaviour).await;
+    format!("{service}={}", rollout.expect("a deploying service").to)
 }
 
 async fn wait_for(sim: &Sim, services: &[&str], extra: &[&str]) -> Run {
@@ -52,9 +54,9 @@ fn entry<'a>(verdict: &'a Value, service: &str) -> &'a Value {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn each_service_gets_its_verdict_and_the_most_severe_sets_the_exit_code() {
     let sim = fixture().await;
-    let web = deploying(&sim, "web", Some(true), TaskBehaviour::Healthy).await;
-    let api = deploying(&sim, "api", None, TaskBehaviour::ExitsAtOnce).await;
-    let worker = deploying(&sim, "worker", Some(true), TaskBehaviour::ExitsAtOnce).await;
+    let web = service_flag(&sim, "web", Some(true), TaskBehaviour::Healthy).await;
+    let api = service_flag(&sim, "api", None, TaskBehaviour::ExitsAtOnce).await;
+    let worker = service_flag(&sim, "worker", Some(true), TaskBehaviour::ExitsAtOnce).await;
     // FAILED beats ROLLED_BACK: exit 1.
     let verdict = verdict_for(&sim, &[&web, &api, &worker], &[], 1).await;
     assert_eq!(verdict["status"], "FAILED");
@@ -78,15 +80,15 @@ async fn each_service_gets_its_verdict_and_the_most_severe_sets_the_exit_code() 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn rolled_back_beats_timed_out_and_all_completed_is_0() {
     let sim = fixture().await;
-    let web = deploying(&sim, "web", Some(true), TaskBehaviour::ExitsAtOnce).await;
-    let api = deploying(&sim, "api", Some(true), TaskBehaviour::Unplaceable).await;
+    let web = service_flag(&sim, "web", Some(true), TaskBehaviour::ExitsAtOnce).await;
+    let api = service_flag(&sim, "api", Some(true), TaskBehaviour::Unplaceable).await;
     let verdict = verdict_for(&sim, &[&web, &api], &["--timeout", "8s"], 2).await;
     assert_eq!(verdict["outcome"], "ROLLED_BACK");
     assert_eq!(entry(&verdict, "api")["outcome"], "TIMED_OUT");
 
     let sim = fixture().await;
-    let web = deploying(&sim, "web", None, TaskBehaviour::Healthy).await;
-    let api = deploying(&sim, "api", None, TaskBehaviour::Healthy).await;
+    let web = service_flag(&sim, "web", None, TaskBehaviour::Healthy).await;
+    let api = service_flag(&sim, "api", None, TaskBehaviour::Healthy).await;
     let run = wait_for(&sim, &[&web, &api], &[]).await;
     run.assert_exit(0);
     let lines: Vec<&str> = run.stdout.lines().collect();
@@ -111,7 +113,7 @@ async fn rolled_back_beats_timed_out_and_all_completed_is_0() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_setup_error_for_one_service_exits_4_and_the_others_still_report() {
     let sim = fixture().await;
-    let web = deploying(&sim, "web", None, TaskBehaviour::Healthy).await;
+    let web = service_flag(&sim, "web", None, TaskBehaviour::Healthy).await;
     let run = wait_for(&sim, &[&web, "ghost"], &["--output", "json"]).await;
     run.assert_exit(4);
     let verdict = run.json();
@@ -123,8 +125,8 @@ async fn a_setup_error_for_one_service_exits_4_and_the_others_still_report() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn fail_fast_ends_every_wait_at_the_first_failure_naming_it() {
     let sim = fixture().await;
-    let web = deploying(&sim, "web", Some(true), TaskBehaviour::Unplaceable).await;
-    let api = deploying(&sim, "api", None, TaskBehaviour::ExitsAtOnce).await;
+    let web = service_flag(&sim, "web", Some(true), TaskBehaviour::Unplaceable).await;
+    let api = service_flag(&sim, "api", None, TaskBehaviour::ExitsAtOnce).await;
     let verdict = verdict_for(&sim, &[&web, &api], &["--fail-fast"], 1).await;
     assert_eq!(entry(&verdict, "api")["outcome"], "FAILED");
     let skipped = entry(&verdict, "web");
@@ -154,13 +156,13 @@ async fn one_task_definition_for_several_services_is_bad_input() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn rollback_on_acts_on_each_failing_service_alone() {
     let sim = fixture().await;
-    let web = deploying(&sim, "web", None, TaskBehaviour::ExitsAtOnce).await;
+    let web = service_flag(&sim, "web", None, TaskBehaviour::ExitsAtOnce).await;
     let web_deployment = sim
         .scenario
         .current_service_deployment("web")
         .await
         .expect("web's service deployment");
-    let api = deploying(&sim, "api", None, TaskBehaviour::Healthy).await;
+    let api = service_flag(&sim, "api", None, TaskBehaviour::Healthy).await;
     let verdict = verdict_for(&sim, &[&web, &api], &["--rollback-on", "failed"], 1).await;
     assert_eq!(
         entry(&verdict, "web")["rollback"]["status"],

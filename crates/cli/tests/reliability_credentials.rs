@@ -8,6 +8,7 @@ mod support;
 use std::time::Duration;
 
 use ecs_sim::Faults;
+use ecs_sim::scenario::CircuitBreaker;
 use support::*;
 
 const ROLE: &str = "arn:aws:iam::123456789012:role/deployer";
@@ -17,7 +18,10 @@ const EXTERNAL_ID: &str = "external-id-shared-secret-4417";
 async fn assumed_role_sessions_expiring_mid_wait_are_refreshed_and_never_printed() {
     // 10x time: tasks pending 150 simulated seconds make a rollout of ~16 real seconds.
     let sim = start(10.0, 21).await;
-    sim.steady_service("web", Some(true)).await;
+    sim.scenario
+        .steady_service("web", 2, CircuitBreaker::On { rollback: true })
+        .await
+        .expect("a steady service");
     let lifetime = Duration::from_secs(12);
     sim.handle.allow_assume_role(ROLE, lifetime);
     let desired = sim.deploy("web", TaskBehaviour::SlowStart(150)).await;
@@ -92,7 +96,10 @@ fn tail(text: &str) -> String {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_role_that_cannot_be_assumed_exits_4_naming_sts_assume_role() {
     let sim = start(50.0, 22).await;
-    sim.steady_service("web", Some(true)).await;
+    sim.scenario
+        .steady_service("web", 2, CircuitBreaker::On { rollback: true })
+        .await
+        .expect("a steady service");
     sim.handle.reset_call_counts();
     let run = sim
         .run(&web_args(&[
@@ -126,7 +133,12 @@ async fn missing_permission_exits_4_naming_it(
     seed: u64,
 ) {
     let sim = start(50.0, seed).await;
-    let desired = sim.deploying(None, behaviour).await;
+    let desired = sim
+        .scenario
+        .deploying("web", 2, CircuitBreaker::Off, behaviour)
+        .await
+        .expect("web deploying")
+        .to;
     sim.handle.set_faults(Faults {
         access_denied_operations: vec![operation.to_owned()],
         ..Faults::default()
@@ -166,7 +178,17 @@ async fn without_list_service_deployments_permission_the_wait_falls_back_and_say
     // The service-deployment APIs only add detail (README, "AWS access"): their absence is worth a note
     // naming the permission, not a failed deploy gate.
     let sim = start(50.0, 26).await;
-    let desired = sim.deploying(Some(true), TaskBehaviour::Healthy).await;
+    let desired = sim
+        .scenario
+        .deploying(
+            "web",
+            2,
+            CircuitBreaker::On { rollback: true },
+            TaskBehaviour::Healthy,
+        )
+        .await
+        .expect("web deploying")
+        .to;
     sim.handle.set_faults(Faults {
         access_denied_operations: vec!["ListServiceDeployments".to_owned()],
         ..Faults::default()

@@ -244,7 +244,7 @@ async fn stopped_tasks_are_replaced_and_tags_round_trip() {
     assert_eq!(task.desired_status(), Some("STOPPED"));
     assert_eq!(task.stopped_reason(), Some("rotate"));
     assert_eq!(task.stop_code().unwrap().as_str(), "UserInitiated");
-    poll("a replacement task", || async {
+    scenario::poll_until(POLL_LIMIT, POLL_EVERY, async || {
         let arns = list_tasks(&ecs, |list| list.service_name("web"))
             .await
             .ok()?;
@@ -253,7 +253,8 @@ async fn stopped_tasks_are_replaced_and_tags_round_trip() {
             .any(|arn| arn != &first)
             .then_some(())
     })
-    .await;
+    .await
+    .expect("a replacement task within 20 s");
 
     let service_arn = describe(&ecs, "web")
         .await

@@ -208,11 +208,7 @@ pub fn describe_value(value: &Value) -> String {
         Some(Kind::StructValue(_)) => ("{...}".to_string(), "an object"),
         Some(Kind::ListValue(_)) => ("[...]".to_string(), "a list"),
     };
-    let text = if text.chars().count() > 80 {
-        format!("{}...", text.chars().take(77).collect::<String>())
-    } else {
-        text
-    };
+    let text = ecs_watcher::message::truncate(&text, 80);
     format!("`{text}` ({kind})")
 }
 

@@ -7,6 +7,7 @@ mod common;
 
 use common::*;
 use ecs_sim::RecordedAction;
+use ecs_sim::scenario::Rollout;
 use prost_types::value::Kind;
 use prost_types::{ListValue, Value};
 use tonic::Code;
@@ -17,27 +18,6 @@ fn list(items: &[&str]) -> Value {
             values: items.iter().map(|item| text(item)).collect(),
         })),
     }
-}
-
-/// `web` in cluster `prod` settled on a healthy first revision (its ARN), then deploying a revision
-/// behaving as `behaviour`; returns both ARNs.
-async fn deploying(
-    h: &Harness,
-    breaker: CircuitBreaker,
-    behaviour: TaskBehaviour,
-) -> (String, String) {
-    h.create_cluster("prod").await;
-    let first = h
-        .scenario
-        .steady_service("web", 2, breaker)
-        .await
-        .expect("a steady service");
-    let next = h
-        .scenario
-        .deploy("web", behaviour)
-        .await
-        .expect("a new deployment");
-    (first, next)
 }
 
 /// The one StopServiceDeployment the simulator took: a ROLLBACK of `watched` (`case` names the case).
@@ -96,7 +76,15 @@ fn rollback_on_failed_or_timed_out_rolls_the_watched_deployment_back_and_records
     for (case, breaker, behaviour, rollback_on, timeout_ms, outcome) in cases {
         runtime().block_on(async {
             let mut h = Harness::start().await;
-            let (first, next) = deploying(&h, breaker, behaviour).await;
+            h.create_cluster("prod").await;
+            let Rollout {
+                from: first,
+                to: next,
+            } = h
+                .scenario
+                .deploying("web", 2, breaker, behaviour)
+                .await
+                .expect("web deploying");
             let watched = watched_deployment(&h).await;
             let extra = [
                 ("rollbackOn", list(&[rollback_on])),
@@ -130,12 +118,14 @@ fn rollback_on_failed_or_timed_out_rolls_the_watched_deployment_back_and_records
 /// service deployment and the harness.
 async fn cancelled_wait(rollback_on: &str) -> (tonic::Status, String, Harness) {
     let mut h = Harness::start().await;
-    let (_, stuck) = deploying(
-        &h,
-        CircuitBreaker::On { rollback: true },
-        TaskBehaviour::Unplaceable,
-    )
-    .await;
+    h.create_cluster("prod").await;
+    let breaker = CircuitBreaker::On { rollback: true };
+    let stuck = h
+        .scenario
+        .deploying("web", 2, breaker, TaskBehaviour::Unplaceable)
+        .await
+        .expect("web deploying")
+        .to;
     let watched = watched_deployment(&h).await;
     let checked = h
         .checked_wait("web", &stuck, &[("rollbackOn", list(&[rollback_on]))])
@@ -165,7 +155,13 @@ fn a_pulumi_cancel_with_rollback_on_cancelled_requests_the_rollback_before_retur
 #[test]
 fn without_rollback_on_neither_a_failure_nor_a_cancel_stops_anything() {
     with_harness(|mut h| async move {
-        let (_, crashing) = deploying(&h, CircuitBreaker::Off, TaskBehaviour::ExitsAtOnce).await;
+        h.create_cluster("prod").await;
+        let crashing = h
+            .scenario
+            .deploying("web", 2, CircuitBreaker::Off, TaskBehaviour::ExitsAtOnce)
+            .await
+            .expect("web deploying")
+            .to;
         let checked = h.checked_wait("web", &crashing, &[]).await;
         let error = h
             .create(checked, false, 0.0)

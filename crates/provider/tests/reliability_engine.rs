@@ -124,14 +124,10 @@ async fn configured_client(
 }
 
 async fn exits_within(pid: u32, limit: Duration) -> bool {
-    let deadline = Instant::now() + limit;
-    while Instant::now() < deadline {
-        if !is_running(pid) {
-            return true;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    !is_running(pid)
+    let exited = async || (!is_running(pid)).then_some(());
+    ecs_sim::scenario::poll_until(limit, Duration::from_millis(50), exited)
+        .await
+        .is_some()
 }
 
 /// The provider binary under a shell standing in for the engine, in the middle of an endless wait

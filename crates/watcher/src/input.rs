@@ -31,12 +31,7 @@ const MAX_SHOWN_CHARS: usize = 80;
 /// Escapes control characters and cuts long values so an error stays one readable line.
 fn printable(value: &str) -> String {
     let escaped: String = value.escape_debug().collect();
-    if escaped.chars().count() <= MAX_SHOWN_CHARS {
-        escaped
-    } else {
-        let head: String = escaped.chars().take(MAX_SHOWN_CHARS).collect();
-        format!("{head}…")
-    }
+    crate::message::truncate(&escaped, MAX_SHOWN_CHARS)
 }
 
 /// A desired task definition: either a full ARN (compared exactly) or
@@ -388,46 +383,6 @@ pub fn endpoint_url(field: &str, value: &str) -> Result<String, InputError> {
     accept(field, value, valid, expected)
 }
 
-/// A duration: a plain number of seconds (`180`) or number-unit pairs
-/// (`500ms`, `90s`, `3m`, `1h`, `1m30s`).
-pub fn duration(field: &str, value: &str) -> Result<Duration, InputError> {
-    let expected = "expected a duration such as 180 (seconds), 90s, 3m, 1m30s, 1h or 500ms";
-    let fail = || InputError::new(field, value, expected);
-    let text = value.trim();
-    if text.is_empty() {
-        return Err(fail());
-    }
-    if let Ok(seconds) = text.parse::<u64>() {
-        return Ok(Duration::from_secs(seconds));
-    }
-    let mut total = Duration::ZERO;
-    let mut rest = text;
-    while !rest.is_empty() {
-        let digits_end = rest.find(|c: char| !c.is_ascii_digit()).ok_or_else(fail)?;
-        if digits_end == 0 {
-            return Err(fail());
-        }
-        let amount: u64 = rest[..digits_end].parse().map_err(|_| fail())?;
-        rest = &rest[digits_end..];
-        let unit_end = rest
-            .find(|c: char| c.is_ascii_digit())
-            .unwrap_or(rest.len());
-        let unit_millis: u64 = match &rest[..unit_end] {
-            "ms" => 1,
-            "s" | "sec" | "secs" => 1_000,
-            "m" | "min" | "mins" => 60_000,
-            "h" | "hr" | "hrs" => 3_600_000,
-            _ => return Err(fail()),
-        };
-        rest = &rest[unit_end..];
-        let millis = amount.checked_mul(unit_millis).ok_or_else(fail)?;
-        total = total
-            .checked_add(Duration::from_millis(millis))
-            .ok_or_else(fail)?;
-    }
-    Ok(total)
-}
-
 /// The longest wait either front end accepts: a day. Anything longer is a unit mistake (milliseconds typed as
 /// seconds), not a deploy.
 pub const MAX_TIMEOUT: Duration = Duration::from_secs(24 * 60 * 60);
@@ -732,28 +687,6 @@ mod tests {
             )
             .is_err()
         );
-    }
-
-    #[test]
-    fn parses_durations_in_seconds_and_units() {
-        assert_eq!(duration("timeout", "180"), Ok(Duration::from_secs(180)));
-        assert_eq!(duration("timeout", "90s"), Ok(Duration::from_secs(90)));
-        assert_eq!(duration("timeout", "3m"), Ok(Duration::from_secs(180)));
-        assert_eq!(duration("timeout", "1m30s"), Ok(Duration::from_secs(90)));
-        assert_eq!(duration("timeout", "1h"), Ok(Duration::from_secs(3600)));
-        assert_eq!(duration("poll", "500ms"), Ok(Duration::from_millis(500)));
-        for bad in [
-            "",
-            "3 minutes",
-            "-5",
-            "1.5m",
-            "m",
-            "10y",
-            "99999999999999999999h",
-        ] {
-            let error = duration("timeout", bad).unwrap_err();
-            assert_eq!(error.field, "timeout", "{bad}");
-        }
     }
 
     #[test]

@@ -48,7 +48,7 @@ pub fn failure_message(
         events
             .iter()
             .filter(|e| is_relevant_event(e))
-            .map(|e| truncate(&one_line(&e.message))),
+            .map(|e| truncate(&one_line(&e.message), MAX_PART_CHARS)),
     )
     .into_iter()
     .take(MAX_EVENTS)
@@ -125,7 +125,7 @@ pub fn stopped_task_reason(task: &StoppedTask) -> String {
             ToString::to_string,
         ),
     };
-    truncate(&one_line(&text))
+    truncate(&one_line(&text), MAX_PART_CHARS)
 }
 
 /// What a timed-out wait was still waiting for.
@@ -181,7 +181,7 @@ pub fn timed_out(context: &TimeoutContext<'_>) -> String {
             ApiError::Transport { message } => {
                 format!(
                     "{caller} kept failing ({times}): {}",
-                    truncate(&one_line(message))
+                    truncate(&one_line(message), MAX_PART_CHARS)
                 )
             }
             other => format!("{caller} kept answering {} ({times})", other.kind()),
@@ -207,7 +207,10 @@ pub fn timed_out(context: &TimeoutContext<'_>) -> String {
         ));
     }
     if let Some(event) = context.last_event {
-        details.push(format!("last event: {}", truncate(&one_line(event))));
+        details.push(format!(
+            "last event: {}",
+            truncate(&one_line(event), MAX_PART_CHARS)
+        ));
     }
     if !details.is_empty() {
         message.push_str(": ");
@@ -311,12 +314,14 @@ pub fn one_line(text: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
-fn truncate(text: &str) -> String {
-    if text.chars().count() <= MAX_PART_CHARS {
-        text.to_owned()
-    } else {
-        let head: String = text.chars().take(MAX_PART_CHARS).collect();
-        format!("{head}…")
+/// `text` as is when it has at most `max_chars` characters; else its first `max_chars` characters and `…`
+/// to mark the cut. Counts and cuts characters, never bytes, so the result is always valid UTF-8 however
+/// long the characters are. The watcher and both front ends shorten text with this, each with its own limit
+/// (the simulator, which depends on none of them, has its own).
+pub fn truncate(text: &str, max_chars: usize) -> String {
+    match text.char_indices().nth(max_chars) {
+        None => text.to_owned(),
+        Some((cut, _)) => format!("{}…", &text[..cut]),
     }
 }
 
@@ -349,6 +354,16 @@ mod tests {
             started_by: Some("ecs-svc/1".into()),
             ..Default::default()
         }
+    }
+
+    #[test]
+    fn truncate_keeps_short_text_and_cuts_long_text_on_a_char_boundary() {
+        assert_eq!(truncate("abc", 3), "abc");
+        assert_eq!(truncate("abcd", 3), "abc…");
+        assert_eq!(truncate("", 0), "");
+        // Multi-byte characters count as one each, and the cut never splits one.
+        assert_eq!(truncate("ééé", 2), "éé…");
+        assert_eq!(truncate("日本語テキスト", 3), "日本語…");
     }
 
     fn event(message: &str) -> ServiceEvent {

@@ -31,8 +31,14 @@ fn verdict(result: Result<WaitReport, ecs_watcher::WaitError>) -> WaitReport {
 /// ROLLED_BACK; both waits saw the fault (at least one retry).
 async fn right_verdicts_under(faults: Faults, seed: u64) {
     let sim = start(FAST, seed).await;
-    sim.steady_service("good", Some(true)).await;
-    sim.steady_service("bad", Some(true)).await;
+    sim.scenario
+        .steady_service("good", 2, ROLLS_BACK)
+        .await
+        .expect("a steady service");
+    sim.scenario
+        .steady_service("bad", 2, ROLLS_BACK)
+        .await
+        .expect("a steady service");
     let healthy = sim.deploy("good", TaskBehaviour::Healthy).await;
     let crashing = sim.deploy("bad", TaskBehaviour::ExitsAtOnce).await;
     sim.handle.set_faults(faults.clone());
@@ -93,7 +99,10 @@ async fn all_faults_at_once_never_turn_a_crash_loop_into_completed() {
     // No circuit breaker: only the watcher's own crash-loop detection stands between a broken image and a
     // false COMPLETED, and every kind of fault hits the calls it depends on (ListTasks, DescribeTasks).
     let sim = start(FAST, 6).await;
-    sim.steady_service("loop", None).await;
+    sim.scenario
+        .steady_service("loop", 2, CircuitBreaker::Off)
+        .await
+        .expect("a steady service");
     let crashing = sim.deploy("loop", TaskBehaviour::ExitsAtOnce).await;
     sim.handle.set_faults(Faults::storm());
     let (result, events) = wait(&sim.watcher(None), "loop", Some(&crashing), options(90)).await;
@@ -105,7 +114,13 @@ async fn all_faults_at_once_never_turn_a_crash_loop_into_completed() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_throttling_storm_of_seconds_backs_off_then_completes() {
-    let (sim, healthy) = deploying(FAST, 7, TaskBehaviour::Healthy).await;
+    let sim = start(FAST, 7).await;
+    let healthy = sim
+        .scenario
+        .deploying("web", 2, ROLLS_BACK, TaskBehaviour::Healthy)
+        .await
+        .expect("web deploying")
+        .to;
     sim.handle
         .set_faults(faults(|f| f.throttle_probability = 1.0));
     sim.handle.reset_call_counts();
@@ -137,7 +152,13 @@ async fn a_throttling_storm_of_seconds_backs_off_then_completes() {
 /// A fault that never stops: the wait ends at its deadline (TIMED_OUT, never COMPLETED) and the message
 /// names what kept failing.
 async fn times_out_naming(faults: Faults, expected: &[&str], seed: u64) {
-    let (sim, healthy) = deploying(FAST, seed, TaskBehaviour::Healthy).await;
+    let sim = start(FAST, seed).await;
+    let healthy = sim
+        .scenario
+        .deploying("web", 2, ROLLS_BACK, TaskBehaviour::Healthy)
+        .await
+        .expect("web deploying")
+        .to;
     sim.handle.set_faults(faults.clone());
     let timeout = Duration::from_secs(2);
     let began = Instant::now();
@@ -191,7 +212,13 @@ times_out_naming_each! {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn answers_slower_than_the_sdk_timeout_are_retried_and_the_verdict_stands() {
-    let (sim, healthy) = deploying(FAST, 14, TaskBehaviour::Healthy).await;
+    let sim = start(FAST, 14).await;
+    let healthy = sim
+        .scenario
+        .deploying("web", 2, ROLLS_BACK, TaskBehaviour::Healthy)
+        .await
+        .expect("web deploying")
+        .to;
     // Every call takes 1.5 s for 2 s; the SDK gives each attempt 500 ms.
     sim.handle.set_faults(faults(|f| f.latency_ms = 1_500));
     let watcher = sim.watcher(Some(Duration::from_millis(500)));
@@ -215,7 +242,13 @@ async fn answers_slower_than_the_sdk_timeout_are_retried_and_the_verdict_stands(
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_ecs_call_that_never_answers_cannot_hold_a_wait_past_its_deadline() {
     // No SDK timeout at all: only the watcher's own hard stop (deadline + one poll interval) ends the wait.
-    let (sim, healthy) = deploying(FAST, 15, TaskBehaviour::Healthy).await;
+    let sim = start(FAST, 15).await;
+    let healthy = sim
+        .scenario
+        .deploying("web", 2, ROLLS_BACK, TaskBehaviour::Healthy)
+        .await
+        .expect("web deploying")
+        .to;
     sim.handle.set_faults(faults(|f| f.latency_ms = 60_000));
     let began = Instant::now();
     let (result, _) = wait(&sim.watcher(None), "web", Some(&healthy), options(1)).await;
@@ -232,7 +265,13 @@ async fn an_ecs_call_that_never_answers_cannot_hold_a_wait_past_its_deadline() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn cancelling_during_a_fault_storm_ends_the_wait_promptly() {
-    let (sim, healthy) = deploying(FAST, 16, TaskBehaviour::Healthy).await;
+    let sim = start(FAST, 16).await;
+    let healthy = sim
+        .scenario
+        .deploying("web", 2, ROLLS_BACK, TaskBehaviour::Healthy)
+        .await
+        .expect("web deploying")
+        .to;
     sim.handle
         .set_faults(faults(|f| f.throttle_probability = 1.0));
     let watcher = sim.watcher(None);

@@ -20,7 +20,13 @@ where
     F: FnOnce(Scenario, String) -> Fut,
     Fut: std::future::Future<Output = ()>,
 {
-    let (sim, desired) = deploying(SCALE, seed, TaskBehaviour::SlowStart(60)).await;
+    let sim = start(SCALE, seed).await;
+    let desired = sim
+        .scenario
+        .deploying("web", 2, ROLLS_BACK, TaskBehaviour::SlowStart(60))
+        .await
+        .expect("web deploying")
+        .to;
     let watcher = sim.watcher(None);
     let (events, callback) = recorder();
     let waiting = watcher.wait(

@@ -31,22 +31,17 @@ async fn sim_at(time_scale: f64) -> Sim {
     start(time_scale, 11).await
 }
 
-/// `web` steady on a healthy rolling v1, then updated to a healthy v2 with `spec`; returns v2's ARN.
-async fn deploying(sim: &Sim, spec: DeploymentSpec) -> String {
-    deploying_container(
-        sim,
-        spec,
-        TaskSpec::new(SERVICE, TaskBehaviour::Healthy).container(),
-    )
-    .await
-}
-
-async fn deploying_container(
+/// `web` steady on a healthy rolling v1, then updated to a v2 of `container` deploying as `spec` says;
+/// returns v2's ARN.
+async fn staged_rollout(
     sim: &Sim,
     spec: DeploymentSpec,
     container: aws_sdk_ecs::types::ContainerDefinition,
 ) -> String {
-    sim.steady_service(SERVICE, None).await;
+    sim.scenario
+        .steady_service(SERVICE, 2, CircuitBreaker::Off)
+        .await
+        .expect("v1 settles");
     let v2 = sim
         .scenario
         .register_container(SERVICE, container)
@@ -57,6 +52,11 @@ async fn deploying_container(
         .await
         .expect("UpdateService starts the staged deployment");
     v2
+}
+
+/// The container of a healthy v2.
+fn healthy() -> aws_sdk_ecs::types::ContainerDefinition {
+    TaskSpec::new(SERVICE, TaskBehaviour::Healthy).container()
 }
 
 fn until(wait_until: WaitUntil, timeout_secs: u64) -> WaitOptions {
@@ -104,7 +104,7 @@ async fn verdict_on(
     spec: DeploymentSpec,
     timeout_secs: u64,
 ) -> (WaitReport, Vec<ProgressEvent>) {
-    let v2 = deploying(sim, spec).await;
+    let v2 = staged_rollout(sim, spec, healthy()).await;
     let (result, events) = wait(
         &sim.watcher(None),
         SERVICE,
@@ -148,7 +148,7 @@ fn clients(sim: &Sim) -> AwsClients {
 #[tokio::test]
 async fn blue_green_completes_only_at_successful_after_bake_time() {
     let sim = sim_at(60.0).await;
-    let v2 = deploying(&sim, blue_green(1)).await;
+    let v2 = staged_rollout(&sim, blue_green(1), healthy()).await;
     let (result, events) = wait(&sim.watcher(None), SERVICE, Some(&v2), options(60)).await;
     let report = result.expect("a verdict");
     assert_completed(&report);
@@ -176,7 +176,7 @@ async fn an_alarm_during_bake_is_rolled_back_naming_the_stage_and_the_alarm() {
         TaskSpec::new(SERVICE, TaskBehaviour::Healthy).container(),
         "web-5xx",
     );
-    let v2 = deploying_container(&sim, spec, container).await;
+    let v2 = staged_rollout(&sim, spec, container).await;
     let (result, _) = wait(&sim.watcher(None), SERVICE, Some(&v2), options(60)).await;
     let report = result.expect("a verdict");
     assert_outcome(&report, Outcome::RolledBack);
@@ -212,7 +212,7 @@ async fn a_failed_lambda_hook_is_rolled_back_naming_the_hook_and_its_function() 
 async fn wait_until_paused_stops_at_the_pause_and_continue_lets_it_finish() {
     let sim = sim_at(60.0).await;
     let spec = blue_green_paused_at(DeploymentLifecycleHookStage::PostTestTrafficShift, 60);
-    let v2 = deploying(&sim, spec).await;
+    let v2 = staged_rollout(&sim, spec, healthy()).await;
     let watcher = sim.watcher(None);
     let (result, _) = wait(&watcher, SERVICE, Some(&v2), until(WaitUntil::Paused, 60)).await;
     let report = result.expect("a verdict");
@@ -278,7 +278,7 @@ async fn a_pause_that_times_out_applies_its_rollback() {
 async fn wait_until_a_stage_counts_stages_skipped_between_polls() {
     // 600x: a stage lasts 5 ms of real time, so polls every 100 ms skip several.
     let sim = sim_at(600.0).await;
-    let v2 = deploying(&sim, blue_green(30)).await;
+    let v2 = staged_rollout(&sim, blue_green(30), healthy()).await;
     let wanted = WaitUntil::Stage(LifecycleStage::PostTestTrafficShift);
     let (result, _) = wait(&sim.watcher(None), SERVICE, Some(&v2), until(wanted, 60)).await;
     let report = result.expect("a verdict");
@@ -328,7 +328,10 @@ async fn linear_steps_are_reported_as_traffic_shifts() {
 async fn checkpoints_need_a_staged_strategy_and_the_service_deployment_api() {
     // A rolling service: bad input, at the first look.
     let sim = sim_at(60.0).await;
-    sim.steady_service(SERVICE, None).await;
+    sim.scenario
+        .steady_service(SERVICE, 2, CircuitBreaker::Off)
+        .await
+        .expect("v1 settles");
     let (result, _) = wait(
         &sim.watcher(None),
         SERVICE,
@@ -343,7 +346,7 @@ async fn checkpoints_need_a_staged_strategy_and_the_service_deployment_api() {
 
     // Without the service-deployment API: refused for a checkpoint, decided from DescribeServices otherwise.
     let sim = sim_at(60.0).await;
-    let v2 = deploying(&sim, blue_green(0)).await;
+    let v2 = staged_rollout(&sim, blue_green(0), healthy()).await;
     sim.handle.set_faults(Faults {
         service_deployments_api: ServiceDeploymentsApi::UnknownOperation,
         ..Faults::default()
@@ -367,7 +370,10 @@ async fn checkpoints_need_a_staged_strategy_and_the_service_deployment_api() {
 #[tokio::test]
 async fn rollback_on_failure_stops_the_watched_deployment_once_and_follows_it() {
     let sim = sim_at(60.0).await;
-    sim.steady_service(SERVICE, None).await;
+    sim.scenario
+        .steady_service(SERVICE, 2, CircuitBreaker::Off)
+        .await
+        .expect("v1 settles");
     let broken = sim.deploy(SERVICE, TaskBehaviour::ExitsAtOnce).await;
     let (result, _) = wait(&sim.watcher(None), SERVICE, Some(&broken), options(60)).await;
     let report = result.expect("a verdict");
@@ -410,7 +416,10 @@ async fn rollback_on_failure_stops_the_watched_deployment_once_and_follows_it() 
 #[tokio::test]
 async fn rollback_without_the_permission_is_not_requested_and_says_why() {
     let sim = sim_at(60.0).await;
-    sim.steady_service(SERVICE, None).await;
+    sim.scenario
+        .steady_service(SERVICE, 2, CircuitBreaker::Off)
+        .await
+        .expect("v1 settles");
     let broken = sim.deploy(SERVICE, TaskBehaviour::ExitsAtOnce).await;
     let (result, _) = wait(&sim.watcher(None), SERVICE, Some(&broken), options(60)).await;
     let report = result.expect("a verdict");
@@ -433,7 +442,7 @@ async fn rollback_without_the_permission_is_not_requested_and_says_why() {
 #[tokio::test]
 async fn the_rollback_command_stops_a_staged_deployment_during_bake() {
     let sim = sim_at(60.0).await;
-    let v2 = deploying(&sim, blue_green(30)).await;
+    let v2 = staged_rollout(&sim, blue_green(30), healthy()).await;
     let watcher = sim.watcher(None);
     let (result, _) = wait(
         &watcher,

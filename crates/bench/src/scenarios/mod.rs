@@ -9,7 +9,7 @@ pub(crate) mod verdicts;
 use std::path::PathBuf;
 use std::time::Instant;
 
-use crate::args::Scenario;
+use crate::args::BenchScenario;
 use crate::error::{BenchError, BenchResult, Context};
 use crate::procfs;
 use crate::report::{self, Report};
@@ -25,23 +25,23 @@ pub(crate) const LATENCY_CASES: [Case; 5] = [
 ];
 
 pub(crate) async fn run(
-    scenario: Scenario,
+    scenario: BenchScenario,
     runs: usize,
     write: Option<PathBuf>,
 ) -> BenchResult<()> {
-    if write.is_some() && scenario != Scenario::All {
+    if write.is_some() && scenario != BenchScenario::All {
         return Err(BenchError::new(
             "--write needs `all`: the report is written only when every figure was measured",
         ));
     }
     let started = Instant::now();
     let mut report = Report::new(procfs::machine(), runs);
-    let wants = |s: Scenario| scenario == s || scenario == Scenario::All;
+    let wants = |s: BenchScenario| scenario == s || scenario == BenchScenario::All;
 
     // The verdict-timing runs are light (one poll per run every 2 s) and each has its own
     // simulator, so they share the machine without disturbing each other.
     let latency = async {
-        if !wants(Scenario::Latency) {
+        if !wants(BenchScenario::Latency) {
             return Ok(None);
         }
         let mut figures = Vec::new();
@@ -52,14 +52,14 @@ pub(crate) async fn run(
         BenchResult::Ok(Some(figures))
     };
     let crash_loop = async {
-        if !wants(Scenario::CrashLoop) {
+        if !wants(BenchScenario::CrashLoop) {
             return Ok(None);
         }
         eprintln!("bench: crash loop ({runs} runs)");
         verdicts::measure(Case::CrashLoop, runs).await.map(Some)
     };
     let calls = async {
-        if !wants(Scenario::Calls) {
+        if !wants(BenchScenario::Calls) {
             return Ok(None);
         }
         eprintln!("bench: calls per wait, 60-second rollout ({runs} runs)");
@@ -69,11 +69,11 @@ pub(crate) async fn run(
     report.latency = latency?;
     report.crash_loop = crash_loop?;
     report.calls = calls?;
-    if wants(Scenario::Scale) {
+    if wants(BenchScenario::Scale) {
         eprintln!("bench: calls per tick for 1..1,000 concurrent waits on 1 and 3 clusters");
         report.scale = Some(scale::measure().await?);
     }
-    if wants(Scenario::Resources) {
+    if wants(BenchScenario::Resources) {
         eprintln!("bench: CLI and provider resources, start-up, binary sizes");
         report.resources = Some(resources::measure(runs).await?);
     }

@@ -7,7 +7,7 @@
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-pub use ecs_sim::scenario::{CircuitBreaker, Scenario, TaskBehaviour};
+pub use ecs_sim::scenario::{Scenario, TaskBehaviour};
 use ecs_sim::{SimConfig, SimHandle};
 use serde_json::Value;
 
@@ -167,33 +167,12 @@ impl Sim {
         self.handle.endpoint()
     }
 
-    /// A service on a healthy first revision, settled (checked through the admin client, not the binary,
-    /// at most a minute of real time). `circuit_breaker`: `None` for none, `Some(rollback)`.
-    pub async fn steady_service(&self, name: &str, circuit_breaker: Option<bool>) -> String {
-        let breaker = CircuitBreaker::from_rollback(circuit_breaker);
-        self.scenario
-            .steady_service(name, 2, breaker)
-            .await
-            .expect("a steady service")
-    }
-
     /// Registers a revision behaving as `behaviour` and points the service at it; returns its ARN.
     pub async fn deploy(&self, service: &str, behaviour: TaskBehaviour) -> String {
         self.scenario
             .deploy(service, behaviour)
             .await
             .expect("a new deployment")
-    }
-
-    /// Service `web` settled (`circuit_breaker` as in [`Sim::steady_service`]), then deploying a revision
-    /// behaving as `behaviour`; returns its ARN.
-    pub async fn deploying(
-        &self,
-        circuit_breaker: Option<bool>,
-        behaviour: TaskBehaviour,
-    ) -> String {
-        self.steady_service("web", circuit_breaker).await;
-        self.deploy("web", behaviour).await
     }
 
     /// The binary with `args`, pointed at this simulator.

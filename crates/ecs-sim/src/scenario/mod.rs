@@ -260,6 +260,15 @@ pub async fn start_with_cluster(
     Ok((sim, scenario))
 }
 
+/// A deployment [`Scenario::deploying`] started: the task definition ARNs it rolls out from and to.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Rollout {
+    /// The settled first revision.
+    pub from: String,
+    /// The revision being deployed.
+    pub to: String,
+}
+
 /// Sets up clusters, task definitions, services and deployments in one cluster of a simulator.
 #[derive(Clone, Debug)]
 pub struct Scenario {
@@ -453,11 +462,41 @@ impl Scenario {
         circuit_breaker: CircuitBreaker,
     ) -> Result<String, ScenarioError> {
         let first = self.register(service, TaskBehaviour::Healthy).await?;
-        self.create_service(service, &first, desired, circuit_breaker)
-            .await?;
-        self.wait_until_steady(service, Duration::from_secs(60))
+        self.steady_service_on(service, &first, desired, circuit_breaker)
             .await?;
         Ok(first)
+    }
+
+    /// Creates `service` on `task_definition` and waits (in real time, at most a minute) until its first
+    /// rollout has completed: [`Scenario::steady_service`] on a task definition of the caller's.
+    pub async fn steady_service_on(
+        &self,
+        service: &str,
+        task_definition: &str,
+        desired: i32,
+        circuit_breaker: CircuitBreaker,
+    ) -> Result<(), ScenarioError> {
+        self.create_service(service, task_definition, desired, circuit_breaker)
+            .await?;
+        self.wait_until_steady(service, Duration::from_secs(60))
+            .await
+    }
+
+    /// `service` [steady](Scenario::steady_service) on a healthy first revision with `desired` tasks and
+    /// `circuit_breaker`, then [deploying](Scenario::deploy) a revision behaving as `next`: the set-up
+    /// of most tests of a wait. Returns both revisions' ARNs.
+    pub async fn deploying(
+        &self,
+        service: &str,
+        desired: i32,
+        circuit_breaker: CircuitBreaker,
+        next: TaskBehaviour,
+    ) -> Result<Rollout, ScenarioError> {
+        let from = self
+            .steady_service(service, desired, circuit_breaker)
+            .await?;
+        let to = self.deploy(service, next).await?;
+        Ok(Rollout { from, to })
     }
 
     /// Creates `service` like [`Scenario::create_service`], with `configuration` as its
@@ -677,19 +716,43 @@ async fn poll<T>(
     not_yet: &str,
     mut ask: impl AsyncFnMut() -> Result<ControlFlow<T, String>, ScenarioError>,
 ) -> Result<T, ScenarioError> {
+    let mut seen = String::new();
+    let answer = poll_until(limit, STEADY_POLL, async || match ask().await {
+        Ok(ControlFlow::Break(value)) => Some(Ok(value)),
+        Ok(ControlFlow::Continue(now)) => {
+            seen = now;
+            None
+        }
+        Err(error) => Some(Err(error)),
+    })
+    .await;
+    answer.unwrap_or_else(|| {
+        Err(ScenarioError::new(
+            operation,
+            format!("{not_yet} after {limit:?} ({seen})"),
+        ))
+    })
+}
+
+/// Asks `ask` every `every` of real time until it answers `Some`, and returns that; `None` once `limit` of
+/// real time has passed without. It always asks at least once, and once more after the limit is reached. The
+/// one poll-until of the tests, the benchmarks and the scenarios: the simulator runs on real time (scaled),
+/// so this never reads tokio's clock.
+pub async fn poll_until<T>(
+    limit: Duration,
+    every: Duration,
+    mut ask: impl AsyncFnMut() -> Option<T>,
+) -> Option<T> {
     let deadline = Instant::now() + limit;
     loop {
-        let seen = match ask().await? {
-            ControlFlow::Break(value) => return Ok(value),
-            ControlFlow::Continue(seen) => seen,
-        };
-        if Instant::now() >= deadline {
-            return Err(ScenarioError::new(
-                operation,
-                format!("{not_yet} after {limit:?} ({seen})"),
-            ));
+        let late = Instant::now() >= deadline;
+        if let Some(value) = ask().await {
+            return Some(value);
         }
-        tokio::time::sleep(STEADY_POLL).await;
+        if late {
+            return None;
+        }
+        tokio::time::sleep(every).await;
     }
 }
 

@@ -3,7 +3,7 @@
 
 use std::fmt::Debug;
 use std::future::Future;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use aws_sdk_ecs::Client;
 use aws_sdk_ecs::config::http::HttpResponse;
@@ -117,7 +117,7 @@ pub(crate) async fn register_container(
         .expect("RegisterTaskDefinition")
 }
 
-/// Creates the cluster and a service on `task_definition`, and waits until its rollout completes.
+/// Creates the cluster and a service on `task_definition`, settled ([`Scenario::steady_service_on`]).
 pub(crate) async fn steady_service(
     ecs: &Client,
     service: &str,
@@ -128,11 +128,7 @@ pub(crate) async fn steady_service(
     let scenario = scenario(ecs);
     scenario.create_cluster().await.expect("CreateCluster");
     scenario
-        .create_service(service, task_definition, desired, circuit_breaker)
-        .await
-        .expect("CreateService");
-    scenario
-        .wait_until_steady(service, Duration::from_secs(20))
+        .steady_service_on(service, task_definition, desired, circuit_breaker)
         .await
         .expect("first rollout completes");
 }
@@ -285,35 +281,25 @@ pub(crate) async fn rejected<T: Debug, E: ProvideErrorMetadata + Debug, R: Debug
     (error_code(&error), error_message(&error))
 }
 
-/// Polls DescribeServices until `done` holds (real-time limit 20 s).
+/// Polls DescribeServices every 20 ms until `done` holds (real-time limit 20 s).
 pub(crate) async fn wait_for(
     client: &Client,
     service: &str,
     what: &str,
     done: impl Fn(&Service) -> bool,
 ) -> Service {
-    poll(what, || async {
+    scenario::poll_until(POLL_LIMIT, POLL_EVERY, async || {
         let described = describe(client, service).await;
         done(&described).then_some(described)
     })
     .await
+    .unwrap_or_else(|| panic!("timed out waiting until {what}"))
 }
 
-/// Repeats `attempt` every 20 ms of real time until it yields a value (real-time limit 20 s).
-pub(crate) async fn poll<T, F, Fut>(what: &str, mut attempt: F) -> T
-where
-    F: FnMut() -> Fut,
-    Fut: Future<Output = Option<T>>,
-{
-    let deadline = Instant::now() + Duration::from_secs(20);
-    loop {
-        if let Some(value) = attempt().await {
-            return value;
-        }
-        assert!(Instant::now() < deadline, "timed out waiting until {what}");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-}
+/// How long [`wait_for`] and the tests' own polls ([`scenario::poll_until`]) wait, in real time.
+pub(crate) const POLL_LIMIT: Duration = Duration::from_secs(20);
+/// How often they ask.
+pub(crate) const POLL_EVERY: Duration = Duration::from_millis(20);
 
 /// `N` of `ecs-svc/N`.
 pub(crate) fn deployment_number(id: &str) -> &str {

@@ -434,12 +434,19 @@ impl Harness {
         let waiting =
             tokio::spawn(async move { waiting_client.create(create_request(inputs)).await });
         let engine = self.engine.clone();
+        let logged = ecs_sim::scenario::poll_until(
+            Duration::from_secs(30),
+            Duration::from_millis(20),
+            async || {
+                let messages = engine.messages();
+                messages
+                    .iter()
+                    .any(|m| m.message.contains(started))
+                    .then_some(())
+            },
+        );
         assert!(
-            eventually(Duration::from_secs(30), || engine
-                .messages()
-                .iter()
-                .any(|m| m.message.contains(started)))
-            .await,
+            logged.await.is_some(),
             "no log message contains {started:?}: the wait never got there"
         );
         let cancelled_at = tokio::time::Instant::now();
@@ -586,16 +593,4 @@ pub fn inputs_with(
         entries.push((name, value.clone()));
     }
     object(&entries)
-}
-
-/// Waits until `condition` holds (checked every 20 ms) or `limit` passes.
-pub async fn eventually(limit: Duration, mut condition: impl FnMut() -> bool) -> bool {
-    let deadline = tokio::time::Instant::now() + limit;
-    while tokio::time::Instant::now() < deadline {
-        if condition() {
-            return true;
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    condition()
 }

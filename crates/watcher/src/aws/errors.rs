@@ -59,13 +59,7 @@ pub(crate) fn error_chain(error: &(dyn std::error::Error + 'static)) -> String {
         }
         next = current.source();
     }
-    let joined = parts.join(": ");
-    if joined.chars().count() > 400 {
-        let head: String = joined.chars().take(400).collect();
-        format!("{head}…")
-    } else {
-        joined
-    }
+    crate::message::truncate(&parts.join(": "), 400)
 }
 
 /// Sorts an SDK error into the class that decides what the loop does next.

@@ -96,16 +96,10 @@ impl Sim {
             .expect("RegisterTaskDefinition")
     }
 
-    /// A service running a healthy first revision, settled: the watcher itself saw its first rollout
-    /// complete. `circuit_breaker`: `None` for none, `Some(rollback)` for one with or without rollback.
-    /// Returns the first task definition.
-    pub async fn steady_service(&self, name: &str, circuit_breaker: Option<bool>) -> String {
-        self.steady_service_seen_by(&self.watcher(None), name, circuit_breaker)
-            .await
-    }
-
-    /// As [`Sim::steady_service`], with `watcher` seeing the first rollout complete (a watcher remembers
-    /// what the endpoint lacks, e.g. the service-deployment API, from one wait to the next).
+    /// A service running a healthy first revision, settled as [`Scenario::steady_service`] settles one, but
+    /// with `watcher` seeing the first rollout complete (a watcher remembers what the endpoint lacks, e.g.
+    /// the service-deployment API, from one wait to the next). `circuit_breaker`: `None` for none,
+    /// `Some(rollback)` for one with or without rollback. Returns the first task definition.
     pub async fn steady_service_seen_by(
         &self,
         watcher: &Watcher,
@@ -152,14 +146,8 @@ pub fn assert_message_contains(report: &WaitReport, parts: &[&str]) {
     }
 }
 
-/// A sim whose service `web` (circuit breaker with rollback) runs a settled healthy revision and has just
-/// been pointed at a new revision behaving as `behaviour`; returns the sim and the new revision's ARN.
-pub async fn deploying(time_scale: f64, seed: u64, behaviour: TaskBehaviour) -> (Sim, String) {
-    let sim = start(time_scale, seed).await;
-    sim.steady_service("web", Some(true)).await;
-    let desired = sim.deploy("web", behaviour).await;
-    (sim, desired)
-}
+/// The circuit breaker most tests deploy behind: it trips and rolls back.
+pub const ROLLS_BACK: CircuitBreaker = CircuitBreaker::On { rollback: true };
 
 /// Fast polling, so a verdict under faults takes seconds rather than minutes.
 pub fn options(timeout_secs: u64) -> WaitOptions {
