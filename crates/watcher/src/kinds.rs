@@ -185,3 +185,86 @@ fn refuse_controller(service: &ServiceSnapshot) -> Result<(), WaitError> {
         ))),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::verdict::RuleSet;
+    use crate::wait_until::WaitUntil;
+
+    fn service(value: serde_json::Value) -> ServiceSnapshot {
+        serde_json::from_value(value).expect("fixture is a valid service")
+    }
+
+    fn with(controller: &str, strategy: &str) -> ServiceSnapshot {
+        service(json!({"serviceName": "web", "status": "ACTIVE",
+            "deploymentController": {"type": controller},
+            "deploymentConfiguration": {"strategy": strategy}}))
+    }
+
+    #[test]
+    fn other_deployment_controllers_are_refused_naming_what_to_wait_for() {
+        assert!(refuse_controller(&with("ECS", "ROLLING")).is_ok());
+        for (controller, says) in [
+            ("CODE_DEPLOY", "aws deploy wait deployment-successful"),
+            ("EXTERNAL", "another tool"),
+            ("SOMETHING_NEW", "does not know how to follow"),
+        ] {
+            match refuse_controller(&with(controller, "BLUE_GREEN")) {
+                Err(WaitError::Unsupported(message)) => {
+                    assert!(message.contains(says), "{controller}: {message}")
+                }
+                other => panic!("{controller}: expected a refusal, got {other:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn the_service_deployments_kind_takes_its_rules_from_the_strategy_once() {
+        let rolling =
+            service_deployments::Follow::choose(&with("ECS", "ROLLING"), &WaitUntil::Deployed)
+                .unwrap();
+        assert_eq!(rolling.rules(), RuleSet::Rolling);
+        for staged in ["BLUE_GREEN", "LINEAR", "CANARY"] {
+            let follow =
+                service_deployments::Follow::choose(&with("ECS", staged), &WaitUntil::Paused)
+                    .unwrap();
+            assert_eq!(follow.rules(), RuleSet::Staged, "{staged}");
+        }
+        // A checkpoint on a rolling service: bad input, naming the option and the value.
+        match service_deployments::Follow::choose(&with("ECS", "ROLLING"), &WaitUntil::Paused) {
+            Err(WaitError::Input(error)) => {
+                assert_eq!(
+                    (error.field.as_str(), error.value.as_str()),
+                    ("wait-until", "paused")
+                );
+                assert!(error.expected.contains("use `deployed`"), "{error}");
+            }
+            other => panic!("expected an input error, got {:?}", other.err()),
+        }
+    }
+
+    #[test]
+    fn the_describe_services_kind_refuses_every_checkpoint() {
+        let stage = WaitUntil::parse("wait-until", "stage:BAKE_TIME").unwrap();
+        assert!(
+            describe_services::Follow::refusal(&with("ECS", "BLUE_GREEN"), &WaitUntil::Deployed)
+                .is_ok()
+        );
+        match describe_services::Follow::refusal(&with("ECS", "BLUE_GREEN"), &stage) {
+            Err(WaitError::Unsupported(message)) => {
+                assert!(
+                    message.contains("needs ECS's service-deployment APIs"),
+                    "{message}"
+                )
+            }
+            other => panic!("expected Unsupported, got {other:?}"),
+        }
+        assert!(matches!(
+            describe_services::Follow::refusal(&with("ECS", "ROLLING"), &WaitUntil::Paused),
+            Err(WaitError::Input(_))
+        ));
+    }
+}

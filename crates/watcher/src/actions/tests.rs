@@ -12,7 +12,7 @@ use crate::clients::AwsClients;
 use crate::kinds::WaitKind;
 use crate::model::{
     LifecycleHookAction, LifecycleHookDetail, LifecycleHookStatus, LifecycleHookTargetType,
-    ServiceDeployment,
+    ServiceDeployment, ServiceDeploymentStatus,
 };
 use crate::watch::fake::{
     CLUSTER, FakeEcs, Step, deployment, service, service_deployment, service_deployment_arn,
@@ -329,4 +329,72 @@ async fn continue_picks_the_only_paused_hook_and_refuses_to_guess() {
             "CONTINUE".to_owned()
         ]
     );
+}
+
+#[tokio::test(start_paused = true)]
+async fn access_denied_while_following_a_rollback_stops_at_once_naming_the_permission() {
+    let fake = fake_with(service_deployment("web", 2, "IN_PROGRESS"));
+    // The first look (is it still rolling forward?) answers; every look after the
+    // StopServiceDeployment is denied.
+    let started = tokio::time::Instant::now();
+    let watched = report(Outcome::Failed, Some(service_deployment_arn("web", 2)));
+    let clients = clients(&fake);
+    let denied_after_stop = async {
+        // Deny as soon as the rollback was requested.
+        while fake.calls("StopServiceDeployment").is_empty() {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        fake.fail_always(
+            "DescribeServiceDeployments",
+            ApiError::AccessDenied {
+                message: "User is not authorized to perform: ecs:DescribeServiceDeployments".into(),
+            },
+        );
+    };
+    let long_follow = FollowOptions {
+        timeout: Duration::from_secs(600),
+        poll_interval: Duration::from_secs(2),
+    };
+    let cancel = CancellationToken::new();
+    let (rollback, ()) = tokio::join!(
+        roll_back_watched(&clients, &watched, long_follow, &cancel),
+        denied_after_stop
+    );
+    assert_eq!(fake.calls("StopServiceDeployment").len(), 1);
+    assert!(
+        rollback
+            .reason
+            .contains("IAM permission ecs:DescribeServiceDeployments"),
+        "{}",
+        rollback.reason
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "stopped following at once, not after the 10-minute follow: {:?}",
+        started.elapsed()
+    );
+}
+
+#[test]
+fn the_outcome_decides_the_trigger_and_not_requested_has_one_spelling() {
+    assert_eq!(
+        RollbackTrigger::for_outcome(Outcome::Failed),
+        Some(RollbackTrigger::Failed)
+    );
+    assert_eq!(
+        RollbackTrigger::for_outcome(Outcome::TimedOut),
+        Some(RollbackTrigger::TimedOut)
+    );
+    assert_eq!(RollbackTrigger::for_outcome(Outcome::Completed), None);
+    assert_eq!(RollbackTrigger::for_outcome(Outcome::RolledBack), None);
+    assert_eq!(
+        RollbackReport::not_requested("why").status_label(),
+        "NOT_REQUESTED"
+    );
+    let done = RollbackReport {
+        requested: true,
+        status: Some(ServiceDeploymentStatus::RollbackSuccessful),
+        ..RollbackReport::default()
+    };
+    assert_eq!(done.status_label(), "ROLLBACK_SUCCESSFUL");
 }

@@ -75,6 +75,12 @@ impl Follow {
         })
     }
 
+    /// The rule set chosen for this wait.
+    #[cfg(test)]
+    pub(crate) fn rules(&self) -> RuleSet {
+        self.rules
+    }
+
     pub(crate) fn service_deployment(&self) -> Option<&ServiceDeployment> {
         self.service_deployment.as_ref()
     }

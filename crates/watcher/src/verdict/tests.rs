@@ -711,4 +711,70 @@ fn staged_deployments_wait_for_successful_through_bake_time() {
     assert_eq!(case.assess(&wanted), Assessment::Completed);
 }
 
+/// The `DescribeServices`-only kind judges what `deployments[]` shows, by the
+/// rolling rules, whatever the strategy; a service deployment it never asked for
+/// cannot sway it.
+#[test]
+fn the_describe_services_kind_judges_deployments_alone() {
+    use crate::kinds::describe_services;
+    let judge = |service: &ServiceSnapshot, target: &Target| {
+        let revisions = HashMap::new();
+        describe_services::assess(
+            &Observation {
+                service: Some(service),
+                service_deployment: None,
+                last_seen_target: None,
+                stopped_tasks: &[],
+                revision_task_definitions: &revisions,
+                stage_reached: None,
+            },
+            target,
+        )
+    };
+    let target_rev3 = target("ecs-svc/6405940160831029548", REV3);
+    // README shape 1: only the target is left, COMPLETED and all tasks running.
+    assert_eq!(
+        judge(&completed_service(), &target_rev3),
+        Assessment::Completed
+    );
+    // A blue/green service: stages cannot be seen, so "deployed" is what deployments[] says.
+    let mut staged = completed_service();
+    staged.deployment_configuration = Some(crate::model::DeploymentConfiguration {
+        strategy: Some(crate::model::DeploymentStrategy::BlueGreen),
+    });
+    assert_eq!(judge(&staged, &target_rev3), Assessment::Completed);
+    // README shape 2: the circuit breaker failed it without rollback.
+    assert_eq!(
+        judge(
+            &failed_service(),
+            &target("ecs-svc/1281894607538416024", REV3)
+        ),
+        Assessment::Failed {
+            reason: "ECS deployment circuit breaker: tasks failed to start.".into()
+        }
+    );
+    // README shape 3: rolling back, from the PRIMARY's reason.
+    assert!(matches!(
+        judge(&rolling_back_service(), &target("ecs-svc/1281894607538416024", REV3)),
+        Assessment::RolledBack { to_task_definition: Some(ref td), .. } if td == REV2
+    ));
+    // A service deployment in the observation is not this kind's: SUCCESSFUL
+    // there does not complete a rollout deployments[] shows in progress.
+    let successful = sd("SUCCESSFUL", json!({}));
+    let revisions = HashMap::new();
+    let in_progress = in_progress_service(1, 2, 0);
+    let with_sd = Observation {
+        service: Some(&in_progress),
+        service_deployment: Some(&successful),
+        last_seen_target: None,
+        stopped_tasks: &[],
+        revision_task_definitions: &revisions,
+        stage_reached: None,
+    };
+    assert!(matches!(
+        describe_services::assess(&with_sd, &target("ecs-svc/2", REV3)),
+        Assessment::Pending(_)
+    ));
+}
+
 mod staged;

@@ -13,6 +13,7 @@ use super::fake::{
 };
 use super::*;
 use crate::api::ApiError;
+use crate::kinds::WaitKind;
 use crate::model::{CircuitBreakerState, Rollback};
 use crate::test_support::assert_took;
 
@@ -810,6 +811,126 @@ async fn throttled_task_lookups_delay_but_do_not_decide() {
         |e| matches!(e, ProgressEvent::Retrying { operation, .. } if operation == "DescribeTasks"),
     );
     assert_eq!(retries, 2);
+}
+
+/// `--rollback-on` after a report this loop really produced: which reason it gives
+/// when there is no service deployment to stop, by how the wait followed it.
+async fn rollback_after(fake: &FakeEcs, report: &WaitReport) -> crate::actions::RollbackReport {
+    let clients = crate::clients::AwsClients::with_ecs(Arc::new(fake.clone()));
+    let follow = crate::actions::FollowOptions {
+        timeout: Duration::from_secs(10),
+        poll_interval: Duration::from_secs(1),
+    };
+    crate::actions::roll_back_watched(&clients, report, follow, &CancellationToken::new()).await
+}
+
+#[tokio::test(start_paused = true)]
+async fn no_rollback_names_the_real_reason_there_is_no_service_deployment() {
+    // Without the service-deployment APIs: the DescribeServices kind has no actions.
+    let fallback = FakeEcs::new();
+    fallback.script("web", vec![rolling_out(1)]);
+    let (report, _) = verdict(&fallback, request("web", Some("web:3")), options(10)).await;
+    assert_eq!(report.outcome, Outcome::TimedOut);
+    assert_eq!(report.kind, Some(WaitKind::DescribeServicesOnly));
+    let rollback = rollback_after(&fallback, &report).await;
+    assert!(
+        rollback.reason.contains("no service-deployment APIs"),
+        "{}",
+        rollback.reason
+    );
+
+    // The wanted deployment never appeared: nothing was watched.
+    let never = FakeEcs::new();
+    never.support_service_deployments();
+    never.script("web", vec![stable_on("web:2")]);
+    let (report, _) = verdict(&never, request("web", Some("web:9")), options(10)).await;
+    assert_eq!(
+        report.outcome,
+        Outcome::Failed,
+        "{}",
+        report.failure_message
+    );
+    let rollback = rollback_after(&never, &report).await;
+    assert!(
+        rollback
+            .reason
+            .contains("the watched deployment was never found"),
+        "{}",
+        rollback.reason
+    );
+    assert!(!rollback.reason.contains("service-deployment APIs"));
+
+    // The APIs answer, but never list the target within the look-ups.
+    let unlisted = FakeEcs::new();
+    unlisted.support_service_deployments();
+    unlisted.script("web", vec![rolling_out(1)]);
+    let (report, _) = verdict(&unlisted, request("web", Some("web:3")), options(10)).await;
+    assert_eq!(report.outcome, Outcome::TimedOut);
+    assert_eq!(report.kind, Some(WaitKind::ServiceDeployments));
+    assert_eq!(unlisted.calls("ListServiceDeployments").len(), 3);
+    let rollback = rollback_after(&unlisted, &report).await;
+    assert!(
+        rollback
+            .reason
+            .contains("ListServiceDeployments did not list ecs-svc/2 within 3 look-ups"),
+        "{}",
+        rollback.reason
+    );
+    for fake in [&fallback, &never, &unlisted] {
+        assert!(fake.calls("StopServiceDeployment").is_empty());
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_cancelled_wait_names_the_deployment_it_watched() {
+    let fake = FakeEcs::new();
+    fake.support_service_deployments();
+    fake.script(
+        "web",
+        vec![rolling_out(1).with_service_deployment(service_deployment("web", 2, "IN_PROGRESS"))],
+    );
+    let watcher = Watcher::new(Arc::new(fake.clone()));
+    let (events, sink) = recorder();
+    let result = watcher
+        .wait(
+            request("web", Some("web:3")),
+            options(60),
+            cancelled_after(Duration::from_secs(5)),
+            sink,
+        )
+        .await;
+    match result {
+        Err(WaitError::Cancelled {
+            watched: Some(watched),
+        }) => {
+            assert_eq!(watched.deployment_id, "ecs-svc/2");
+            assert_eq!(watched.service, "web");
+            assert_eq!(
+                watched.service_deployment_arn.as_deref(),
+                Some(crate::watch::fake::service_deployment_arn("web", 2).as_str())
+            );
+            assert_eq!(watched.kind, Some(WaitKind::ServiceDeployments));
+        }
+        other => panic!("expected a cancel naming the watched deployment, got {other:?}"),
+    }
+    assert!(
+        events
+            .lock()
+            .unwrap()
+            .iter()
+            .any(|e| matches!(e, ProgressEvent::DeploymentFound { .. }))
+    );
+    // Cancelled before the first look: nothing was watched.
+    let early = CancellationToken::new();
+    early.cancel();
+    let (_, sink) = recorder();
+    let result = watcher
+        .wait(request("web", Some("web:3")), options(60), early, sink)
+        .await;
+    assert!(
+        matches!(result, Err(WaitError::Cancelled { watched: None })),
+        "{result:?}"
+    );
 }
 
 mod staged;
