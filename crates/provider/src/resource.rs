@@ -171,33 +171,14 @@ impl TextValue for WaitUntil {
     }
 }
 
-/// The spelling of each trigger in `rollbackOn` (the schema documents these; the CLI spells them its way).
-fn rollback_on_spelling(trigger: RollbackTrigger) -> &'static str {
-    match trigger {
-        RollbackTrigger::Failed => "failed",
-        RollbackTrigger::TimedOut => "timedOut",
-        RollbackTrigger::Interrupted => "cancelled",
-    }
-}
-
-/// One `rollbackOn` item: the watcher's grammar (`RollbackTrigger::parse`), in the spelling the schema
-/// documents for the provider.
+/// One `rollbackOn` item: the watcher's one grammar of triggers, in the Pulumi input's spelling.
 impl TextValue for RollbackTrigger {
     fn parse_text(field: &str, text: &str) -> Result<Self, String> {
-        RollbackTrigger::parse(text)
-            .filter(|trigger| rollback_on_spelling(*trigger) == text)
-            .ok_or_else(|| {
-                InputError::new(
-                    field,
-                    text,
-                    "expected a list of `failed`, `timedOut` and `cancelled`",
-                )
-                .to_string()
-            })
+        RollbackTrigger::parse_input(field, text).map_err(|error| error.to_string())
     }
 
     fn to_text(&self) -> String {
-        rollback_on_spelling(*self).to_string()
+        self.input_spelling().to_string()
     }
 }
 

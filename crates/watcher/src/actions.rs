@@ -77,7 +77,42 @@ pub enum RollbackTrigger {
 pub const ROLLBACK_TRIGGER_VALUES: &str =
     "a comma-separated list of `failed`, `timed-out` and `interrupted` (or empty for none)";
 
+/// The values the provider's `rollbackOn` accepts (the schema documents these).
+pub const ROLLBACK_ON_INPUT_VALUES: &str = "a list of `failed`, `timedOut` and `cancelled`";
+
 impl RollbackTrigger {
+    pub const ALL: [RollbackTrigger; 3] = [Self::Failed, Self::TimedOut, Self::Interrupted];
+
+    /// The one grammar of rollback triggers: each trigger's two spellings, the CLI
+    /// flag's (`--rollback-on`) and the Pulumi input's (`rollbackOn`).
+    fn spellings(self) -> (&'static str, &'static str) {
+        match self {
+            Self::Failed => ("failed", "failed"),
+            Self::TimedOut => ("timed-out", "timedOut"),
+            Self::Interrupted => ("interrupted", "cancelled"),
+        }
+    }
+
+    /// The CLI flag's spelling, e.g. `timed-out`.
+    pub fn flag_spelling(self) -> &'static str {
+        self.spellings().0
+    }
+
+    /// The Pulumi input's spelling, e.g. `timedOut`.
+    pub fn input_spelling(self) -> &'static str {
+        self.spellings().1
+    }
+
+    /// One `rollbackOn` item, in the Pulumi input's spelling only (as the schema documents it).
+    pub fn parse_input(field: &str, text: &str) -> Result<Self, crate::InputError> {
+        Self::ALL
+            .into_iter()
+            .find(|trigger| trigger.input_spelling() == text)
+            .ok_or_else(|| {
+                crate::InputError::new(field, text, format!("expected {ROLLBACK_ON_INPUT_VALUES}"))
+            })
+    }
+
     /// The trigger a verdict is, if any: COMPLETED and ROLLED_BACK need no rollback.
     pub fn for_outcome(outcome: Outcome) -> Option<Self> {
         match outcome {
@@ -102,14 +137,14 @@ impl RollbackTrigger {
         Ok(triggers)
     }
 
-    /// One trigger, in the CLI's or the provider's spelling.
+    /// One trigger in either spelling (the CLI accepts both, case and `-`/`_`
+    /// aside, and `canceled` for `cancelled`).
     pub fn parse(text: &str) -> Option<Self> {
-        match text.to_ascii_lowercase().replace('_', "-").as_str() {
-            "failed" => Some(Self::Failed),
-            "timed-out" | "timedout" => Some(Self::TimedOut),
-            "interrupted" | "cancelled" | "canceled" => Some(Self::Interrupted),
-            _ => None,
-        }
+        let loose = |spelling: &str| spelling.to_ascii_lowercase().replace(['-', '_'], "");
+        let wanted = loose(text).replace("canceled", "cancelled");
+        Self::ALL.into_iter().find(|trigger| {
+            loose(trigger.flag_spelling()) == wanted || loose(trigger.input_spelling()) == wanted
+        })
     }
 }
 
@@ -203,12 +238,9 @@ impl ActionError {
 }
 
 impl fmt::Display for RollbackTrigger {
+    /// The CLI's spelling.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Self::Failed => "failed",
-            Self::TimedOut => "timed-out",
-            Self::Interrupted => "interrupted",
-        })
+        f.write_str(self.flag_spelling())
     }
 }
 
