@@ -22,6 +22,13 @@ use tokio_util::sync::CancellationToken;
 use crate::api::ApiError;
 use crate::clients::AwsClients;
 use crate::kinds::service_deployments::{MAX_SERVICE_DEPLOYMENT_LOOKUPS, actions as sd_actions};
+
+// The actions on a service's deployment in progress, with no wait before them to
+// choose a kind: the service-deployments kind is the only one with actions today
+// (a kind that brings its own, e.g. CodeDeploy's, makes these choose).
+pub use crate::kinds::service_deployments::actions::{
+    continue_paused, in_progress_deployment, roll_back_deployment, roll_back_in_progress,
+};
 use crate::kinds::{WaitKind, describe_services};
 use crate::layer::Operation;
 use crate::model::{
@@ -328,7 +335,7 @@ pub async fn roll_back_watched(
             watched.deployment_id
         ));
     };
-    sd_actions::roll_back_watched(clients.ecs().as_ref(), arn, follow, cancel).await
+    sd_actions::roll_back_watched(clients, arn, follow, cancel).await
 }
 
 /// A kind without actions refuses them, saying why.
@@ -340,59 +347,6 @@ fn refused_by_kind(watched: &Watched) -> Option<RollbackReport> {
         ))),
         Some(WaitKind::ServiceDeployments) | None => None,
     }
-}
-
-/// The `rollback` command: rolls back the service's deployment in progress —
-/// only if it is `watched` (a deployment id `ecs-svc/N`), when given.
-pub async fn roll_back_in_progress(
-    clients: &AwsClients,
-    cluster: &str,
-    service: &str,
-    watched: Option<&str>,
-    follow: FollowOptions,
-    cancel: &CancellationToken,
-) -> Result<RollbackReport, ActionError> {
-    sd_actions::roll_back_in_progress(
-        clients.ecs().as_ref(),
-        cluster,
-        service,
-        watched,
-        follow,
-        cancel,
-    )
-    .await
-}
-
-/// The newest service deployment of the service that is still rolling forward.
-pub async fn in_progress_deployment(
-    clients: &AwsClients,
-    cluster: &str,
-    service: &str,
-) -> Result<InProgress, ActionError> {
-    sd_actions::in_progress_deployment(clients.ecs().as_ref(), cluster, service).await
-}
-
-/// Requests the rollback of `sd` unless it already ended or is rolling back, then
-/// follows it.
-pub async fn roll_back_deployment(
-    clients: &AwsClients,
-    sd: &ServiceDeployment,
-    follow: FollowOptions,
-    cancel: &CancellationToken,
-) -> RollbackReport {
-    sd_actions::roll_back_deployment(clients.ecs().as_ref(), sd, follow, cancel).await
-}
-
-/// `ContinueServiceDeployment` on the service's deployment in progress, at the
-/// hook `hook_id` or, without one, at the only hook awaiting action.
-pub async fn continue_paused(
-    clients: &AwsClients,
-    cluster: &str,
-    service: &str,
-    hook_id: Option<&str>,
-    action: LifecycleHookAction,
-) -> Result<Continued, ActionError> {
-    sd_actions::continue_paused(clients.ecs().as_ref(), cluster, service, hook_id, action).await
 }
 
 #[cfg(test)]

@@ -107,38 +107,38 @@ mod tests {
         assert_eq!(calls.load(Ordering::SeqCst), 3);
     }
 
+    /// Calls that always fail with `error`: what came back, and how many attempts.
+    async fn always_failing(error: ApiError) -> (Result<(), GaveUp>, u32) {
+        let calls = AtomicU32::new(0);
+        let answer = obeying_recovery(
+            Operation::DescribeServices,
+            RetryPolicy::ONE_OFF,
+            &CancellationToken::new(),
+            || async {
+                calls.fetch_add(1, Ordering::SeqCst);
+                Err(error.clone())
+            },
+        )
+        .await;
+        (answer, calls.load(Ordering::SeqCst))
+    }
+
     #[tokio::test(start_paused = true)]
     async fn access_denied_is_given_up_at_once_and_throttling_after_the_attempts() {
-        let calls = AtomicU32::new(0);
         let denied = ApiError::AccessDenied {
             message: "not authorized".into(),
         };
-        let answer: Result<(), _> = obeying_recovery(
-            Operation::DescribeServices,
-            RetryPolicy::ONE_OFF,
-            &CancellationToken::new(),
-            || async {
-                calls.fetch_add(1, Ordering::SeqCst);
-                Err(denied.clone())
-            },
-        )
-        .await;
-        assert_eq!(answer, Err(GaveUp::Error(denied.clone())));
-        assert_eq!(calls.load(Ordering::SeqCst), 1);
-
-        let calls = AtomicU32::new(0);
-        let answer: Result<(), _> = obeying_recovery(
-            Operation::DescribeServices,
-            RetryPolicy::ONE_OFF,
-            &CancellationToken::new(),
-            || async {
-                calls.fetch_add(1, Ordering::SeqCst);
-                Err(throttled())
-            },
-        )
-        .await;
-        assert_eq!(answer, Err(GaveUp::Error(throttled())));
-        assert_eq!(calls.load(Ordering::SeqCst), RetryPolicy::ONE_OFF.attempts);
+        assert_eq!(
+            always_failing(denied.clone()).await,
+            (Err(GaveUp::Error(denied)), 1)
+        );
+        assert_eq!(
+            always_failing(throttled()).await,
+            (
+                Err(GaveUp::Error(throttled())),
+                RetryPolicy::ONE_OFF.attempts
+            )
+        );
     }
 
     #[tokio::test(start_paused = true)]

@@ -17,7 +17,7 @@ pub(crate) mod fake;
 mod tests;
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
@@ -286,34 +286,21 @@ pub(crate) struct Shared {
 
 impl Shared {
     pub(crate) fn service_deployments_unavailable(&self) -> Option<String> {
-        self.service_deployments_unavailable
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .clone()
+        locked(&self.service_deployments_unavailable).clone()
     }
 
     pub(crate) fn remember_service_deployments_unavailable(&self, reason: &str) {
-        let mut remembered = self
-            .service_deployments_unavailable
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner);
-        if remembered.is_none() {
-            *remembered = Some(reason.to_owned());
-        }
+        locked(&self.service_deployments_unavailable).get_or_insert_with(|| reason.to_owned());
     }
 
     pub(crate) fn cached_revision(&self, revision_arn: &str) -> Option<String> {
-        self.revision_task_definitions
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
+        locked(&self.revision_task_definitions)
             .get(revision_arn)
             .cloned()
     }
 
     pub(crate) fn cache_revision(&self, revision_arn: &str, task_definition: &str) {
-        self.revision_task_definitions
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
+        locked(&self.revision_task_definitions)
             .insert(revision_arn.to_owned(), task_definition.to_owned());
     }
 
@@ -329,11 +316,14 @@ impl Shared {
     }
 
     pub(crate) fn revision_snapshot(&self) -> HashMap<String, String> {
-        self.revision_task_definitions
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .clone()
+        locked(&self.revision_task_definitions).clone()
     }
+}
+
+/// The watcher's shared maps hold plain values, always consistent: a panic
+/// elsewhere while one was locked cannot corrupt it.
+fn locked<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 /// One `Describe*` call over many items, for a [`Batcher`].

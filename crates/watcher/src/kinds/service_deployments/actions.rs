@@ -17,9 +17,10 @@ use crate::api::ApiResult;
 use crate::layer::Operation;
 use crate::retry::{self, GaveUp, RetryPolicy};
 
-pub(crate) use find::in_progress_deployment;
-pub(crate) use resume::continue_paused;
-pub(crate) use rollback::{roll_back_deployment, roll_back_in_progress, roll_back_watched};
+pub use find::in_progress_deployment;
+pub use resume::continue_paused;
+pub(crate) use rollback::roll_back_watched;
+pub use rollback::{roll_back_deployment, roll_back_in_progress};
 
 /// Makes an action's call, obeying the one error policy ([`retry::obeying_recovery`]):
 /// a few attempts while a later one may succeed, else the error that names what is

@@ -2,17 +2,18 @@
 
 use super::call;
 use crate::actions::{ActionError, InProgress};
-use crate::api::EcsApi;
+use crate::clients::AwsClients;
 use crate::layer::Operation;
 use crate::model::resource_name;
 
 /// The newest service deployment that is still rolling forward (PENDING or
 /// IN_PROGRESS); an error saying what the latest one is doing otherwise.
-pub(crate) async fn in_progress_deployment(
-    api: &dyn EcsApi,
+pub async fn in_progress_deployment(
+    clients: &AwsClients,
     cluster: &str,
     service: &str,
 ) -> Result<InProgress, ActionError> {
+    let api = clients.ecs().as_ref();
     let briefs = call(Operation::ListServiceDeployments, || {
         api.list_service_deployments(cluster, service)
     })

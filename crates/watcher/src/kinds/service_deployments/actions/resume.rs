@@ -2,21 +2,22 @@
 
 use super::{call, in_progress_deployment};
 use crate::actions::{ActionError, Continued};
-use crate::api::EcsApi;
+use crate::clients::AwsClients;
 use crate::layer::Operation;
 use crate::model::{LifecycleHookAction, resource_name};
 
 /// `ContinueServiceDeployment` on the service's deployment in progress, at the
 /// hook `hook_id` or, without one, at the only hook awaiting action.
-pub(crate) async fn continue_paused(
-    api: &dyn EcsApi,
+pub async fn continue_paused(
+    clients: &AwsClients,
     cluster: &str,
     service: &str,
     hook_id: Option<&str>,
     action: LifecycleHookAction,
 ) -> Result<Continued, ActionError> {
+    let api = clients.ecs().as_ref();
     let name = resource_name(service);
-    let in_progress = in_progress_deployment(api, cluster, service).await?;
+    let in_progress = in_progress_deployment(clients, cluster, service).await?;
     let sd = &in_progress.deployment;
     let awaiting: Vec<&str> = sd
         .awaiting_hooks()

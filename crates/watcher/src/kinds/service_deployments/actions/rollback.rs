@@ -7,6 +7,7 @@ use tokio_util::sync::CancellationToken;
 use super::{call, in_progress_deployment};
 use crate::actions::{ActionError, FollowOptions, RollbackReport};
 use crate::api::{ApiError, CallRole, EcsApi, Recovery, StopType};
+use crate::clients::AwsClients;
 use crate::layer::Operation;
 use crate::model::{
     ServiceDeployment, ServiceDeploymentStatus, deployment_number, revision_number,
@@ -15,13 +16,14 @@ use crate::model::{
 /// Rolls back the service deployment `arn` a wait watched, if it is still
 /// rolling forward.
 pub(crate) async fn roll_back_watched(
-    api: &dyn EcsApi,
+    clients: &AwsClients,
     arn: &str,
     follow: FollowOptions,
     cancel: &CancellationToken,
 ) -> RollbackReport {
+    let api = clients.ecs().as_ref();
     match describe(api, arn).await {
-        Ok(Some(sd)) => roll_back_deployment(api, &sd, follow, cancel).await,
+        Ok(Some(sd)) => roll_back_deployment(clients, &sd, follow, cancel).await,
         Ok(None) => RollbackReport::not_requested(format!(
             "rollback not requested: ECS no longer describes service deployment {arn}"
         )),
@@ -32,15 +34,15 @@ pub(crate) async fn roll_back_watched(
 /// The `rollback` command, and `--rollback-on interrupted`: rolls back the
 /// service's deployment in progress — only if it is `watched` (a deployment id
 /// `ecs-svc/N`), when given.
-pub(crate) async fn roll_back_in_progress(
-    api: &dyn EcsApi,
+pub async fn roll_back_in_progress(
+    clients: &AwsClients,
     cluster: &str,
     service: &str,
     watched: Option<&str>,
     follow: FollowOptions,
     cancel: &CancellationToken,
 ) -> Result<RollbackReport, ActionError> {
-    let in_progress = in_progress_deployment(api, cluster, service).await?;
+    let in_progress = in_progress_deployment(clients, cluster, service).await?;
     if let Some(watched) = watched {
         let target_number = in_progress
             .deployment
@@ -56,17 +58,18 @@ pub(crate) async fn roll_back_in_progress(
             )));
         }
     }
-    Ok(roll_back_deployment(api, &in_progress.deployment, follow, cancel).await)
+    Ok(roll_back_deployment(clients, &in_progress.deployment, follow, cancel).await)
 }
 
 /// Requests the rollback of `sd` unless it already ended or is rolling back, then
 /// follows it.
-pub(crate) async fn roll_back_deployment(
-    api: &dyn EcsApi,
+pub async fn roll_back_deployment(
+    clients: &AwsClients,
     sd: &ServiceDeployment,
     follow: FollowOptions,
     cancel: &CancellationToken,
 ) -> RollbackReport {
+    let api = clients.ecs().as_ref();
     let arn = sd.service_deployment_arn.clone().unwrap_or_default();
     match &sd.status {
         Some(status) if status.is_rollback() => {
@@ -95,7 +98,7 @@ pub(crate) async fn roll_back_deployment(
         return RollbackReport::not_requested(format!("rollback not requested: {error}"));
     }
     tracing::info!(service_deployment = %arn, "requested a rollback");
-    let mut report = follow_rollback(api, &arn, follow, cancel).await;
+    let mut report = follow_rollback(clients, &arn, follow, cancel).await;
     report.requested = true;
     report
 }
@@ -105,11 +108,12 @@ pub(crate) async fn roll_back_deployment(
 /// look is retried only when [`ApiError::recovery`] says a later one may succeed;
 /// one that cannot (access denied) stops following at once, naming the permission.
 pub(crate) async fn follow_rollback(
-    api: &dyn EcsApi,
+    clients: &AwsClients,
     arn: &str,
     follow: FollowOptions,
     cancel: &CancellationToken,
 ) -> RollbackReport {
+    let api = clients.ecs().as_ref();
     let deadline = Instant::now() + follow.timeout;
     let mut last: Option<ServiceDeployment> = None;
     let mut last_error: Option<ApiError> = None;
