@@ -90,7 +90,7 @@ impl DemoScenario {
     fn circuit_breaker(self) -> CircuitBreaker {
         match self {
             DemoScenario::Healthy | DemoScenario::CircuitBreakerRollback => {
-                CircuitBreaker::On { rollback: true }
+                CircuitBreaker::ROLLS_BACK
             }
             DemoScenario::ImagePullFailure => CircuitBreaker::On { rollback: false },
             DemoScenario::CrashLoop

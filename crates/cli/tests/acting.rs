@@ -161,7 +161,7 @@ async fn stuck(sim: &Sim) -> (String, String, String) {
         .deploying(
             "web",
             2,
-            CircuitBreaker::On { rollback: true },
+            CircuitBreaker::ROLLS_BACK,
             TaskBehaviour::Unplaceable,
         )
         .await

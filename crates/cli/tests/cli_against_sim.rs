@@ -81,7 +81,7 @@ async fn healthy_rollout_exits_0_with_one_json_verdict() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn family_revision_form_matches_the_registered_arn() {
     let fixture = fixture().await;
-    let breaker = CircuitBreaker::On { rollback: true };
+    let breaker = CircuitBreaker::ROLLS_BACK;
     let rollout = fixture
         .scenario
         .deploying("web", 2, breaker, TaskBehaviour::Healthy);
@@ -175,7 +175,7 @@ async fn fallback_without_service_deployments_api_or_rollout_state_still_complet
     let fixture = fixture().await;
     fixture
         .scenario
-        .steady_service("web", 2, CircuitBreaker::On { rollback: true })
+        .steady_service("web", 2, CircuitBreaker::ROLLS_BACK)
         .await
         .expect("a steady service");
     fixture.handle.set_faults(Faults {

@@ -14,12 +14,7 @@ async fn cli_follows_a_deployment_signed_for_ap_southeast_2_to_completed() {
     let sim = start_in_region(50.0, 23, REGION).await;
     let desired = sim
         .scenario
-        .deploying(
-            "web",
-            2,
-            CircuitBreaker::On { rollback: true },
-            TaskBehaviour::Healthy,
-        )
+        .deploying("web", 2, CircuitBreaker::ROLLS_BACK, TaskBehaviour::Healthy)
         .await
         .expect("web deploying")
         .to;

@@ -19,7 +19,7 @@ async fn assumed_role_sessions_expiring_mid_wait_are_refreshed_and_never_printed
     // 10x time: tasks pending 150 simulated seconds make a rollout of ~16 real seconds.
     let sim = start(10.0, 21).await;
     sim.scenario
-        .steady_service("web", 2, CircuitBreaker::On { rollback: true })
+        .steady_service("web", 2, CircuitBreaker::ROLLS_BACK)
         .await
         .expect("a steady service");
     let lifetime = Duration::from_secs(12);
@@ -97,7 +97,7 @@ fn tail(text: &str) -> String {
 async fn a_role_that_cannot_be_assumed_exits_4_naming_sts_assume_role() {
     let sim = start(50.0, 22).await;
     sim.scenario
-        .steady_service("web", 2, CircuitBreaker::On { rollback: true })
+        .steady_service("web", 2, CircuitBreaker::ROLLS_BACK)
         .await
         .expect("a steady service");
     sim.handle.reset_call_counts();
@@ -180,12 +180,7 @@ async fn without_list_service_deployments_permission_the_wait_falls_back_and_say
     let sim = start(50.0, 26).await;
     let desired = sim
         .scenario
-        .deploying(
-            "web",
-            2,
-            CircuitBreaker::On { rollback: true },
-            TaskBehaviour::Healthy,
-        )
+        .deploying("web", 2, CircuitBreaker::ROLLS_BACK, TaskBehaviour::Healthy)
         .await
         .expect("web deploying")
         .to;

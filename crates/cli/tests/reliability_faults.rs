@@ -18,7 +18,7 @@ async fn rollout_under_faults(
     faults: Faults,
 ) -> (Sim, String) {
     let sim = start(50.0, seed).await;
-    let breaker = CircuitBreaker::On { rollback: true };
+    let breaker = CircuitBreaker::ROLLS_BACK;
     let rollout = sim.scenario.deploying("web", 2, breaker, behaviour).await;
     sim.handle.set_faults(faults);
     (sim, rollout.expect("web deploying").to)

@@ -66,7 +66,7 @@ fn rollback_on_failed_or_timed_out_rolls_the_watched_deployment_back_and_records
         ),
         (
             "never placed",
-            CircuitBreaker::On { rollback: true },
+            CircuitBreaker::ROLLS_BACK,
             TaskBehaviour::Unplaceable,
             "timedOut",
             2_000.0,
@@ -119,7 +119,7 @@ fn rollback_on_failed_or_timed_out_rolls_the_watched_deployment_back_and_records
 async fn cancelled_wait(rollback_on: &str) -> (tonic::Status, String, Harness) {
     let mut h = Harness::start().await;
     h.create_cluster("prod").await;
-    let breaker = CircuitBreaker::On { rollback: true };
+    let breaker = CircuitBreaker::ROLLS_BACK;
     let stuck = h
         .scenario
         .deploying("web", 2, breaker, TaskBehaviour::Unplaceable)

@@ -115,12 +115,7 @@ async fn all_faults_at_once_never_turn_a_crash_loop_into_completed() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_throttling_storm_of_seconds_backs_off_then_completes() {
     let sim = start(FAST, 7).await;
-    let healthy = sim
-        .scenario
-        .deploying("web", 2, ROLLS_BACK, TaskBehaviour::Healthy)
-        .await
-        .expect("web deploying")
-        .to;
+    let healthy = sim.deploying_healthy_web().await;
     sim.handle
         .set_faults(faults(|f| f.throttle_probability = 1.0));
     sim.handle.reset_call_counts();
@@ -153,12 +148,7 @@ async fn a_throttling_storm_of_seconds_backs_off_then_completes() {
 /// names what kept failing.
 async fn times_out_naming(faults: Faults, expected: &[&str], seed: u64) {
     let sim = start(FAST, seed).await;
-    let healthy = sim
-        .scenario
-        .deploying("web", 2, ROLLS_BACK, TaskBehaviour::Healthy)
-        .await
-        .expect("web deploying")
-        .to;
+    let healthy = sim.deploying_healthy_web().await;
     sim.handle.set_faults(faults.clone());
     let timeout = Duration::from_secs(2);
     let began = Instant::now();
@@ -213,12 +203,7 @@ times_out_naming_each! {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn answers_slower_than_the_sdk_timeout_are_retried_and_the_verdict_stands() {
     let sim = start(FAST, 14).await;
-    let healthy = sim
-        .scenario
-        .deploying("web", 2, ROLLS_BACK, TaskBehaviour::Healthy)
-        .await
-        .expect("web deploying")
-        .to;
+    let healthy = sim.deploying_healthy_web().await;
     // Every call takes 1.5 s for 2 s; the SDK gives each attempt 500 ms.
     sim.handle.set_faults(faults(|f| f.latency_ms = 1_500));
     let watcher = sim.watcher(Some(Duration::from_millis(500)));
@@ -243,12 +228,7 @@ async fn answers_slower_than_the_sdk_timeout_are_retried_and_the_verdict_stands(
 async fn an_ecs_call_that_never_answers_cannot_hold_a_wait_past_its_deadline() {
     // No SDK timeout at all: only the watcher's own hard stop (deadline + one poll interval) ends the wait.
     let sim = start(FAST, 15).await;
-    let healthy = sim
-        .scenario
-        .deploying("web", 2, ROLLS_BACK, TaskBehaviour::Healthy)
-        .await
-        .expect("web deploying")
-        .to;
+    let healthy = sim.deploying_healthy_web().await;
     sim.handle.set_faults(faults(|f| f.latency_ms = 60_000));
     let began = Instant::now();
     let (result, _) = wait(&sim.watcher(None), "web", Some(&healthy), options(1)).await;
@@ -266,12 +246,7 @@ async fn an_ecs_call_that_never_answers_cannot_hold_a_wait_past_its_deadline() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn cancelling_during_a_fault_storm_ends_the_wait_promptly() {
     let sim = start(FAST, 16).await;
-    let healthy = sim
-        .scenario
-        .deploying("web", 2, ROLLS_BACK, TaskBehaviour::Healthy)
-        .await
-        .expect("web deploying")
-        .to;
+    let healthy = sim.deploying_healthy_web().await;
     sim.handle
         .set_faults(faults(|f| f.throttle_probability = 1.0));
     let watcher = sim.watcher(None);

@@ -39,7 +39,7 @@ async fn run_once() -> BenchResult<Run> {
     world.create_cluster(CLUSTER).await?;
     let v1 = world.register("app", TaskBehaviour::Healthy).await?;
     world
-        .create_service(CLUSTER, SERVICE, &v1, CircuitBreaker::On { rollback: true })
+        .create_service(CLUSTER, SERVICE, &v1, CircuitBreaker::ROLLS_BACK)
         .await?;
     world.settle(CLUSTER, SERVICE).await?;
     let v2 = world

@@ -101,7 +101,7 @@ impl Case {
             Case::Completes
             | Case::BreakerRollsBack
             | Case::BlueGreenCompletes
-            | Case::AlarmInBakeRollsBack => CircuitBreaker::On { rollback: true },
+            | Case::AlarmInBakeRollsBack => CircuitBreaker::ROLLS_BACK,
             Case::BreakerFails => CircuitBreaker::On { rollback: false },
             Case::CrashLoop => CircuitBreaker::Off,
         }

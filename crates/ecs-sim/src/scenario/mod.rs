@@ -183,6 +183,9 @@ pub enum CircuitBreaker {
 }
 
 impl CircuitBreaker {
+    /// A breaker that rolls a failing deployment back: what most services deploy with.
+    pub const ROLLS_BACK: CircuitBreaker = CircuitBreaker::On { rollback: true };
+
     /// `Some(rollback)` for a breaker with or without rollback, `None` for none.
     pub fn from_rollback(rollback: Option<bool>) -> CircuitBreaker {
         rollback.map_or(CircuitBreaker::Off, |rollback| CircuitBreaker::On {

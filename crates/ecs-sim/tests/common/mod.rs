@@ -23,7 +23,7 @@ use ecs_sim::{SimConfig, SimHandle};
 pub(crate) const TIME_SCALE: f64 = 100.0;
 pub(crate) const CLUSTER: &str = "prod";
 /// A deployment circuit breaker that rolls a failed deployment back.
-pub(crate) const BREAKER_ROLLS_BACK: CircuitBreaker = CircuitBreaker::On { rollback: true };
+pub(crate) const BREAKER_ROLLS_BACK: CircuitBreaker = CircuitBreaker::ROLLS_BACK;
 
 pub(crate) async fn sim() -> SimHandle {
     ecs_sim::start(SimConfig {

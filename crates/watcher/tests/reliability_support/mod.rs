@@ -72,6 +72,16 @@ impl Sim {
         self.handle.endpoint()
     }
 
+    /// Service `web` settled on a first revision, then deploying a healthy second one
+    /// with a circuit breaker that rolls back: the second task definition's ARN.
+    pub async fn deploying_healthy_web(&self) -> String {
+        self.scenario
+            .deploying("web", 2, CircuitBreaker::ROLLS_BACK, TaskBehaviour::Healthy)
+            .await
+            .expect("web deploying")
+            .to
+    }
+
     /// A watcher whose SDK client never retries by itself, so every fault the sim injects is one the
     /// watcher's own retry policy must handle (and report).
     pub fn watcher_without_sdk_retries(&self) -> Watcher {
@@ -147,7 +157,7 @@ pub fn assert_message_contains(report: &WaitReport, parts: &[&str]) {
 }
 
 /// The circuit breaker most tests deploy behind: it trips and rolls back.
-pub const ROLLS_BACK: CircuitBreaker = CircuitBreaker::On { rollback: true };
+pub const ROLLS_BACK: CircuitBreaker = CircuitBreaker::ROLLS_BACK;
 
 /// Fast polling, so a verdict under faults takes seconds rather than minutes.
 pub fn options(timeout_secs: u64) -> WaitOptions {
