@@ -91,18 +91,15 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn throttling_is_retried_until_an_answer() {
         let calls = AtomicU32::new(0);
-        let answer = obeying_recovery(
-            Operation::DescribeServices,
-            RetryPolicy::ONE_OFF,
-            &CancellationToken::new(),
-            || async {
-                match calls.fetch_add(1, Ordering::SeqCst) {
-                    0 | 1 => Err(throttled()),
-                    _ => Ok("answer"),
-                }
-            },
-        )
-        .await;
+        let throttled_twice = || async {
+            match calls.fetch_add(1, Ordering::SeqCst) {
+                0 | 1 => Err(throttled()),
+                _ => Ok("answer"),
+            }
+        };
+        let never = CancellationToken::new();
+        let policy = RetryPolicy::ONE_OFF;
+        let answer = obeying_recovery(Operation::ListTasks, policy, &never, throttled_twice).await;
         assert_eq!(answer, Ok("answer"));
         assert_eq!(calls.load(Ordering::SeqCst), 3);
     }

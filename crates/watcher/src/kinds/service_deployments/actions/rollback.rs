@@ -98,7 +98,7 @@ pub async fn roll_back_deployment(
         return RollbackReport::not_requested(format!("rollback not requested: {error}"));
     }
     tracing::info!(service_deployment = %arn, "requested a rollback");
-    let mut report = follow_rollback(clients, &arn, follow, cancel).await;
+    let mut report = follow_rollback(api, &arn, follow, cancel).await;
     report.requested = true;
     report
 }
@@ -107,13 +107,12 @@ pub async fn roll_back_deployment(
 /// passes, or `cancel` fires (the rollback goes on in ECS either way). A failed
 /// look is retried only when [`ApiError::recovery`] says a later one may succeed;
 /// one that cannot (access denied) stops following at once, naming the permission.
-pub(crate) async fn follow_rollback(
-    clients: &AwsClients,
+async fn follow_rollback(
+    api: &dyn EcsApi,
     arn: &str,
     follow: FollowOptions,
     cancel: &CancellationToken,
 ) -> RollbackReport {
-    let api = clients.ecs().as_ref();
     let deadline = Instant::now() + follow.timeout;
     let mut last: Option<ServiceDeployment> = None;
     let mut last_error: Option<ApiError> = None;
