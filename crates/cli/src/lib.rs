@@ -52,22 +52,16 @@ pub fn run_from_env() -> i32 {
 
 /// Diagnostics go to stderr and stay quiet unless asked for: stdout is reserved for the verdict.
 fn init_tracing(verbose: u8) {
-    let default = match verbose {
+    let default_filter = match verbose {
         0 => "warn",
         1 => "info,aws_smithy_runtime=warn,aws_config=warn",
         _ => "debug",
     };
-    use tracing_subscriber::prelude::*;
-    let filter = tracing_subscriber::EnvFilter::try_from_env("WAIT_FOR_ECS_DEPLOY_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
-    // Whatever the user asked for, events that may quote credentials are never written.
-    let no_secrets = tracing_subscriber::filter::filter_fn(|metadata| {
-        !ecs_watcher::log_safety::may_reveal_secrets(metadata.target(), metadata.level())
-    });
-    let stderr_log = tracing_subscriber::fmt::layer()
-        .with_writer(std::io::stderr)
-        .with_target(false)
-        .with_filter(filter)
-        .with_filter(no_secrets);
-    let _ = tracing_subscriber::registry().with(stderr_log).try_init();
+    let setup = ecs_watcher::log_safety::LogSetup {
+        env_var: "WAIT_FOR_ECS_DEPLOY_LOG",
+        default_filter,
+        show_target: false,
+    };
+    // Only a subscriber installed earlier makes this fail, and then that one logs.
+    let _ = setup.install();
 }

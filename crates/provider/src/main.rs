@@ -18,7 +18,9 @@ fn main() -> ExitCode {
         Invocation::PrintVersion => return print(&format!("{VERSION}\n")),
         Invocation::PrintHelp => return print(&format!("{}\n", plugin_args::USAGE)),
     };
-    init_logging();
+    if let Err(error) = init_logging() {
+        return fail(&format!("cannot install the log subscriber: {error}"));
+    }
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -101,20 +103,15 @@ impl ShutdownSignals {
     }
 }
 
-/// Logs go to stderr (the engine shows them with `--logflow`). Whatever `RUST_LOG` asks for, events that
-/// may quote credentials or a secret external id are never written.
-fn init_logging() {
-    use tracing_subscriber::prelude::*;
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
-    let no_secrets = tracing_subscriber::filter::filter_fn(|metadata| {
-        !ecs_watcher::log_safety::may_reveal_secrets(metadata.target(), metadata.level())
-    });
-    let stderr_log = tracing_subscriber::fmt::layer()
-        .with_writer(std::io::stderr)
-        .with_filter(filter)
-        .with_filter(no_secrets);
-    tracing_subscriber::registry().with(stderr_log).init();
+/// Logs go to stderr (the engine shows them with `--logflow`), filtered by `RUST_LOG` (default `warn`).
+/// Whatever it asks for, events that may quote credentials or a secret external id are never written.
+fn init_logging() -> Result<(), ecs_watcher::log_safety::TryInitError> {
+    ecs_watcher::log_safety::LogSetup {
+        env_var: "RUST_LOG",
+        default_filter: "warn",
+        show_target: true,
+    }
+    .install()
 }
 
 fn print(text: &str) -> ExitCode {

@@ -32,7 +32,8 @@ pub fn log_entry(event: &ProgressEvent) -> LogEntry {
 mod tests {
     use super::*;
     use crate::engine_log::Severity;
-    use ecs_watcher::model::{StoppedContainer, StoppedTask};
+    use ecs_watcher::model::{RolloutState, StoppedContainer, StoppedTask};
+    use ecs_watcher::verdict::ProgressState;
 
     #[test]
     fn stages_and_traffic_steps_are_kept() {
@@ -57,7 +58,7 @@ mod tests {
     fn counts_are_ephemeral_status_lines() {
         let entry = log_entry(&ProgressEvent::Status {
             deployment_id: "ecs-svc/123".into(),
-            rollout_state: "IN_PROGRESS".into(),
+            rollout_state: ProgressState::Rollout(RolloutState::InProgress),
             running: 2,
             desired: 3,
             pending: 1,

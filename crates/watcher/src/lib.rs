@@ -23,7 +23,7 @@
 //! | `api` | the narrow client trait (`EcsApi`), errors, and the one error policy (`ApiError::recovery`) |
 //! | `layer`, `budget` | work around every AWS call (the request budget, call logs) |
 //! | `retry` | one call outside the wait loop (actions, refresh), retried as `ApiError::recovery` says |
-//! | `log_safety`, `runtime` | logging without secrets; the Tokio runtime the binaries use |
+//! | `log_safety`, `runtime` | the binaries' one log set-up (secret-carrying events dropped whatever the filter); their Tokio runtime |
 
 pub mod actions;
 pub mod api;

@@ -339,7 +339,8 @@ fn distinct(texts: impl Iterator<Item = String>) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::StoppedContainer;
+    use crate::model::{RolloutState, StoppedContainer};
+    use crate::verdict::ProgressState;
 
     fn exited(arn: &str, container: &str, code: i32) -> StoppedTask {
         StoppedTask {
@@ -492,7 +493,7 @@ mod tests {
     #[test]
     fn timeout_message_says_what_was_pending() {
         let progress = Progress {
-            rollout_state: "IN_PROGRESS".into(),
+            rollout_state: ProgressState::Rollout(RolloutState::InProgress),
             running: 2,
             desired: 3,
             pending: 1,

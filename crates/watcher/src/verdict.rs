@@ -22,14 +22,17 @@ mod staged;
 mod view;
 
 use std::collections::HashMap;
+use std::fmt;
+
+use serde::{Serialize, Serializer};
 
 pub use endings::{AtDeadline, Search, at_deadline, no_deployment_found};
 pub use evidence::{is_failure_stop, is_health_check_stop, suggests_failure};
 
 use crate::input::TaskDefinitionRef;
 use crate::model::{
-    Deployment, DeploymentStrategy, LifecycleStage, PausedHook, ServiceDeployment, ServiceSnapshot,
-    StoppedTask,
+    Deployment, DeploymentStrategy, LifecycleStage, PausedHook, RolloutState, ServiceDeployment,
+    ServiceDeploymentStatus, ServiceSnapshot, StoppedTask,
 };
 use crate::wait_until::WaitUntil;
 use view::TargetView;
@@ -85,14 +88,53 @@ pub struct Observation<'a> {
 /// Where the rollout stands while it is still undecided.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Progress {
-    /// The rollout or service-deployment status, e.g. `IN_PROGRESS`.
-    pub rollout_state: String,
+    /// What ECS says of the target while it is under way, e.g. `IN_PROGRESS`.
+    pub rollout_state: ProgressState,
     pub running: i32,
     pub desired: i32,
     pub pending: i32,
     pub failed_tasks: i32,
     /// Stage, traffic and hooks, for the staged strategies' service deployments.
     pub staged: Option<Box<StagedProgress>>,
+}
+
+/// What ECS says of a deployment still under way, from whichever API describes it. It reads (and
+/// serializes) as ECS spells it, so progress lines quote ECS.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+pub enum ProgressState {
+    /// The target's `status` in `DescribeServiceDeployments`: preferred when that API is in use, as it
+    /// tells the lifecycle (a staged deployment is still `IN_PROGRESS` while `DescribeServices` already
+    /// says `COMPLETED`).
+    ServiceDeployment(ServiceDeploymentStatus),
+    /// The target's `rolloutState` in `DescribeServices` `deployments[]`.
+    Rollout(RolloutState),
+    /// Neither says anything: an endpoint that predates `rolloutState` and has no service-deployment
+    /// APIs. The deployment is undecided, which reads as `IN_PROGRESS`.
+    #[default]
+    Unreported,
+}
+
+impl ProgressState {
+    /// The state as ECS spells it; `IN_PROGRESS` when ECS reported none.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::ServiceDeployment(status) => status.as_str(),
+            Self::Rollout(state) => state.as_str(),
+            Self::Unreported => RolloutState::InProgress.as_str(),
+        }
+    }
+}
+
+impl fmt::Display for ProgressState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl Serialize for ProgressState {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
 }
 
 /// Where a staged (blue/green, linear, canary) deployment stands.

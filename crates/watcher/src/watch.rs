@@ -36,6 +36,7 @@ use crate::model::{
     DeploymentStrategy, LifecycleStage, PausedHook, ServiceDeployment, ServiceRevision,
     ServiceSnapshot, StoppedTask,
 };
+use crate::verdict::ProgressState;
 use crate::wait_until::WaitUntil;
 use batch::Batcher;
 
@@ -208,7 +209,7 @@ pub enum ProgressEvent {
     },
     Status {
         deployment_id: String,
-        rollout_state: String,
+        rollout_state: ProgressState,
         running: i32,
         desired: i32,
         pending: i32,

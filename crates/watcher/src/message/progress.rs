@@ -158,14 +158,15 @@ fn percent(weight: f64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::StoppedTask;
+    use crate::model::{RolloutState, StoppedTask};
+    use crate::verdict::ProgressState;
 
     #[test]
     fn counts_leave_out_what_is_zero() {
         let status = |pending, failed_tasks| {
             progress_line(&ProgressEvent::Status {
                 deployment_id: "ecs-svc/123".into(),
-                rollout_state: "IN_PROGRESS".into(),
+                rollout_state: ProgressState::Rollout(RolloutState::InProgress),
                 running: 2,
                 desired: 3,
                 pending,

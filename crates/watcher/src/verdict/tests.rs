@@ -7,7 +7,10 @@ use serde_json::json;
 
 use super::*;
 use crate::input;
-use crate::model::{LifecycleStage, ServiceDeployment, ServiceSnapshot, StoppedTask};
+use crate::model::{
+    LifecycleStage, RolloutState, ServiceDeployment, ServiceDeploymentStatus, ServiceSnapshot,
+    StoppedTask,
+};
 use crate::wait_until::WaitUntil;
 
 const REV2: &str = "arn:aws:ecs:ap-southeast-2:291971919224:task-definition/news-thewest-pr713-web-app-task-definition:2";
@@ -297,7 +300,7 @@ fn stays_pending_while_rollout_is_in_progress() {
     assert_eq!(
         Case::of(&snapshot).assess(&target("ecs-svc/2", REV3)),
         Assessment::Pending(Progress {
-            rollout_state: "IN_PROGRESS".into(),
+            rollout_state: ProgressState::Rollout(RolloutState::InProgress),
             running: 1,
             desired: 2,
             pending: 0,
@@ -337,6 +340,34 @@ fn without_rollout_state_waits_while_old_deployment_still_listed_or_tasks_pendin
             Assessment::Pending(_)
         ));
     }
+}
+
+#[test]
+fn without_any_reported_state_the_progress_reads_in_progress() {
+    let pending = active_web_service(
+        json!([{"id": "ecs-svc/2", "status": "PRIMARY", "taskDefinition": REV3,
+                         "desiredCount": 2, "runningCount": 1, "pendingCount": 1}]),
+    );
+    match Case::of(&pending).assess(&target("ecs-svc/2", REV3)) {
+        Assessment::Pending(progress) => {
+            assert_eq!(progress.rollout_state, ProgressState::Unreported);
+            assert_eq!(progress.rollout_state.to_string(), "IN_PROGRESS");
+        }
+        other => panic!("a deployment with a task pending is undecided: {other:?}"),
+    }
+}
+
+#[test]
+fn progress_states_read_and_serialize_as_ecs_spells_them() {
+    let rolling_back =
+        ProgressState::ServiceDeployment(ServiceDeploymentStatus::RollbackInProgress);
+    assert_eq!(rolling_back.as_str(), "ROLLBACK_IN_PROGRESS");
+    assert_eq!(
+        serde_json::to_value(&rolling_back).unwrap(),
+        json!("ROLLBACK_IN_PROGRESS")
+    );
+    let unknown = ProgressState::Rollout(RolloutState::Unknown("WARP_SPEED".into()));
+    assert_eq!(unknown.to_string(), "WARP_SPEED");
 }
 
 #[test]
@@ -527,7 +558,10 @@ fn waits_through_bake_time_even_when_describe_services_says_completed() {
     let case = Case::of(&snapshot).with_service_deployment(&deployment);
     assert!(matches!(
         case.assess(&target("ecs-svc/6405940160831029548", REV3)),
-        Assessment::Pending(Progress { ref rollout_state, .. }) if rollout_state == "IN_PROGRESS"
+        Assessment::Pending(Progress {
+            rollout_state: ProgressState::ServiceDeployment(ServiceDeploymentStatus::InProgress),
+            ..
+        })
     ));
 }
 
@@ -617,7 +651,7 @@ fn the_service_deployment_status_decides() {
             sd("PENDING", json!({})),
             None,
             Assessment::Pending(Progress {
-                rollout_state: "PENDING".into(),
+                rollout_state: ProgressState::ServiceDeployment(ServiceDeploymentStatus::Pending),
                 desired: 2,
                 ..Progress::default()
             }),

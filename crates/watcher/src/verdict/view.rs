@@ -2,7 +2,7 @@
 //! `deployments[]` entry is the target, what it runs, who took over from it, and
 //! where its counts stand. Every strategy's rules read the observation through it.
 
-use super::{Assessment, Observation, Progress, StagedProgress, Target};
+use super::{Assessment, Observation, Progress, ProgressState, StagedProgress, Target};
 use crate::model::{
     Deployment, LifecycleStage, PausedHook, RolloutState, ServiceSnapshot, short_task_definition,
 };
@@ -184,12 +184,12 @@ impl<'a> TargetView<'a> {
         let rollout_state = self
             .observation
             .service_deployment
-            .and_then(|sd| sd.status.as_ref().map(ToString::to_string))
+            .and_then(|sd| sd.status.clone().map(ProgressState::ServiceDeployment))
             .or_else(|| {
                 self.deployment
-                    .and_then(|d| d.rollout_state.as_ref().map(ToString::to_string))
+                    .and_then(|d| d.rollout_state.clone().map(ProgressState::Rollout))
             })
-            .unwrap_or_else(|| "IN_PROGRESS".to_owned());
+            .unwrap_or_default();
         let failed_tasks = self
             .deployment
             .map(|d| d.failed_tasks)
