@@ -79,6 +79,31 @@ async fn healthy_rollout_exits_0_with_one_json_verdict() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn endpoint_url_takes_every_call_whatever_the_endpoint_variables_say() {
+    let (fixture, desired) = fresh_rollout(Some(true), TaskBehaviour::Healthy).await;
+    // A second simulator, where the SDK's endpoint variables point: a call there would end the wait with
+    // "cluster not found".
+    let decoy = ecs_sim::start(ecs_sim::SimConfig::default())
+        .await
+        .expect("decoy simulator starts");
+    let mut command = command(Some(&decoy.endpoint()));
+    command.env("AWS_ENDPOINT_URL_ECS", decoy.endpoint());
+    let endpoint = fixture.endpoint();
+    let run = run(
+        command,
+        &wait_args("web", &desired, &["--endpoint-url", &endpoint]),
+    )
+    .await;
+    run.assert_exit(0);
+    assert_eq!(run.json()["status"], "COMPLETED");
+    assert_eq!(
+        decoy.call_counts(),
+        Default::default(),
+        "no call went where AWS_ENDPOINT_URL and AWS_ENDPOINT_URL_ECS point"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn family_revision_form_matches_the_registered_arn() {
     let fixture = fixture().await;
     let breaker = CircuitBreaker::ROLLS_BACK;

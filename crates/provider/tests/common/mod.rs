@@ -389,6 +389,16 @@ impl Harness {
 
     /// Read (refresh) of the resource `wait` with state `properties` and `inputs`.
     pub async fn read(&mut self, id: &str, properties: Struct, inputs: &Struct) -> ReadResponse {
+        self.try_read(id, properties, inputs).await.expect("read")
+    }
+
+    /// [`Harness::read`] that may fail.
+    pub async fn try_read(
+        &mut self,
+        id: &str,
+        properties: Struct,
+        inputs: &Struct,
+    ) -> Result<ReadResponse, Status> {
         self.client
             .read(ReadRequest {
                 id: id.to_owned(),
@@ -399,8 +409,7 @@ impl Harness {
                 ..Default::default()
             })
             .await
-            .expect("read")
-            .into_inner()
+            .map(Response::into_inner)
     }
 
     pub async fn create(
