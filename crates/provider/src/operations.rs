@@ -358,10 +358,15 @@ impl Operations {
                 ApiError::ClusterNotFound { .. } | ApiError::ServiceNotFound { .. },
             )) => Refreshed::Gone,
             Err(GaveUp::Error(error)) => {
-                return Err(OperationError::Unavailable(redactor.apply(&format!(
+                let message = redactor.apply(&format!(
                     "refreshing {}: DescribeServices failed: {error}",
                     state.resource_id()
-                ))));
+                ));
+                // Denied is the caller's to fix, as for a wait; the rest may pass.
+                return Err(match error {
+                    ApiError::AccessDenied { .. } => OperationError::AccessDenied(message),
+                    _ => OperationError::Unavailable(message),
+                });
             }
         };
         Ok(match refreshed {

@@ -70,6 +70,7 @@ fn a_refresh_denied_describe_services_fails_at_once_naming_the_permission() {
         let read = h.try_read(&id, outputs, &inputs).await;
 
         let status = read.expect_err("a Read without ecs:DescribeServices fails");
+        assert_eq!(status.code(), tonic::Code::PermissionDenied, "{status:?}");
         for needle in [
             "DescribeServices failed",
             "not authorized to perform: ecs:DescribeServices",

@@ -108,7 +108,7 @@ async fn connect_resolves_the_chain_checks_credentials_and_assumes_roles() {
             assert!(!text.contains("shared-secret"), "{text}");
         }
         Err(other) => panic!("expected an AssumeRole error, got {other}"),
-        Ok(_) => panic!("the simulator does not implement STS, yet a role was assumed"),
+        Ok(_) => panic!("the simulator grants no role, yet one was assumed"),
     }
 
     // A malformed role ARN is bad input, named as such.
