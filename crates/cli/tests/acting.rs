@@ -213,10 +213,9 @@ async fn rollback_on_failed_rolls_a_crash_loop_back_once_and_keeps_exit_1() {
     let sim = fixture().await;
     let crashing = sim
         .scenario
-        .deploying("web", 2, CircuitBreaker::Off, TaskBehaviour::ExitsAtOnce)
+        .deploying_to("web", 2, CircuitBreaker::Off, TaskBehaviour::ExitsAtOnce)
         .await
-        .expect("web deploying")
-        .to;
+        .expect("web deploying");
     let run = sim
         .run(&web_args(&[
             "--task-definition",

@@ -14,10 +14,9 @@ async fn cli_follows_a_deployment_signed_for_ap_southeast_2_to_completed() {
     let sim = start_in_region(50.0, 23, REGION).await;
     let desired = sim
         .scenario
-        .deploying("web", 2, CircuitBreaker::ROLLS_BACK, TaskBehaviour::Healthy)
+        .deploying_to("web", 2, CircuitBreaker::ROLLS_BACK, TaskBehaviour::Healthy)
         .await
-        .expect("web deploying")
-        .to;
+        .expect("web deploying");
     assert!(
         desired.starts_with(&format!("arn:aws:ecs:{REGION}:")),
         "the task definition ARN carries the signing region: {desired}"

@@ -135,10 +135,9 @@ async fn missing_permission_exits_4_naming_it(
     let sim = start(50.0, seed).await;
     let desired = sim
         .scenario
-        .deploying("web", 2, CircuitBreaker::Off, behaviour)
+        .deploying_to("web", 2, CircuitBreaker::Off, behaviour)
         .await
-        .expect("web deploying")
-        .to;
+        .expect("web deploying");
     sim.handle.set_faults(Faults {
         access_denied_operations: vec![operation.to_owned()],
         ..Faults::default()
@@ -180,10 +179,9 @@ async fn without_list_service_deployments_permission_the_wait_falls_back_and_say
     let sim = start(50.0, 26).await;
     let desired = sim
         .scenario
-        .deploying("web", 2, CircuitBreaker::ROLLS_BACK, TaskBehaviour::Healthy)
+        .deploying_to("web", 2, CircuitBreaker::ROLLS_BACK, TaskBehaviour::Healthy)
         .await
-        .expect("web deploying")
-        .to;
+        .expect("web deploying");
     sim.handle.set_faults(Faults {
         access_denied_operations: vec!["ListServiceDeployments".to_owned()],
         ..Faults::default()

@@ -122,10 +122,9 @@ async fn cancelled_wait(rollback_on: &str) -> (tonic::Status, String, Harness) {
     let breaker = CircuitBreaker::ROLLS_BACK;
     let stuck = h
         .scenario
-        .deploying("web", 2, breaker, TaskBehaviour::Unplaceable)
+        .deploying_to("web", 2, breaker, TaskBehaviour::Unplaceable)
         .await
-        .expect("web deploying")
-        .to;
+        .expect("web deploying");
     let watched = watched_deployment(&h).await;
     let checked = h
         .checked_wait("web", &stuck, &[("rollbackOn", list(&[rollback_on]))])
@@ -158,10 +157,9 @@ fn without_rollback_on_neither_a_failure_nor_a_cancel_stops_anything() {
         h.create_cluster("prod").await;
         let crashing = h
             .scenario
-            .deploying("web", 2, CircuitBreaker::Off, TaskBehaviour::ExitsAtOnce)
+            .deploying_to("web", 2, CircuitBreaker::Off, TaskBehaviour::ExitsAtOnce)
             .await
-            .expect("web deploying")
-            .to;
+            .expect("web deploying");
         let checked = h.checked_wait("web", &crashing, &[]).await;
         let error = h
             .create(checked, false, 0.0)

@@ -7,16 +7,9 @@
 use ecs_sim::SimConfig;
 use ecs_watcher::{AssumeRole, AwsSettings, SetupError, connect};
 
-fn set_env(name: &str, value: &str) {
-    // SAFETY: this test binary runs a single test, so no other thread reads the
-    // environment while it changes.
-    unsafe { std::env::set_var(name, value) }
-}
+mod chain_env;
 
-fn remove_env(name: &str) {
-    // SAFETY: as for `set_env`.
-    unsafe { std::env::remove_var(name) }
-}
+use chain_env::{isolate_the_chain, set_env};
 
 #[tokio::test]
 async fn connect_resolves_the_chain_checks_credentials_and_assumes_roles() {
@@ -24,29 +17,8 @@ async fn connect_resolves_the_chain_checks_credentials_and_assumes_roles() {
         .await
         .expect("simulator starts on 127.0.0.1");
     let scratch = std::env::temp_dir().join(format!("ecs-watcher-connect-{}", std::process::id()));
-    for variable in [
-        "AWS_ACCESS_KEY_ID",
-        "AWS_SECRET_ACCESS_KEY",
-        "AWS_PROFILE",
-        "AWS_DEFAULT_PROFILE",
-        "AWS_SESSION_TOKEN",
-        "AWS_WEB_IDENTITY_TOKEN_FILE",
-        "AWS_ROLE_ARN",
-        "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
-        "AWS_CONTAINER_CREDENTIALS_FULL_URI",
-        "AWS_REGION",
-        "AWS_DEFAULT_REGION",
-    ] {
-        remove_env(variable);
-    }
-    set_env("AWS_CONFIG_FILE", &scratch.join("config").to_string_lossy());
-    set_env(
-        "AWS_SHARED_CREDENTIALS_FILE",
-        &scratch.join("credentials").to_string_lossy(),
-    );
-    set_env("AWS_EC2_METADATA_DISABLED", "true");
+    isolate_the_chain(&scratch);
     set_env("AWS_ENDPOINT_URL", &sim.endpoint());
-    set_env("NO_PROXY", "127.0.0.1,localhost");
 
     // No region anywhere: a setup error that says how to fix it.
     match connect(&AwsSettings::default()).await {

@@ -10,9 +10,12 @@
 //! every case points every service at 127.0.0.1 (an explicit endpoint or `AWS_ENDPOINT_URL` is always
 //! set), so nothing can leave the machine.
 
+mod chain_env;
+
 use std::collections::BTreeMap;
 use std::time::Duration;
 
+use chain_env::{isolate_the_chain, remove_env, set_env};
 use ecs_sim::{SimConfig, SimHandle};
 use ecs_watcher::api::ApiError;
 use ecs_watcher::{AssumeRole, AwsClients, AwsSettings, connect};
@@ -61,17 +64,6 @@ fn describe_a_service(clients: &AwsClients) -> BoxFuture<'_, ()> {
 /// session again through the same STS client.
 fn role_assumed_by_connect(_: &AwsClients) -> BoxFuture<'_, ()> {
     Box::pin(async {})
-}
-
-fn set_env(name: &str, value: &str) {
-    // SAFETY: this test binary runs a single test, so no other thread reads the environment while it
-    // changes.
-    unsafe { std::env::set_var(name, value) }
-}
-
-fn remove_env(name: &str) {
-    // SAFETY: as for `set_env`.
-    unsafe { std::env::remove_var(name) }
 }
 
 /// Every endpoint variable unset: the global one and each service's.
@@ -172,27 +164,9 @@ async fn an_explicit_endpoint_takes_every_call_and_otherwise_the_sdk_variables_a
 
     let scratch =
         std::env::temp_dir().join(format!("ecs-watcher-endpoints-{}", std::process::id()));
-    for variable in [
-        "AWS_PROFILE",
-        "AWS_DEFAULT_PROFILE",
-        "AWS_SESSION_TOKEN",
-        "AWS_WEB_IDENTITY_TOKEN_FILE",
-        "AWS_ROLE_ARN",
-        "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
-        "AWS_CONTAINER_CREDENTIALS_FULL_URI",
-        "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS",
-    ] {
-        remove_env(variable);
-    }
+    isolate_the_chain(&scratch);
     set_env("AWS_ACCESS_KEY_ID", "test");
     set_env("AWS_SECRET_ACCESS_KEY", "test");
-    set_env("AWS_CONFIG_FILE", &scratch.join("config").to_string_lossy());
-    set_env(
-        "AWS_SHARED_CREDENTIALS_FILE",
-        &scratch.join("credentials").to_string_lossy(),
-    );
-    set_env("AWS_EC2_METADATA_DISABLED", "true");
-    set_env("NO_PROXY", "127.0.0.1,localhost");
 
     // An explicit endpoint beats the global variable and every service's own.
     remove_endpoint_variables();

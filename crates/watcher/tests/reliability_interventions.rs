@@ -23,10 +23,9 @@ where
     let sim = start(SCALE, seed).await;
     let desired = sim
         .scenario
-        .deploying("web", 2, ROLLS_BACK, TaskBehaviour::SlowStart(60))
+        .deploying_to("web", 2, ROLLS_BACK, TaskBehaviour::SlowStart(60))
         .await
-        .expect("web deploying")
-        .to;
+        .expect("web deploying");
     let watcher = sim.watcher(None);
     let (events, callback) = recorder();
     let waiting = watcher.wait(

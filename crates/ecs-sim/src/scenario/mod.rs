@@ -502,6 +502,20 @@ impl Scenario {
         Ok(Rollout { from, to })
     }
 
+    /// [`deploying`](Scenario::deploying), when only the new revision's ARN matters.
+    pub async fn deploying_to(
+        &self,
+        service: &str,
+        desired: i32,
+        circuit_breaker: CircuitBreaker,
+        next: TaskBehaviour,
+    ) -> Result<String, ScenarioError> {
+        Ok(self
+            .deploying(service, desired, circuit_breaker, next)
+            .await?
+            .to)
+    }
+
     /// Creates `service` like [`Scenario::create_service`], with `configuration` as its
     /// `deploymentConfiguration` (e.g. [`DeploymentSpec::build`]).
     pub async fn create_service_with(

@@ -87,20 +87,7 @@ fn wait_until_and_rollback_on_are_checked_and_reach_the_wait() {
         ("waitUntil", string_value("halfway")),
         ("rollbackOn", list(&["failed", "timed-out"])),
     ]));
-    let reason = |name: &str| {
-        failures
-            .iter()
-            .find(|f| f.property == name)
-            .map(|f| f.reason.clone())
-            .unwrap_or_default()
-    };
-    assert!(reason("waitUntil").contains("`halfway`"), "{failures:?}");
-    assert!(
-        reason("waitUntil").contains("stage:<LIFECYCLE_STAGE>"),
-        "{failures:?}"
-    );
-    assert!(reason("rollbackOn").contains("`timed-out`"), "{failures:?}");
-    assert!(reason("rollbackOn").contains("`timedOut`"), "{failures:?}");
+    assert_refused_naming_what_is_valid(&failures, "timed-out");
     assert_eq!(
         failed_properties(&[("rollbackOn", string_value("failed"))]),
         ["rollbackOn"],
@@ -271,21 +258,8 @@ fn a_recorded_value_that_does_not_parse_is_an_error_not_a_default() {
             .filter(|(name, _)| WaitResults::FIELDS.iter().any(|field| field.name == name)),
     );
     let errors = WaitState::resolve(receive(Some(&recorded)).inputs).unwrap_err();
-    let reason = |name: &str| {
-        errors
-            .iter()
-            .find(|error| error.property == name)
-            .map(|error| error.reason.clone())
-            .unwrap_or_default()
-    };
     assert_eq!(errors.len(), 2, "{errors:?}");
-    assert!(reason("waitUntil").contains("`halfway`"), "{errors:?}");
-    assert!(
-        reason("waitUntil").contains("stage:<LIFECYCLE_STAGE>"),
-        "{errors:?}"
-    );
-    assert!(reason("rollbackOn").contains("`sometimes`"), "{errors:?}");
-    assert!(reason("rollbackOn").contains("`timedOut`"), "{errors:?}");
+    assert_refused_naming_what_is_valid(&errors, "sometimes");
 }
 
 #[test]
@@ -327,4 +301,25 @@ fn completed_state() -> WaitState {
             rollback_status: None,
         },
     }
+}
+
+/// `waitUntil: halfway` and the `rollbackOn` item `bad` refused, each naming the value and what is valid.
+fn assert_refused_naming_what_is_valid(errors: &[FieldError], bad: &str) {
+    let reason = |name: &str| {
+        errors
+            .iter()
+            .find(|error| error.property == name)
+            .map(|error| error.reason.clone())
+            .unwrap_or_default()
+    };
+    assert!(reason("waitUntil").contains("`halfway`"), "{errors:?}");
+    assert!(
+        reason("waitUntil").contains("stage:<LIFECYCLE_STAGE>"),
+        "{errors:?}"
+    );
+    assert!(
+        reason("rollbackOn").contains(&format!("`{bad}`")),
+        "{errors:?}"
+    );
+    assert!(reason("rollbackOn").contains("`timedOut`"), "{errors:?}");
 }

@@ -76,10 +76,9 @@ impl Sim {
     /// with a circuit breaker that rolls back: the second task definition's ARN.
     pub async fn deploying_healthy_web(&self) -> String {
         self.scenario
-            .deploying("web", 2, CircuitBreaker::ROLLS_BACK, TaskBehaviour::Healthy)
+            .deploying_to("web", 2, CircuitBreaker::ROLLS_BACK, TaskBehaviour::Healthy)
             .await
             .expect("web deploying")
-            .to
     }
 
     /// A watcher whose SDK client never retries by itself, so every fault the sim injects is one the
