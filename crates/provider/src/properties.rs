@@ -791,6 +791,17 @@ macro_rules! typed_properties {
             }
         }
 
+        // Secret fields print as `[secret]`, in the typed values and as given alike.
+        $crate::properties::debug_without_secrets!($name { $($field: $secret),+ });
+        $crate::properties::debug_without_secrets!($given { $($field: $secret),+ });
+    };
+}
+
+pub(crate) use typed_properties;
+
+/// A `Debug` for the struct `$name` whose fields flagged secret print as `[secret]`.
+macro_rules! debug_without_secrets {
+    ($name:ident { $($field:ident: $secret:expr),+ }) => {
         impl std::fmt::Debug for $name {
             fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 let mut out = f.debug_struct(stringify!($name));
@@ -804,24 +815,9 @@ macro_rules! typed_properties {
                 out.finish()
             }
         }
-
-        impl std::fmt::Debug for $given {
-            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                let mut out = f.debug_struct(stringify!($given));
-                $(
-                    if $secret {
-                        out.field(stringify!($field), &"[secret]");
-                    } else {
-                        out.field(stringify!($field), &self.$field);
-                    }
-                )+
-                out.finish()
-            }
-        }
     };
 }
-
-pub(crate) use typed_properties;
+pub(crate) use debug_without_secrets;
 
 /// Every table property missing from `values` gets its default (what `Check` returns to the engine).
 pub fn apply_defaults(fields: &[FieldSpec], values: &mut PropertyMap) {

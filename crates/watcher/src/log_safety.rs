@@ -128,14 +128,18 @@ mod tests {
     /// No test sets this variable, so the default filter applies.
     const UNSET_VARIABLE: &str = "ECS_WATCHER_LOG_SAFETY_TEST_NEVER_SET";
 
+    /// The default filter `default_filter` (the variable is never set), targets shown or not.
+    fn setup(default_filter: &'static str, show_target: bool) -> LogSetup<'static> {
+        LogSetup {
+            env_var: UNSET_VARIABLE,
+            default_filter,
+            show_target,
+        }
+    }
+
     #[test]
     fn asking_for_every_line_still_drops_the_sdks_trace_events() {
-        let setup = LogSetup {
-            env_var: UNSET_VARIABLE,
-            default_filter: "trace",
-            show_target: true,
-        };
-        let text = logged(setup, || {
+        let text = logged(setup("trace", true), || {
             tracing::trace!(target: "aws_config::sts", "external id shh-4417");
             tracing::trace!(target: "hyper_util::client", "request body shh-4418");
             tracing::debug!(target: "aws_config::sts", "assuming a role");
@@ -155,12 +159,7 @@ mod tests {
 
     #[test]
     fn the_default_filter_applies_and_targets_can_be_left_out() {
-        let setup = LogSetup {
-            env_var: UNSET_VARIABLE,
-            default_filter: "warn",
-            show_target: false,
-        };
-        let text = logged(setup, || {
+        let text = logged(setup("warn", false), || {
             tracing::info!(target: "ecs_watcher::watch", "routine detail");
             tracing::warn!(target: "ecs_watcher::watch", "worth knowing");
         });

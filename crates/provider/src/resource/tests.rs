@@ -203,20 +203,15 @@ fn engine_timeout_wins_when_shorter() {
 
 #[test]
 fn state_round_trips_through_the_wire_map() {
-    let args = checked_args(&[]);
+    let completed = completed_state();
     let state = WaitState {
-        args,
         results: WaitResults {
             status: "FAILED".into(),
             failure_message: "rolled back to web:2".into(),
             outcome: Outcome::RolledBack,
-            deployment_id: Some("ecs-svc/12".into()),
-            primary_task_def: None,
-            elapsed_seconds: 4.5,
-            lifecycle_stage: None,
-            paused_hook_id: None,
-            rollback_status: None,
+            ..completed.results
         },
+        ..completed
     };
     let wire = crate::server::state_outputs(&state, &BTreeSet::new());
     let back = WaitState::resolve(receive(Some(&wire)).inputs).unwrap();
