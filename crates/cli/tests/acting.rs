@@ -82,14 +82,12 @@ async fn wait_rolling_back_on(
 ) -> Waited {
     let sim = fixture().await;
     let breaker = CircuitBreaker::from_rollback(breaker);
-    let Rollout {
-        from: first,
-        to: next,
-    } = sim
+    let rollout = sim
         .scenario
         .deploying("web", 2, breaker, behaviour)
         .await
         .expect("web deploying");
+    let (first, next) = (rollout.from, rollout.to);
     sim.handle.set_faults(faults);
     let mut extra = vec!["--timeout", timeout];
     if let Some(rollback_on) = rollback_on {

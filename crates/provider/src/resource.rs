@@ -310,19 +310,11 @@ pub fn check_inputs<'a>(news: &'a Received<WaitInputs>) -> Vec<FieldError> {
             .filter(|_| valid(field))
             .map(|value| input::Given { field, value })
     };
+    let known = |input: &'a Input<String>| input.known().map(String::as_str);
     let misplaced = input::same_place(
-        given(
-            "clusterName",
-            inputs.cluster_name.known().map(String::as_str),
-        ),
-        given(
-            "serviceName",
-            inputs.service_name.known().map(String::as_str),
-        ),
-        given(
-            "desiredTaskDef",
-            inputs.desired_task_def.known().map(String::as_str),
-        ),
+        given("clusterName", known(&inputs.cluster_name)),
+        given("serviceName", known(&inputs.service_name)),
+        given("desiredTaskDef", known(&inputs.desired_task_def)),
         given(
             "awsRegion",
             inputs.aws_region.known().and_then(Option::as_deref),

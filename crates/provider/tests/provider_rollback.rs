@@ -7,7 +7,6 @@ mod common;
 
 use common::*;
 use ecs_sim::RecordedAction;
-use ecs_sim::scenario::Rollout;
 use prost_types::value::Kind;
 use prost_types::{ListValue, Value};
 use tonic::Code;
@@ -77,14 +76,12 @@ fn rollback_on_failed_or_timed_out_rolls_the_watched_deployment_back_and_records
         runtime().block_on(async {
             let mut h = Harness::start().await;
             h.create_cluster("prod").await;
-            let Rollout {
-                from: first,
-                to: next,
-            } = h
+            let rollout = h
                 .scenario
                 .deploying("web", 2, breaker, behaviour)
                 .await
                 .expect("web deploying");
+            let (first, next) = (rollout.from, rollout.to);
             let watched = watched_deployment(&h).await;
             let extra = [
                 ("rollbackOn", list(&[rollback_on])),

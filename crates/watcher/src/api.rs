@@ -123,21 +123,6 @@ impl ApiError {
     }
 }
 
-/// The `desiredStatus` filter of `ListTasks`: the watcher only ever lists the
-/// stopped tasks (why a deployment fails).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum DesiredStatus {
-    Stopped,
-}
-
-impl DesiredStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            DesiredStatus::Stopped => "STOPPED",
-        }
-    }
-}
-
 /// `StopServiceDeployment`'s `stopType`: the watcher only ever rolls back (ECS
 /// documents ROLLBACK as the only value it accepts today).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -208,14 +193,14 @@ pub trait EcsApi: Send + Sync {
         service_revision_arns: &'a [String],
     ) -> BoxFuture<'a, ApiResult<Vec<ServiceRevision>>>;
 
-    /// ARNs of the service's tasks with the given desired status (all pages). ECS
-    /// allows `startedBy` only as the sole filter, so the watcher lists by service
-    /// and matches the deployment on the described tasks instead.
-    fn list_tasks<'a>(
+    /// `ListTasks` with `desiredStatus` STOPPED: ARNs of the service's stopped tasks
+    /// (all pages), the only tasks the watcher asks about (why a deployment fails).
+    /// ECS allows `startedBy` only as the sole filter, so the watcher lists by
+    /// service and matches the deployment on the described tasks instead.
+    fn list_stopped_tasks<'a>(
         &'a self,
         cluster: &'a str,
         service: &'a str,
-        desired_status: DesiredStatus,
     ) -> BoxFuture<'a, ApiResult<Vec<String>>>;
 
     fn describe_tasks<'a>(

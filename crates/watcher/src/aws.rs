@@ -20,7 +20,7 @@ use aws_credential_types::provider::{ProvideCredentials, SharedCredentialsProvid
 use futures::future::BoxFuture;
 
 use crate::api::{
-    ApiResult, DescribeServiceDeploymentsOutput, DescribeServicesOutput, DesiredStatus, EcsApi,
+    ApiResult, DescribeServiceDeploymentsOutput, DescribeServicesOutput, EcsApi,
     LIST_TASKS_PAGE_SIZE, StopType, newest_first,
 };
 use crate::budget::{BudgetConfig, BudgetScope, shared_budget};
@@ -351,11 +351,10 @@ impl EcsApi for SdkEcsApi {
         })
     }
 
-    fn list_tasks<'a>(
+    fn list_stopped_tasks<'a>(
         &'a self,
         cluster: &'a str,
         service: &'a str,
-        desired_status: DesiredStatus,
     ) -> BoxFuture<'a, ApiResult<Vec<String>>> {
         Box::pin(async move {
             let mut task_arns = Vec::new();
@@ -366,7 +365,7 @@ impl EcsApi for SdkEcsApi {
                     .list_tasks()
                     .cluster(cluster)
                     .service_name(service)
-                    .desired_status(convert::desired_status(desired_status))
+                    .desired_status(aws_sdk_ecs::types::DesiredStatus::Stopped)
                     .max_results(i32::try_from(LIST_TASKS_PAGE_SIZE).unwrap_or(i32::MAX))
                     .set_next_token(next_token.take())
                     .send()

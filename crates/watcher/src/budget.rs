@@ -309,7 +309,7 @@ impl CallLayer for Arc<RequestBudget> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::api::{DesiredStatus, EcsApi};
+    use crate::api::EcsApi;
     use crate::test_support::assert_took;
     use crate::watch::fake::{FakeEcs, Step, exited_task, service};
 
@@ -545,9 +545,7 @@ mod tests {
         api.describe_tasks("prod", &services).await.unwrap();
         assert!((budget.available() - 5.0).abs() < 1e-9);
         // 250 stopped tasks are three pages of 100: one token up front, two charged after.
-        api.list_tasks("prod", "web", DesiredStatus::Stopped)
-            .await
-            .unwrap();
+        api.list_stopped_tasks("prod", "web").await.unwrap();
         assert!((budget.available() - 2.0).abs() < 1e-9);
         let calls: usize = Operation::ALL
             .iter()

@@ -12,8 +12,7 @@ use std::sync::Arc;
 use futures::future::BoxFuture;
 
 use crate::api::{
-    ApiResult, DescribeServiceDeploymentsOutput, DescribeServicesOutput, DesiredStatus, EcsApi,
-    StopType,
+    ApiResult, DescribeServiceDeploymentsOutput, DescribeServicesOutput, EcsApi, StopType,
 };
 use crate::model::{LifecycleHookAction, ServiceDeploymentBrief, ServiceRevision, StoppedTask};
 
@@ -244,11 +243,10 @@ impl<L: CallLayer> EcsApi for Layered<L> {
         ))
     }
 
-    fn list_tasks<'a>(
+    fn list_stopped_tasks<'a>(
         &'a self,
         cluster: &'a str,
         service: &'a str,
-        desired_status: DesiredStatus,
     ) -> BoxFuture<'a, ApiResult<Vec<String>>> {
         Box::pin(async move {
             let items = [service.to_owned()];
@@ -259,7 +257,7 @@ impl<L: CallLayer> EcsApi for Layered<L> {
             };
             self.around(
                 call,
-                || self.inner.list_tasks(cluster, service, desired_status),
+                || self.inner.list_stopped_tasks(cluster, service),
                 |arns| Some(arns.len()),
             )
             .await

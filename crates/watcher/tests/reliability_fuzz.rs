@@ -13,8 +13,8 @@ use std::time::Duration;
 
 use aws_sdk_ecs::config::retry::RetryConfig;
 use aws_sdk_ecs::config::{BehaviorVersion, Credentials, Region};
+use ecs_watcher::api::EcsApi;
 use ecs_watcher::api::{CallRole, Recovery};
-use ecs_watcher::api::{DesiredStatus, EcsApi};
 use ecs_watcher::aws::SdkEcsApi;
 use ecs_watcher::input;
 use ecs_watcher::kinds::service_deployments;
@@ -286,7 +286,7 @@ fn ecs_answers_of_any_shape_never_panic_the_client_the_verdict_or_the_message() 
                 let _ = api.list_service_deployments(&cluster, "web").await;
                 let _ = api.describe_service_deployments(&arns).await;
                 let _ = api.describe_service_revisions(&arns).await;
-                let _ = api.list_tasks(&cluster, "web", DesiredStatus::Stopped).await;
+                let _ = api.list_stopped_tasks(&cluster, "web").await;
                 if let Ok(described) = api.describe_tasks(&cluster, &tasks).await {
                     let text = message::failure_message("head", &described, &[]);
                     assert!(!text.contains('\n'));

@@ -140,6 +140,18 @@ fn assert_reason_contains(rollback: &RollbackReport, part: &str) {
     );
 }
 
+/// v1 settled without a circuit breaker, then a v2 whose tasks exit at once: the
+/// report of the wait for v2.
+async fn crash_looped(sim: &Sim) -> WaitReport {
+    sim.scenario
+        .steady_service(SERVICE, 2, CircuitBreaker::Off)
+        .await
+        .expect("v1 settles");
+    let broken = sim.deploy(SERVICE, TaskBehaviour::ExitsAtOnce).await;
+    let (result, _) = wait(&sim.watcher(None), SERVICE, Some(&broken), options(60)).await;
+    result.expect("a verdict")
+}
+
 /// The clients an action uses: the real SDK against the simulator.
 fn clients(sim: &Sim) -> AwsClients {
     AwsClients::with_ecs(Arc::new(SdkEcsApi::new(ecs_client(&sim.endpoint(), None))))
@@ -370,13 +382,7 @@ async fn checkpoints_need_a_staged_strategy_and_the_service_deployment_api() {
 #[tokio::test]
 async fn rollback_on_failure_stops_the_watched_deployment_once_and_follows_it() {
     let sim = sim_at(60.0).await;
-    sim.scenario
-        .steady_service(SERVICE, 2, CircuitBreaker::Off)
-        .await
-        .expect("v1 settles");
-    let broken = sim.deploy(SERVICE, TaskBehaviour::ExitsAtOnce).await;
-    let (result, _) = wait(&sim.watcher(None), SERVICE, Some(&broken), options(60)).await;
-    let report = result.expect("a verdict");
+    let report = crash_looped(&sim).await;
     assert_outcome(&report, Outcome::Failed);
     assert!(
         sim.handle.recorded_actions().is_empty(),
@@ -416,13 +422,7 @@ async fn rollback_on_failure_stops_the_watched_deployment_once_and_follows_it() 
 #[tokio::test]
 async fn rollback_without_the_permission_is_not_requested_and_says_why() {
     let sim = sim_at(60.0).await;
-    sim.scenario
-        .steady_service(SERVICE, 2, CircuitBreaker::Off)
-        .await
-        .expect("v1 settles");
-    let broken = sim.deploy(SERVICE, TaskBehaviour::ExitsAtOnce).await;
-    let (result, _) = wait(&sim.watcher(None), SERVICE, Some(&broken), options(60)).await;
-    let report = result.expect("a verdict");
+    let report = crash_looped(&sim).await;
     sim.handle.set_faults(Faults {
         access_denied_operations: vec!["StopServiceDeployment".into()],
         ..Faults::default()

@@ -3,7 +3,6 @@
 
 use aws_sdk_ecs::types;
 
-use crate::api::DesiredStatus;
 use crate::model::{
     AlarmsState, CircuitBreakerState, Deployment, DeploymentConfiguration, DeploymentController,
     LifecycleHookDetail, Rollback, ServiceDeployment, ServiceDeploymentBrief, ServiceEvent,
@@ -25,12 +24,6 @@ fn owned(value: Option<&str>) -> Option<String> {
 /// (`as_str` of an SDK enum is the wire text, unknown values included).
 fn state<T: for<'t> From<&'t str>>(wire_text: Option<&str>) -> Option<T> {
     wire_text.map(T::from)
-}
-
-pub(super) fn desired_status(status: DesiredStatus) -> types::DesiredStatus {
-    match status {
-        DesiredStatus::Stopped => types::DesiredStatus::Stopped,
-    }
 }
 
 pub(super) fn service(service: &types::Service) -> ServiceSnapshot {

@@ -8,8 +8,8 @@ use std::time::Duration;
 use futures::future::BoxFuture;
 
 use crate::api::{
-    ApiError, ApiResult, DescribeServiceDeploymentsOutput, DescribeServicesOutput, DesiredStatus,
-    EcsApi, StopType, newest_first,
+    ApiError, ApiResult, DescribeServiceDeploymentsOutput, DescribeServicesOutput, EcsApi,
+    StopType, newest_first,
 };
 use crate::model::{
     Deployment, LifecycleHookAction, ServiceDeployment, ServiceDeploymentBrief, ServiceRevision,
@@ -472,13 +472,11 @@ impl EcsApi for FakeEcs {
         )
     }
 
-    fn list_tasks<'a>(
+    fn list_stopped_tasks<'a>(
         &'a self,
         _cluster: &'a str,
         service: &'a str,
-        desired_status: DesiredStatus,
     ) -> BoxFuture<'a, ApiResult<Vec<String>>> {
-        assert_eq!(desired_status, DesiredStatus::Stopped);
         Box::pin(
             self.answer("ListTasks", vec![service.to_owned()], move |state| {
                 Ok(state

@@ -7,7 +7,7 @@ use futures::future::join_all;
 
 use super::super::ProgressEvent;
 use super::{Core, Step, Stop};
-use crate::api::{ApiError, DesiredStatus};
+use crate::api::ApiError;
 use crate::layer::Operation;
 use crate::model::{ServiceEvent, ServiceSnapshot, StoppedTask};
 
@@ -82,11 +82,9 @@ impl Core<'_> {
         let answer = self
             .guard(
                 Operation::ListTasks,
-                self.shared.api.list_tasks(
-                    &self.plan.cluster,
-                    &self.plan.service,
-                    DesiredStatus::Stopped,
-                ),
+                self.shared
+                    .api
+                    .list_stopped_tasks(&self.plan.cluster, &self.plan.service),
             )
             .await?;
         let arns = match answer {
