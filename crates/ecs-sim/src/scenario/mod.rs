@@ -182,6 +182,9 @@ pub enum CircuitBreaker {
     },
 }
 
+/// How long (real time) a first rollout may take to settle in the fixtures.
+pub const STEADY_WITHIN: Duration = Duration::from_secs(60);
+
 impl CircuitBreaker {
     /// A breaker that rolls a failing deployment back: what most services deploy with.
     pub const ROLLS_BACK: CircuitBreaker = CircuitBreaker::On { rollback: true };
@@ -457,7 +460,7 @@ impl Scenario {
     }
 
     /// A service of family `service` on a healthy first revision, with its first rollout
-    /// completed (waited for in real time, at most a minute). Returns the first revision's ARN.
+    /// completed (waited for in real time, at most [`STEADY_WITHIN`]). Returns the first revision's ARN.
     pub async fn steady_service(
         &self,
         service: &str,
@@ -465,24 +468,10 @@ impl Scenario {
         circuit_breaker: CircuitBreaker,
     ) -> Result<String, ScenarioError> {
         let first = self.register(service, TaskBehaviour::Healthy).await?;
-        self.steady_service_on(service, &first, desired, circuit_breaker)
+        self.create_service(service, &first, desired, circuit_breaker)
             .await?;
+        self.wait_until_steady(service, STEADY_WITHIN).await?;
         Ok(first)
-    }
-
-    /// Creates `service` on `task_definition` and waits (in real time, at most a minute) until its first
-    /// rollout has completed: [`Scenario::steady_service`] on a task definition of the caller's.
-    pub async fn steady_service_on(
-        &self,
-        service: &str,
-        task_definition: &str,
-        desired: i32,
-        circuit_breaker: CircuitBreaker,
-    ) -> Result<(), ScenarioError> {
-        self.create_service(service, task_definition, desired, circuit_breaker)
-            .await?;
-        self.wait_until_steady(service, Duration::from_secs(60))
-            .await
     }
 
     /// `service` [steady](Scenario::steady_service) on a healthy first revision with `desired` tasks and

@@ -117,7 +117,7 @@ pub(crate) async fn register_container(
         .expect("RegisterTaskDefinition")
 }
 
-/// Creates the cluster and a service on `task_definition`, settled ([`Scenario::steady_service_on`]).
+/// Creates the cluster and a service on `task_definition`, settled (its first rollout completed).
 pub(crate) async fn steady_service(
     ecs: &Client,
     service: &str,
@@ -128,7 +128,11 @@ pub(crate) async fn steady_service(
     let scenario = scenario(ecs);
     scenario.create_cluster().await.expect("CreateCluster");
     scenario
-        .steady_service_on(service, task_definition, desired, circuit_breaker)
+        .create_service(service, task_definition, desired, circuit_breaker)
+        .await
+        .expect("CreateService");
+    scenario
+        .wait_until_steady(service, ecs_sim::scenario::STEADY_WITHIN)
         .await
         .expect("first rollout completes");
 }
