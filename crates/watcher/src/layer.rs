@@ -16,8 +16,9 @@ use crate::api::{
 };
 use crate::model::{LifecycleHookAction, ServiceDeploymentBrief, ServiceRevision, StoppedTask};
 
-/// The AWS services the watcher calls.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+/// The AWS services the watcher calls. `Ord` by declaration: the order of the
+/// IAM policy's statements ([`crate::iam`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum AwsService {
     Ecs,
 }
@@ -27,6 +28,40 @@ impl AwsService {
     pub fn iam_prefix(self) -> &'static str {
         match self {
             AwsService::Ecs => "ecs",
+        }
+    }
+
+    /// The service's name as it opens an IAM statement id (alphanumeric only), e.g. `Ecs`.
+    pub fn sid_name(self) -> &'static str {
+        match self {
+            AwsService::Ecs => "Ecs",
+        }
+    }
+}
+
+/// What a call is for, which decides who must grant it: the IAM policy
+/// ([`crate::iam`]) has one statement per purpose and service, so a user can
+/// grant read-only waiting without the calls that change a deployment. `Ord` by
+/// declaration: the order of the policy's statements.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Purpose {
+    /// Every wait may make it; denied, the wait ends naming the permission.
+    Waiting,
+    /// Detail a wait can do without: denied, the wait falls back to
+    /// `DescribeServices` alone or leaves the detail out (the service-deployment
+    /// APIs). Acting needs it: an action finds and follows its deployment through them.
+    WaitingOptional,
+    /// Changes a caller asks for: `--rollback-on`/`rollbackOn`, `rollback`, `continue`.
+    Acting,
+}
+
+impl Purpose {
+    /// The purpose as it ends an IAM statement id (alphanumeric only), e.g. `WaitRequired`.
+    pub fn sid_name(self) -> &'static str {
+        match self {
+            Purpose::Waiting => "WaitRequired",
+            Purpose::WaitingOptional => "WaitOptional",
+            Purpose::Acting => "Act",
         }
     }
 }
@@ -87,6 +122,23 @@ impl Operation {
     /// The IAM permission the call needs, e.g. `ecs:DescribeServices`.
     pub fn permission(self) -> String {
         format!("{}:{}", self.service().iam_prefix(), self.as_str())
+    }
+
+    /// What the call is for: which statement of the IAM policy grants it.
+    pub fn purpose(self) -> Purpose {
+        match self {
+            // `ListTasks`/`DescribeTasks` are made only when something suggests
+            // failure, but then the verdict needs them: denied, the wait ends.
+            Operation::DescribeServices | Operation::ListTasks | Operation::DescribeTasks => {
+                Purpose::Waiting
+            }
+            Operation::ListServiceDeployments
+            | Operation::DescribeServiceDeployments
+            | Operation::DescribeServiceRevisions => Purpose::WaitingOptional,
+            Operation::StopServiceDeployment | Operation::ContinueServiceDeployment => {
+                Purpose::Acting
+            }
+        }
     }
 }
 

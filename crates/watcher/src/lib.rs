@@ -22,6 +22,7 @@
 //! | `clients`, `aws` | [`AwsClients`] from [`connect`]: the one client factory, the SDK behind the traits |
 //! | `api` | the narrow client trait (`EcsApi`), errors, and the one error policy (`ApiError::recovery`) |
 //! | `layer`, `budget` | work around every AWS call (the request budget, call logs) |
+//! | `iam` | the IAM policy every call needs, generated from `layer::Operation` (docs/iam-policy.json) |
 //! | `retry` | one call outside the wait loop (actions, refresh), retried as `ApiError::recovery` says |
 //! | `log_safety`, `runtime` | the binaries' one log set-up (secret-carrying events dropped whatever the filter); their Tokio runtime |
 
@@ -30,6 +31,7 @@ pub mod api;
 pub mod aws;
 pub mod budget;
 pub mod clients;
+pub mod iam;
 pub mod input;
 pub mod kinds;
 pub mod layer;
