@@ -240,7 +240,8 @@ mod tests {
     }
 
     #[test]
-    fn without_an_arn_the_configured_region_picks_the_partition_and_the_services_deployments_page() {
+    fn without_an_arn_the_configured_region_picks_the_partition_and_the_services_deployments_page()
+    {
         let cases = [
             (
                 "ap-southeast-2",
