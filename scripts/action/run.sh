@@ -113,7 +113,7 @@ done
 
 # One JSON object per line in, the action's outputs out (multi-line values with a random delimiter).
 python3 - "$work/verdicts" "${GITHUB_OUTPUT:-/dev/stdout}" <<'EOF'
-import json, secrets, sys
+import json, os, secrets, sys
 
 verdicts = [json.loads(line) for line in open(sys.argv[1]) if line.strip()]
 failed = [v for v in verdicts if v.get("outcome") != "COMPLETED"]
@@ -129,6 +129,55 @@ with open(sys.argv[2], "a") as out:
     for name, value in outputs.items():
         delimiter = "EOF_" + secrets.token_hex(8)
         out.write(f"{name}<<{delimiter}\n{value}\n{delimiter}\n")
+
+
+# The job summary: one table row per service, then the stopped-task reasons of each that did not complete.
+def text(value) -> str:
+    """Shown as written: Markdown and HTML characters escaped, line breaks kept as <br>."""
+    value = str(value or "")
+    for raw, shown in (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"), ("\\", "\\\\"), ("|", "\\|"),
+                       ("*", "\\*"), ("_", "\\_"), ("`", "\\`"), ("[", "\\["), ("]", "\\]")):
+        value = value.replace(raw, shown)
+    return "<br>".join(line for line in value.replace("\r", "").split("\n") if line.strip())
+
+
+def short(task_definition) -> str:
+    return (task_definition or "").rsplit("task-definition/", 1)[-1]
+
+
+def served(verdict) -> str:
+    # Only a completed deployment knows what serves traffic; otherwise say what was asked for.
+    if verdict.get("outcome") == "COMPLETED" and verdict.get("primaryTaskDef"):
+        return text(short(verdict["primaryTaskDef"]))
+    return f"wanted {text(short(verdict['desiredTaskDef']))}" if verdict.get("desiredTaskDef") else ""
+
+
+summary_path = os.environ.get("GITHUB_STEP_SUMMARY")
+if summary_path:
+    lines = ["## ECS deployments", "", "| Service | Outcome | Reason | Task definition | Time | Console |",
+             "|---|---|---|---|---|---|"]
+    for verdict in verdicts:
+        elapsed = verdict.get("elapsedSeconds")
+        link = verdict.get("consoleUrl")
+        lines.append("| " + " | ".join([
+            text(verdict.get("service")), text(verdict.get("outcome")), text(verdict.get("failureMessage")),
+            served(verdict), f"{elapsed:.1f}s" if isinstance(elapsed, (int, float)) else "",
+            f"[open]({link.replace(')', '%29')})" if link else "",
+        ]) + " |")
+    for verdict in failed:
+        reasons = []
+        for task in verdict.get("stoppedTasks") or []:
+            containers = "; ".join(
+                f"{c.get('name')} exit {c.get('exitCode')}" + (f": {c['reason']}" if c.get("reason") else "")
+                for c in task.get("containers") or [] if c.get("exitCode") is not None or c.get("reason"))
+            reason = (task.get("reason") or task.get("stopCode") or "stopped") + (f" ({containers})" if containers else "")
+            if reason not in reasons:
+                reasons.append(reason)
+        if reasons:
+            lines += ["", f"### {text(verdict.get('service'))}: stopped tasks", ""]
+            lines += [f"- {text(reason)}" for reason in reasons[:5]]
+    with open(summary_path, "a") as summary:
+        summary.write("\n".join(lines) + "\n")
 EOF
 
 if ((worst_code != 0)) && [[ "$fail_on_error" == true ]]; then

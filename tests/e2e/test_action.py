@@ -35,6 +35,10 @@ def _outputs(path: Path) -> dict[str, str]:
     return outputs
 
 
+# Where `run_action` has the step write its job summary, under the test's tmp_path.
+SUMMARY = "step-summary.md"
+
+
 def run_action(tmp_path: Path, sim, release_url: str, **inputs: str) -> tuple[subprocess.CompletedProcess, dict]:
     output_file = tmp_path / "github-output"
     output_file.write_text("")
@@ -42,6 +46,7 @@ def run_action(tmp_path: Path, sim, release_url: str, **inputs: str) -> tuple[su
         sim.endpoint,
         {
             "GITHUB_OUTPUT": str(output_file),
+            "GITHUB_STEP_SUMMARY": str(tmp_path / SUMMARY),
             "RUNNER_TEMP": str(tmp_path),
             "RUNNER_OS": "Linux",
             "RUNNER_ARCH": "X64",
@@ -102,6 +107,10 @@ def test_action_downloads_verifies_and_reports_a_completed_deployment(tmp_path, 
     assert (outputs["status"], outputs["outcome"], outputs["failure-message"]) == ("COMPLETED", "COMPLETED", "")
     assert json.loads(outputs["verdicts"])[0]["service"] == service.name
     assert f"/v{VERSION}/wait-for-ecs-deploy-v{VERSION}-{PLATFORM}.tar.gz" in server.requests
+    summary = (tmp_path / SUMMARY).read_text()
+    assert "| Service | Outcome | Reason | Task definition | Time | Console |" in summary, summary
+    assert f"COMPLETED |  | {service.task_definition.rsplit('task-definition/', 1)[-1]} |" in summary, summary
+    assert f"/ecs/v2/clusters/{service.cluster}/services/{service.name}/deployments" in summary, summary
 
 
 def test_action_reports_a_crash_loop_as_failed_outputs_and_fails_the_step(tmp_path, sim, new_service, release_dir, served):
@@ -119,6 +128,9 @@ def test_action_reports_a_crash_loop_as_failed_outputs_and_fails_the_step(tmp_pa
     assert completed.returncode == 1, completed.stderr
     assert (outputs["status"], outputs["outcome"]) == ("FAILED", "FAILED")
     assert "Essential container in task exited" in outputs["failure-message"]
+    summary = (tmp_path / SUMMARY).read_text()
+    assert " | FAILED | " in summary, summary
+    assert "stopped tasks" in summary and "Essential container in task exited" in summary, summary
 
 
 def test_action_refuses_an_archive_whose_checksum_does_not_match(tmp_path, sim, new_service, release_dir, served):

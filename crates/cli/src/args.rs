@@ -156,7 +156,10 @@ pub struct AwsArgs {
 /// How results are shown.
 #[derive(Debug, Args, Clone, Copy)]
 pub struct DisplayArgs {
-    /// `text`: live progress on stderr and a verdict line on stdout. `json`: exactly one JSON object on stdout.
+    /// How the verdict is shown. `github` prints one `::error title=<service> <OUTCOME>::<failureMessage>`
+    /// annotation per service that did not complete, before the verdict lines, and puts the progress inside
+    /// `::group::`/`::endgroup::` (on stderr). With -v, the text and github verdict lines end in the
+    /// deployment's AWS console link; json always carries it as `consoleUrl`.
     #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
     pub output: OutputFormat,
 
@@ -235,8 +238,12 @@ pub struct RollbackArgs {
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum OutputFormat {
+    /// Progress on stderr, a verdict line on stdout.
     Text,
+    /// One JSON object on stdout.
     Json,
+    /// For GitHub Actions: the progress in a log group, error annotations, the verdict lines.
+    Github,
 }
 
 #[derive(Debug, Args)]

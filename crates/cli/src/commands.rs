@@ -6,13 +6,14 @@ use ecs_watcher::{AwsClients, WaitOptions, WaitRequest, Watcher, input};
 
 use crate::ExitCode;
 use crate::args::{AwsArgs, ContinueArgs, HookAction, OutputFormat, RollbackArgs, ServiceArgs};
-use crate::progress::ProgressReporter;
+use crate::progress::{LogGroup, ProgressReporter};
 use crate::signals::Interrupts;
 use crate::verdict_output::{self, ServiceResult, WaitEnd};
 use crate::wait::{FLAG_DURATION, validate_aws, validated_then_connected};
 
-/// `continue`: ContinueServiceDeployment at the paused hook, then optionally wait for the verdict.
-pub async fn continue_paused(args: ContinueArgs) -> ExitCode {
+/// `continue`: ContinueServiceDeployment at the paused hook, then optionally wait for the verdict (`verbose`:
+/// its text line ends in the console link).
+pub async fn continue_paused(args: ContinueArgs, verbose: bool) -> ExitCode {
     let clients = match connected(&args.target, &args.aws, args.timeout).await {
         Ok(clients) => clients,
         Err(code) => return code,
@@ -46,7 +47,14 @@ pub async fn continue_paused(args: ContinueArgs) -> ExitCode {
         return ExitCode::Completed;
     }
     let interrupts = Interrupts::install();
-    let reporter = ProgressReporter::new(args.display.quiet, "");
+    let group = LogGroup::open(
+        args.display,
+        &format!(
+            "wait-for-ecs-deploy: service {} (cluster {})",
+            args.target.service, args.target.cluster
+        ),
+    );
+    let reporter = ProgressReporter::for_output(args.display.quiet, args.display.output, "");
     let request = WaitRequest {
         cluster: args.target.cluster.clone(),
         service: args.target.service.clone(),
@@ -57,6 +65,7 @@ pub async fn continue_paused(args: ContinueArgs) -> ExitCode {
         timeout: args.timeout,
         ..WaitOptions::default()
     };
+    let region = clients.region().map(str::to_owned);
     let result = Watcher::with_clients(clients)
         .wait(
             request,
@@ -66,6 +75,11 @@ pub async fn continue_paused(args: ContinueArgs) -> ExitCode {
         )
         .await;
     reporter.finish();
+    group.close();
+    let console_url = result
+        .as_ref()
+        .ok()
+        .and_then(|report| ecs_watcher::console::deployment_url(report, region.as_deref()));
     let end = match result {
         Ok(report) => WaitEnd::Verdict {
             report: Box::new(report),
@@ -80,8 +94,10 @@ pub async fn continue_paused(args: ContinueArgs) -> ExitCode {
             service: args.target.service,
             desired_task_definition: None,
             end,
+            console_url,
         }],
         args.display.output,
+        verbose,
     )
 }
 
@@ -92,13 +108,23 @@ pub async fn roll_back(args: RollbackArgs) -> ExitCode {
         Err(code) => return code,
     };
     let interrupts = Interrupts::install();
-    let reporter = ProgressReporter::new(args.display.quiet, "");
+    let group = LogGroup::open(
+        args.display,
+        &format!(
+            "wait-for-ecs-deploy: roll back service {} (cluster {})",
+            args.target.service, args.target.cluster
+        ),
+    );
+    let reporter = ProgressReporter::for_output(args.display.quiet, args.display.output, "");
     let in_progress =
         match actions::in_progress_deployment(&clients, &args.target.cluster, &args.target.service)
             .await
         {
             Ok(in_progress) => in_progress,
-            Err(error) => return action_failed(error),
+            Err(error) => {
+                group.close();
+                return action_failed(error);
+            }
         };
     // Without --wait, follow for no time at all: one look right after the request.
     let follow = FollowOptions {
@@ -121,8 +147,9 @@ pub async fn roll_back(args: RollbackArgs) -> ExitCode {
     )
     .await;
     reporter.finish();
+    group.close();
     match args.display.output {
-        OutputFormat::Text => println!(
+        OutputFormat::Text | OutputFormat::Github => println!(
             "{} service {} (cluster {}): {}",
             rollback.status_label(),
             args.target.service,

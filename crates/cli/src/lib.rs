@@ -8,6 +8,7 @@ mod args;
 mod commands;
 mod demo;
 mod exit_code;
+mod github;
 mod progress;
 mod signals;
 mod targets;
@@ -41,10 +42,10 @@ pub fn run_from_env() -> i32 {
         match cli.command {
             Some(Command::Demo(demo_args)) => demo::run(demo_args).await,
             Some(Command::Continue(continue_args)) => {
-                commands::continue_paused(continue_args).await
+                commands::continue_paused(continue_args, cli.verbose > 0).await
             }
             Some(Command::Rollback(rollback_args)) => commands::roll_back(rollback_args).await,
-            None => wait::run(cli.wait).await,
+            None => wait::run(cli.wait, cli.verbose > 0).await,
         }
     });
     code.code()

@@ -1,5 +1,6 @@
-//! The verdict as CI consumes it: one text line, or exactly one JSON object (the npm package's `status` and
-//! `failureMessage`, plus what the watcher knows).
+//! The verdict as CI consumes it: one text line, exactly one JSON object (the npm package's `status` and
+//! `failureMessage`, plus what the watcher knows), or, for GitHub Actions, the text lines after one error
+//! annotation per service that did not complete.
 
 use ecs_watcher::actions::RollbackReport;
 use ecs_watcher::model::PausedHook;
@@ -8,6 +9,7 @@ use serde::Serialize;
 
 use crate::ExitCode;
 use crate::args::OutputFormat;
+use crate::github;
 
 /// How the wait for one service ended.
 #[derive(Debug)]
@@ -32,6 +34,8 @@ pub struct ServiceResult {
     pub service: String,
     pub desired_task_definition: Option<String>,
     pub end: WaitEnd,
+    /// The deployment in the AWS console ([`ecs_watcher::console::deployment_url`]), once it was found.
+    pub console_url: Option<String>,
 }
 
 /// What every per-service JSON object starts with, verdict or not.
@@ -76,6 +80,10 @@ pub struct JsonVerdict<'a> {
     /// What was reached when `--wait-until` stopped short of `deployed`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub checkpoint: Option<&'a str>,
+    /// The deployment in the AWS console of its partition and Region: its service deployment's page, or the
+    /// service's deployments page when the service deployment is not known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub console_url: Option<&'a str>,
 }
 
 #[derive(Debug, Serialize)]
@@ -114,8 +122,12 @@ pub struct JsonContainer<'a> {
 }
 
 impl<'a> JsonVerdict<'a> {
-    /// The verdict of `report`, with what `--rollback-on` did about it.
-    pub fn from_report(report: &'a WaitReport, rollback: Option<&'a RollbackReport>) -> Self {
+    /// The verdict of `report`, with what `--rollback-on` did about it and the console link.
+    pub fn from_report(
+        report: &'a WaitReport,
+        rollback: Option<&'a RollbackReport>,
+        console_url: Option<&'a str>,
+    ) -> Self {
         Self {
             head: JsonHead {
                 status: report.outcome.status(),
@@ -152,6 +164,7 @@ impl<'a> JsonVerdict<'a> {
             lifecycle_stage: report.lifecycle_stage.as_ref().map(|s| s.as_str()),
             paused_hook: report.paused_hook.as_ref(),
             checkpoint: report.checkpoint.as_deref(),
+            console_url,
         }
     }
 }
@@ -227,8 +240,53 @@ fn most_severe(results: &[ServiceResult]) -> Outcome {
         .unwrap_or(Outcome::Completed)
 }
 
+/// The verdict line of a result, as text and `github` print it (none for an error or an interruption, told
+/// on stderr): [`text_line`], what `--rollback-on` did, and with `console_link` (`-v`) the console link.
+fn plain_line(result: &ServiceResult, console_link: bool) -> Option<String> {
+    let mut line = match &result.end {
+        WaitEnd::Verdict { report, rollback } => {
+            let mut line = text_line(report);
+            if let Some(rollback) = rollback {
+                line.push_str(&rollback_suffix(rollback));
+            }
+            line
+        }
+        WaitEnd::NotWaitedFor { reason } => format!(
+            "TIMED_OUT service {} (cluster {}): {reason}",
+            result.service, result.cluster
+        ),
+        WaitEnd::Interrupted { .. } | WaitEnd::Error(_) => return None,
+    };
+    if let (true, Some(url)) = (console_link, &result.console_url) {
+        line.push_str(&format!("; console: {url}"));
+    }
+    Some(line)
+}
+
+/// `--output github`: the `::error` annotation of a service that did not complete, titled with the service
+/// and its outcome (as in the JSON), its message the failure message.
+fn error_annotation(result: &ServiceResult) -> Option<String> {
+    let (outcome, message) = match &result.end {
+        WaitEnd::Verdict { report, .. } if report.outcome == Outcome::Completed => return None,
+        WaitEnd::Verdict { report, .. } if report.failure_message.is_empty() => {
+            (report.outcome.as_str(), text_line(report))
+        }
+        WaitEnd::Verdict { report, .. } => {
+            (report.outcome.as_str(), report.failure_message.clone())
+        }
+        WaitEnd::NotWaitedFor { reason } => ("TIMED_OUT", reason.clone()),
+        WaitEnd::Interrupted { .. } => ("INTERRUPTED", "interrupted: stopped waiting".to_owned()),
+        WaitEnd::Error(message) => ("ERROR", message.clone()),
+    };
+    Some(github::error(
+        &format!("{} {outcome}", result.service),
+        &message,
+    ))
+}
+
 /// Prints every result (stdout: verdicts; stderr: errors and interruptions) and returns the exit code.
-pub fn print_all(results: &[ServiceResult], output: OutputFormat) -> ExitCode {
+/// `verbose` (`-v`) adds the console link to the text verdict lines.
+pub fn print_all(results: &[ServiceResult], output: OutputFormat, verbose: bool) -> ExitCode {
     let several = results.len() > 1;
     for result in results {
         let name = if several {
@@ -252,29 +310,28 @@ pub fn print_all(results: &[ServiceResult], output: OutputFormat) -> ExitCode {
     }
     match output {
         OutputFormat::Text => {
-            for result in results {
-                match &result.end {
-                    WaitEnd::Verdict { report, rollback } => {
-                        let mut line = text_line(report);
-                        if let Some(rollback) = rollback {
-                            line.push_str(&rollback_suffix(rollback));
-                        }
-                        println!("{line}");
-                    }
-                    WaitEnd::NotWaitedFor { reason } => println!(
-                        "TIMED_OUT service {} (cluster {}): {reason}",
-                        result.service, result.cluster
-                    ),
-                    WaitEnd::Interrupted { .. } | WaitEnd::Error(_) => {}
-                }
+            for line in results.iter().filter_map(|r| plain_line(r, verbose)) {
+                println!("{line}");
+            }
+        }
+        OutputFormat::Github => {
+            for annotation in results.iter().filter_map(error_annotation) {
+                println!("{annotation}");
+            }
+            for line in results.iter().filter_map(|r| plain_line(r, verbose)) {
+                println!("{line}");
             }
         }
         OutputFormat::Json if !several => {
-            if let Some(WaitEnd::Verdict { report, rollback }) = results.first().map(|r| &r.end) {
-                println!(
-                    "{}",
-                    encode(&JsonVerdict::from_report(report, rollback.as_ref()))
+            if let Some(result) = results.first()
+                && let WaitEnd::Verdict { report, rollback } = &result.end
+            {
+                let verdict = JsonVerdict::from_report(
+                    report,
+                    rollback.as_ref(),
+                    result.console_url.as_deref(),
                 );
+                println!("{}", encode(&verdict));
             }
         }
         OutputFormat::Json => {
@@ -310,7 +367,7 @@ fn json_service(result: &ServiceResult) -> JsonService<'_> {
     };
     match &result.end {
         WaitEnd::Verdict { report, rollback } => JsonService::Verdict(Box::new(
-            JsonVerdict::from_report(report, rollback.as_ref()),
+            JsonVerdict::from_report(report, rollback.as_ref(), result.console_url.as_deref()),
         )),
         WaitEnd::NotWaitedFor { reason } => no_verdict("TIMED_OUT", reason, None),
         WaitEnd::Interrupted { rollback } => no_verdict(

@@ -13,7 +13,7 @@ use ecs_watcher::{
 use tokio_util::sync::CancellationToken;
 
 use crate::args::{AwsArgs, WaitFlags};
-use crate::progress::ProgressReporter;
+use crate::progress::{LogGroup, ProgressReporter};
 use crate::signals::Interrupts;
 use crate::verdict_output::{self, ServiceResult, WaitEnd};
 use crate::{ExitCode, targets};
@@ -36,14 +36,16 @@ struct WaitPlan {
     fail_fast: bool,
 }
 
-pub async fn run(args: WaitFlags) -> ExitCode {
+/// `verbose` (`-v`) adds the console link to the text verdict lines.
+pub async fn run(args: WaitFlags, verbose: bool) -> ExitCode {
     let (plan, clients) = match validated_then_connected(validate(&args), &args.aws).await {
         Ok(ready) => ready,
         Err(code) => return code,
     };
     let interrupts = Interrupts::install();
     let names: Vec<String> = plan.requests.iter().map(|r| r.service.clone()).collect();
-    let reporters = ProgressReporter::several(args.display.quiet, &names);
+    let group = LogGroup::open(args.display, &group_title(&names, &plan.requests));
+    let reporters = ProgressReporter::several(args.display, &names);
     let watcher = Watcher::with_clients(clients);
     let fail_fast = FailFast::new(&interrupts.waiting, plan.fail_fast);
     let waits = plan
@@ -64,7 +66,26 @@ pub async fn run(args: WaitFlags) -> ExitCode {
     for reporter in &reporters {
         reporter.finish();
     }
-    verdict_output::print_all(&results, args.display.output)
+    group.close();
+    verdict_output::print_all(&results, args.display.output, verbose)
+}
+
+/// `wait-for-ecs-deploy: service web (cluster prod)`, or `services web, api (cluster prod)`: what the log
+/// group of `--output github` folds.
+fn group_title(services: &[String], requests: &[WaitRequest]) -> String {
+    let cluster = requests
+        .first()
+        .map(|r| r.cluster.as_str())
+        .unwrap_or_default();
+    let noun = if services.len() == 1 {
+        "service"
+    } else {
+        "services"
+    };
+    format!(
+        "wait-for-ecs-deploy: {noun} {} (cluster {cluster})",
+        services.join(", ")
+    )
 }
 
 /// Builds the AWS clients for `aws`; a setup error is printed and becomes exit 4.
@@ -152,8 +173,10 @@ async fn wait_one(
         .await;
     let clients = watcher.clients();
     let (triggers, follow, following) = (&plan.rollback_on, plan.follow, &interrupts.following);
+    let mut console_url = None;
     let end = match result {
         Ok(report) => {
+            console_url = ecs_watcher::console::deployment_url(&report, clients.region());
             if report.outcome != Outcome::Completed {
                 fail_fast.failed(format!(
                     "service {} was {}",
@@ -193,6 +216,7 @@ async fn wait_one(
         service: request.service,
         desired_task_definition: request.desired_task_definition,
         end,
+        console_url,
     }
 }
 

@@ -72,6 +72,15 @@ impl AwsClients {
         }
     }
 
+    /// The Region the loaded configuration resolved (flag, environment or profile); `None` for clients
+    /// given ready-made. Front ends use it for what the ARNs of a report do not say (the console link).
+    pub fn region(&self) -> Option<&str> {
+        match &*self.inner {
+            Inner::Sdk { source, .. } => source.sdk_config.region().map(|region| region.as_ref()),
+            Inner::Given { .. } => None,
+        }
+    }
+
     /// The ECS client (budgeted when built here), created on first use.
     pub fn ecs(&self) -> &Arc<dyn EcsApi> {
         match &*self.inner {

@@ -17,6 +17,7 @@
 //! | `verdict` | the rule sets the ECS kinds judge by: pure, table-tested |
 //! | `actions` | acting on a watched deployment: the rules both front ends share, dispatched to the kind |
 //! | `message` | every failure message and progress line, worded once |
+//! | `console` | the one link to a watched deployment in the AWS console, for its partition and Region |
 //! | `model` | plain snapshots of what AWS said, and ECS's states as enums |
 //! | `wait_until`, `input` | what "done" means; validation shared by the CLI and the provider |
 //! | `clients`, `aws` | [`AwsClients`] from [`connect`]: the one client factory, the SDK behind the traits |
@@ -31,6 +32,7 @@ pub mod api;
 pub mod aws;
 pub mod budget;
 pub mod clients;
+pub mod console;
 pub mod iam;
 pub mod input;
 pub mod kinds;
