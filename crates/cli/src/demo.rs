@@ -73,17 +73,15 @@ impl DemoScenario {
     }
 
     fn expected(self) -> Outcome {
+        use DemoScenario::*;
         match self {
-            DemoScenario::Healthy | DemoScenario::BlueGreen | DemoScenario::PausedApproval => {
-                Outcome::Completed
-            }
-            DemoScenario::CircuitBreakerRollback
-            | DemoScenario::CanaryAlarm
-            | DemoScenario::FailedHook => Outcome::RolledBack,
-            DemoScenario::CrashLoop
-            | DemoScenario::ImagePullFailure
-            | DemoScenario::CrashLoopRollback => Outcome::Failed,
-            DemoScenario::Timeout => Outcome::TimedOut,
+            // The paused approval completes once the demo continues it.
+            Healthy | BlueGreen | PausedApproval => Outcome::Completed,
+            // ECS itself rolls these back: the breaker, the alarm, the failed hook.
+            CircuitBreakerRollback | CanaryAlarm | FailedHook => Outcome::RolledBack,
+            // The crash-loop rollback stays FAILED: the rollback is the tool's action.
+            CrashLoop | ImagePullFailure | CrashLoopRollback => Outcome::Failed,
+            Timeout => Outcome::TimedOut,
         }
     }
 

@@ -4,24 +4,15 @@
 //! the overview shows every example, the installation page the policy with each of its statements explained, and
 //! both carry the front matter the registry reads.
 
-use std::path::{Path, PathBuf};
+mod repo_files;
+
+use repo_files::{read, repo};
 
 use ecs_watcher::iam;
 use pulumi_resource_wait_for_ecs_deploy::VERSION;
 
 const OVERVIEW: &str = "docs/_index.md";
 const INSTALLATION: &str = "docs/installation-configuration.md";
-
-fn repo() -> PathBuf {
-    // The crate sits two levels below the workspace root.
-    Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../..")).to_path_buf()
-}
-
-fn read(relative: &str) -> String {
-    let path = repo().join(relative);
-    std::fs::read_to_string(&path)
-        .unwrap_or_else(|error| panic!("read {}: {error}", path.display()))
-}
 
 /// One embedded file: the path its marker names and the fenced block's text.
 #[derive(Debug, PartialEq, Eq)]

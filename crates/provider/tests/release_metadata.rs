@@ -4,22 +4,13 @@
 //! (The release archives' names and `--version` of the archived binaries are checked end to end by
 //! `tests/e2e/test_release.py`.)
 
-use std::path::{Path, PathBuf};
+mod repo_files;
+
+use repo_files::read;
 use std::process::Command;
 
 use pulumi_resource_wait_for_ecs_deploy::{PLUGIN_DOWNLOAD_URL, VERSION, schema::package_schema};
 use serde_json::Value;
-
-fn repo() -> PathBuf {
-    // The crate sits two levels below the workspace root.
-    Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../..")).to_path_buf()
-}
-
-fn read(relative: &str) -> String {
-    let path = repo().join(relative);
-    std::fs::read_to_string(&path)
-        .unwrap_or_else(|error| panic!("read {}: {error}", path.display()))
-}
 
 fn json(relative: &str) -> Value {
     serde_json::from_str(&read(relative)).unwrap_or_else(|error| panic!("{relative}: {error}"))

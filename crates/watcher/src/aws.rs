@@ -363,10 +363,10 @@ impl EcsApi for SdkEcsApi {
                 let output = self
                     .client
                     .list_tasks()
+                    .max_results(i32::try_from(LIST_TASKS_PAGE_SIZE).unwrap_or(i32::MAX))
                     .cluster(cluster)
                     .service_name(service)
                     .desired_status(aws_sdk_ecs::types::DesiredStatus::Stopped)
-                    .max_results(i32::try_from(LIST_TASKS_PAGE_SIZE).unwrap_or(i32::MAX))
                     .set_next_token(next_token.take())
                     .send()
                     .await

@@ -132,9 +132,11 @@ impl Operation {
             Operation::DescribeServices | Operation::ListTasks | Operation::DescribeTasks => {
                 Purpose::Waiting
             }
+            // Without them the wait falls back to `DescribeServices` alone.
             Operation::ListServiceDeployments
             | Operation::DescribeServiceDeployments
             | Operation::DescribeServiceRevisions => Purpose::WaitingOptional,
+            // Only when a caller asks: `--rollback-on`, `rollback`, `continue`.
             Operation::StopServiceDeployment | Operation::ContinueServiceDeployment => {
                 Purpose::Acting
             }
