@@ -44,11 +44,7 @@ async fn json_links_the_service_deployment_in_the_console_of_its_region() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn without_the_service_deployment_the_link_is_the_services_deployments_page() {
-    let sim = start(TIME_SCALE, 32).await;
-    sim.scenario
-        .steady_service("web", 2, CircuitBreaker::ROLLS_BACK)
-        .await
-        .expect("a steady service");
+    let sim = start_with_steady_web(TIME_SCALE, 32).await;
     sim.handle.set_faults(Faults {
         service_deployments_api: ServiceDeploymentsApi::UnknownOperation,
         ..Faults::default()

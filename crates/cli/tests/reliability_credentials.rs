@@ -17,11 +17,7 @@ const EXTERNAL_ID: &str = "external-id-shared-secret-4417";
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn assumed_role_sessions_expiring_mid_wait_are_refreshed_and_never_printed() {
     // 10x time: tasks pending 150 simulated seconds make a rollout of ~16 real seconds.
-    let sim = start(10.0, 21).await;
-    sim.scenario
-        .steady_service("web", 2, CircuitBreaker::ROLLS_BACK)
-        .await
-        .expect("a steady service");
+    let sim = start_with_steady_web(10.0, 21).await;
     let lifetime = Duration::from_secs(12);
     sim.handle.allow_assume_role(ROLE, lifetime);
     let desired = sim.deploy("web", TaskBehaviour::SlowStart(150)).await;
@@ -95,11 +91,7 @@ fn tail(text: &str) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_role_that_cannot_be_assumed_exits_4_naming_sts_assume_role() {
-    let sim = start(50.0, 22).await;
-    sim.scenario
-        .steady_service("web", 2, CircuitBreaker::ROLLS_BACK)
-        .await
-        .expect("a steady service");
+    let sim = start_with_steady_web(50.0, 22).await;
     sim.handle.reset_call_counts();
     let run = sim
         .run(&web_args(&[

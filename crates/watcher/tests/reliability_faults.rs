@@ -116,8 +116,7 @@ async fn all_faults_at_once_never_turn_a_crash_loop_into_completed() {
 async fn a_throttling_storm_of_seconds_backs_off_then_completes() {
     let sim = start(FAST, 7).await;
     let healthy = sim.deploying_healthy_web().await;
-    sim.handle
-        .set_faults(faults(|f| f.throttle_probability = 1.0));
+    sim.throttle_every_call();
     sim.handle.reset_call_counts();
     let watcher = sim.watcher(None);
     let storm = Duration::from_secs(3);
@@ -247,8 +246,7 @@ async fn an_ecs_call_that_never_answers_cannot_hold_a_wait_past_its_deadline() {
 async fn cancelling_during_a_fault_storm_ends_the_wait_promptly() {
     let sim = start(FAST, 16).await;
     let healthy = sim.deploying_healthy_web().await;
-    sim.handle
-        .set_faults(faults(|f| f.throttle_probability = 1.0));
+    sim.throttle_every_call();
     let watcher = sim.watcher(None);
     let cancel = tokio_util::sync::CancellationToken::new();
     let (_, callback) = recorder();

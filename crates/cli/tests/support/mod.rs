@@ -7,6 +7,7 @@
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
+use ecs_sim::scenario::CircuitBreaker;
 pub use ecs_sim::scenario::{Scenario, TaskBehaviour};
 use ecs_sim::{SimConfig, SimHandle};
 use serde_json::Value;
@@ -145,6 +146,16 @@ pub async fn start(time_scale: f64, seed: u64) -> Sim {
             .await
             .expect("simulator starts with cluster prod");
     Sim { handle, scenario }
+}
+
+/// [`start`], with service `web` settled on a healthy first revision (2 tasks, a breaker that rolls back).
+pub async fn start_with_steady_web(time_scale: f64, seed: u64) -> Sim {
+    let sim = start(time_scale, seed).await;
+    sim.scenario
+        .steady_service("web", 2, CircuitBreaker::ROLLS_BACK)
+        .await
+        .expect("a steady service");
+    sim
 }
 
 /// A simulator whose own (default) region stays us-east-1, with cluster `prod` created in `region` and the

@@ -10,7 +10,7 @@ use std::time::Duration;
 use aws_sdk_ecs::config::retry::RetryConfig;
 use aws_sdk_ecs::config::timeout::TimeoutConfig;
 pub use ecs_sim::scenario::{CircuitBreaker, Scenario, TaskBehaviour};
-use ecs_sim::{SimConfig, SimHandle};
+use ecs_sim::{Faults, SimConfig, SimHandle};
 use ecs_watcher::aws::SdkEcsApi;
 use ecs_watcher::{
     Outcome, ProgressEvent, WaitError, WaitOptions, WaitReport, WaitRequest, Watcher,
@@ -79,6 +79,14 @@ impl Sim {
             .deploying_to("web", 2, CircuitBreaker::ROLLS_BACK, TaskBehaviour::Healthy)
             .await
             .expect("web deploying")
+    }
+
+    /// Every call of the simulator throttled from now on.
+    pub fn throttle_every_call(&self) {
+        self.handle.set_faults(Faults {
+            throttle_probability: 1.0,
+            ..Faults::default()
+        });
     }
 
     /// A watcher whose SDK client never retries by itself, so every fault the sim injects is one the
