@@ -5,7 +5,9 @@ use ecs_watcher::model::LifecycleHookAction;
 use ecs_watcher::{AwsClients, WaitOptions, WaitRequest, Watcher, input};
 
 use crate::ExitCode;
-use crate::args::{AwsArgs, ContinueArgs, HookAction, OutputFormat, RollbackArgs, ServiceArgs};
+use crate::args::{
+    AwsArgs, ContinueArgs, DisplayArgs, HookAction, OutputFormat, RollbackArgs, ServiceArgs,
+};
 use crate::progress::{LogGroup, ProgressReporter};
 use crate::signals::Interrupts;
 use crate::verdict_output::{self, ServiceResult, WaitEnd};
@@ -47,14 +49,7 @@ pub async fn continue_paused(args: ContinueArgs, verbose: bool) -> ExitCode {
         return ExitCode::Completed;
     }
     let interrupts = Interrupts::install();
-    let group = LogGroup::open(
-        args.display,
-        &format!(
-            "wait-for-ecs-deploy: service {} (cluster {})",
-            args.target.service, args.target.cluster
-        ),
-    );
-    let reporter = ProgressReporter::for_output(args.display.quiet, args.display.output, "");
+    let (group, reporter) = show_progress(args.display, "", &args.target);
     let request = WaitRequest {
         cluster: args.target.cluster.clone(),
         service: args.target.service.clone(),
@@ -108,14 +103,7 @@ pub async fn roll_back(args: RollbackArgs) -> ExitCode {
         Err(code) => return code,
     };
     let interrupts = Interrupts::install();
-    let group = LogGroup::open(
-        args.display,
-        &format!(
-            "wait-for-ecs-deploy: roll back service {} (cluster {})",
-            args.target.service, args.target.cluster
-        ),
-    );
-    let reporter = ProgressReporter::for_output(args.display.quiet, args.display.output, "");
+    let (group, reporter) = show_progress(args.display, "roll back ", &args.target);
     let in_progress =
         match actions::in_progress_deployment(&clients, &args.target.cluster, &args.target.service)
             .await
@@ -181,6 +169,22 @@ pub async fn roll_back(args: RollbackArgs) -> ExitCode {
         _ if interrupts.waiting.is_cancelled() => ExitCode::Interrupted,
         _ => ExitCode::TimedOut,
     }
+}
+
+/// The progress display of a command on one service (a log group for `--output github`), titled by what
+/// it does.
+fn show_progress(
+    display: DisplayArgs,
+    doing: &str,
+    target: &ServiceArgs,
+) -> (LogGroup, std::sync::Arc<ProgressReporter>) {
+    let title = format!(
+        "wait-for-ecs-deploy: {doing}service {} (cluster {})",
+        target.service, target.cluster
+    );
+    let group = LogGroup::open(display, &title);
+    let reporter = ProgressReporter::for_output(display.quiet, display.output, "");
+    (group, reporter)
 }
 
 /// The flags checked (exit 4 naming the bad one, before any AWS call), then the connection.

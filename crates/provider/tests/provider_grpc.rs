@@ -386,14 +386,8 @@ fn secret_inputs_stay_secret_and_out_of_messages() {
 #[test]
 fn refresh_shows_someone_elses_deploy_and_deleted_services() {
     with_harness(|mut h| async move {
-        let (_, inputs) = h
-            .wait_on_new_service("site", TaskBehaviour::Healthy, Some(true), &[])
-            .await;
-        let (id, outputs) = h.create(inputs.clone(), false, 0.0).await.expect("create");
-
         // Someone deploys another task definition outside Pulumi, and it completes.
-        let td2 = h.register("site", TaskBehaviour::Healthy).await;
-        h.update_service("prod", "site", &td2).await;
+        let (id, outputs, inputs, td2) = h.created_then_redeployed("site").await;
         let other = h.checked_wait("site", &td2, &[]).await;
         h.create(other, false, 0.0)
             .await

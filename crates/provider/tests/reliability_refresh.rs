@@ -10,19 +10,13 @@ use ecs_sim::Faults;
 const DESCRIBE_SERVICES: &str = "DescribeServices";
 
 /// A resource whose wait completed on service `web`, then someone deployed another revision outside
-/// Pulumi: a Read must report that revision. Returns the resource's id, state and inputs, and the new
-/// revision, with the simulator's call counters reset.
+/// Pulumi ([`Harness::created_then_redeployed`]), with the simulator's call counters reset.
 async fn drifted_resource(
     h: &mut Harness,
 ) -> (String, prost_types::Struct, prost_types::Struct, String) {
-    let (_, inputs) = h
-        .wait_on_new_service("web", TaskBehaviour::Healthy, Some(true), &[])
-        .await;
-    let (id, outputs) = h.create(inputs.clone(), false, 0.0).await.expect("create");
-    let newer = h.register("web", TaskBehaviour::Healthy).await;
-    h.update_service("prod", "web", &newer).await;
+    let drifted = h.created_then_redeployed("web").await;
     h.sim.reset_call_counts();
-    (id, outputs, inputs, newer)
+    drifted
 }
 
 #[test]

@@ -393,6 +393,24 @@ impl Harness {
     }
 
     /// [`Harness::read`] that may fail.
+    /// A resource whose wait on a new healthy `service` completed, then another revision of it deployed
+    /// outside Pulumi (still rolling out): the resource's id, state and inputs, and the new revision.
+    pub async fn created_then_redeployed(
+        &mut self,
+        service: &str,
+    ) -> (String, Struct, Struct, String) {
+        let (_, inputs) = self
+            .wait_on_new_service(service, TaskBehaviour::Healthy, Some(true), &[])
+            .await;
+        let (id, outputs) = self
+            .create(inputs.clone(), false, 0.0)
+            .await
+            .expect("create");
+        let newer = self.register(service, TaskBehaviour::Healthy).await;
+        self.update_service("prod", service, &newer).await;
+        (id, outputs, inputs, newer)
+    }
+
     pub async fn try_read(
         &mut self,
         id: &str,

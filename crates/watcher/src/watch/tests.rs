@@ -883,11 +883,11 @@ async fn no_rollback_names_the_real_reason_there_is_no_service_deployment() {
 
 #[tokio::test(start_paused = true)]
 async fn a_cancelled_wait_names_the_deployment_it_watched() {
+    let in_progress = service_deployment("web", 2, "IN_PROGRESS");
     let fake = FakeEcs::new();
-    fake.support_service_deployments();
-    fake.script(
+    fake.support_service_deployments().script(
         "web",
-        vec![rolling_out(1).with_service_deployment(service_deployment("web", 2, "IN_PROGRESS"))],
+        vec![rolling_out(1).with_service_deployment(in_progress)],
     );
     let watcher = Watcher::new(Arc::new(fake.clone()));
     let (events, sink) = recorder();
