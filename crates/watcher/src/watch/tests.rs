@@ -832,12 +832,8 @@ async fn no_rollback_names_the_real_reason_there_is_no_service_deployment() {
     let (report, _) = verdict(&fallback, request("web", Some("web:3")), options(10)).await;
     assert_eq!(report.outcome, Outcome::TimedOut);
     assert_eq!(report.kind, Some(WaitKind::DescribeServicesOnly));
-    let rollback = rollback_after(&fallback, &report).await;
-    assert!(
-        rollback.reason.contains("no service-deployment APIs"),
-        "{}",
-        rollback.reason
-    );
+    let reason = rollback_after(&fallback, &report).await.reason;
+    assert!(reason.contains("no service-deployment APIs"), "{reason}");
 
     // The wanted deployment never appeared: nothing was watched.
     let never = FakeEcs::new();
@@ -850,15 +846,12 @@ async fn no_rollback_names_the_real_reason_there_is_no_service_deployment() {
         "{}",
         report.failure_message
     );
-    let rollback = rollback_after(&never, &report).await;
+    let reason = rollback_after(&never, &report).await.reason;
     assert!(
-        rollback
-            .reason
-            .contains("the watched deployment was never found"),
-        "{}",
-        rollback.reason
+        reason.contains("the watched deployment was never found"),
+        "{reason}"
     );
-    assert!(!rollback.reason.contains("service-deployment APIs"));
+    assert!(!reason.contains("service-deployment APIs"));
 
     // The APIs answer, but never list the target within the look-ups.
     let unlisted = FakeEcs::new();
@@ -868,13 +861,10 @@ async fn no_rollback_names_the_real_reason_there_is_no_service_deployment() {
     assert_eq!(report.outcome, Outcome::TimedOut);
     assert_eq!(report.kind, Some(WaitKind::ServiceDeployments));
     assert_eq!(unlisted.calls("ListServiceDeployments").len(), 3);
-    let rollback = rollback_after(&unlisted, &report).await;
+    let reason = rollback_after(&unlisted, &report).await.reason;
     assert!(
-        rollback
-            .reason
-            .contains("ListServiceDeployments did not list ecs-svc/2 within 3 look-ups"),
-        "{}",
-        rollback.reason
+        reason.contains("ListServiceDeployments did not list ecs-svc/2 within 3 look-ups"),
+        "{reason}"
     );
     for fake in [&fallback, &never, &unlisted] {
         assert!(fake.calls("StopServiceDeployment").is_empty());
