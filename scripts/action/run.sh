@@ -131,6 +131,21 @@ with open(sys.argv[2], "a") as out:
         out.write(f"{name}<<{delimiter}\n{value}\n{delimiter}\n")
 
 
+# One annotation per service that did not complete, in GitHub's workflow-command syntax: the message
+# escapes %, CR and LF; the title, a property, also : and , (the CLI's --output github does the same).
+def command_data(value: str) -> str:
+    return value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def command_property(value: str) -> str:
+    return command_data(value).replace(":", "%3A").replace(",", "%2C")
+
+
+for verdict in failed:
+    title = command_property(f"{verdict.get('service')} {verdict.get('outcome', 'FAILED')}")
+    print(f"::error title={title}::{command_data(verdict.get('failureMessage') or '')}", flush=True)
+
+
 # The job summary: one table row per service, then the stopped-task reasons of each that did not complete.
 def text(value) -> str:
     """Shown as written: Markdown and HTML characters escaped, line breaks kept as <br>."""

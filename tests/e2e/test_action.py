@@ -111,6 +111,7 @@ def test_action_downloads_verifies_and_reports_a_completed_deployment(tmp_path, 
     assert "| Service | Outcome | Reason | Task definition | Time | Console |" in summary, summary
     assert f"COMPLETED |  | {service.task_definition.rsplit('task-definition/', 1)[-1]} |" in summary, summary
     assert f"/ecs/v2/clusters/{service.cluster}/services/{service.name}/deployments" in summary, summary
+    assert "::error " not in completed.stdout, completed.stdout
 
 
 def test_action_reports_a_crash_loop_as_failed_outputs_and_fails_the_step(tmp_path, sim, new_service, release_dir, served):
@@ -128,6 +129,11 @@ def test_action_reports_a_crash_loop_as_failed_outputs_and_fails_the_step(tmp_pa
     assert completed.returncode == 1, completed.stderr
     assert (outputs["status"], outputs["outcome"]) == ("FAILED", "FAILED")
     assert "Essential container in task exited" in outputs["failure-message"]
+    # One annotation on the run page, its title the service and the outcome.
+    annotations = [line for line in completed.stdout.splitlines() if line.startswith("::error ")]
+    assert len(annotations) == 1, completed.stdout
+    assert annotations[0].startswith(f"::error title={service.name} FAILED::"), annotations
+    assert "Essential container in task exited" in annotations[0], annotations
     summary = (tmp_path / SUMMARY).read_text()
     assert " | FAILED | " in summary, summary
     assert "stopped tasks" in summary and "Essential container in task exited" in summary, summary
