@@ -161,9 +161,12 @@ def short(task_definition) -> str:
 
 
 def served(verdict) -> str:
-    # Only a completed deployment knows what serves traffic; otherwise say what was asked for.
+    # A completed deployment serves what it deployed, a rolled-back one what ECS went back to; otherwise say
+    # what was asked for.
     if verdict.get("outcome") == "COMPLETED" and verdict.get("primaryTaskDef"):
         return text(short(verdict["primaryTaskDef"]))
+    if verdict.get("outcome") == "ROLLED_BACK" and verdict.get("rolledBackTo"):
+        return f"went back to {text(short(verdict['rolledBackTo']))}"
     return f"wanted {text(short(verdict['desiredTaskDef']))}" if verdict.get("desiredTaskDef") else ""
 
 

@@ -66,6 +66,9 @@ pub struct JsonVerdict<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub service_deployment_arn: Option<&'a str>,
     pub primary_task_def: Option<&'a str>,
+    /// On ROLLED_BACK: the task definition ECS went back to, when known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rolled_back_to: Option<&'a str>,
     pub elapsed_seconds: f64,
     pub stopped_tasks: Vec<JsonStoppedTask<'a>>,
     /// How ECS deploys the service: ROLLING, BLUE_GREEN, LINEAR or CANARY.
@@ -141,6 +144,7 @@ impl<'a> JsonVerdict<'a> {
             deployment_id: report.deployment_id.as_deref(),
             service_deployment_arn: report.service_deployment_arn.as_deref(),
             primary_task_def: report.primary_task_definition.as_deref(),
+            rolled_back_to: report.rolled_back_to.as_deref(),
             elapsed_seconds: (report.elapsed.as_secs_f64() * 1000.0).round() / 1000.0,
             stopped_tasks: report
                 .stopped_tasks

@@ -131,6 +131,12 @@ async fn circuit_breaker_rollback_exits_2_naming_the_revision_and_the_crash() {
     )
     .await;
     assert_eq!(verdict["status"], "FAILED");
+    assert!(
+        verdict["rolledBackTo"]
+            .as_str()
+            .is_some_and(|arn| arn.ends_with("task-definition/web:1")),
+        "{verdict}"
+    );
     // Names the revision rolled back to and the container exit.
     assert_says(
         "failureMessage",

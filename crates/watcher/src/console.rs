@@ -190,6 +190,7 @@ mod tests {
             deployment_id: Some("ecs-svc/1234567890".to_owned()),
             service_deployment_arn: service_deployment_arn.map(str::to_owned),
             primary_task_definition: None,
+            rolled_back_to: None,
             elapsed: Duration::from_secs(42),
             stopped_tasks: Vec::new(),
             used_fallback: false,

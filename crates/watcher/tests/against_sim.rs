@@ -75,6 +75,14 @@ async fn reports_the_rollback_and_the_exit_code_when_the_circuit_breaker_trips()
     let report = fixture().await.verdict_on_a_crashing_revision(true).await;
     assert_outcome(&report, Outcome::RolledBack);
     assert!(
+        report
+            .rolled_back_to
+            .as_deref()
+            .is_some_and(|td| td.ends_with("task-definition/web:1")),
+        "{:?}",
+        report.rolled_back_to
+    );
+    assert!(
         report.failure_message.starts_with("rolled back to web:1: "),
         "{}",
         report.failure_message

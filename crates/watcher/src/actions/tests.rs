@@ -45,6 +45,7 @@ fn report(outcome: Outcome, arn: Option<String>) -> WaitReport {
         deployment_id: Some("ecs-svc/2".into()),
         service_deployment_arn: arn,
         primary_task_definition: None,
+        rolled_back_to: None,
         elapsed: Duration::from_secs(5),
         stopped_tasks: Vec::new(),
         used_fallback: false,

@@ -35,14 +35,17 @@ impl Core<'_> {
             Assessment::RolledBack {
                 to_task_definition,
                 reason,
-            } => report(
-                Outcome::RolledBack,
-                message::failure_message(
-                    &message::rolled_back_head(to_task_definition.as_deref(), &reason),
-                    &evidence.stopped,
-                    &evidence.events,
-                ),
-            ),
+            } => WaitReport {
+                rolled_back_to: to_task_definition.clone(),
+                ..report(
+                    Outcome::RolledBack,
+                    message::failure_message(
+                        &message::rolled_back_head(to_task_definition.as_deref(), &reason),
+                        &evidence.stopped,
+                        &evidence.events,
+                    ),
+                )
+            },
             Assessment::NotFound { reason } => report(Outcome::Failed, reason),
             Assessment::Pending(_) | Assessment::TimedOut => {
                 self.timed_out_report(unanswered, kind)
@@ -66,6 +69,7 @@ impl Core<'_> {
             deployment_id: self.target().map(|t| t.deployment_id.clone()),
             service_deployment_arn: self.target().and_then(|t| t.service_deployment_arn.clone()),
             primary_task_definition,
+            rolled_back_to: None,
             elapsed: self.clock.elapsed(),
             stopped_tasks: self.evidence.stopped.clone(),
             used_fallback: service_deployment.is_none(),
