@@ -113,6 +113,8 @@ impl Default for WaitOptions {
 #[serde(rename_all = "camelCase")]
 pub struct WaitReport {
     pub outcome: Outcome,
+    /// On ROLLED_BACK: the task definition ECS went back to, when known.
+    pub rolled_back_to: Option<String>,
     /// One line: the real reason. Empty on COMPLETED.
     pub failure_message: String,
     /// The cluster as the caller named it.
@@ -127,8 +129,6 @@ pub struct WaitReport {
     pub service_deployment_arn: Option<String>,
     /// The task definition of the service's PRIMARY deployment at the end.
     pub primary_task_definition: Option<String>,
-    /// On ROLLED_BACK: the task definition ECS went back to, when known.
-    pub rolled_back_to: Option<String>,
     pub elapsed: Duration,
     /// Tasks started by the watched deployment that stopped while waiting.
     pub stopped_tasks: Vec<StoppedTask>,

@@ -74,13 +74,10 @@ async fn completes_a_healthy_rollout_through_the_service_deployment_api() {
 async fn reports_the_rollback_and_the_exit_code_when_the_circuit_breaker_trips() {
     let report = fixture().await.verdict_on_a_crashing_revision(true).await;
     assert_outcome(&report, Outcome::RolledBack);
+    let went_back_to = report.rolled_back_to.as_deref().unwrap_or_default();
     assert!(
-        report
-            .rolled_back_to
-            .as_deref()
-            .is_some_and(|td| td.ends_with("task-definition/web:1")),
-        "{:?}",
-        report.rolled_back_to
+        went_back_to.ends_with("task-definition/web:1"),
+        "{went_back_to}"
     );
     assert!(
         report.failure_message.starts_with("rolled back to web:1: "),
